@@ -1,0 +1,8 @@
+//! The pure domain of rdqm-console: no IO, no async, compiles for wasm32 and native.
+//!
+//! The browser app, the server and the simulator share these types, so that what the
+//! console parses, what the simulator prints and what the browser shows cannot drift apart.
+
+pub mod mqipt;
+pub mod names;
+pub mod status;

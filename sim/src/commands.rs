@@ -1,0 +1,407 @@
+//! The simulated MQ and MQIPT commands, acting on one host of the estate.
+
+use crate::estate::{Estate, HostRef, Node, Region};
+use crate::faults::Faults;
+use crate::fs::HostFs;
+use crate::print;
+use crate::reference::load_routes;
+use model::status::{DrRole, QmStatus};
+use std::fmt::Write as _;
+
+/// One command run on one simulated host.
+#[derive(Debug, Clone)]
+pub struct Invocation<'a> {
+    pub host: &'a str,
+    /// The program's base name, e.g. `rdqmstatus`.
+    pub program: &'a str,
+    pub args: &'a [String],
+    /// Milliseconds since the Unix epoch.
+    pub now_ms: u64,
+}
+
+/// What the command printed and returned, plus what the caller must simulate around it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+    /// Added latency to wait before answering.
+    pub delay_ms: u64,
+    /// The command never answers (the caller blocks until it is killed or times out).
+    pub hang: bool,
+}
+
+impl Outcome {
+    fn ok(stdout: String) -> Self {
+        Outcome { stdout, ..Default::default() }
+    }
+
+    /// A refusal; single-line AMQ messages wrap as RDQM prints them.
+    fn fail(code: i32, stdout: String) -> Self {
+        let stdout = if stdout.starts_with("AMQ") && stdout.trim_end().lines().count() == 1 {
+            print::wrap(stdout.trim_end())
+        } else {
+            stdout
+        };
+        Outcome { stdout, code, ..Default::default() }
+    }
+
+    fn usage(program: &str, usage: &str) -> Self {
+        Outcome { stderr: format!("Usage: {program} {usage}\n"), code: 1, ..Default::default() }
+    }
+}
+
+/// The programs the simulator answers as; anything else is "command not found".
+pub const MQ_PROGRAMS: &[&str] = &["rdqmstatus", "rdqmdr", "rdqmadm", "dspmq"];
+pub const MQIPT_PROGRAMS: &[&str] = &["mqiptAdmin"];
+
+/// Full path of a program on a real host, as sudo's trailer names it.
+pub fn program_path(program: &str) -> String {
+    if MQIPT_PROGRAMS.contains(&program) {
+        format!("/opt/mqipt/installation1/mqipt/bin/{program}")
+    } else {
+        format!("/opt/mqm/bin/{program}")
+    }
+}
+
+/// Runs `inv` against `estate`; state changes are made in place.
+pub fn run(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
+    let delay_ms = estate.faults.latency_ms.get(inv.host).copied().unwrap_or(0);
+    if Faults::take(&mut estate.faults.hang_next, inv.host, inv.program) {
+        return Outcome { hang: true, delay_ms, ..Default::default() };
+    }
+    let mut outcome = if Faults::take(&mut estate.faults.fail_next, inv.host, inv.program) {
+        injected_failure(inv)
+    } else {
+        dispatch(estate, fs, inv)
+    };
+    outcome.delay_ms = delay_ms;
+    if estate.faults.sudo_trailer.contains(inv.host) && outcome.code != 127 {
+        let _ = writeln!(outcome.stdout, "Command '{}' run with sudo.", program_path(inv.program));
+    }
+    if estate.faults.stderr_output.contains(inv.host) {
+        let stdout = std::mem::take(&mut outcome.stdout);
+        outcome.stderr = stdout + &outcome.stderr;
+    }
+    outcome
+}
+
+fn injected_failure(inv: &Invocation) -> Outcome {
+    if inv.program == "mqiptAdmin" {
+        let name = flag_value(inv.args, "-n").unwrap_or("HAMQ");
+        return Outcome::fail(
+            1,
+            format!("MQCAI105 Sending REFRESH command to MQIPT instance with name {name}\nMQCAI004 Unable to connect to MQIPT {name}: Connection refused\n"),
+        );
+    }
+    Outcome::fail(71, "AMQ6109E: An internal IBM MQ error has occurred.\n".to_string())
+}
+
+fn dispatch(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
+    let not_found = || Outcome {
+        stderr: format!("sh: 1: {}: not found\n", inv.program),
+        code: 127,
+        ..Default::default()
+    };
+    match estate.host(inv.host) {
+        Some(HostRef::Node { .. }) => match inv.program {
+            "rdqmstatus" => rdqmstatus(estate, inv),
+            "rdqmdr" => rdqmdr(estate, inv),
+            "rdqmadm" => rdqmadm(estate, inv),
+            "dspmq" => dspmq(estate, inv),
+            _ => not_found(),
+        },
+        Some(HostRef::Bastion(_)) => match inv.program {
+            "mqiptAdmin" => mqipt_admin(estate, fs, inv),
+            _ => not_found(),
+        },
+        None => Outcome::fail(255, format!("host {} is not part of the simulated estate\n", inv.host)),
+    }
+}
+
+fn flag_value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
+    args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).map(String::as_str)
+}
+
+fn has_flag(args: &[String], flag: &str) -> bool {
+    args.iter().any(|a| a == flag)
+}
+
+/// Checks that `args` holds only the given switches and valued flags.
+fn only_flags(args: &[String], switches: &[&str], valued: &[&str]) -> bool {
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        if valued.contains(&arg) {
+            if i + 1 >= args.len() {
+                return false;
+            }
+            i += 2;
+        } else if switches.contains(&arg) {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+fn local_node<'a>(estate: &'a Estate, host: &str) -> Option<(&'a Region, &'a Node)> {
+    match estate.host(host)? {
+        HostRef::Node { region, node } => Some((region, node)),
+        HostRef::Bastion(_) => None,
+    }
+}
+
+fn unknown_qm(name: &str) -> Outcome {
+    Outcome::fail(1, format!("AMQ8118E: IBM MQ queue manager '{name}' does not exist.\n"))
+}
+
+fn rdqmstatus(estate: &mut Estate, inv: &Invocation) -> Outcome {
+    let args = inv.args;
+    if !only_flags(args, &["-n", "-a"], &["-m"]) {
+        return Outcome::usage("rdqmstatus", "[-m QMgrName [-a]] [-n]");
+    }
+    let Some((region, node)) = local_node(estate, inv.host) else {
+        return unknown_qm("");
+    };
+    if has_flag(args, "-n") {
+        return Outcome::ok(print::rdqmstatus_nodes(region));
+    }
+    match flag_value(args, "-m") {
+        Some(name) => match estate.qmgr(name).filter(|q| q.side(&region.name).is_some()) {
+            Some(qm) => Outcome::ok(print::rdqmstatus_qm(estate, qm, region, node, inv.now_ms)),
+            None => unknown_qm(name),
+        },
+        None => Outcome::ok(print::rdqmstatus_summary(estate, region, node)),
+    }
+}
+
+/// AMQ3705E: RDQM refuses DR and HA operations on a node that is not the QM's HA primary.
+fn not_ha_primary(qm: &str, location: Option<&str>) -> Outcome {
+    let location = location.unwrap_or("(none)");
+    Outcome::fail(
+        2,
+        format!(
+            "AMQ3705E: The command must be run on the node where the HA queue manager '{qm}' is currently running ('{location}').\n"
+        ),
+    )
+}
+
+fn rdqmdr(estate: &mut Estate, inv: &Invocation) -> Outcome {
+    let args = inv.args;
+    let promote = has_flag(args, "-p");
+    let demote = has_flag(args, "-s");
+    let name = flag_value(args, "-m");
+    let (Some(name), true, true) = (name, promote != demote, only_flags(args, &["-p", "-s"], &["-m"])) else {
+        return Outcome::usage("rdqmdr", "-m QMgrName (-p | -s)");
+    };
+    let Some((region, node)) = local_node(estate, inv.host) else {
+        return unknown_qm(name);
+    };
+    let (region_name, node_name) = (region.name.clone(), node.name.clone());
+    let Some(qm) = estate.qmgr(name).filter(|q| q.side(&region_name).is_some()) else {
+        return unknown_qm(name);
+    };
+    let location = estate.ha_location(qm, region).map(|n| n.name.clone());
+    if location.as_deref() != Some(node_name.as_str()) {
+        return not_ha_primary(name, location.as_deref());
+    }
+    let link_up = estate.dr_link_up(qm);
+    let other_primary = qm.sides.iter().any(|s| s.region != region_name && s.dr_role == DrRole::Primary);
+    let this_role = qm.side(&region_name).map(|s| s.dr_role.clone());
+    let resync_ms = estate.resync_ms;
+    let Some(qm) = estate.qmgr_mut(name) else {
+        return unknown_qm(name);
+    };
+    if demote {
+        if this_role == Some(DrRole::Secondary) {
+            return Outcome::fail(1, format!("AMQ3692E: Queue manager '{name}' is already the DR secondary.\n"));
+        }
+        if let Some(side) = qm.side_mut(&region_name) {
+            side.dr_role = DrRole::Secondary;
+        }
+        if other_primary {
+            // Resolving a split: this side's changes since the split are discarded.
+            qm.split_survivor = None;
+            qm.resync_until_ms = Some(inv.now_ms + resync_ms);
+        }
+        return Outcome::ok(format!("Queue manager '{name}' has been made the DR secondary on this node.\n"));
+    }
+    if this_role == Some(DrRole::Primary) {
+        return Outcome::fail(1, format!("AMQ3691E: Queue manager '{name}' is already the DR primary.\n"));
+    }
+    if other_primary && link_up {
+        return Outcome::fail(
+            1,
+            format!(
+                "AMQ3693E: Queue manager '{name}' cannot be made the DR primary because the remote instance is the DR primary.\n"
+            ),
+        );
+    }
+    if other_primary {
+        // Unplanned promotion: the old primary is unreachable; what it had not replicated is lost.
+        qm.lost_kb += qm.out_of_sync_kb;
+        qm.out_of_sync_kb = 0;
+        qm.split_survivor = Some(region_name.clone());
+    }
+    if let Some(side) = qm.side_mut(&region_name) {
+        side.dr_role = DrRole::Primary;
+    }
+    Outcome::ok(format!("Queue manager '{name}' has been made the DR primary on this node.\n"))
+}
+
+fn rdqmadm(estate: &mut Estate, inv: &Invocation) -> Outcome {
+    let args = inv.args;
+    let Some((region, node)) = local_node(estate, inv.host) else {
+        return Outcome::usage("rdqmadm", "-s | -r | -p -m QMgrName [-n NodeName]");
+    };
+    let (region_name, node_name) = (region.name.clone(), node.name.clone());
+    if args.len() == 1 && (args[0] == "-s" || args[0] == "-r") {
+        let suspend = args[0] == "-s";
+        let Some(node) = estate.node_mut(&node_name) else {
+            return Outcome::usage("rdqmadm", "-s | -r");
+        };
+        if node.suspended == suspend {
+            let state = if suspend { "suspended" } else { "resumed" };
+            return Outcome::fail(1, format!("The replicated data node '{node_name}' is already {state}.\n"));
+        }
+        node.suspended = suspend;
+        let verb = if suspend { "suspended" } else { "resumed" };
+        return Outcome::ok(format!("The replicated data node '{node_name}' has been {verb}.\n"));
+    }
+    if has_flag(args, "-p") && only_flags(args, &["-p"], &["-m", "-n"]) {
+        let Some(name) = flag_value(args, "-m") else {
+            return Outcome::usage("rdqmadm", "-p -m QMgrName [-n NodeName]");
+        };
+        let target = flag_value(args, "-n").unwrap_or(&node_name).to_string();
+        let in_group = estate.region(&region_name).is_some_and(|r| r.nodes.iter().any(|n| n.name == target));
+        if !in_group {
+            return Outcome::fail(1, format!("AMQ3764E: Node '{target}' is not a member of this HA group.\n"));
+        }
+        let Some(side) = estate.qmgr_mut(name).and_then(|q| q.side_mut(&region_name)) else {
+            return unknown_qm(name);
+        };
+        side.preferred = target.clone();
+        return Outcome::ok(print::wrap(&format!(
+            "The preferred replicated data node has been set to '{target}' for queue manager '{name}'."
+        )));
+    }
+    Outcome::usage("rdqmadm", "-s | -r | -p -m QMgrName [-n NodeName]")
+}
+
+fn dspmq(estate: &mut Estate, inv: &Invocation) -> Outcome {
+    let args = inv.args;
+    if !only_flags(args, &["-a", "-x", "-s", "-n"], &["-m", "-o"]) {
+        return Outcome::usage("dspmq", "[-m QMgrName] [-o status|ha|dr|all] [-s] [-x] [-a]");
+    }
+    let Some((region, node)) = local_node(estate, inv.host) else {
+        return Outcome::fail(1, String::new());
+    };
+    let only = flag_value(args, "-m");
+    if let Some(name) = only {
+        if estate.qmgr(name).and_then(|q| q.side(&region.name)).is_none() {
+            return Outcome::fail(72, "AMQ7048E: The queue manager name is either not valid or not known.\n".into());
+        }
+    }
+    let option = flag_value(args, "-o").unwrap_or("status");
+    let mut out = String::new();
+    let mut shown = 0;
+    for qm in estate.qmgrs.iter().filter(|q| q.side(&region.name).is_some()) {
+        if only.is_some_and(|n| n != qm.name) {
+            continue;
+        }
+        let status = print::qm_status_on(estate, qm, region, node);
+        let running_here = status == QmStatus::Running;
+        if has_flag(args, "-a") && !running_here {
+            continue;
+        }
+        let mut attributes = Vec::new();
+        match option {
+            "ha" => attributes.push(("HA", "Replicated".to_string())),
+            "dr" => {
+                let role = qm.side(&region.name).map_or("Unknown".into(), |s| s.dr_role.to_string());
+                attributes.push(("DRROLE", role));
+            }
+            "status" | "all" => {
+                attributes.push(("STATUS", status.to_string()));
+                if option == "all" {
+                    attributes.push(("DEFAULT", "no".to_string()));
+                    let standby = if running_here { "Not permitted" } else { "Not applicable" };
+                    attributes.push(("STANDBY", standby.to_string()));
+                    attributes.push(("INSTNAME", "Installation1".to_string()));
+                    attributes.push(("INSTPATH", "/opt/mqm".to_string()));
+                    attributes.push(("INSTVER", "9.2.5.0".to_string()));
+                    attributes.push(("HA", "Replicated".to_string()));
+                    let role = qm.side(&region.name).map_or("Unknown".into(), |s| s.dr_role.to_string());
+                    attributes.push(("DRROLE", role));
+                }
+            }
+            other => return Outcome::fail(1, format!("AMQ7026E: A principal or group name was invalid: '{other}'.\n")),
+        }
+        let instances = if has_flag(args, "-x") && running_here { vec![node.name.clone()] } else { Vec::new() };
+        print::dspmq_entry(&mut out, &qm.name, &attributes, &instances);
+        shown += 1;
+    }
+    // dspmq -a reports success with return code 5 only when something is active.
+    let code = if has_flag(args, "-a") && shown > 0 { 5 } else { 0 };
+    Outcome { stdout: out, code, ..Default::default() }
+}
+
+fn format_mqipt_time(now_ms: u64) -> String {
+    use time::OffsetDateTime;
+    use time::macros::format_description;
+    let at = OffsetDateTime::from_unix_timestamp((now_ms / 1000) as i64).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let fmt = format_description!(
+        "[month repr:long] [day padding:none], [year] [hour repr:12 padding:none]:[minute]:[second] [period] UTC"
+    );
+    at.format(&fmt).unwrap_or_default()
+}
+
+fn mqipt_admin(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
+    let args = inv.args;
+    let refresh = has_flag(args, "-refresh");
+    let stop = has_flag(args, "-stop");
+    let (true, Some(name)) = (refresh ^ stop && only_flags(args, &["-refresh", "-stop"], &["-n"]), flag_value(args, "-n"))
+    else {
+        return Outcome::usage("mqiptAdmin", "(-refresh | -stop) -n name");
+    };
+    let stamp = format_mqipt_time(inv.now_ms);
+    let command = if refresh { "REFRESH" } else { "STOP" };
+    let mut out = format!("{stamp}\nMQCAI105 Sending {command} command to MQIPT instance with name {name}\n");
+    let Some(instance) =
+        estate.bastions.iter_mut().filter(|b| b.name == inv.host).flat_map(|b| b.mqipt.iter_mut()).find(|i| i.name == name)
+    else {
+        let _ = writeln!(out, "MQCAI159 MQIPT instance with name {name} is not active");
+        return Outcome::fail(1, out);
+    };
+    if !instance.running {
+        let _ = writeln!(out, "MQCAI159 MQIPT instance with name {name} is not active");
+        return Outcome::fail(1, out);
+    }
+    if stop {
+        instance.running = false;
+        let _ = writeln!(out, "MQCAI024 MQIPT {name} has been stopped");
+        return Outcome::ok(out);
+    }
+    let conf = match fs.read(&instance.conf_path) {
+        Ok(conf) => conf,
+        Err(e) => {
+            let _ = writeln!(out, "MQCPE011 Unable to read configuration file {}: {e}", instance.conf_path);
+            return Outcome::fail(1, out);
+        }
+    };
+    let mut routes = load_routes(&conf);
+    for route in &mut routes {
+        let previous = instance.active_routes.iter().find(|r| r.listener_port == route.listener_port);
+        route.starts = match previous {
+            Some(p) if p.destination == route.destination && p.destination_port == route.destination_port => p.starts,
+            Some(p) => p.starts + 1,
+            None => 1,
+        };
+    }
+    instance.active_routes = routes;
+    instance.refreshes += 1;
+    let _ = writeln!(out, "MQCAI025 MQIPT {name} has been refreshed");
+    Outcome::ok(out)
+}

@@ -1,0 +1,195 @@
+//! The fault knobs, shared by the `rdqm-sim fault` command line and the in-process estate.
+
+use crate::estate::Estate;
+use crate::faults::{Faults, HostCommand};
+use model::status::DrStatus;
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    NodeDown(String),
+    NodeUp(String),
+    RegionDown(String),
+    RegionUp(String),
+    DrStatus { qmgr: String, status: DrStatus, out_of_sync_kb: u64 },
+    FailNext { host: String, command: String },
+    HangNext { host: String, command: String },
+    Latency { host: String, ms: u64 },
+    Stderr { host: String, on: bool },
+    SudoTrailer { host: String, on: bool },
+    Clear,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FaultError {
+    #[error("unknown fault {0:?}; known: node-down, node-up, region-down, region-up, dr-status, fail-next, hang-next, latency, stderr, sudo, clear")]
+    UnknownKnob(String),
+    #[error("{knob} expects: {usage}")]
+    Usage { knob: String, usage: &'static str },
+    #[error("no host named {0:?} in the simulated estate")]
+    NoSuchHost(String),
+    #[error("no region named {0:?} in the simulated estate")]
+    NoSuchRegion(String),
+    #[error("no queue manager named {0:?} in the simulated estate")]
+    NoSuchQmgr(String),
+    #[error("{0:?} is not a DR status IBM prints")]
+    BadStatus(String),
+    #[error("{0:?} is not a whole number")]
+    BadNumber(String),
+}
+
+/// What the lab must do outside the simulator's state (e.g. stop a host's sshd).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostEvent {
+    Down(String),
+    Up(String),
+}
+
+fn number(text: &str) -> Result<u64, FaultError> {
+    text.parse().map_err(|_| FaultError::BadNumber(text.to_string()))
+}
+
+fn on_off(knob: &str, text: &str) -> Result<bool, FaultError> {
+    match text {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(FaultError::Usage { knob: knob.to_string(), usage: "HOST on|off" }),
+    }
+}
+
+impl Fault {
+    /// Reads a knob as typed after `rdqm-sim fault`.
+    pub fn parse(args: &[String]) -> Result<Fault, FaultError> {
+        let knob = args.first().map(String::as_str).unwrap_or("");
+        let rest: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
+        let usage = |usage: &'static str| FaultError::Usage { knob: knob.to_string(), usage };
+        Ok(match (knob, rest.as_slice()) {
+            ("node-down", [host]) => Fault::NodeDown(host.to_string()),
+            ("node-up", [host]) => Fault::NodeUp(host.to_string()),
+            ("region-down", [region]) => Fault::RegionDown(region.to_string()),
+            ("region-up", [region]) => Fault::RegionUp(region.to_string()),
+            ("dr-status", [qmgr, status, kb @ ..]) if kb.len() <= 1 => {
+                let status = DrStatus::parse(status);
+                if !status.is_known() {
+                    return Err(FaultError::BadStatus(status.to_string()));
+                }
+                let out_of_sync_kb = kb.first().map_or(Ok(0), |k| number(k))?;
+                Fault::DrStatus { qmgr: qmgr.to_string(), status, out_of_sync_kb }
+            }
+            ("fail-next", [host, command]) => Fault::FailNext { host: host.to_string(), command: command.to_string() },
+            ("hang-next", [host, command]) => Fault::HangNext { host: host.to_string(), command: command.to_string() },
+            ("latency", [host, ms]) => Fault::Latency { host: host.to_string(), ms: number(ms)? },
+            ("stderr", [host, state]) => Fault::Stderr { host: host.to_string(), on: on_off(knob, state)? },
+            ("sudo", [host, state]) => Fault::SudoTrailer { host: host.to_string(), on: on_off(knob, state)? },
+            ("clear", []) => Fault::Clear,
+            ("node-down" | "node-up" | "fail-next" | "hang-next" | "latency", _) => {
+                return Err(usage(match knob {
+                    "latency" => "HOST MS",
+                    "fail-next" | "hang-next" => "HOST COMMAND",
+                    _ => "HOST",
+                }));
+            }
+            ("region-down" | "region-up", _) => return Err(usage("REGION")),
+            ("dr-status", _) => return Err(usage("QM STATUS [OUT_OF_SYNC_KB]")),
+            ("stderr" | "sudo", _) => return Err(usage("HOST on|off")),
+            ("clear", _) => return Err(usage("(no arguments)")),
+            _ => return Err(FaultError::UnknownKnob(knob.to_string())),
+        })
+    }
+}
+
+fn check_host(estate: &Estate, host: &str) -> Result<(), FaultError> {
+    estate.host(host).map(|_| ()).ok_or_else(|| FaultError::NoSuchHost(host.to_string()))
+}
+
+fn set_up(estate: &mut Estate, host: &str, up: bool) -> Result<Vec<HostEvent>, FaultError> {
+    if let Some(node) = estate.node_mut(host) {
+        node.up = up;
+    } else if let Some(bastion) = estate.bastions.iter_mut().find(|b| b.name == host) {
+        bastion.up = up;
+    } else {
+        return Err(FaultError::NoSuchHost(host.to_string()));
+    }
+    Ok(vec![if up { HostEvent::Up(host.to_string()) } else { HostEvent::Down(host.to_string()) }])
+}
+
+/// Applies `fault` to `estate`; returns what must happen to the hosts' SSH servers.
+pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, FaultError> {
+    match fault {
+        Fault::NodeDown(host) => set_up(estate, host, false),
+        Fault::NodeUp(host) => set_up(estate, host, true),
+        Fault::RegionDown(name) | Fault::RegionUp(name) => {
+            let up = matches!(fault, Fault::RegionUp(_));
+            let hosts: Vec<String> = estate
+                .region(name)
+                .ok_or_else(|| FaultError::NoSuchRegion(name.clone()))?
+                .nodes
+                .iter()
+                .map(|n| n.name.clone())
+                .collect();
+            let mut events = Vec::new();
+            for host in hosts {
+                events.extend(set_up(estate, &host, up)?);
+            }
+            Ok(events)
+        }
+        Fault::DrStatus { qmgr, status, out_of_sync_kb } => {
+            let qm = estate.qmgr_mut(qmgr).ok_or_else(|| FaultError::NoSuchQmgr(qmgr.clone()))?;
+            qm.out_of_sync_kb = *out_of_sync_kb;
+            qm.forced_dr = (*status != DrStatus::Normal).then(|| (status.clone(), *out_of_sync_kb));
+            Ok(Vec::new())
+        }
+        Fault::FailNext { host, command } | Fault::HangNext { host, command } => {
+            check_host(estate, host)?;
+            let entry = HostCommand { host: host.clone(), command: command.clone() };
+            if matches!(fault, Fault::FailNext { .. }) {
+                estate.faults.fail_next.push(entry);
+            } else {
+                estate.faults.hang_next.push(entry);
+            }
+            Ok(Vec::new())
+        }
+        Fault::Latency { host, ms } => {
+            check_host(estate, host)?;
+            if *ms == 0 {
+                estate.faults.latency_ms.remove(host);
+            } else {
+                estate.faults.latency_ms.insert(host.clone(), *ms);
+            }
+            Ok(Vec::new())
+        }
+        Fault::Stderr { host, on } | Fault::SudoTrailer { host, on } => {
+            check_host(estate, host)?;
+            let set = match fault {
+                Fault::Stderr { .. } => &mut estate.faults.stderr_output,
+                _ => &mut estate.faults.sudo_trailer,
+            };
+            if *on {
+                set.insert(host.clone());
+            } else {
+                set.remove(host);
+            }
+            Ok(Vec::new())
+        }
+        Fault::Clear => {
+            // Injected misbehaviour ends; the estate's own state (roles, locations) stays.
+            estate.faults = Faults::default();
+            let mut events = Vec::new();
+            for qm in &mut estate.qmgrs {
+                qm.forced_dr = None;
+            }
+            let down: Vec<String> = estate
+                .regions
+                .iter()
+                .flat_map(|r| r.nodes.iter())
+                .filter(|n| !n.up)
+                .map(|n| n.name.clone())
+                .chain(estate.bastions.iter().filter(|b| !b.up).map(|b| b.name.clone()))
+                .collect();
+            for host in down {
+                events.extend(set_up(estate, &host, true)?);
+            }
+            Ok(events)
+        }
+    }
+}

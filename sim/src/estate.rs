@@ -1,0 +1,254 @@
+//! The state of the simulated estate and RDQM's rules over it.
+
+use crate::faults::Faults;
+use model::status::{DrRole, DrStatus, HaStatus};
+use serde::{Deserialize, Serialize};
+
+/// Everything the simulator knows; serialised as the shared state file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Estate {
+    pub regions: Vec<Region>,
+    pub bastions: Vec<Bastion>,
+    pub qmgrs: Vec<QueueManager>,
+    #[serde(default)]
+    pub faults: Faults,
+    /// How long a DR resynchronisation shows `Synchronization in progress`, in milliseconds.
+    #[serde(default = "default_sync_ms")]
+    pub resync_ms: u64,
+}
+
+fn default_sync_ms() -> u64 {
+    3000
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Region {
+    pub name: String,
+    pub load_balancer: String,
+    /// The HA group, in `rdqm.ini` order.
+    pub nodes: Vec<Node>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    pub name: String,
+    pub ip: String,
+    pub up: bool,
+    /// `rdqmadm -s`: the node stays in the group but runs no queue manager.
+    #[serde(default)]
+    pub suspended: bool,
+}
+
+impl Node {
+    fn can_run(&self) -> bool {
+        self.up && !self.suspended
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bastion {
+    pub name: String,
+    pub ip: String,
+    pub up: bool,
+    pub mqipt: Vec<MqiptInstance>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MqiptInstance {
+    pub name: String,
+    /// Path of the instance's `mqipt.conf` on the bastion.
+    pub conf_path: String,
+    pub running: bool,
+    /// The routes as MQIPT last loaded them (at start or refresh).
+    pub active_routes: Vec<ActiveRoute>,
+    #[serde(default)]
+    pub refreshes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveRoute {
+    pub listener_port: String,
+    pub name: Option<String>,
+    pub destination: Option<String>,
+    pub destination_port: Option<String>,
+    /// Counts restarts of this route; a refresh restarts only routes whose destination changed.
+    pub starts: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueManager {
+    pub name: String,
+    pub listener_port: u16,
+    pub dr_port: u16,
+    /// One side per region of the DR pair.
+    pub sides: Vec<QmSide>,
+    /// `endmqm` on an HA RDQM disables it on every node until `strmqm`.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Data written on the DR primary and not yet replicated, in KB.
+    #[serde(default)]
+    pub out_of_sync_kb: u64,
+    /// Data discarded so far by unplanned promotions and partition resolutions, in KB.
+    #[serde(default)]
+    pub lost_kb: u64,
+    /// Set by an unplanned `rdqmdr -p`: which region kept running while the other was lost.
+    #[serde(default)]
+    pub split_survivor: Option<String>,
+    /// Until this time (ms since the epoch) DR shows `Synchronization in progress`.
+    #[serde(default)]
+    pub resync_until_ms: Option<u64>,
+    /// A DR status forced by the `dr-status` fault knob, with its out-of-sync data.
+    #[serde(default)]
+    pub forced_dr: Option<(DrStatus, u64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QmSide {
+    pub region: String,
+    pub dr_role: DrRole,
+    /// `HA preferred location` in this region.
+    pub preferred: String,
+}
+
+/// Where a host sits in the estate.
+#[derive(Debug, Clone, Copy)]
+pub enum HostRef<'a> {
+    Node { region: &'a Region, node: &'a Node },
+    Bastion(&'a Bastion),
+}
+
+impl Estate {
+    pub fn region(&self, name: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn host(&self, name: &str) -> Option<HostRef<'_>> {
+        for region in &self.regions {
+            if let Some(node) = region.nodes.iter().find(|n| n.name == name) {
+                return Some(HostRef::Node { region, node });
+            }
+        }
+        self.bastions.iter().find(|b| b.name == name).map(HostRef::Bastion)
+    }
+
+    pub fn host_is_up(&self, name: &str) -> bool {
+        match self.host(name) {
+            Some(HostRef::Node { node, .. }) => node.up,
+            Some(HostRef::Bastion(b)) => b.up,
+            None => false,
+        }
+    }
+
+    pub fn node_mut(&mut self, name: &str) -> Option<&mut Node> {
+        self.regions.iter_mut().flat_map(|r| r.nodes.iter_mut()).find(|n| n.name == name)
+    }
+
+    pub fn region_of(&self, node: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.nodes.iter().any(|n| n.name == node))
+    }
+
+    pub fn qmgr(&self, name: &str) -> Option<&QueueManager> {
+        self.qmgrs.iter().find(|q| q.name == name)
+    }
+
+    pub fn qmgr_mut(&mut self, name: &str) -> Option<&mut QueueManager> {
+        self.qmgrs.iter_mut().find(|q| q.name == name)
+    }
+
+    /// Pacemaker needs a majority of the HA group's three nodes.
+    pub fn has_quorum(&self, region: &Region) -> bool {
+        let up = region.nodes.iter().filter(|n| n.up).count();
+        up * 2 > region.nodes.len()
+    }
+
+    /// The node of `region` where the QM's HA resources run (`HA current location`):
+    /// the preferred node when it can run them, else the first that can, in group order.
+    pub fn ha_location<'a>(&'a self, qm: &QueueManager, region: &'a Region) -> Option<&'a Node> {
+        if !self.has_quorum(region) {
+            return None;
+        }
+        let side = qm.side(&region.name)?;
+        region
+            .nodes
+            .iter()
+            .find(|n| n.name == side.preferred && n.can_run())
+            .or_else(|| region.nodes.iter().find(|n| n.can_run()))
+    }
+
+    /// Nodes the QM runs on now: the HA location of every DR-primary region (two in a split).
+    pub fn running_on(&self, qm: &QueueManager) -> Vec<&Node> {
+        if qm.disabled {
+            return Vec::new();
+        }
+        qm.sides
+            .iter()
+            .filter(|s| s.dr_role == DrRole::Primary)
+            .filter_map(|s| self.region(&s.region))
+            .filter_map(|r| self.ha_location(qm, r))
+            .collect()
+    }
+
+    /// The DR replication link needs an HA location on both sides.
+    pub fn dr_link_up(&self, qm: &QueueManager) -> bool {
+        qm.sides.iter().all(|s| self.region(&s.region).and_then(|r| self.ha_location(qm, r)).is_some())
+    }
+
+    /// `DR status` and `DR out of sync data` (KB) as printed in `region`.
+    pub fn dr_status(&self, qm: &QueueManager, region: &str, now_ms: u64) -> (DrStatus, Option<u64>) {
+        if let Some((status, kb)) = &qm.forced_dr {
+            return (status.clone(), (*status != DrStatus::Normal).then_some(*kb));
+        }
+        let primaries = qm.sides.iter().filter(|s| s.dr_role == DrRole::Primary).count();
+        if !self.dr_link_up(qm) {
+            return (DrStatus::RemoteUnavailable, Some(qm.out_of_sync_kb));
+        }
+        if primaries > 1 {
+            // What MQ 9.4.5 printed for a returning old primary: IBM's docs say Partitioned.
+            let survivor = qm.split_survivor.as_deref() == Some(region);
+            return if survivor {
+                (DrStatus::RemoteUnavailable, Some(qm.out_of_sync_kb))
+            } else {
+                (DrStatus::Unknown_, Some(0))
+            };
+        }
+        if qm.resync_until_ms.is_some_and(|until| now_ms < until) {
+            return (DrStatus::SynchronizationInProgress, Some(qm.out_of_sync_kb));
+        }
+        (DrStatus::Normal, None)
+    }
+
+    /// `HA status` of `peer` as seen from the HA group.
+    pub fn peer_ha_status(&self, peer: &Node) -> HaStatus {
+        match (peer.up, peer.suspended) {
+            (false, _) => HaStatus::RemoteUnavailable,
+            (true, true) => HaStatus::RemoteNodeInStandby,
+            (true, false) => HaStatus::Normal,
+        }
+    }
+
+    /// The local node's `HA status`: Remote unavailable when it has lost every peer, Mixed
+    /// when it has lost some, else Normal (a peer in standby still replicates).
+    pub fn local_ha_status(&self, region: &Region, local: &Node) -> HaStatus {
+        let peers: Vec<&Node> = region.nodes.iter().filter(|n| n.name != local.name).collect();
+        let lost = peers.iter().filter(|p| !p.up).count();
+        match lost {
+            0 => HaStatus::Normal,
+            n if n == peers.len() => HaStatus::RemoteUnavailable,
+            _ => HaStatus::Mixed,
+        }
+    }
+}
+
+impl QueueManager {
+    pub fn side(&self, region: &str) -> Option<&QmSide> {
+        self.sides.iter().find(|s| s.region == region)
+    }
+
+    pub fn side_mut(&mut self, region: &str) -> Option<&mut QmSide> {
+        self.sides.iter_mut().find(|s| s.region == region)
+    }
+
+    pub fn dr_primary_regions(&self) -> Vec<&str> {
+        self.sides.iter().filter(|s| s.dr_role == DrRole::Primary).map(|s| s.region.as_str()).collect()
+    }
+}

@@ -1,0 +1,42 @@
+//! Fault knobs: the ways the simulated estate can misbehave on request.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Faults {
+    /// Added delay before every command on a host, in milliseconds.
+    #[serde(default)]
+    pub latency_ms: BTreeMap<String, u64>,
+    /// The next invocation of a command on a host fails.
+    #[serde(default)]
+    pub fail_next: Vec<HostCommand>,
+    /// The next invocation of a command on a host hangs.
+    #[serde(default)]
+    pub hang_next: Vec<HostCommand>,
+    /// Hosts whose commands print on stderr instead of stdout (as some sudo set-ups do).
+    #[serde(default)]
+    pub stderr_output: BTreeSet<String>,
+    /// Hosts whose commands end with sudo's `Command '/opt/mqm/bin/<cmd>' run with sudo.` line.
+    #[serde(default)]
+    pub sudo_trailer: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostCommand {
+    pub host: String,
+    pub command: String,
+}
+
+impl Faults {
+    /// Removes and reports a one-shot fault set for `command` on `host`.
+    pub fn take(list: &mut Vec<HostCommand>, host: &str, command: &str) -> bool {
+        match list.iter().position(|f| f.host == host && f.command == command) {
+            Some(i) => {
+                list.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+}

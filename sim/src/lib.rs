@@ -1,0 +1,19 @@
+//! The simulated RDQM/MQIPT estate.
+//!
+//! IBM MQ cannot run here, so this crate stands in for it: [`estate`] holds the state of every
+//! node, queue manager, HA group, DR pair and MQIPT instance and applies RDQM's rules;
+//! [`commands`] answers as `rdqmstatus`, `rdqmdr`, `rdqmadm`, `dspmq` and `mqiptAdmin` on one
+//! node, printing IBM's formats ([`print`]); [`store`] keeps the state in one file shared by
+//! every simulated node, updated under a lock.
+
+pub mod commands;
+pub mod control;
+pub mod estate;
+pub mod faults;
+pub mod fs;
+pub mod print;
+pub mod reference;
+pub mod store;
+
+pub use commands::{Invocation, Outcome};
+pub use estate::Estate;

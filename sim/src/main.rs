@@ -1,0 +1,151 @@
+//! `rdqm-sim`: the simulated estate's multi-call binary.
+//!
+//! Invoked through a link named `rdqmstatus`, `rdqmdr`, `rdqmadm`, `dspmq` or `mqiptAdmin`, it
+//! acts as that command on the host named by `RDQM_SIM_NODE` (set by the host's sshd), against
+//! the state file `RDQM_SIM_STATE`. Invoked as `rdqm-sim`, it is the lab's control command.
+
+use clap::{Parser, Subcommand};
+use sim::commands::{self, Invocation, MQ_PROGRAMS, MQIPT_PROGRAMS};
+use sim::control::{self, Fault, HostEvent};
+use sim::fs::RealFs;
+use sim::store::StateFile;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+#[derive(Parser)]
+#[command(name = "rdqm-sim", about = "The simulated RDQM/MQIPT estate of rdqm-console's lab")]
+struct Cli {
+    /// The shared state file (default: $RDQM_SIM_STATE).
+    #[arg(long, env = "RDQM_SIM_STATE")]
+    state: PathBuf,
+    #[command(subcommand)]
+    command: Control,
+}
+
+#[derive(Subcommand)]
+enum Control {
+    /// Writes the reference estate (and its mqipt.conf unless one exists).
+    Init {
+        /// Where the bastion's mqipt.conf lives.
+        #[arg(long)]
+        mqipt_conf: PathBuf,
+        /// Replace an existing state.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Prints the whole simulated state as JSON.
+    State,
+    /// Sets a fault knob, e.g. `fault node-down wdc1-mq1`.
+    Fault {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        knob: Vec<String>,
+    },
+    /// Runs a command as a host would, without SSH: `exec wdc1-mq1 rdqmstatus -m DRHAQM1`.
+    Exec {
+        host: String,
+        program: String,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Acts as `program` on `host`; prints and exits as the real command would.
+fn act_as(state: &StateFile, host: &str, program: &str, args: &[String]) -> ExitCode {
+    let inv = Invocation { host, program, args, now_ms: now_ms() };
+    let outcome = match state.update(|estate| commands::run(estate, &RealFs, &inv)) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            eprintln!("{program}: {e}");
+            return ExitCode::from(70);
+        }
+    };
+    // Waits happen outside the state lock so one slow host does not stall the others.
+    if outcome.delay_ms > 0 {
+        std::thread::sleep(Duration::from_millis(outcome.delay_ms));
+    }
+    if outcome.hang {
+        std::thread::sleep(Duration::from_secs(24 * 3600));
+    }
+    let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
+    ExitCode::from(u8::try_from(outcome.code).unwrap_or(1))
+}
+
+/// Tells the lab (through `RDQM_SIM_HOOK`) to stop or start a host's sshd.
+fn run_hooks(events: &[HostEvent]) -> Result<(), String> {
+    let Ok(hook) = std::env::var("RDQM_SIM_HOOK") else {
+        return Ok(());
+    };
+    for event in events {
+        let (verb, host) = match event {
+            HostEvent::Down(h) => ("down", h),
+            HostEvent::Up(h) => ("up", h),
+        };
+        let status = Command::new(&hook).arg(verb).arg(host).status().map_err(|e| format!("{hook}: {e}"))?;
+        if !status.success() {
+            return Err(format!("{hook} {verb} {host} failed with {status}"));
+        }
+    }
+    Ok(())
+}
+
+fn control(cli: Cli) -> Result<(), String> {
+    let state = StateFile::new(&cli.state);
+    match cli.command {
+        Control::Init { mqipt_conf, force } => {
+            if state.path().exists() && !force {
+                return Ok(());
+            }
+            if !mqipt_conf.exists() {
+                std::fs::write(&mqipt_conf, sim::reference::MQIPT_CONF)
+                    .map_err(|e| format!("cannot write {}: {e}", mqipt_conf.display()))?;
+            }
+            let estate = sim::reference::estate(&mqipt_conf.to_string_lossy());
+            state.write(&estate).map_err(|e| e.to_string())
+        }
+        Control::State => {
+            let estate = state.read().map_err(|e| e.to_string())?;
+            let json = serde_json::to_string_pretty(&estate).map_err(|e| e.to_string())?;
+            println!("{json}");
+            Ok(())
+        }
+        Control::Fault { knob } => {
+            let fault = Fault::parse(&knob).map_err(|e| e.to_string())?;
+            let events = state
+                .update(|estate| control::apply(estate, &fault))
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            run_hooks(&events)
+        }
+        Control::Exec { .. } => Ok(()),
+    }
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    let invoked = argv.first().map(|a| a.rsplit('/').next().unwrap_or(a).to_string()).unwrap_or_default();
+    if MQ_PROGRAMS.contains(&invoked.as_str()) || MQIPT_PROGRAMS.contains(&invoked.as_str()) {
+        let (Ok(host), Ok(path)) = (std::env::var("RDQM_SIM_NODE"), std::env::var("RDQM_SIM_STATE")) else {
+            eprintln!("{invoked}: RDQM_SIM_NODE and RDQM_SIM_STATE must name the simulated host and its state");
+            return ExitCode::from(70);
+        };
+        return act_as(&StateFile::new(path), &host, &invoked, &argv[1..]);
+    }
+    let cli = Cli::parse();
+    if let Control::Exec { host, program, args } = &cli.command {
+        return act_as(&StateFile::new(&cli.state), host, program, args);
+    }
+    match control(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rdqm-sim: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! IBM's output formats, as seed 000 and IBM's documentation show them.
+
+use crate::estate::{Estate, Node, QueueManager, Region};
+use model::status::{DrRole, DrStatus, HaRole, HaStatus, QmStatus};
+use std::fmt::Write as _;
+
+/// rdqmstatus pads every label to 40 columns.
+pub fn field(out: &mut String, label: &str, value: &str) {
+    let _ = writeln!(out, "{label:<40}{value}");
+}
+
+fn here_or(name: &str, local: &str) -> String {
+    if name == local { "This node".to_string() } else { name.to_string() }
+}
+
+/// `Queue manager status` of `qm` as `node` (in `region`) sees it.
+pub fn qm_status_on(estate: &Estate, qm: &QueueManager, region: &Region, node: &Node) -> QmStatus {
+    let Some(side) = qm.side(&region.name) else {
+        return QmStatus::StatusNotAvailable;
+    };
+    if qm.disabled {
+        return QmStatus::EndedNormally;
+    }
+    match estate.ha_location(qm, region) {
+        None => QmStatus::StatusNotAvailable,
+        Some(_) if side.dr_role == DrRole::Secondary => QmStatus::EndedImmediately,
+        Some(location) if location.name == node.name => QmStatus::Running,
+        Some(_) => QmStatus::RunningElsewhere,
+    }
+}
+
+fn kb_text(kb: u64) -> String {
+    format!("{kb}KB")
+}
+
+/// `rdqmstatus -m QM` on `node`: the local block, then one short block per HA peer.
+///
+/// The HA primary prints the DR details; an HA secondary refers to the primary for them
+/// (`DR status: See <node>`), as MQ 9.4.5 does.
+pub fn rdqmstatus_qm(estate: &Estate, qm: &QueueManager, region: &Region, node: &Node, now_ms: u64) -> String {
+    let mut out = String::new();
+    let status = qm_status_on(estate, qm, region, node);
+    let location = estate.ha_location(qm, region);
+    let side = qm.side(&region.name);
+    let is_location = location.is_some_and(|l| l.name == node.name);
+    field(&mut out, "Node:", &node.name);
+    field(&mut out, "Queue manager status:", status.as_str());
+    if status == QmStatus::Running {
+        field(&mut out, "CPU:", "0.00%");
+        field(&mut out, "Memory:", "182MB");
+        field(&mut out, "Queue manager file system:", "58MB used, 2.9GB allocated [2%]");
+    }
+    let ha_role = match location {
+        None => HaRole::Unknown_,
+        Some(_) if is_location => HaRole::Primary,
+        Some(_) => HaRole::Secondary,
+    };
+    field(&mut out, "HA role:", ha_role.as_str());
+    field(&mut out, "HA status:", estate.local_ha_status(region, node).as_str());
+    field(&mut out, "HA control:", "Enabled");
+    field(&mut out, "HA current location:", &location.map_or("None".to_string(), |l| here_or(&l.name, &node.name)));
+    let preferred = side.map_or("None".to_string(), |s| here_or(&s.preferred, &node.name));
+    field(&mut out, "HA preferred location:", &preferred);
+    field(&mut out, "HA blocked location:", "None");
+    field(&mut out, "HA floating IP interface:", "None");
+    field(&mut out, "HA floating IP address:", "None");
+    if let Some(side) = side {
+        field(&mut out, "DR role:", side.dr_role.as_str());
+        match location {
+            Some(primary) if !is_location => {
+                field(&mut out, "DR status:", &format!("See {}", primary.name));
+            }
+            _ => dr_details(&mut out, estate, qm, region, node, now_ms),
+        }
+    }
+    for peer in region.nodes.iter().filter(|n| n.name != node.name) {
+        out.push('\n');
+        let peer_status = estate.peer_ha_status(peer);
+        field(&mut out, "Node:", &peer.name);
+        field(&mut out, "HA status:", peer_status.as_str());
+        if peer_status == HaStatus::RemoteUnavailable {
+            field(&mut out, "HA out of sync data:", "0KB");
+        }
+    }
+    out
+}
+
+fn dr_details(out: &mut String, estate: &Estate, qm: &QueueManager, region: &Region, node: &Node, now_ms: u64) {
+    let (dr_status, out_of_sync) = estate.dr_status(qm, &region.name, now_ms);
+    field(out, "DR status:", dr_status.as_str());
+    if dr_status != DrStatus::Normal {
+        if let Some(kb) = out_of_sync {
+            field(out, "DR out of sync data:", &kb_text(kb));
+        }
+    }
+    field(out, "DR port:", &qm.dr_port.to_string());
+    field(out, "DR local IP address:", &node.ip);
+    let remote = qm.sides.iter().find(|s| s.region != region.name).and_then(|s| estate.region(&s.region));
+    let remote_ips = remote.map(|r| r.nodes.iter().map(|n| n.ip.as_str()).collect::<Vec<_>>().join(","));
+    field(out, "DR remote IP address list:", remote_ips.as_deref().unwrap_or("None"));
+    let current = remote.and_then(|r| estate.ha_location(qm, r)).map_or("None", |n| n.ip.as_str());
+    field(out, "DR current remote IP address:", current);
+}
+
+/// Bare `rdqmstatus`: the node's DRBD details, then a summary of every RDQM.
+pub fn rdqmstatus_summary(estate: &Estate, region: &Region, node: &Node) -> String {
+    let mut out = String::new();
+    field(&mut out, "Node:", &node.name);
+    field(&mut out, "OS kernel version:", "4.18.0-305");
+    field(&mut out, "DRBD OS kernel version:", "4.18.0-305");
+    field(&mut out, "DRBD version:", "9.1.5");
+    field(&mut out, "DRBD kernel module status:", "Loaded");
+    for qm in estate.qmgrs.iter().filter(|q| q.side(&region.name).is_some()) {
+        let location = estate.ha_location(qm, region);
+        out.push('\n');
+        field(&mut out, "Queue manager name:", &qm.name);
+        field(&mut out, "Queue manager status:", qm_status_on(estate, qm, region, node).as_str());
+        field(&mut out, "HA current location:", &location.map_or("None".into(), |l| here_or(&l.name, &node.name)));
+        if let Some(side) = qm.side(&region.name) {
+            field(&mut out, "HA preferred location:", &here_or(&side.preferred, &node.name));
+            field(&mut out, "HA blocked location:", "None");
+            field(&mut out, "DR role:", side.dr_role.as_str());
+        }
+    }
+    out
+}
+
+/// `rdqmstatus -n`: the HA group's nodes and whether each is online.
+pub fn rdqmstatus_nodes(region: &Region) -> String {
+    let mut out = String::new();
+    for node in &region.nodes {
+        let state = if node.up { "online" } else { "offline" };
+        let _ = writeln!(out, "Node {} is {state}", node.name);
+    }
+    out
+}
+
+/// One `dspmq` entry: `QMNAME(...)` padded to 58 columns, then the attributes.
+pub fn dspmq_entry(out: &mut String, name: &str, attributes: &[(&str, String)], instances: &[String]) {
+    let head = format!("QMNAME({name})");
+    let attrs: Vec<String> = attributes.iter().map(|(k, v)| format!("{k}({v})")).collect();
+    let _ = writeln!(out, "{head:<58}{}", attrs.join(" "));
+    for instance in instances {
+        let _ = writeln!(out, "    INSTANCE({instance}) MODE(Active)");
+    }
+}
+
+/// RDQM's messages wrap at word boundaries before column 76.
+pub fn wrap(message: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in message.split(' ') {
+        if !line.is_empty() && line.len() + 1 + word.len() > 75 {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}

@@ -1,0 +1,42 @@
+//! The shared state file stays consistent under concurrent commands from many sessions.
+
+use sim::reference;
+use sim::store::StateFile;
+use std::sync::Arc;
+
+#[test]
+fn concurrent_updates_are_serialised_by_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = Arc::new(StateFile::new(dir.path().join("estate.json")));
+    state.write(&reference::estate("/nonexistent/mqipt.conf")).unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let state = Arc::clone(&state);
+            std::thread::spawn(move || {
+                for _ in 0..25 {
+                    state
+                        .update(|estate| {
+                            let qm = estate.qmgr_mut("DRHAQM1").unwrap();
+                            qm.out_of_sync_kb += 1;
+                        })
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(state.read().unwrap().qmgr("DRHAQM1").unwrap().out_of_sync_kb, 200);
+}
+
+#[test]
+fn a_corrupt_state_is_reported_with_its_path_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("estate.json");
+    std::fs::write(&path, "{ not json").unwrap();
+    let state = StateFile::new(&path);
+    let err = state.update(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("estate.json") && err.contains("not valid"), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
+}
