@@ -11,6 +11,7 @@ pub mod control;
 pub mod estate;
 pub mod faults;
 pub mod fs;
+pub mod lab;
 pub mod print;
 pub mod reference;
 pub mod store;

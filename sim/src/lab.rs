@@ -1,0 +1,113 @@
+//! Starting and stopping a lab (`lab/up`, `lab/down`) from tests, on free ports, in a
+//! directory of its own, cleaned up on drop.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A running lab; `lab/down --purge` runs when it is dropped.
+pub struct Lab {
+    repo: PathBuf,
+    run_dir: PathBuf,
+    _dir: tempfile::TempDir,
+    env: BTreeMap<String, String>,
+}
+
+/// Ports base..base+30 must all be free on 127.0.0.1.
+fn free_port_base() -> u16 {
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64 ^ d.as_secs())
+        ^ u64::from(std::process::id()) << 16;
+    let mut candidate = seed;
+    for _ in 0..200 {
+        candidate = candidate.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let base = 20000 + ((candidate >> 33) % 40000) as u16 / 32 * 32;
+        if (base..base + 30).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no free range of 30 ports found on 127.0.0.1");
+}
+
+fn parse_env(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|line| line.split_once('='))
+        .filter(|(k, _)| k.starts_with("LAB_"))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+        .collect()
+}
+
+impl Lab {
+    /// Runs `lab/up` with `sim_bin` as the simulator (tests pass `CARGO_BIN_EXE_rdqm-sim`).
+    pub fn start(sim_bin: &Path) -> Lab {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf();
+        let dir = tempfile::Builder::new().prefix("rdqm-lab-").tempdir().expect("temp dir");
+        let run_dir = dir.path().join("run");
+        let base = free_port_base();
+        let out = Command::new(repo.join("lab/up"))
+            .env("LAB_RUN_DIR", &run_dir)
+            .env("LAB_PORT_BASE", base.to_string())
+            .env("RDQM_SIM_BIN", sim_bin)
+            .output()
+            .expect("lab/up runs");
+        let mut lab = Lab { repo, run_dir, _dir: dir, env: BTreeMap::new() };
+        assert!(out.status.success(), "lab/up failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let env = std::fs::read_to_string(lab.run_dir.join("lab.env")).expect("lab.env written");
+        lab.env = parse_env(&env);
+        lab
+    }
+
+    /// A value of `lab.env`, e.g. `LAB_SSH_PORT_WDC1_MQ1`.
+    pub fn var(&self, name: &str) -> &str {
+        self.env.get(name).unwrap_or_else(|| panic!("{name} missing from lab.env"))
+    }
+
+    pub fn env(&self) -> &BTreeMap<String, String> {
+        &self.env
+    }
+
+    pub fn run_dir(&self) -> &Path {
+        &self.run_dir
+    }
+
+    /// SSH port of a host by its name.
+    pub fn ssh_port(&self, host: &str) -> u16 {
+        let key = format!("LAB_SSH_PORT_{}", host.to_uppercase().replace('-', "_"));
+        self.var(&key).parse().expect("port number")
+    }
+
+    /// Runs a command on a host with plain OpenSSH, as an operator would.
+    pub fn ssh(&self, host: &str, command: &str) -> Output {
+        Command::new("ssh")
+            .args(["-i", self.var("LAB_SSH_KEY")])
+            .args(["-o", &format!("UserKnownHostsFile={}", self.var("LAB_KNOWN_HOSTS"))])
+            .args(["-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5"])
+            .args(["-F", "/dev/null", "-p", &self.ssh_port(host).to_string()])
+            .arg(format!("{}@127.0.0.1", self.var("LAB_SSH_USER")))
+            .arg(command)
+            .output()
+            .expect("ssh runs")
+    }
+
+    /// Runs the lab's control command (`$LAB_SIM`).
+    pub fn sim(&self, args: &[&str]) -> Output {
+        Command::new(self.var("LAB_SIM")).args(args).output().expect("LAB_SIM runs")
+    }
+
+    /// Runs a script of `lab/` (e.g. `status`) against this lab.
+    pub fn script(&self, name: &str, args: &[&str]) -> Output {
+        Command::new(self.repo.join("lab").join(name))
+            .args(args)
+            .env("LAB_RUN_DIR", &self.run_dir)
+            .output()
+            .expect("lab script runs")
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = self.script("down", &["--purge"]);
+    }
+}

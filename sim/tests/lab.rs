@@ -1,0 +1,119 @@
+//! The lab over real OpenSSH and real slapd: the seed's commands print what the seed shows.
+
+use sim::lab::Lab;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn start() -> Lab {
+    Lab::start(Path::new(env!("CARGO_BIN_EXE_rdqm-sim")))
+}
+
+fn seed(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/seed/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn assert_code(out: &Output, code: i32, what: &str) {
+    assert_eq!(out.status.code(), Some(code), "{what}: stdout={} stderr={}", stdout(out), String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn seed_regional_failover_over_ssh() {
+    let lab = start();
+    let status = lab.ssh("wdc1-mq1", "rdqmstatus -m DRHAQM1");
+    assert_code(&status, 0, "rdqmstatus on wdc1-mq1");
+    assert_eq!(stdout(&status), seed("rdqmstatus_wdc1_initial.txt"));
+
+    let demote = lab.ssh("wdc1-mq1", "rdqmdr -s -m DRHAQM1");
+    assert_code(&demote, 0, "rdqmdr -s");
+    assert_eq!(stdout(&demote), "Queue manager 'DRHAQM1' has been made the DR secondary on this node.\n");
+    let promote = lab.ssh("dal1-mq1", "rdqmdr -p -m DRHAQM1");
+    assert_code(&promote, 0, "rdqmdr -p");
+    assert_eq!(stdout(&promote), "Queue manager 'DRHAQM1' has been made the DR primary on this node.\n");
+
+    let dspmq = lab.ssh("dal1-mq1", "dspmq -a -x -s");
+    assert_code(&dspmq, 5, "dspmq -a reports success with 5");
+    let expected = seed("dspmq_dal1_after_failover.txt");
+    assert_eq!(&stdout(&dspmq)[..expected.len()], expected);
+
+    let wdc = lab.ssh("wdc1-mq1", "rdqmstatus -m DRHAQM1");
+    assert_eq!(stdout(&wdc), seed("rdqmstatus_wdc1_after_failover.txt"));
+
+    // The shared state agrees, read without trusting any command's output.
+    let state: serde_json::Value = serde_json::from_slice(&lab.sim(&["state"]).stdout).unwrap();
+    let sides = &state["qmgrs"][0]["sides"];
+    assert_eq!(sides[0]["dr_role"], "Secondary");
+    assert_eq!(sides[1]["dr_role"], "Primary");
+}
+
+#[test]
+fn every_host_answers_as_itself() {
+    let lab = start();
+    for host in ["wdc1-mq1", "wdc2-mq1", "wdc3-mq1", "dal1-mq1", "dal2-mq1", "dal3-mq1"] {
+        let out = lab.ssh(host, "rdqmstatus -m DRHAQM2");
+        assert_code(&out, 0, host);
+        let first = stdout(&out).lines().next().unwrap_or_default().to_string();
+        assert_eq!(first, format!("{:<40}{host}", "Node:"));
+    }
+    let refresh = lab.ssh("wdc-bastion", "mqiptAdmin -refresh -n HAMQ");
+    assert_code(&refresh, 0, "mqiptAdmin");
+    assert!(stdout(&refresh).ends_with("MQCAI105 Sending REFRESH command to MQIPT instance with name HAMQ\nMQCAI025 MQIPT HAMQ has been refreshed\n"));
+    let conf = std::fs::read_to_string(lab.var("LAB_MQIPT_CONF")).unwrap();
+    assert_eq!(conf, sim::reference::MQIPT_CONF);
+    assert_code(&lab.ssh("wdc-bastion", "rdqmstatus"), 127, "no MQ on the bastion");
+}
+
+#[test]
+fn directory_has_the_seed_users_and_groups() {
+    let lab = start();
+    let search = |bind: &str, password: &str, filter: &str| {
+        Command::new("ldapsearch")
+            .args(["-x", "-LLL", "-H", lab.var("LAB_LDAP_URL"), "-D", bind, "-w", password])
+            .args(["-b", "ou=groups,dc=ibm,dc=com", filter, "cn"])
+            .output()
+            .unwrap()
+    };
+    let mqadmin = "uid=mqadmin,ou=people,dc=ibm,dc=com";
+    let groups = search(mqadmin, "mqadmin", &format!("(uniqueMember={mqadmin})"));
+    assert_code(&groups, 0, "bind as mqadmin");
+    assert_eq!(stdout(&groups), "dn: cn=mqadmins,ou=groups,dc=ibm,dc=com\ncn: mqadmins\n\n");
+    let viewer = "uid=mqviewer,ou=people,dc=ibm,dc=com";
+    assert!(stdout(&search(viewer, "mqviewer", &format!("(uniqueMember={viewer})"))).contains("cn: mqviewers"));
+    assert_code(&search(mqadmin, "wrong", "(cn=*)"), 49, "wrong password is refused");
+    let admin = search(lab.var("LAB_LDAP_ADMIN_DN"), lab.var("LAB_LDAP_ADMIN_PASSWORD"), "(cn=apps)");
+    assert!(stdout(&admin).contains("cn: apps"));
+}
+
+#[test]
+fn node_down_drops_its_ssh_and_down_leaves_nothing_running() {
+    let lab = start();
+    assert_code(&lab.sim(&["fault", "node-down", "wdc1-mq1"]), 0, "node-down");
+    assert_code(&lab.ssh("wdc1-mq1", "dspmq"), 255, "a lost host refuses ssh");
+    let moved = lab.ssh("wdc2-mq1", "dspmq -a -x -s");
+    assert!(stdout(&moved).contains("INSTANCE(wdc2-mq1) MODE(Active)"), "{}", stdout(&moved));
+    assert_code(&lab.sim(&["fault", "node-up", "wdc1-mq1"]), 0, "node-up");
+    assert_code(&lab.ssh("wdc1-mq1", "dspmq -a -x -s"), 5, "back");
+
+    lab.sim(&["fault", "sudo", "dal1-mq1", "on"]);
+    let out = lab.ssh("dal1-mq1", "rdqmstatus -m DRHAQM1");
+    assert!(stdout(&out).ends_with("Command '/opt/mqm/bin/rdqmstatus' run with sudo.\n"));
+    assert!(!lab.sim(&["fault", "explode"]).status.success());
+
+    let pids: Vec<String> = std::fs::read_dir(lab.run_dir().join("pids"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap().trim().to_string())
+        .collect();
+    assert_eq!(pids.len(), 8, "7 sshd and slapd");
+    assert_code(&lab.script("status", &[]), 0, "lab/status");
+    assert_code(&lab.script("down", &[]), 0, "lab/down");
+    for pid in pids {
+        // A zombie awaiting a reaper that never comes (PID 1 in a container) is not running.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat.rsplit_once(") ").map(|(_, rest)| &rest[..1]);
+        assert!(matches!(state, None | Some("Z")), "process {pid} still runs after lab/down: {stat}");
+    }
+    assert_code(&lab.script("status", &[]), 1, "lab/status after down");
+}
