@@ -1,0 +1,321 @@
+//! The console's configuration (TOML): where it listens, how it reaches the hosts, the
+//! directory, and the inventory of the estate. Secrets are never in this file: they are
+//! read from files or environment variables it names.
+
+use model::names::{validate_host_name, validate_mq_name};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("{path}: {}", problems.join("\n  "))]
+    Invalid { path: PathBuf, problems: Vec<String> },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub poll: PollConfig,
+    pub ssh: SshConfig,
+    pub ldap: Option<LdapConfig>,
+    #[serde(default)]
+    pub store: StoreConfig,
+    #[serde(default)]
+    pub regions: Vec<RegionConfig>,
+    #[serde(default)]
+    pub nodes: Vec<NodeConfig>,
+    #[serde(default)]
+    pub mqipt: Vec<MqiptConfig>,
+    #[serde(default)]
+    pub qmgrs: Vec<QmgrConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// The Trunk-built browser app (`dist/`).
+    pub assets_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PollConfig {
+    #[serde(default = "default_interval")]
+    pub interval_secs: u64,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        PollConfig { interval_secs: default_interval() }
+    }
+}
+
+fn default_interval() -> u64 {
+    5
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshConfig {
+    pub user: String,
+    pub key_file: PathBuf,
+    pub known_hosts: PathBuf,
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_secs: u64,
+    #[serde(default = "default_command_timeout")]
+    pub command_timeout_secs: u64,
+}
+
+fn default_connect_timeout() -> u64 {
+    5
+}
+
+fn default_command_timeout() -> u64 {
+    30
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupMembership {
+    /// `groupOfUniqueNames` / `uniqueMember`, as the seed's directory.
+    UniqueMember,
+    /// `groupOfNames` / `member`.
+    Member,
+    /// The user entry's `memberOf`.
+    MemberOf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LdapConfig {
+    pub url: String,
+    pub bind_dn: String,
+    pub bind_password_file: Option<PathBuf>,
+    pub bind_password_env: Option<String>,
+    pub user_base: String,
+    #[serde(default = "default_user_filter")]
+    pub user_filter: String,
+    pub group_base: String,
+    pub group_membership: GroupMembership,
+    #[serde(default)]
+    pub operator_groups: Vec<String>,
+    #[serde(default)]
+    pub viewer_groups: Vec<String>,
+    pub ca_file: Option<PathBuf>,
+    #[serde(default)]
+    pub starttls: bool,
+}
+
+fn default_user_filter() -> String {
+    "(uid={username})".to_string()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    #[serde(default = "default_store_path")]
+    pub path: PathBuf,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { path: default_store_path() }
+    }
+}
+
+fn default_store_path() -> PathBuf {
+    PathBuf::from("rdqm-console.sqlite")
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionConfig {
+    pub name: String,
+    pub load_balancer: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    pub name: String,
+    pub region: String,
+    pub address: String,
+    #[serde(default = "default_ssh_port")]
+    pub port: u16,
+    /// Run MQ commands through `sudo` (the seed's sudoers entry for `mqm`).
+    #[serde(default)]
+    pub sudo: bool,
+    /// Where the MQ commands live when they are not on the PATH (e.g. `/opt/mqm/bin`).
+    pub mq_bin: Option<String>,
+}
+
+fn default_ssh_port() -> u16 {
+    22
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MqiptConfig {
+    pub name: String,
+    pub host: String,
+    pub address: String,
+    #[serde(default = "default_ssh_port")]
+    pub port: u16,
+    pub conf_path: String,
+    /// `mqiptAdmin -refresh -n NAME` or `systemctl reload mqipt-@NAME.service`.
+    pub refresh: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QmgrConfig {
+    pub name: String,
+    pub listener_port: u16,
+    pub mqipt: Option<String>,
+    pub route_listener_port: Option<u16>,
+}
+
+/// How MQIPT is told to re-read its configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshCommand {
+    MqiptAdmin { instance: String },
+    SystemctlReload { instance: String },
+}
+
+impl RefreshCommand {
+    pub fn parse(text: &str) -> Option<RefreshCommand> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        match words.as_slice() {
+            ["mqiptAdmin", "-refresh", "-n", name] => Some(RefreshCommand::MqiptAdmin { instance: name.to_string() }),
+            ["systemctl", "reload", unit] => unit
+                .strip_prefix("mqipt-@")
+                .and_then(|u| u.strip_suffix(".service"))
+                .map(|name| RefreshCommand::SystemctlReload { instance: name.to_string() }),
+            _ => None,
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        let config: Config = toml::from_str(&text)
+            .map_err(|e| ConfigError::Syntax { path: path.into(), message: e.to_string().trim_end().to_string() })?;
+        let problems = config.problems();
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::Invalid { path: path.into(), problems })
+        }
+    }
+
+    /// Everything wrong with the configuration, each naming the key and why.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let unique = |kind: &str, names: Vec<&str>, problems: &mut Vec<String>| {
+            let mut seen = BTreeSet::new();
+            for name in names {
+                if !seen.insert(name) {
+                    problems.push(format!("{kind}: {name:?} is defined twice"));
+                }
+            }
+        };
+        unique("regions", self.regions.iter().map(|r| r.name.as_str()).collect(), &mut problems);
+        unique("nodes", self.nodes.iter().map(|n| n.name.as_str()).collect(), &mut problems);
+        unique("mqipt", self.mqipt.iter().map(|m| m.name.as_str()).collect(), &mut problems);
+        unique("qmgrs", self.qmgrs.iter().map(|q| q.name.as_str()).collect(), &mut problems);
+        if self.poll.interval_secs == 0 {
+            problems.push("poll.interval_secs: must be at least 1".into());
+        }
+        for (i, region) in self.regions.iter().enumerate() {
+            if let Err(e) = validate_host_name(&region.load_balancer) {
+                problems.push(format!("regions[{i}].load_balancer: {e}"));
+            }
+            if region.name.is_empty() || !region.name.chars().all(|c| c.is_ascii_alphanumeric()) {
+                problems.push(format!("regions[{i}].name: {:?} must be letters and digits", region.name));
+            }
+        }
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let Err(e) = validate_host_name(&node.name) {
+                problems.push(format!("nodes[{i}].name: {e}"));
+            }
+            if !self.regions.iter().any(|r| r.name == node.region) {
+                problems.push(format!("nodes[{i}].region: no region named {:?}", node.region));
+            }
+            if node.port == 0 {
+                problems.push(format!("nodes[{i}].port: must not be 0"));
+            }
+        }
+        for (i, instance) in self.mqipt.iter().enumerate() {
+            if let Err(e) = validate_host_name(&instance.host) {
+                problems.push(format!("mqipt[{i}].host: {e}"));
+            }
+            if !instance.conf_path.starts_with('/') || instance.conf_path.contains(['\n', '\'', '"']) {
+                problems.push(format!("mqipt[{i}].conf_path: must be an absolute path without quotes"));
+            }
+            match RefreshCommand::parse(&instance.refresh) {
+                None => problems.push(format!(
+                    "mqipt[{i}].refresh: {:?} is neither `mqiptAdmin -refresh -n NAME` nor `systemctl reload mqipt-@NAME.service`",
+                    instance.refresh
+                )),
+                Some(RefreshCommand::MqiptAdmin { instance: name } | RefreshCommand::SystemctlReload { instance: name })
+                    if name != instance.name =>
+                {
+                    problems.push(format!("mqipt[{i}].refresh: refreshes {name:?}, not this instance {:?}", instance.name));
+                }
+                Some(_) => {}
+            }
+        }
+        for (i, qm) in self.qmgrs.iter().enumerate() {
+            if let Err(e) = validate_mq_name(&qm.name) {
+                problems.push(format!("qmgrs[{i}].name: {e}"));
+            }
+            if let Some(name) = &qm.mqipt {
+                if !self.mqipt.iter().any(|m| &m.name == name) {
+                    problems.push(format!("qmgrs[{i}].mqipt: no [[mqipt]] named {name:?}"));
+                }
+                if qm.route_listener_port.is_none() {
+                    problems.push(format!("qmgrs[{i}].route_listener_port: required when mqipt is set"));
+                }
+            }
+        }
+        if self.ssh.user.is_empty() || !self.ssh.user.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            problems.push(format!("ssh.user: {:?} is not a user name", self.ssh.user));
+        }
+        for (key, path) in [("ssh.key_file", &self.ssh.key_file), ("ssh.known_hosts", &self.ssh.known_hosts)] {
+            if !path.is_file() {
+                problems.push(format!("{key}: {} does not exist", path.display()));
+            }
+        }
+        if let Some(ldap) = &self.ldap {
+            if !(ldap.url.starts_with("ldap://") || ldap.url.starts_with("ldaps://")) {
+                problems.push(format!("ldap.url: {:?} must start with ldap:// or ldaps://", ldap.url));
+            }
+            if !ldap.user_filter.contains("{username}") {
+                problems.push("ldap.user_filter: must contain {username}".into());
+            }
+            match (&ldap.bind_password_file, &ldap.bind_password_env) {
+                (None, None) => problems.push("ldap: set bind_password_file or bind_password_env".into()),
+                (Some(path), _) if !path.is_file() => {
+                    problems.push(format!("ldap.bind_password_file: {} does not exist", path.display()));
+                }
+                _ => {}
+            }
+            if ldap.operator_groups.is_empty() {
+                problems.push("ldap.operator_groups: name at least one group (e.g. \"mqadmins\")".into());
+            }
+        }
+        problems
+    }
+}

@@ -1,0 +1,6 @@
+//! The rdqm-console server: configuration, HTTP API and the browser app's assets.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod http;

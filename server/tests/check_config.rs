@@ -1,0 +1,72 @@
+//! `rdqm-console check-config` names the file, the key and the reason.
+
+use std::process::Command;
+
+fn check(text: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    std::fs::write(&key, "not a real key").unwrap();
+    let text = text.replace("@KEY@", key.to_str().unwrap());
+    let path = dir.path().join("console.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rdqm-console")).arg("check-config").arg(&path).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+const GOOD: &str = r#"
+[server]
+listen = "127.0.0.1:0"
+assets_dir = "dist"
+[ssh]
+user = "mqm"
+key_file = "@KEY@"
+known_hosts = "@KEY@"
+[[regions]]
+name = "WDC"
+load_balancer = "3bdf30c3-us-east.lb.appdomain.cloud"
+[[nodes]]
+name = "wdc1-mq1"
+region = "WDC"
+address = "10.241.0.4"
+[[mqipt]]
+name = "HAMQ"
+host = "wdc-bastion"
+address = "10.241.1.4"
+conf_path = "/opt/mqipt/installation1/mqipt/HAMQ/mqipt.conf"
+refresh = "systemctl reload mqipt-@HAMQ.service"
+[[qmgrs]]
+name = "DRHAQM1"
+listener_port = 1501
+mqipt = "HAMQ"
+route_listener_port = 1501
+"#;
+
+#[test]
+fn a_good_config_passes() {
+    let (ok, out) = check(GOOD);
+    assert!(ok, "{out}");
+    assert!(out.contains("ok (1 regions, 1 nodes, 1 MQIPT instances, 1 queue managers)"), "{out}");
+}
+
+#[test]
+fn each_problem_names_its_key() {
+    let bad = GOOD
+        .replace("name = \"DRHAQM1\"", "name = \"DRHAQM1;reboot\"")
+        .replace("region = \"WDC\"", "region = \"DAL\"")
+        .replace("refresh = \"systemctl reload mqipt-@HAMQ.service\"", "refresh = \"mqiptAdmin -refresh -n OTHER\"");
+    let (ok, out) = check(&bad);
+    assert!(!ok);
+    assert!(out.contains("console.toml: "), "{out}");
+    assert!(out.contains("qmgrs[0].name: queue manager name \"DRHAQM1;reboot\" contains ';'"), "{out}");
+    assert!(out.contains("nodes[0].region: no region named \"DAL\""), "{out}");
+    assert!(out.contains("mqipt[0].refresh: refreshes \"OTHER\""), "{out}");
+}
+
+#[test]
+fn syntax_errors_and_unknown_keys_say_where() {
+    let (ok, out) = check(&GOOD.replace("[ssh]", "[ssh]\npasword = \"x\""));
+    assert!(!ok);
+    assert!(out.contains("unknown field `pasword`") && out.contains("line"), "{out}");
+    let (ok, out) = check("[server\n");
+    assert!(!ok && out.contains("TOML parse error"), "{out}");
+}

@@ -1,0 +1,82 @@
+//! The router in-process, and once through a real server on port 0.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use console::http::{AppState, router};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+fn assets() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<html><head><script type=\"module\">import init from '/app-0123456789abcdef.js';</script></head><body></body></html>",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("app-0123456789abcdef.js"), "export default function init() {}").unwrap();
+    dir
+}
+
+async fn get(dir: &tempfile::TempDir, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let app = router(AppState { assets_dir: dir.path().to_path_buf(), demo: true });
+    let response = app.oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn health_answers() {
+    let dir = assets();
+    let (status, _, body) = get(&dir, "/healthz").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "ok\n"));
+}
+
+#[tokio::test]
+async fn app_routes_fall_back_to_index_with_security_headers() {
+    let dir = assets();
+    let (status, headers, body) = get(&dir, "/queue-managers/DRHAQM1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<script type=\"module\">"));
+    assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'") && csp.contains("'sha256-"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"));
+}
+
+#[tokio::test]
+async fn hashed_assets_are_cached_for_good() {
+    let dir = assets();
+    let (status, headers, _) = get(&dir, "/app-0123456789abcdef.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+}
+
+#[tokio::test]
+async fn unknown_api_paths_get_the_json_error_shape() {
+    let dir = assets();
+    let (status, _, body) = get(&dir, "/api/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["error"]["code"], "not_found");
+    assert!(json["error"]["message"].as_str().unwrap().contains("/api/nothing-here"));
+}
+
+#[tokio::test]
+async fn a_real_server_on_port_0_serves_health() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = assets();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(AppState { assets_dir: dir.path().to_path_buf(), demo: true });
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).await.unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
+    assert!(reply.ends_with("ok\n"));
+    server.abort();
+}
