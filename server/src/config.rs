@@ -319,3 +319,91 @@ impl Config {
         problems
     }
 }
+
+impl Config {
+    /// The estate the console expects, for the poller and the snapshot.
+    pub fn inventory(&self) -> model::estate::Inventory {
+        use model::estate::{Inventory, InventoryMqipt, InventoryQmgr, InventoryRegion, RouteRef};
+        Inventory {
+            regions: self
+                .regions
+                .iter()
+                .map(|r| InventoryRegion {
+                    name: r.name.clone(),
+                    load_balancer: r.load_balancer.clone(),
+                    nodes: self.nodes.iter().filter(|n| n.region == r.name).map(|n| n.name.clone()).collect(),
+                })
+                .collect(),
+            qmgrs: self
+                .qmgrs
+                .iter()
+                .map(|q| InventoryQmgr {
+                    name: q.name.clone(),
+                    listener_port: q.listener_port,
+                    route: match (&q.mqipt, q.route_listener_port) {
+                        (Some(instance), Some(port)) => Some(RouteRef { instance: instance.clone(), listener_port: port }),
+                        _ => None,
+                    },
+                })
+                .collect(),
+            mqipt: self
+                .mqipt
+                .iter()
+                .map(|m| InventoryMqipt { name: m.name.clone(), host: m.host.clone(), conf_path: m.conf_path.clone() })
+                .collect(),
+        }
+    }
+
+    /// How to reach every host over SSH.
+    pub fn ssh_hosts(&self) -> std::collections::HashMap<String, crate::fleet::ssh::HostAddress> {
+        use crate::fleet::ssh::HostAddress;
+        let mut hosts: std::collections::HashMap<String, HostAddress> = self
+            .nodes
+            .iter()
+            .map(|n| {
+                let address = HostAddress { address: n.address.clone(), port: n.port, sudo: n.sudo, bin_dir: n.mq_bin.clone() };
+                (n.name.clone(), address)
+            })
+            .collect();
+        for m in &self.mqipt {
+            hosts.entry(m.host.clone()).or_insert_with(|| HostAddress {
+                address: m.address.clone(),
+                port: m.port,
+                sudo: false,
+                bin_dir: None,
+            });
+        }
+        hosts
+    }
+}
+
+/// The inventory of the simulated reference estate, for `demo`.
+pub fn demo_inventory() -> model::estate::Inventory {
+    use model::estate::{Inventory, InventoryMqipt, InventoryQmgr, InventoryRegion, RouteRef};
+    let estate = sim::reference::estate(sim::reference::MQIPT_CONF_PATH);
+    Inventory {
+        regions: estate
+            .regions
+            .iter()
+            .map(|r| InventoryRegion {
+                name: r.name.clone(),
+                load_balancer: r.load_balancer.clone(),
+                nodes: r.nodes.iter().map(|n| n.name.clone()).collect(),
+            })
+            .collect(),
+        qmgrs: estate
+            .qmgrs
+            .iter()
+            .map(|q| InventoryQmgr {
+                name: q.name.clone(),
+                listener_port: q.listener_port,
+                route: Some(RouteRef { instance: sim::reference::MQIPT_INSTANCE.into(), listener_port: q.listener_port }),
+            })
+            .collect(),
+        mqipt: vec![InventoryMqipt {
+            name: sim::reference::MQIPT_INSTANCE.into(),
+            host: sim::reference::BASTION.into(),
+            conf_path: sim::reference::MQIPT_CONF_PATH.into(),
+        }],
+    }
+}

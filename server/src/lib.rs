@@ -3,4 +3,6 @@
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod fleet;
 pub mod http;
+pub mod parse_cmd;

@@ -2,9 +2,26 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use console::fleet::inproc::InProcessExec;
+use console::fleet::poller::Poller;
 use console::http::{AppState, router};
 use http_body_util::BodyExt;
+use std::sync::Arc;
+use std::time::Duration;
 use tower::ServiceExt;
+
+fn demo_poller() -> Arc<Poller> {
+    Arc::new(Poller::new(
+        console::config::demo_inventory(),
+        Arc::new(InProcessExec::reference()),
+        Duration::from_secs(60),
+        Duration::from_secs(5),
+    ))
+}
+
+fn state(dir: &tempfile::TempDir, poller: Arc<Poller>) -> AppState {
+    AppState { assets_dir: dir.path().to_path_buf(), demo: true, poller }
+}
 
 fn assets() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -18,7 +35,11 @@ fn assets() -> tempfile::TempDir {
 }
 
 async fn get(dir: &tempfile::TempDir, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let app = router(AppState { assets_dir: dir.path().to_path_buf(), demo: true });
+    get_with(dir, demo_poller(), path).await
+}
+
+async fn get_with(dir: &tempfile::TempDir, poller: Arc<Poller>, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let app = router(state(dir, poller));
     let response = app.oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
@@ -70,7 +91,7 @@ async fn a_real_server_on_port_0_serves_health() {
     let dir = assets();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = router(AppState { assets_dir: dir.path().to_path_buf(), demo: true });
+    let app = router(state(&dir, demo_poller()));
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
@@ -79,4 +100,59 @@ async fn a_real_server_on_port_0_serves_health() {
     assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply}");
     assert!(reply.ends_with("ok\n"));
     server.abort();
+}
+
+#[tokio::test]
+async fn estate_is_503_until_the_first_refresh_then_the_snapshot() {
+    let dir = assets();
+    let poller = demo_poller();
+    let (status, _, body) = get_with(&dir, Arc::clone(&poller), "/api/estate").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("\"code\":\"unavailable\""));
+    poller.refresh().await;
+    let (status, _, body) = get_with(&dir, Arc::clone(&poller), "/api/estate").await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["regions"][0]["name"], "WDC");
+    assert_eq!(json["regions"][0]["nodes"][0]["name"], "wdc1-mq1");
+    assert_eq!(json["regions"][0]["nodes"][0]["reachable"], true);
+    assert_eq!(json["qmgrs"][0]["name"], "DRHAQM1");
+    assert_eq!(json["qmgrs"][0]["running_on"], "wdc1-mq1");
+    assert_eq!(json["qmgrs"][0]["dr_primary_region"], "WDC");
+    assert_eq!(json["qmgrs"][0]["readiness"]["WDC"]["ready"], true);
+    assert_eq!(json["routes"][0]["listener_port"], "1501");
+    assert_eq!(json["routes"][0]["destination_region"], "WDC");
+    assert!(json["polled_at"].as_u64().unwrap() > 0);
+    assert_eq!(json["findings"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn metrics_speak_prometheus_text() {
+    let dir = assets();
+    let poller = demo_poller();
+    poller.refresh().await;
+    let (status, headers, body) = get_with(&dir, poller, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
+    assert!(body.contains("# TYPE rdqm_console_poll_duration_seconds gauge\nrdqm_console_poll_duration_seconds "));
+    assert!(body.contains("rdqm_console_ssh_channels_total "));
+    assert!(body.contains("rdqm_console_host_reachable{host=\"wdc1-mq1\",region=\"WDC\"} 1"));
+    assert!(body.contains("rdqm_console_qmgr_dr_role{qmgr=\"DRHAQM1\",region=\"WDC\",role=\"Primary\"} 1"));
+    assert!(body.contains("rdqm_console_qmgr_running{qmgr=\"DRHAQM1\",node=\"wdc1-mq1\"} 1"));
+}
+
+#[tokio::test]
+async fn events_stream_starts_with_the_current_snapshot() {
+    let dir = assets();
+    let poller = demo_poller();
+    poller.refresh().await;
+    let app = router(state(&dir, poller));
+    let response = app.oneshot(Request::get("/api/events").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "text/event-stream");
+    let mut body = response.into_body();
+    let frame = body.frame().await.unwrap().unwrap();
+    let text = String::from_utf8_lossy(frame.data_ref().unwrap()).into_owned();
+    assert!(text.starts_with("event: estate\ndata: {"), "{text}");
+    assert!(text.contains("\"qmgrs\""));
 }

@@ -59,6 +59,22 @@ impl Lab {
         lab
     }
 
+    /// Runs `lab/up` with the workspace's built simulator (building it if needed).
+    pub fn start_default() -> Lab {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf();
+        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo.join("target"), PathBuf::from);
+        let bin = target.join("debug").join("rdqm-sim");
+        if !bin.exists() {
+            let status = Command::new("cargo")
+                .args(["build", "--quiet", "-p", "rdqm-sim", "--bin", "rdqm-sim"])
+                .current_dir(&repo)
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building rdqm-sim failed");
+        }
+        Lab::start(&bin)
+    }
+
     /// A value of `lab.env`, e.g. `LAB_SSH_PORT_WDC1_MQ1`.
     pub fn var(&self, name: &str) -> &str {
         self.env.get(name).unwrap_or_else(|| panic!("{name} missing from lab.env"))

@@ -1,0 +1,214 @@
+//! The estate as the console shows it: the inventory (what should exist) and the snapshot
+//! built from what the hosts said. These types cross the wire to the browser unchanged.
+
+use crate::status::{DrRole, HaRole, HaStatus, QmStatus};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What the estate should contain, from the console's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inventory {
+    pub regions: Vec<InventoryRegion>,
+    pub qmgrs: Vec<InventoryQmgr>,
+    pub mqipt: Vec<InventoryMqipt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryRegion {
+    pub name: String,
+    pub load_balancer: String,
+    /// The HA group's nodes, in configuration order.
+    pub nodes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryQmgr {
+    pub name: String,
+    pub listener_port: u16,
+    pub route: Option<RouteRef>,
+}
+
+/// An MQIPT route: the instance and the route's `ListenerPort`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteRef {
+    pub instance: String,
+    pub listener_port: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryMqipt {
+    pub name: String,
+    pub host: String,
+    pub conf_path: String,
+}
+
+impl Inventory {
+    pub fn region_of_node(&self, node: &str) -> Option<&InventoryRegion> {
+        self.regions.iter().find(|r| r.nodes.iter().any(|n| n == node))
+    }
+
+    /// The region whose load balancer is `host` (compared case-insensitively, as DNS does).
+    pub fn region_of_load_balancer(&self, host: &str) -> Option<&InventoryRegion> {
+        let host = host.trim().trim_end_matches('.');
+        self.regions.iter().find(|r| r.load_balancer.eq_ignore_ascii_case(host))
+    }
+
+    /// Every host the console polls: the MQ nodes, then the MQIPT hosts.
+    pub fn hosts(&self) -> Vec<String> {
+        let mut hosts: Vec<String> = self.regions.iter().flat_map(|r| r.nodes.iter().cloned()).collect();
+        for instance in &self.mqipt {
+            if !hosts.contains(&instance.host) {
+                hosts.push(instance.host.clone());
+            }
+        }
+        hosts
+    }
+}
+
+/// The whole estate at one refresh.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// When the refresh finished, in milliseconds since the Unix epoch.
+    pub polled_at: u64,
+    /// How long the refresh took, in milliseconds.
+    pub poll_duration_ms: u64,
+    pub regions: Vec<RegionView>,
+    pub qmgrs: Vec<QmgrView>,
+    pub routes: Vec<RouteView>,
+    pub mqipt: Vec<MqiptView>,
+    /// Most severe first.
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionView {
+    pub name: String,
+    pub load_balancer: String,
+    pub nodes: Vec<NodeView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeView {
+    pub name: String,
+    pub region: String,
+    /// The last refresh reached the node.
+    pub reachable: bool,
+    /// The data shown for this node is from an earlier refresh.
+    pub stale: bool,
+    /// Why the last refresh could not read the node.
+    pub error: Option<String>,
+    /// When the node last answered, in milliseconds since the Unix epoch.
+    pub last_ok_at: Option<u64>,
+    /// `rdqmstatus -n` as this node sees its HA group: node → online.
+    pub group_online: BTreeMap<String, Option<bool>>,
+}
+
+/// One queue manager across both regions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QmgrView {
+    pub name: String,
+    pub listener_port: u16,
+    /// The DR primary region when exactly one region claims it.
+    pub dr_primary_region: Option<String>,
+    /// Every region claiming DR primary (two means partitioned).
+    pub dr_primary_regions: Vec<String>,
+    /// The node running the queue manager (the first, if several).
+    pub running_on: Option<String>,
+    pub running_nodes: Vec<String>,
+    /// Could this region run (or keep running) the queue manager now?
+    pub readiness: BTreeMap<String, Readiness>,
+    pub sides: Vec<QmSide>,
+    pub route: Option<RouteRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Readiness {
+    pub ready: bool,
+    pub reasons: Vec<String>,
+}
+
+/// The queue manager as one region's HA group reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QmSide {
+    pub region: String,
+    pub dr_role: Option<DrRole>,
+    /// As the HA primary printed it (e.g. `Normal`, `Remote unavailable`).
+    pub dr_status: Option<String>,
+    pub dr_out_of_sync_kb: Option<u64>,
+    pub ha_current_location: Option<String>,
+    pub ha_preferred_location: Option<String>,
+    pub nodes: Vec<QmNode>,
+}
+
+/// What one node printed for one queue manager.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QmNode {
+    pub node: String,
+    pub stale: bool,
+    pub qm_status: Option<QmStatus>,
+    pub ha_role: Option<HaRole>,
+    pub ha_status: Option<HaStatus>,
+    pub dr_role: Option<DrRole>,
+    pub dr_status: Option<String>,
+    /// Every `rdqmstatus -m` field of the local block, as printed (label → value).
+    pub fields: Vec<(String, String)>,
+    /// The peers' HA status as this node sees them.
+    pub peers: Vec<(String, HaStatus)>,
+    /// The command failed or printed nothing the console understands.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteView {
+    pub instance: String,
+    pub listener_port: String,
+    pub name: Option<String>,
+    pub destination: Option<String>,
+    pub destination_port: Option<String>,
+    /// The region whose load balancer the destination names.
+    pub destination_region: Option<String>,
+    pub active: bool,
+    /// `plain`, `SSLProxyMode`, `SSLServer`, `SSLClient` or `SSLServer+SSLClient`.
+    pub tls_mode: String,
+    /// The queue manager this route serves, from the inventory.
+    pub qmgr: Option<String>,
+    /// Every property as written (keys lower-cased).
+    pub properties: BTreeMap<String, String>,
+    pub stale: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MqiptView {
+    pub name: String,
+    pub host: String,
+    pub conf_path: String,
+    pub reachable: bool,
+    pub stale: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    Warning,
+    Info,
+}
+
+/// Something an operator should know, with the evidence that shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub code: String,
+    pub message: String,
+    /// What it is about: a queue manager, node or route (e.g. `DRHAQM1`, `wdc1-mq1`, `HAMQ:1501`).
+    pub subject: String,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub host: String,
+    pub command: String,
+    pub lines: Vec<String>,
+}

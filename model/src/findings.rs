@@ -1,0 +1,217 @@
+//! Findings: what an operator must know about the estate, each with its evidence.
+
+use crate::estate::{Evidence, Finding, Inventory, QmgrView, Severity, Snapshot};
+use crate::probe::{HostReport, Probe};
+use crate::status::{DrStatus, HaStatus, QmStatus};
+
+fn finding(severity: Severity, code: &str, subject: &str, message: String, evidence: Vec<Evidence>) -> Finding {
+    Finding { severity, code: code.to_string(), message, subject: subject.to_string(), evidence }
+}
+
+/// The lines of a probe's output that carry `labels`, as evidence.
+fn evidence(reports: &[HostReport], host: &str, probe: &Probe, labels: &[&str]) -> Evidence {
+    let lines = reports
+        .iter()
+        .find(|r| r.host == host)
+        .and_then(|r| r.result(probe))
+        .map(|r| {
+            r.output
+                .lines()
+                .filter(|l| labels.iter().any(|label| l.starts_with(label)))
+                .map(|l| l.trim_end().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    Evidence { host: host.to_string(), command: probe.command_line(), lines }
+}
+
+fn age_text(now: u64, then: Option<u64>) -> String {
+    match then {
+        Some(t) => format!("last answered {} s ago", now.saturating_sub(t) / 1000),
+        None => "never answered".to_string(),
+    }
+}
+
+fn node_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    for node in snapshot.regions.iter().flat_map(|r| r.nodes.iter()) {
+        if !node.reachable {
+            let error = node.error.clone().unwrap_or_default();
+            let data = if node.stale { "its data below is stale" } else { "no data" };
+            out.push(finding(
+                Severity::Critical,
+                "node_unreachable",
+                &node.name,
+                format!("{} is unreachable ({}; {data}): {error}", node.name, age_text(snapshot.polled_at, node.last_ok_at)),
+                vec![Evidence { host: node.name.clone(), command: "ssh".into(), lines: vec![error] }],
+            ));
+        }
+    }
+    for instance in &snapshot.mqipt {
+        if let Some(error) = &instance.error {
+            out.push(finding(
+                Severity::Critical,
+                "mqipt_unreadable",
+                &instance.name,
+                format!("MQIPT {} on {}: {} cannot be read: {error}", instance.name, instance.host, instance.conf_path),
+                vec![Evidence { host: instance.host.clone(), command: format!("cat {}", instance.conf_path), lines: vec![error.clone()] }],
+            ));
+        }
+    }
+}
+
+fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
+    let probe = Probe::QmStatus(qm.name.clone());
+    let has_fresh = qm.sides.iter().flat_map(|s| &s.nodes).any(|n| !n.stale && n.qm_status.is_some());
+    if qm.dr_primary_regions.len() > 1 {
+        let ev = qm
+            .sides
+            .iter()
+            .filter_map(|s| s.ha_current_location.as_ref())
+            .map(|h| evidence(reports, h, &probe, &["DR role:", "DR status:"]))
+            .collect();
+        out.push(finding(
+            Severity::Critical,
+            "dr_partitioned",
+            &qm.name,
+            format!(
+                "{} is DR primary in {} at once (partitioned): one side's data must be discarded",
+                qm.name,
+                qm.dr_primary_regions.join(" and ")
+            ),
+            ev,
+        ));
+    }
+    if has_fresh && qm.running_nodes.is_empty() {
+        out.push(finding(
+            Severity::Critical,
+            "qm_not_running",
+            &qm.name,
+            format!("{} is running in no region", qm.name),
+            qm.sides
+                .iter()
+                .filter_map(|s| s.ha_current_location.as_ref())
+                .map(|h| evidence(reports, h, &probe, &["Queue manager status:", "DR role:"]))
+                .collect(),
+        ));
+    }
+    for side in &qm.sides {
+        let location = side.ha_current_location.clone().unwrap_or_default();
+        let dr_bad = side.dr_status.as_deref().is_some_and(|s| DrStatus::parse(s) != DrStatus::Normal && !s.starts_with("See "));
+        let unsynced = side.dr_out_of_sync_kb.is_some_and(|kb| kb > 0);
+        if dr_bad || unsynced {
+            let status = side.dr_status.clone().unwrap_or_default();
+            let kb = side.dr_out_of_sync_kb.map(|kb| format!(", {kb} KB not yet replicated")).unwrap_or_default();
+            out.push(finding(
+                Severity::Warning,
+                "dr_not_normal",
+                &qm.name,
+                format!("{}: DR status in {} is {status}{kb}", qm.name, side.region),
+                vec![evidence(reports, &location, &probe, &["DR status:", "DR out of sync data:"])],
+            ));
+        }
+        for node in side.nodes.iter().filter(|n| !n.stale) {
+            if let Some(status) = node.ha_status.as_ref().filter(|s| **s != HaStatus::Normal) {
+                out.push(finding(
+                    Severity::Warning,
+                    "ha_not_normal",
+                    &qm.name,
+                    format!("{} on {}: HA status {status}", qm.name, node.node),
+                    vec![evidence(reports, &node.node, &probe, &["HA status:", "Node:", "HA out of sync data:"])],
+                ));
+            }
+            if let Some(error) = &node.error {
+                if node.qm_status.is_none() || error.starts_with("exit code") {
+                    out.push(finding(
+                        Severity::Warning,
+                        "probe_failed",
+                        &node.node,
+                        format!("{} on {}: {error}", probe.command_line(), node.node),
+                        vec![evidence(reports, &node.node, &probe, &["AMQ", "Command"])],
+                    ));
+                }
+            }
+        }
+        let running_here = side.nodes.iter().find(|n| n.qm_status == Some(QmStatus::Running));
+        if let (Some(running), Some(preferred)) = (running_here, side.ha_preferred_location.as_ref()) {
+            if &running.node != preferred {
+                out.push(finding(
+                    Severity::Info,
+                    "qm_off_preferred",
+                    &qm.name,
+                    format!("{} runs on {} in {}, not on its preferred node {preferred}", qm.name, running.node, side.region),
+                    vec![evidence(reports, &running.node, &probe, &["HA current location:", "HA preferred location:"])],
+                ));
+            }
+        }
+    }
+}
+
+fn route_findings(inventory: &Inventory, snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    for qm in &snapshot.qmgrs {
+        let Some(route_ref) = &qm.route else { continue };
+        let Some(instance) = snapshot.mqipt.iter().find(|m| m.name == route_ref.instance) else { continue };
+        if instance.error.is_some() && !instance.stale {
+            continue;
+        }
+        let subject = format!("{}:{}", route_ref.instance, route_ref.listener_port);
+        let port = route_ref.listener_port.to_string();
+        let conf = Evidence { host: instance.host.clone(), command: format!("cat {}", instance.conf_path), lines: Vec::new() };
+        let Some(route) = snapshot.routes.iter().find(|r| r.instance == route_ref.instance && r.listener_port == port) else {
+            out.push(finding(
+                Severity::Critical,
+                "route_missing",
+                &subject,
+                format!("{}: MQIPT {} has no route with ListenerPort={port}", qm.name, route_ref.instance),
+                vec![conf],
+            ));
+            continue;
+        };
+        let mut conf = conf;
+        conf.lines = vec![
+            format!("ListenerPort={port}"),
+            format!("Destination={}", route.destination.clone().unwrap_or_default()),
+        ];
+        match (&route.destination_region, &qm.dr_primary_region) {
+            (None, _) => out.push(finding(
+                Severity::Warning,
+                "route_unknown_destination",
+                &subject,
+                format!(
+                    "route {port} ({}) forwards to {}, which is no region's load balancer",
+                    qm.name,
+                    route.destination.clone().unwrap_or_else(|| "nowhere".into())
+                ),
+                vec![conf],
+            )),
+            (Some(dest), Some(primary)) if dest != primary => {
+                let lb = inventory.regions.iter().find(|r| &r.name == primary).map(|r| r.load_balancer.clone());
+                out.push(finding(
+                    Severity::Critical,
+                    "route_wrong_region",
+                    &subject,
+                    format!(
+                        "route {port} sends {} traffic to {dest} ({}) but {} is DR primary in {primary} ({})",
+                        qm.name,
+                        route.destination.clone().unwrap_or_default(),
+                        qm.name,
+                        lb.unwrap_or_default()
+                    ),
+                    vec![conf],
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Every finding for the snapshot, most severe first.
+pub fn derive(inventory: &Inventory, snapshot: &Snapshot, reports: &[HostReport]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    node_findings(snapshot, &mut out);
+    for qm in &snapshot.qmgrs {
+        qm_findings(qm, reports, &mut out);
+    }
+    route_findings(inventory, snapshot, &mut out);
+    out.sort_by(|a, b| a.severity.cmp(&b.severity));
+    out
+}

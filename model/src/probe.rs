@@ -1,0 +1,86 @@
+//! What the console asks each host in a refresh, and what the host answered.
+//!
+//! One refresh sends one batch of probes per host; the probes come from the inventory only,
+//! so every name in them has been validated when the configuration was read.
+
+use crate::estate::Inventory;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Probe {
+    /// `rdqmstatus -m QM` on an MQ node.
+    QmStatus(String),
+    /// `rdqmstatus -n` on an MQ node.
+    GroupNodes,
+    /// `cat <mqipt.conf>` on an MQIPT host.
+    MqiptConf { instance: String, path: String },
+}
+
+impl Probe {
+    pub fn program(&self) -> &str {
+        match self {
+            Probe::QmStatus(_) | Probe::GroupNodes => "rdqmstatus",
+            Probe::MqiptConf { .. } => "cat",
+        }
+    }
+
+    pub fn args(&self) -> Vec<String> {
+        match self {
+            Probe::QmStatus(qm) => vec!["-m".into(), qm.clone()],
+            Probe::GroupNodes => vec!["-n".into()],
+            Probe::MqiptConf { path, .. } => vec![path.clone()],
+        }
+    }
+
+    /// The command as an operator would type it, for evidence and logs.
+    pub fn command_line(&self) -> String {
+        std::iter::once(self.program().to_string()).chain(self.args()).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The probes for one host of the inventory.
+pub fn probes_for(inventory: &Inventory, host: &str) -> Vec<Probe> {
+    let mut probes = Vec::new();
+    if inventory.region_of_node(host).is_some() {
+        probes.extend(inventory.qmgrs.iter().map(|q| Probe::QmStatus(q.name.clone())));
+        probes.push(Probe::GroupNodes);
+    }
+    for instance in inventory.mqipt.iter().filter(|m| m.host == host) {
+        probes.push(Probe::MqiptConf { instance: instance.name.clone(), path: instance.conf_path.clone() });
+    }
+    probes
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeResult {
+    pub probe: Probe,
+    /// stdout and stderr as they arrived (RDQM may print on either).
+    pub output: String,
+    pub exit_code: Option<i32>,
+}
+
+/// What a host answered at one time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observed {
+    pub at_ms: u64,
+    pub results: Vec<ProbeResult>,
+}
+
+/// A host in one refresh: the error if it could not be read, and the newest data there is
+/// (fresh, or from an earlier refresh when `error` is set).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostReport {
+    pub host: String,
+    pub error: Option<String>,
+    pub data: Option<Observed>,
+}
+
+impl HostReport {
+    pub fn stale(&self) -> bool {
+        self.error.is_some() && self.data.is_some()
+    }
+
+    pub fn result(&self, probe: &Probe) -> Option<&ProbeResult> {
+        self.data.as_ref()?.results.iter().find(|r| &r.probe == probe)
+    }
+}

@@ -1,0 +1,110 @@
+//! `RemoteExec` on the in-process simulated estate, for `rdqm-console demo`: the same
+//! commands, the same output, no SSH.
+
+use super::exec::{Cmd, CmdOutput, ExecError, RemoteExec};
+use futures::future::BoxFuture;
+use sim::Estate;
+use sim::commands::{self, Invocation};
+use sim::fs::{HostFs, MemFs};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub struct InProcessExec {
+    estate: Mutex<Estate>,
+    fs: MemFs,
+    channels: AtomicU64,
+}
+
+impl InProcessExec {
+    /// The reference estate of seed 000, its mqipt.conf in memory.
+    pub fn reference() -> Self {
+        let fs = MemFs::default();
+        let _ = fs.write(sim::reference::MQIPT_CONF_PATH, sim::reference::MQIPT_CONF);
+        InProcessExec {
+            estate: Mutex::new(sim::reference::estate(sim::reference::MQIPT_CONF_PATH)),
+            fs,
+            channels: AtomicU64::new(0),
+        }
+    }
+
+    /// Applies a change to the simulated estate (the demo's fault knobs).
+    pub fn with_estate<T>(&self, change: impl FnOnce(&mut Estate) -> T) -> Option<T> {
+        self.estate.lock().ok().map(|mut e| change(&mut e))
+    }
+
+    fn now_ms() -> u64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    }
+
+    /// Runs one command as the simulated host would; `hang` and latency are returned to the caller.
+    fn run_one(&self, host: &str, cmd: &Cmd, stdin: Option<&[u8]>) -> Result<(commands::Outcome, bool), ExecError> {
+        let mut estate = self.estate.lock().map_err(|_| ExecError::Transport { host: host.into(), reason: "simulator state poisoned".into() })?;
+        if estate.host(host).is_none() {
+            return Err(ExecError::UnknownHost { host: host.to_string() });
+        }
+        if !estate.host_is_up(host) {
+            return Err(ExecError::Connect { host: host.to_string(), reason: "Connection refused".into() });
+        }
+        self.channels.fetch_add(1, Ordering::Relaxed);
+        let program = cmd.program.rsplit('/').next().unwrap_or(&cmd.program);
+        let file_op = |outcome: Result<String, std::io::Error>| match outcome {
+            Ok(stdout) => commands::Outcome { stdout, ..Default::default() },
+            Err(e) => commands::Outcome { stderr: format!("{program}: {e}\n"), code: 1, ..Default::default() },
+        };
+        let outcome = match (program, cmd.args.as_slice()) {
+            ("cat", [path]) => file_op(self.fs.read(path)),
+            ("tee", [path]) => {
+                let text = String::from_utf8_lossy(stdin.unwrap_or_default()).into_owned();
+                file_op(self.fs.write(path, &text).map(|_| text))
+            }
+            _ => commands::run(&mut estate, &self.fs, &Invocation { host, program, args: &cmd.args, now_ms: Self::now_ms() }),
+        };
+        let hang = outcome.hang;
+        Ok((outcome, hang))
+    }
+
+    async fn answer(&self, host: &str, cmd: &Cmd, stdin: Option<&[u8]>, timeout: Duration) -> Result<CmdOutput, ExecError> {
+        let (outcome, hang) = self.run_one(host, cmd, stdin)?;
+        let delay = Duration::from_millis(outcome.delay_ms);
+        if hang || delay >= timeout {
+            tokio::time::sleep(timeout).await;
+            return Err(ExecError::Timeout { host: host.to_string(), secs: timeout.as_secs() });
+        }
+        tokio::time::sleep(delay).await;
+        Ok(CmdOutput { stdout: outcome.stdout, stderr: outcome.stderr, exit_code: Some(outcome.code) })
+    }
+}
+
+impl RemoteExec for InProcessExec {
+    fn run<'a>(
+        &'a self,
+        host: &'a str,
+        cmd: &'a Cmd,
+        stdin: Option<&'a [u8]>,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<CmdOutput, ExecError>> {
+        Box::pin(self.answer(host, cmd, stdin, timeout))
+    }
+
+    fn run_batch<'a>(
+        &'a self,
+        host: &'a str,
+        cmds: &'a [Cmd],
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Vec<CmdOutput>, ExecError>> {
+        Box::pin(async move {
+            let mut outputs = Vec::with_capacity(cmds.len());
+            for cmd in cmds {
+                let mut out = self.answer(host, cmd, None, timeout).await?;
+                out.stdout.push_str(&std::mem::take(&mut out.stderr));
+                outputs.push(out);
+            }
+            Ok(outputs)
+        })
+    }
+
+    fn channels_opened(&self) -> u64 {
+        self.channels.load(Ordering::Relaxed)
+    }
+}

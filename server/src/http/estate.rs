@@ -1,0 +1,43 @@
+//! `GET /api/estate` and `GET /api/events`: the published snapshot, and its updates as
+//! server-sent events.
+
+use super::AppState;
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use model::estate::Snapshot;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub async fn estate(State(state): State<AppState>) -> Result<Json<Arc<Snapshot>>, ApiError> {
+    state
+        .poller
+        .current()
+        .map(Json)
+        .ok_or_else(|| ApiError::Unavailable("the first refresh of the estate has not finished yet".into()))
+}
+
+fn estate_event(snapshot: &Snapshot) -> Event {
+    Event::default().event("estate").json_data(snapshot).unwrap_or_else(|_| Event::default().event("error"))
+}
+
+/// The current snapshot at once, then every new one; a dropped client simply reconnects.
+pub async fn events(State(state): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let mut updates = state.poller.subscribe();
+    let stream = async_stream::stream! {
+        let first = updates.borrow_and_update().clone();
+        if let Some(snapshot) = first {
+            yield Ok(estate_event(&snapshot));
+        }
+        while updates.changed().await.is_ok() {
+            let next = updates.borrow_and_update().clone();
+            if let Some(snapshot) = next {
+                yield Ok(estate_event(&snapshot));
+            }
+        }
+    };
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}

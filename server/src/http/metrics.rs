@@ -1,0 +1,75 @@
+//! `GET /metrics`: Prometheus text exposition of the last refresh.
+
+use super::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use std::fmt::Write as _;
+
+fn escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let mut out = String::new();
+    let poller = &state.poller;
+    let _ = writeln!(out, "# HELP rdqm_console_ssh_channels_total Remote command channels opened since start.");
+    let _ = writeln!(out, "# TYPE rdqm_console_ssh_channels_total counter");
+    let _ = writeln!(out, "rdqm_console_ssh_channels_total {}", poller.exec().channels_opened());
+    let _ = writeln!(out, "# HELP rdqm_console_refreshes_total Estate refreshes completed since start.");
+    let _ = writeln!(out, "# TYPE rdqm_console_refreshes_total counter");
+    let _ = writeln!(out, "rdqm_console_refreshes_total {}", poller.refreshes());
+    let _ = writeln!(out, "# HELP rdqm_console_ssh_errors_total Hosts that could not be read, summed over refreshes.");
+    let _ = writeln!(out, "# TYPE rdqm_console_ssh_errors_total counter");
+    let _ = writeln!(out, "rdqm_console_ssh_errors_total {}", poller.host_errors());
+    if let Some(snapshot) = poller.current() {
+        let _ = writeln!(out, "# HELP rdqm_console_poll_duration_seconds Duration of the last full refresh.");
+        let _ = writeln!(out, "# TYPE rdqm_console_poll_duration_seconds gauge");
+        let _ = writeln!(out, "rdqm_console_poll_duration_seconds {:.3}", snapshot.poll_duration_ms as f64 / 1000.0);
+        let _ = writeln!(out, "# HELP rdqm_console_last_refresh_timestamp_seconds When the last refresh finished.");
+        let _ = writeln!(out, "# TYPE rdqm_console_last_refresh_timestamp_seconds gauge");
+        let _ = writeln!(out, "rdqm_console_last_refresh_timestamp_seconds {:.3}", snapshot.polled_at as f64 / 1000.0);
+        let _ = writeln!(out, "# HELP rdqm_console_host_reachable 1 when the last refresh reached the host.");
+        let _ = writeln!(out, "# TYPE rdqm_console_host_reachable gauge");
+        for node in snapshot.regions.iter().flat_map(|r| r.nodes.iter()) {
+            let _ = writeln!(out, "rdqm_console_host_reachable{{host=\"{}\",region=\"{}\"}} {}", escape(&node.name), escape(&node.region), u8::from(node.reachable));
+        }
+        for instance in &snapshot.mqipt {
+            let _ = writeln!(out, "rdqm_console_host_reachable{{host=\"{}\",region=\"\"}} {}", escape(&instance.host), u8::from(instance.reachable));
+        }
+        let _ = writeln!(out, "# HELP rdqm_console_qmgr_dr_role DR role per queue manager and region (1 = the labelled role).");
+        let _ = writeln!(out, "# TYPE rdqm_console_qmgr_dr_role gauge");
+        let _ = writeln!(out, "# HELP rdqm_console_qmgr_dr_status DR status per queue manager and region as printed (1 = the labelled status).");
+        let _ = writeln!(out, "# TYPE rdqm_console_qmgr_dr_status gauge");
+        let _ = writeln!(out, "# HELP rdqm_console_qmgr_ha_status HA status per queue manager and node (1 = the labelled status).");
+        let _ = writeln!(out, "# TYPE rdqm_console_qmgr_ha_status gauge");
+        let _ = writeln!(out, "# HELP rdqm_console_qmgr_running 1 on the node running the queue manager.");
+        let _ = writeln!(out, "# TYPE rdqm_console_qmgr_running gauge");
+        for qm in &snapshot.qmgrs {
+            let name = escape(&qm.name);
+            for side in &qm.sides {
+                let region = escape(&side.region);
+                if let Some(role) = &side.dr_role {
+                    let _ = writeln!(out, "rdqm_console_qmgr_dr_role{{qmgr=\"{name}\",region=\"{region}\",role=\"{}\"}} 1", escape(role.as_str()));
+                }
+                if let Some(status) = &side.dr_status {
+                    let _ = writeln!(out, "rdqm_console_qmgr_dr_status{{qmgr=\"{name}\",region=\"{region}\",status=\"{}\"}} 1", escape(status));
+                }
+                for node in &side.nodes {
+                    if let Some(status) = &node.ha_status {
+                        let _ = writeln!(out, "rdqm_console_qmgr_ha_status{{qmgr=\"{name}\",node=\"{}\",status=\"{}\"}} 1", escape(&node.node), escape(status.as_str()));
+                    }
+                    let running = qm.running_nodes.contains(&node.node);
+                    let _ = writeln!(out, "rdqm_console_qmgr_running{{qmgr=\"{name}\",node=\"{}\"}} {}", escape(&node.node), u8::from(running));
+                }
+            }
+        }
+        let _ = writeln!(out, "# HELP rdqm_console_findings Findings of the last refresh by severity.");
+        let _ = writeln!(out, "# TYPE rdqm_console_findings gauge");
+        for severity in ["critical", "warning", "info"] {
+            let count = snapshot.findings.iter().filter(|f| serde_json::to_value(f.severity).ok().and_then(|v| v.as_str().map(|s| s == severity)).unwrap_or(false)).count();
+            let _ = writeln!(out, "rdqm_console_findings{{severity=\"{severity}\"}} {count}");
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out)
+}

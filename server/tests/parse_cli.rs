@@ -1,0 +1,93 @@
+//! `rdqm-console parse KIND FILE|-` prints the JSON contract of DESIGN.md; bad input gets a
+//! clear error and a non-zero exit, never a panic.
+
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
+
+fn seed(name: &str) -> String {
+    format!("{}/../sim/tests/seed/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn parse(kind: &str, file: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rdqm-console")).args(["parse", kind, file]).output().unwrap()
+}
+
+fn parse_stdin(kind: &str, input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rdqm-console"))
+        .args(["parse", kind, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn rdqmstatus_fields_are_snake_case_keys() {
+    let v = json(&parse("rdqmstatus", &seed("rdqmstatus_wdc1_initial.txt")));
+    assert_eq!(v["nodes"][0]["node"], "wdc1-mq1");
+    assert_eq!(v["nodes"][0]["fields"]["queue_manager_status"], "Running");
+    assert_eq!(v["nodes"][0]["fields"]["ha_role"], "Primary");
+    assert_eq!(v["nodes"][0]["fields"]["dr_remote_ip_address_list"], "10.240.0.4,10.240.64.4,10.240.128.4");
+    assert_eq!(v["nodes"][1]["node"], "wdc2-mq1");
+    assert_eq!(v["nodes"][1]["fields"]["ha_status"], "Normal");
+}
+
+#[test]
+fn dspmq_and_stdin() {
+    let text = std::fs::read(seed("dspmq_wdc2_suspended.txt")).unwrap();
+    let v = json(&parse_stdin("dspmq", &text));
+    assert_eq!(v["qmgrs"][0]["qmname"], "DRHAQM1");
+    assert_eq!(v["qmgrs"][0]["status"], "Running");
+    assert_eq!(v["qmgrs"][0]["instances"][0]["instance"], "wdc2-mq1");
+    assert_eq!(v["qmgrs"][0]["instances"][0]["mode"], "Active");
+}
+
+#[test]
+fn mqipt_conf_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mqipt.conf");
+    std::fs::write(&path, sim::reference::MQIPT_CONF).unwrap();
+    let v = json(&parse("mqipt-conf", path.to_str().unwrap()));
+    assert_eq!(v["global"]["commandport"], "1881");
+    assert_eq!(v["routes"][0]["name"], "DRHAQM1");
+    assert_eq!(v["routes"][0]["listenerport"], "1501");
+    assert_eq!(v["routes"][0]["destination"], "3bdf30c3-us-east.lb.appdomain.cloud");
+    assert_eq!(v["routes"][2]["properties"]["sslserver"], "true");
+}
+
+#[test]
+fn rdqmstatus_n_lists_nodes() {
+    let v = json(&parse_stdin("rdqmstatus-n", b"Node wdc1-mq1 is online\nNode wdc2-mq1 is offline\n"));
+    assert_eq!(v["nodes"][0]["node"], "wdc1-mq1");
+    assert_eq!(v["nodes"][0]["online"], true);
+    assert_eq!(v["nodes"][1]["online"], false);
+}
+
+#[test]
+fn bad_input_gets_a_clear_error() {
+    let out = parse("rdqmstatus", "/nonexistent/file");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/file: cannot read"), "{err}");
+
+    let out = parse_stdin("dspmq", b"\xff\xfe garbage");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not UTF-8"));
+
+    let out = parse_stdin("rdqmstatus", b"hello world\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no rdqmstatus output recognised (first line: \"hello world\")"));
+
+    let out = parse("nonsense", "-");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown kind \"nonsense\""));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
