@@ -54,8 +54,49 @@ pub enum CliError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error(transparent)]
     Parse(#[from] crate::parse_cmd::ParseError),
+    #[error("{0}")]
+    Secret(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("no [ldap] section: the console needs a directory to sign operators in")]
+    NoDirectory,
     #[error("server failed: {0}")]
     Serve(std::io::Error),
+}
+
+/// The session signing key from the configuration, or a random one (with a warning).
+fn signing_key(config: &crate::config::AuthConfig) -> Result<Vec<u8>, CliError> {
+    let key = crate::config::read_secret(config.signing_key_file.as_deref(), config.signing_key_env.as_deref(), "auth signing key")
+        .map_err(CliError::Secret)?;
+    match key {
+        Some(key) if key.len() >= 32 => Ok(key.into_bytes()),
+        Some(_) => Err(CliError::Secret("auth signing key: fewer than 32 bytes".into())),
+        None => {
+            tracing::warn!("no auth.signing_key_file or signing_key_env: using a random key; sessions end on restart");
+            Ok(rand::random::<[u8; 32]>().to_vec())
+        }
+    }
+}
+
+fn auth_state(
+    directory: Arc<dyn crate::auth::directory::Directory>,
+    roles: crate::auth::RoleMap,
+    key: &[u8],
+    config: &crate::config::AuthConfig,
+    store: Arc<dyn crate::store::Store>,
+) -> Arc<http::AuthState> {
+    Arc::new(http::AuthState {
+        directory,
+        roles,
+        keys: crate::auth::session::SessionKeys::new(
+            key,
+            Duration::from_secs(config.session_minutes * 60),
+            Duration::from_secs(config.session_max_hours * 3600),
+        ),
+        limiter: crate::auth::limiter::LoginLimiter::new(config.login_attempts_per_minute),
+        store,
+        secure_cookies: config.secure_cookies,
+    })
 }
 
 async fn serve_on(addr: SocketAddr, state: AppState) -> Result<(), CliError> {
@@ -63,7 +104,8 @@ async fn serve_on(addr: SocketAddr, state: AppState) -> Result<(), CliError> {
     let local = listener.local_addr().map_err(CliError::Serve)?;
     tracing::info!(%local, demo = state.demo, "rdqm-console listening");
     println!("rdqm-console listening on http://{local}");
-    axum::serve(listener, http::router(state)).with_graceful_shutdown(shutdown()).await.map_err(CliError::Serve)
+    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(CliError::Serve)
 }
 
 async fn shutdown() {
@@ -101,8 +143,17 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 Duration::from_secs(config.poll.interval_secs),
                 Duration::from_secs(config.ssh.command_timeout_secs),
             ));
+            let ldap = config.ldap.clone().ok_or(CliError::NoDirectory)?;
+            let bind_password =
+                crate::config::read_secret(ldap.bind_password_file.as_deref(), ldap.bind_password_env.as_deref(), "ldap bind password")
+                    .map_err(CliError::Secret)?
+                    .unwrap_or_default();
+            let roles = crate::auth::RoleMap { operator_groups: ldap.operator_groups.clone(), viewer_groups: ldap.viewer_groups.clone() };
+            let directory = Arc::new(crate::auth::directory::LdapDirectory::new(ldap, bind_password));
+            let store = Arc::new(crate::store::SqliteStore::open(&config.store.path)?);
+            let auth = auth_state(directory, roles, &signing_key(&config.auth)?, &config.auth, store);
             let polling = poller.spawn();
-            let state = AppState { assets_dir: config.server.assets_dir.clone(), demo: false, poller };
+            let state = AppState { assets_dir: config.server.assets_dir.clone(), demo: false, poller, auth };
             let served = serve_on(config.server.listen, state).await;
             polling.abort();
             ssh.close_all().await;
@@ -120,8 +171,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 Duration::from_secs(2),
                 Duration::from_secs(10),
             ));
+            let roles = crate::auth::RoleMap { operator_groups: vec!["mqadmins".into()], viewer_groups: vec!["mqviewers".into()] };
+            let store = Arc::new(crate::store::SqliteStore::in_memory()?);
+            let settings = crate::config::AuthConfig::default();
+            let key = rand::random::<[u8; 32]>();
+            let auth = auth_state(Arc::new(crate::auth::directory::DemoDirectory), roles, &key, &settings, store);
             let polling = poller.spawn();
-            let served = serve_on(listen, AppState { assets_dir: assets, demo: true, poller }).await;
+            let served = serve_on(listen, AppState { assets_dir: assets, demo: true, poller, auth }).await;
             polling.abort();
             served
         }

@@ -30,6 +30,8 @@ pub struct Config {
     #[serde(default)]
     pub store: StoreConfig,
     #[serde(default)]
+    pub auth: AuthConfig,
+    #[serde(default)]
     pub regions: Vec<RegionConfig>,
     #[serde(default)]
     pub nodes: Vec<NodeConfig>,
@@ -118,6 +120,62 @@ pub struct LdapConfig {
 
 fn default_user_filter() -> String {
     "(uid={username})".to_string()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// A file holding the session signing key (at least 32 bytes); or
+    pub signing_key_file: Option<PathBuf>,
+    /// an environment variable holding it. With neither, a random key is made at start-up
+    /// (sessions then end when the console restarts, and instances cannot share them).
+    pub signing_key_env: Option<String>,
+    #[serde(default = "default_session_minutes")]
+    pub session_minutes: u64,
+    #[serde(default = "default_session_max_hours")]
+    pub session_max_hours: u64,
+    #[serde(default = "default_attempts")]
+    pub login_attempts_per_minute: u32,
+    /// Mark the cookie Secure (set when the console is reached over TLS, e.g. behind a proxy).
+    #[serde(default)]
+    pub secure_cookies: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            signing_key_file: None,
+            signing_key_env: None,
+            session_minutes: default_session_minutes(),
+            session_max_hours: default_session_max_hours(),
+            login_attempts_per_minute: default_attempts(),
+            secure_cookies: false,
+        }
+    }
+}
+
+fn default_session_minutes() -> u64 {
+    15
+}
+
+fn default_session_max_hours() -> u64 {
+    12
+}
+
+fn default_attempts() -> u32 {
+    10
+}
+
+/// Reads a secret from a file (trailing newline dropped) or an environment variable.
+pub fn read_secret(file: Option<&Path>, env: Option<&str>, what: &str) -> Result<Option<String>, String> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{what}: cannot read {}: {e}", path.display()))?;
+        return Ok(Some(text.trim_end_matches(['\n', '\r']).to_string()));
+    }
+    if let Some(name) = env {
+        return std::env::var(name).map(Some).map_err(|_| format!("{what}: environment variable {name} is not set"));
+    }
+    Ok(None)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -297,6 +355,16 @@ impl Config {
             if !path.is_file() {
                 problems.push(format!("{key}: {} does not exist", path.display()));
             }
+        }
+        if let Some(path) = &self.auth.signing_key_file {
+            match std::fs::metadata(path) {
+                Err(_) => problems.push(format!("auth.signing_key_file: {} does not exist", path.display())),
+                Ok(meta) if meta.len() < 32 => problems.push(format!("auth.signing_key_file: {} holds fewer than 32 bytes", path.display())),
+                Ok(_) => {}
+            }
+        }
+        if self.auth.session_minutes == 0 || self.auth.session_minutes > 24 * 60 {
+            problems.push("auth.session_minutes: must be between 1 and 1440".into());
         }
         if let Some(ldap) = &self.ldap {
             if !(ldap.url.starts_with("ldap://") || ldap.url.starts_with("ldaps://")) {

@@ -1,8 +1,10 @@
 //! The rdqm-console server: configuration, HTTP API and the browser app's assets.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod fleet;
 pub mod http;
 pub mod parse_cmd;
+pub mod store;

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
 
+mod common;
+
 fn demo_poller() -> Arc<Poller> {
     Arc::new(Poller::new(
         console::config::demo_inventory(),
@@ -20,7 +22,7 @@ fn demo_poller() -> Arc<Poller> {
 }
 
 fn state(dir: &tempfile::TempDir, poller: Arc<Poller>) -> AppState {
-    AppState { assets_dir: dir.path().to_path_buf(), demo: true, poller }
+    AppState { assets_dir: dir.path().to_path_buf(), demo: true, poller, auth: common::demo_auth() }
 }
 
 fn assets() -> tempfile::TempDir {
@@ -40,7 +42,9 @@ async fn get(dir: &tempfile::TempDir, path: &str) -> (StatusCode, axum::http::He
 
 async fn get_with(dir: &tempfile::TempDir, poller: Arc<Poller>, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
     let app = router(state(dir, poller));
-    let response = app.oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+    let cookie = common::login(&app, "mqviewer", "mqviewer").await.0;
+    let request = Request::get(path).header(header::COOKIE, cookie).body(Body::empty()).unwrap();
+    let response = app.oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.into_body().collect().await.unwrap().to_bytes();
@@ -147,7 +151,9 @@ async fn events_stream_starts_with_the_current_snapshot() {
     let poller = demo_poller();
     poller.refresh().await;
     let app = router(state(&dir, poller));
-    let response = app.oneshot(Request::get("/api/events").body(Body::empty()).unwrap()).await.unwrap();
+    let cookie = common::login(&app, "mqadmin", "mqadmin").await.0;
+    let request = Request::get("/api/events").header(header::COOKIE, cookie).body(Body::empty()).unwrap();
+    let response = app.oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::CONTENT_TYPE], "text/event-stream");
     let mut body = response.into_body();

@@ -20,6 +20,11 @@ pub async fn estate(State(state): State<AppState>) -> Result<Json<Arc<Snapshot>>
         .ok_or_else(|| ApiError::Unavailable("the first refresh of the estate has not finished yet".into()))
 }
 
+/// An operator asks for a refresh now (e.g. right after acting by hand on a host).
+pub async fn refresh_now(State(state): State<AppState>, _operator: super::session::Operator) -> Json<Arc<Snapshot>> {
+    Json(state.poller.refresh().await)
+}
+
 fn estate_event(snapshot: &Snapshot) -> Event {
     Event::default().event("estate").json_data(snapshot).unwrap_or_else(|_| Event::default().event("error"))
 }

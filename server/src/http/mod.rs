@@ -3,11 +3,18 @@
 mod assets;
 mod estate;
 mod metrics;
+pub mod session;
 
+use crate::auth::RoleMap;
+use crate::auth::directory::Directory;
+use crate::auth::limiter::LoginLimiter;
+use crate::auth::session::SessionKeys;
 use crate::error::ApiError;
 use crate::fleet::poller::Poller;
+use crate::store::Store;
 use axum::Router;
-use axum::routing::get;
+use axum::middleware;
+use axum::routing::{get, post};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -18,14 +25,28 @@ pub struct AppState {
     /// Demo mode: the in-process simulated estate, labelled DEMO in every page.
     pub demo: bool,
     pub poller: Arc<Poller>,
+    pub auth: Arc<AuthState>,
+}
+
+/// Everything signing in needs.
+pub struct AuthState {
+    pub directory: Arc<dyn Directory>,
+    pub roles: RoleMap,
+    pub keys: SessionKeys,
+    pub limiter: LoginLimiter,
+    pub store: Arc<dyn Store>,
+    pub secure_cookies: bool,
 }
 
 /// Builds the whole router; `main` only binds it to a listener.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
+    let signed_in = Router::new()
+        .route("/session", get(session::current).delete(session::logout))
         .route("/estate", get(estate::estate))
         .route("/events", get(estate::events))
-        .fallback(api_not_found);
+        .route("/refresh", post(estate::refresh_now))
+        .route_layer(middleware::from_fn_with_state(state.clone(), session::require_session));
+    let api = Router::new().route("/session", post(session::login)).merge(signed_in).fallback(api_not_found);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::metrics))
