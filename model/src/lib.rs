@@ -8,6 +8,7 @@ pub mod estate;
 pub mod findings;
 pub mod mqipt;
 pub mod names;
+pub mod plan;
 pub mod probe;
 pub mod snapshot;
 pub mod rdqmstatus;

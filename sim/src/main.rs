@@ -58,7 +58,7 @@ fn now_ms() -> u64 {
 /// Acts as `program` on `host`; prints and exits as the real command would.
 fn act_as(state: &StateFile, host: &str, program: &str, args: &[String]) -> ExitCode {
     let inv = Invocation { host, program, args, now_ms: now_ms() };
-    let outcome = match state.update(|estate| commands::run(estate, &RealFs, &inv)) {
+    let outcome = match state.run(|estate| commands::run(estate, &RealFs, &inv)) {
         Ok(outcome) => outcome,
         Err(e) => {
             eprintln!("{program}: {e}");

@@ -32,14 +32,13 @@ impl StateFile {
         StoreError::Io { path: self.path.clone(), source }
     }
 
-    fn lock(&self) -> Result<File, StoreError> {
+    fn lock_file(&self) -> Result<File, StoreError> {
         let lock_path = self.path.with_extension("lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| self.io(e))?;
+        OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| self.io(e))
+    }
+
+    fn lock(&self) -> Result<File, StoreError> {
+        let file = self.lock_file()?;
         file.lock().map_err(|e| self.io(e))?;
         Ok(file)
     }
@@ -71,6 +70,22 @@ impl StateFile {
     pub fn write(&self, estate: &Estate) -> Result<(), StoreError> {
         let _lock = self.lock()?;
         self.write_unlocked(estate)
+    }
+
+    /// Like [`StateFile::update`], but first tries under a shared lock, so that commands that
+    /// only read (most of them) on several hosts at once do not wait for each other.
+    pub fn run<T>(&self, change: impl Fn(&mut Estate) -> T) -> Result<T, StoreError> {
+        {
+            let file = self.lock_file()?;
+            file.lock_shared().map_err(|e| self.io(e))?;
+            let before = self.read_unlocked()?;
+            let mut estate = before.clone();
+            let result = change(&mut estate);
+            if estate == before {
+                return Ok(result);
+            }
+        }
+        self.update(change)
     }
 
     /// Reads, changes and writes the state as one step; the state is written only if

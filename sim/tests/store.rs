@@ -40,3 +40,16 @@ fn a_corrupt_state_is_reported_with_its_path_and_left_alone() {
     assert!(err.contains("estate.json") && err.contains("not valid"), "{err}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
 }
+
+#[test]
+fn reads_share_the_lock_and_changes_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = StateFile::new(dir.path().join("estate.json"));
+    state.write(&reference::estate("/nonexistent/mqipt.conf")).unwrap();
+    let before = std::fs::read_to_string(state.path()).unwrap();
+    let name = state.run(|estate| estate.qmgrs[0].name.clone()).unwrap();
+    assert_eq!(name, "DRHAQM1");
+    assert_eq!(std::fs::read_to_string(state.path()).unwrap(), before, "a read writes nothing");
+    state.run(|estate| estate.qmgrs[0].out_of_sync_kb = 7).unwrap();
+    assert_eq!(state.read().unwrap().qmgrs[0].out_of_sync_kb, 7);
+}

@@ -1,0 +1,587 @@
+//! Workflow planning, pure: from a snapshot, the inventory and an intent, the preconditions
+//! (each pass, warn or block, with evidence) and the steps (host, command, expected result,
+//! verification, undo). The server runs exactly these steps; the preview shows exactly these.
+
+use crate::estate::{Evidence, Inventory, QmgrView, Snapshot};
+use crate::mqipt::MqiptConf;
+use crate::status::{DrRole, DrStatus, HaStatus};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// What an operator asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Intent {
+    DrSwitchover { qmgr: String, to_region: String },
+    RouteRetarget { qmgr: String, to_region: String },
+    RestoreRouteConfig { instance: String, backup: String },
+}
+
+impl Intent {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Intent::DrSwitchover { .. } => "dr-switchover",
+            Intent::RouteRetarget { .. } => "route-retarget",
+            Intent::RestoreRouteConfig { .. } => "restore-route-config",
+        }
+    }
+
+    /// The name the operator types to confirm, and the lock the run holds.
+    pub fn subject(&self) -> &str {
+        match self {
+            Intent::DrSwitchover { qmgr, .. } | Intent::RouteRetarget { qmgr, .. } => qmgr,
+            Intent::RestoreRouteConfig { instance, .. } => instance,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    Pass,
+    Warn,
+    Block,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Precondition {
+    pub status: CheckStatus,
+    pub code: String,
+    pub message: String,
+    pub evidence: Vec<Evidence>,
+}
+
+/// What a step does on its host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Run a program with arguments (never a shell string).
+    Exec { program: String, args: Vec<String> },
+    /// Replace a file atomically (temporary file beside it, then rename) with `contents`,
+    /// but only if it still has `expect_sha256` (nobody changed it since planning).
+    WriteFile { path: String, contents: String, expect_sha256: Option<String> },
+    /// Copy a file beside itself (`cp -p`).
+    Backup { path: String, to: String },
+    /// Nothing runs on a host: the console refreshes its snapshot and checks it.
+    CheckEstate,
+}
+
+impl Action {
+    pub fn exec(program: &str, args: &[&str]) -> Action {
+        Action::Exec { program: program.into(), args: args.iter().map(|a| a.to_string()).collect() }
+    }
+
+    /// The command line as shown in the preview and journal.
+    pub fn display(&self) -> String {
+        match self {
+            Action::Exec { program, args } => std::iter::once(program.as_str()).chain(args.iter().map(String::as_str)).collect::<Vec<_>>().join(" "),
+            Action::WriteFile { path, .. } => format!("write {path} (temporary file, then rename)"),
+            Action::Backup { path, to } => format!("cp -p {path} {to}"),
+            Action::CheckEstate => "refresh the estate and check it".into(),
+        }
+    }
+}
+
+/// How the console knows a step did what it should.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Verify {
+    /// Exit code 0.
+    ExitZero,
+    /// Exit code 0 and this text in the output.
+    OutputContains { text: String },
+    /// `rdqmstatus -m QM` on the host shows this DR role.
+    DrRole { qmgr: String, role: DrRole },
+    /// `rdqmstatus -m QM` on the host shows it Running with DR role Primary, polled until
+    /// the timeout (RDQM starts it by itself; never `strmqm`).
+    RunningHere { qmgr: String, timeout_secs: u64 },
+    /// `sha256sum` of the file on the host.
+    FileHash { path: String, sha256: String },
+    /// The snapshot: `qmgr` DR primary only in `region`, running there, its route to that
+    /// region's load balancer.
+    Estate { qmgr: String, region: String, check_route: bool },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub index: usize,
+    pub title: String,
+    /// The host it runs on (`console` for checks of the snapshot).
+    pub host: String,
+    pub action: Action,
+    /// The command line shown to the operator.
+    pub command: String,
+    pub expect: String,
+    pub verify: Verify,
+    /// What undoes it, in order, each on `host` (empty: nothing to undo).
+    pub undo: Vec<UndoAction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndoAction {
+    pub host: String,
+    pub action: Action,
+    pub command: String,
+    pub verify: Verify,
+}
+
+/// A plan as previewed; `id`, times and fingerprints are set by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub id: String,
+    pub kind: String,
+    pub intent: Intent,
+    pub subject: String,
+    pub preconditions: Vec<Precondition>,
+    pub steps: Vec<Step>,
+    /// Unified diff of `mqipt.conf`, when the plan changes it.
+    pub diff: Option<String>,
+    /// What must not have changed between planning and execution.
+    pub fingerprint: Fingerprint,
+    pub created_at: u64,
+    pub expires_at: u64,
+    pub created_by: String,
+}
+
+impl Plan {
+    pub fn blocked(&self) -> bool {
+        self.preconditions.iter().any(|p| p.status == CheckStatus::Block)
+    }
+}
+
+/// The facts a plan was made on; execution is refused when they differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub dr_primary_region: Option<String>,
+    pub running_on: Option<String>,
+    pub conf_sha256: Option<String>,
+}
+
+/// The MQIPT configuration as read from its host just before planning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfRead {
+    pub instance: String,
+    pub host: String,
+    pub path: String,
+    pub text: Result<String, String>,
+}
+
+/// Everything planning looks at besides the snapshot.
+#[derive(Debug, Clone)]
+pub struct PlanContext<'a> {
+    pub snapshot: &'a Snapshot,
+    pub inventory: &'a Inventory,
+    pub conf: Option<ConfRead>,
+    /// The backup's text, for `restore-route-config`.
+    pub backup_text: Option<Result<String, String>>,
+    pub operator: bool,
+    /// Who holds the run lock of the subject, if anyone.
+    pub lock_holder: Option<String>,
+    /// When this subject was last switched over (ms), for the flapping warning.
+    pub last_switchover_at: Option<u64>,
+    pub flap_window_ms: u64,
+    pub now_ms: u64,
+    /// The command MQIPT is refreshed with (program, args) and the text that proves success.
+    pub refresh: (String, Vec<String>, Option<String>),
+}
+
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A unified diff of `old` → `new` labelled with `path`.
+pub fn unified_diff(old: &str, new: &str, path: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a{path}"), &format!("b{path}"))
+        .to_string()
+}
+
+fn check(status: CheckStatus, code: &str, message: impl Into<String>) -> Precondition {
+    Precondition { status, code: code.into(), message: message.into(), evidence: Vec::new() }
+}
+
+fn with_evidence(mut p: Precondition, evidence: Vec<Evidence>) -> Precondition {
+    p.evidence = evidence;
+    p
+}
+
+fn qm_evidence(qm: &QmgrView, region: &str, labels: &[&str]) -> Vec<Evidence> {
+    qm.sides
+        .iter()
+        .filter(|s| s.region == region)
+        .flat_map(|s| s.nodes.iter())
+        .filter(|n| n.qm_status.is_some())
+        .take(1)
+        .map(|n| Evidence {
+            host: n.node.clone(),
+            command: format!("rdqmstatus -m {}", qm.name),
+            lines: n
+                .fields
+                .iter()
+                .filter(|(label, _)| labels.iter().any(|l| label.starts_with(l)))
+                .map(|(label, value)| format!("{label}: {value}"))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The checks every plan makes: role, lock, flapping.
+fn common_checks(ctx: &PlanContext, subject: &str, out: &mut Vec<Precondition>) {
+    out.push(if ctx.operator {
+        check(CheckStatus::Pass, "operator", "you are an operator")
+    } else {
+        check(CheckStatus::Block, "operator", "only operators may run workflows")
+    });
+    out.push(match &ctx.lock_holder {
+        Some(holder) => check(CheckStatus::Block, "run_lock", format!("a run of {holder} holds {subject}; wait for it to end")),
+        None => check(CheckStatus::Pass, "run_lock", format!("no other run holds {subject}")),
+    });
+    if let Some(at) = ctx.last_switchover_at {
+        if ctx.now_ms.saturating_sub(at) < ctx.flap_window_ms {
+            let minutes = ctx.now_ms.saturating_sub(at) / 60_000;
+            out.push(check(
+                CheckStatus::Warn,
+                "flapping",
+                format!("{subject} was switched over {minutes} min ago; switching again so soon may be flapping"),
+            ));
+        }
+    }
+}
+
+/// Reads the route of `qmgr` from the fresh configuration: preconditions, and the new text
+/// with `Destination` (and `DestinationPort`, when the regions listen differently) changed.
+fn route_edit(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out: &mut Vec<Precondition>) -> Option<(ConfRead, String, String)> {
+    let Some(route) = &qm.route else {
+        out.push(check(CheckStatus::Pass, "route", format!("{} has no MQIPT route in the inventory; no route to change", qm.name)));
+        return None;
+    };
+    let Some(conf) = ctx.conf.clone() else {
+        out.push(check(CheckStatus::Block, "mqipt_conf", format!("MQIPT instance {} is not in the inventory", route.instance)));
+        return None;
+    };
+    let text = match &conf.text {
+        Ok(text) => text.clone(),
+        Err(e) => {
+            out.push(check(CheckStatus::Block, "mqipt_conf", format!("cannot read {} on {}: {e}", conf.path, conf.host)));
+            return None;
+        }
+    };
+    let mut parsed = MqiptConf::parse(&text);
+    let port = route.listener_port.to_string();
+    let current = match parsed.route_by_listener_port(&port) {
+        Ok(r) => r,
+        Err(e) => {
+            out.push(check(CheckStatus::Block, "route", format!("{}: {e}", conf.path)));
+            return None;
+        }
+    };
+    let Some(target) = ctx.inventory.regions.iter().find(|r| r.name == to_region) else {
+        out.push(check(CheckStatus::Block, "route", format!("no region {to_region}")));
+        return None;
+    };
+    let destination = current.destination().unwrap_or("").trim().to_string();
+    let evidence = vec![Evidence {
+        host: conf.host.clone(),
+        command: format!("cat {}", conf.path),
+        lines: vec![format!("ListenerPort={port}"), format!("Destination={destination}")],
+    }];
+    if destination.eq_ignore_ascii_case(&target.load_balancer) {
+        out.push(with_evidence(
+            check(CheckStatus::Warn, "route_already_at_target", format!("route {port} already points at {to_region} ({destination}); it is left as it is")),
+            evidence,
+        ));
+        return None;
+    }
+    let from = ctx.inventory.region_of_load_balancer(&destination).map_or("no known region".to_string(), |r| r.name.clone());
+    out.push(with_evidence(
+        check(CheckStatus::Pass, "route", format!("route {port} points at {from} ({destination}); it will point at {to_region} ({})", target.load_balancer)),
+        evidence,
+    ));
+    if parsed.set_route_property(&port, "Destination", &target.load_balancer).is_err() {
+        out.push(check(CheckStatus::Block, "route", format!("route {port} cannot be edited")));
+        return None;
+    }
+    // The load balancers forward the queue manager's listener port in both regions.
+    let wanted_port = qm.listener_port.to_string();
+    if current.destination_port().map(str::trim) != Some(wanted_port.as_str()) {
+        let _ = parsed.set_route_property(&port, "DestinationPort", &wanted_port);
+    }
+    Some((conf, text, parsed.render()))
+}
+
+fn conf_steps(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &str, stamp: &str, steps: &mut Vec<Step>) {
+    let backup = format!("{}.rdqm-console.{stamp}", conf.path);
+    let old_hash = sha256_hex(old);
+    let new_hash = sha256_hex(new);
+    let (program, args, success) = &ctx.refresh;
+    let refresh = Action::Exec { program: program.clone(), args: args.clone() };
+    let refresh_verify = match success {
+        Some(text) => Verify::OutputContains { text: text.clone() },
+        None => Verify::ExitZero,
+    };
+    let restore = UndoAction {
+        host: conf.host.clone(),
+        action: Action::WriteFile { path: conf.path.clone(), contents: old.to_string(), expect_sha256: None },
+        command: format!("restore {} from {backup}", conf.path),
+        verify: Verify::FileHash { path: conf.path.clone(), sha256: old_hash.clone() },
+    };
+    let refresh_again = UndoAction { host: conf.host.clone(), command: refresh.display(), action: refresh.clone(), verify: refresh_verify.clone() };
+    let n = steps.len();
+    steps.push(Step {
+        index: n,
+        title: "Back up mqipt.conf beside itself".into(),
+        host: conf.host.clone(),
+        command: format!("cp -p {} {backup}", conf.path),
+        action: Action::Backup { path: conf.path.clone(), to: backup.clone() },
+        expect: "an identical copy".into(),
+        verify: Verify::FileHash { path: backup.clone(), sha256: old_hash.clone() },
+        undo: Vec::new(),
+    });
+    steps.push(Step {
+        index: n + 1,
+        title: "Point the route at the new region".into(),
+        host: conf.host.clone(),
+        command: format!("write {} (temporary file, then rename), only if unchanged since planning", conf.path),
+        action: Action::WriteFile { path: conf.path.clone(), contents: new.to_string(), expect_sha256: Some(old_hash) },
+        expect: "the file as in the diff".into(),
+        verify: Verify::FileHash { path: conf.path.clone(), sha256: new_hash },
+        undo: vec![restore, refresh_again.clone()],
+    });
+    steps.push(Step {
+        index: n + 2,
+        title: "Refresh MQIPT".into(),
+        host: conf.host.clone(),
+        command: refresh.display(),
+        action: refresh,
+        expect: success.clone().map_or("exit code 0".into(), |t| format!("{t} in the output")),
+        verify: refresh_verify,
+        undo: Vec::new(),
+    });
+}
+
+fn final_check(qm: &str, region: &str, check_route: bool, steps: &mut Vec<Step>) {
+    let n = steps.len();
+    steps.push(Step {
+        index: n,
+        title: "Check the whole estate".into(),
+        host: "console".into(),
+        command: "refresh the estate and check it".into(),
+        action: Action::CheckEstate,
+        expect: format!("{qm} DR primary only in {region} and running there{}", if check_route { ", its route to that region" } else { "" }),
+        verify: Verify::Estate { qmgr: qm.into(), region: region.into(), check_route },
+        undo: Vec::new(),
+    });
+}
+
+/// The plan for `intent` (without id, times or author, which the server sets).
+pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
+    let mut pre = Vec::new();
+    let mut steps = Vec::new();
+    let mut diff = None;
+    let mut fingerprint = Fingerprint { dr_primary_region: None, running_on: None, conf_sha256: None };
+    common_checks(ctx, intent.subject(), &mut pre);
+    match intent {
+        Intent::DrSwitchover { qmgr, to_region } | Intent::RouteRetarget { qmgr, to_region } => {
+            let switchover = matches!(intent, Intent::DrSwitchover { .. });
+            match ctx.snapshot.qmgrs.iter().find(|q| &q.name == qmgr) {
+                None => pre.push(check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate"))),
+                Some(qm) => {
+                    fingerprint.dr_primary_region = qm.dr_primary_region.clone();
+                    fingerprint.running_on = qm.running_on.clone();
+                    if switchover {
+                        dr_checks(ctx, qm, to_region, &mut pre, &mut steps);
+                    } else if qm.dr_primary_region.as_deref() != Some(to_region.as_str()) {
+                        pre.push(check(
+                            CheckStatus::Block,
+                            "dr_primary",
+                            format!(
+                                "{qmgr} is DR primary in {}, not {to_region}: a route must point at the DR primary region",
+                                qm.dr_primary_regions.join(" and ")
+                            ),
+                        ));
+                    } else {
+                        pre.push(check(CheckStatus::Pass, "dr_primary", format!("{qmgr} is DR primary in {to_region}")));
+                    }
+                    if let Some((conf, old, new)) = route_edit(ctx, qm, to_region, &mut pre) {
+                        fingerprint.conf_sha256 = Some(sha256_hex(&old));
+                        diff = Some(unified_diff(&old, &new, &conf.path));
+                        conf_steps(ctx, &conf, &old, &new, stamp, &mut steps);
+                    }
+                    if !pre.iter().any(|p| p.status == CheckStatus::Block) {
+                        final_check(qmgr, to_region, qm.route.is_some(), &mut steps);
+                    }
+                }
+            }
+        }
+        Intent::RestoreRouteConfig { instance, backup } => restore_plan(ctx, instance, backup, stamp, &mut pre, &mut steps, &mut diff, &mut fingerprint),
+    }
+    if pre.iter().any(|p| p.status == CheckStatus::Block) {
+        steps.clear();
+    }
+    Plan {
+        id: String::new(),
+        kind: intent.kind().into(),
+        intent: intent.clone(),
+        subject: intent.subject().into(),
+        preconditions: pre,
+        steps,
+        diff,
+        fingerprint,
+        created_at: ctx.now_ms,
+        expires_at: 0,
+        created_by: String::new(),
+    }
+}
+
+fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, pre: &mut Vec<Precondition>, steps: &mut Vec<Step>) {
+    let name = &qm.name;
+    let Some(target) = qm.sides.iter().find(|s| s.region == to_region) else {
+        pre.push(check(CheckStatus::Block, "target_region", format!("{name} has no HA group in {to_region}")));
+        return;
+    };
+    let from = match qm.dr_primary_regions.as_slice() {
+        [one] if one == to_region => {
+            pre.push(check(CheckStatus::Block, "dr_primary", format!("{name} is already DR primary in {to_region}")));
+            return;
+        }
+        [one] => one.clone(),
+        [] => {
+            pre.push(check(CheckStatus::Block, "dr_primary", format!("no region is DR primary for {name}: a planned switchover needs one (use an unplanned failover)")));
+            return;
+        }
+        many => {
+            pre.push(check(CheckStatus::Block, "dr_primary", format!("{name} is DR primary in {} (partitioned): resolve the partition first", many.join(" and "))));
+            return;
+        }
+    };
+    pre.push(with_evidence(
+        check(CheckStatus::Pass, "dr_primary", format!("{name} is DR primary in {from}; re-checked when the run starts")),
+        qm_evidence(qm, &from, &["DR role"]),
+    ));
+    let Some(source) = qm.sides.iter().find(|s| s.region == from) else { return };
+    let dr_ok = source.dr_status.as_deref().is_some_and(|s| DrStatus::parse(s) == DrStatus::Normal);
+    let unsynced = source.dr_out_of_sync_kb.unwrap_or(0);
+    pre.push(with_evidence(
+        if dr_ok && unsynced == 0 {
+            check(CheckStatus::Pass, "dr_status", "DR status Normal, no data waiting to replicate")
+        } else {
+            check(
+                CheckStatus::Block,
+                "dr_status",
+                format!(
+                    "DR status is {} with {unsynced} KB not yet replicated: switching now would lose data; wait for Normal",
+                    source.dr_status.clone().unwrap_or_else(|| "unknown".into())
+                ),
+            )
+        },
+        qm_evidence(qm, &from, &["DR status", "DR out of sync data"]),
+    ));
+    let region_nodes = ctx.inventory.regions.iter().find(|r| r.name == to_region).map(|r| r.nodes.clone()).unwrap_or_default();
+    let view = ctx.snapshot.regions.iter().find(|r| r.name == to_region);
+    let mut group_problems = Vec::new();
+    for node in &region_nodes {
+        let reachable = view.and_then(|v| v.nodes.iter().find(|n| &n.name == node)).is_some_and(|n| n.reachable && !n.stale);
+        if !reachable {
+            group_problems.push(format!("{node} is unreachable"));
+        }
+        if let Some(status) = target.nodes.iter().find(|n| &n.node == node).and_then(|n| n.ha_status.clone()) {
+            if status != HaStatus::Normal {
+                group_problems.push(format!("{node}: HA status {status}"));
+            }
+        }
+    }
+    pre.push(if group_problems.is_empty() {
+        check(CheckStatus::Pass, "target_group", format!("every node of {to_region}'s HA group is reachable with HA status Normal"))
+    } else {
+        with_evidence(
+            check(CheckStatus::Block, "target_group", format!("{to_region}'s HA group is not healthy: {}", group_problems.join("; "))),
+            qm_evidence(qm, to_region, &["HA status"]),
+        )
+    });
+    if let Some(readiness) = qm.readiness.get(to_region) {
+        if !readiness.ready {
+            pre.push(check(CheckStatus::Block, "readiness", format!("{to_region} cannot take {name} over now: {}", readiness.reasons.join("; "))));
+        }
+    }
+    let (Some(source_host), Some(target_host)) = (source.ha_current_location.clone(), target.ha_current_location.clone()) else {
+        pre.push(check(CheckStatus::Block, "ha_location", "the HA primary of a region is unknown (HA current location)"));
+        return;
+    };
+    steps.push(Step {
+        index: 0,
+        title: format!("Make {from} DR secondary"),
+        host: source_host.clone(),
+        command: format!("rdqmdr -s -m {name}"),
+        action: Action::exec("rdqmdr", &["-s", "-m", name]),
+        expect: format!("Queue manager '{name}' has been made the DR secondary on this node."),
+        verify: Verify::DrRole { qmgr: name.clone(), role: DrRole::Secondary },
+        undo: vec![UndoAction {
+            host: source_host.clone(),
+            command: format!("rdqmdr -p -m {name}"),
+            action: Action::exec("rdqmdr", &["-p", "-m", name]),
+            verify: Verify::RunningHere { qmgr: name.clone(), timeout_secs: 60 },
+        }],
+    });
+    steps.push(Step {
+        index: 1,
+        title: format!("Make {to_region} DR primary"),
+        host: target_host.clone(),
+        command: format!("rdqmdr -p -m {name}"),
+        action: Action::exec("rdqmdr", &["-p", "-m", name]),
+        expect: format!("{name} running on {target_host} (RDQM starts it; no strmqm)"),
+        verify: Verify::RunningHere { qmgr: name.clone(), timeout_secs: 60 },
+        undo: vec![UndoAction {
+            host: target_host,
+            command: format!("rdqmdr -s -m {name}"),
+            action: Action::exec("rdqmdr", &["-s", "-m", name]),
+            verify: Verify::DrRole { qmgr: name.clone(), role: DrRole::Secondary },
+        }],
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
+fn restore_plan(
+    ctx: &PlanContext,
+    instance: &str,
+    backup: &str,
+    stamp: &str,
+    pre: &mut Vec<Precondition>,
+    steps: &mut Vec<Step>,
+    diff: &mut Option<String>,
+    fingerprint: &mut Fingerprint,
+) {
+    let Some(conf) = ctx.conf.clone().filter(|c| c.instance == instance) else {
+        pre.push(check(CheckStatus::Block, "mqipt_conf", format!("no MQIPT instance {instance} in the inventory")));
+        return;
+    };
+    if !is_backup_name(&conf.path, backup) {
+        pre.push(check(CheckStatus::Block, "backup", format!("{backup:?} is not a backup the console made of {}", conf.path)));
+        return;
+    }
+    let (Ok(current), Some(Ok(saved))) = (conf.text.clone(), ctx.backup_text.clone()) else {
+        pre.push(check(CheckStatus::Block, "backup", format!("cannot read {} or {backup} on {}", conf.path, conf.host)));
+        return;
+    };
+    let unknown = MqiptConf::parse(&saved).unrecognised_lines();
+    if !unknown.is_empty() {
+        pre.push(check(CheckStatus::Warn, "backup_content", format!("the backup has {} lines that are not MQIPT settings", unknown.len())));
+    }
+    if current == saved {
+        pre.push(check(CheckStatus::Block, "backup", "the backup is identical to the current file; nothing to restore"));
+        return;
+    }
+    pre.push(check(CheckStatus::Pass, "backup", format!("{backup} can be read; the diff shows what changes")));
+    fingerprint.conf_sha256 = Some(sha256_hex(&current));
+    *diff = Some(unified_diff(&current, &saved, &conf.path));
+    conf_steps(ctx, &conf, &current, &saved, stamp, steps);
+}
+
+/// Backups are `<conf path>.rdqm-console.<digits>`, beside the file: nothing else is read.
+pub fn is_backup_name(conf_path: &str, backup: &str) -> bool {
+    backup
+        .strip_prefix(conf_path)
+        .and_then(|rest| rest.strip_prefix(".rdqm-console."))
+        .is_some_and(|stamp| !stamp.is_empty() && stamp.len() <= 20 && stamp.bytes().all(|b| b.is_ascii_digit()))
+}
