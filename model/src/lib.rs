@@ -12,4 +12,5 @@ pub mod plan;
 pub mod probe;
 pub mod snapshot;
 pub mod rdqmstatus;
+pub mod run;
 pub mod status;

@@ -36,6 +36,11 @@ pub enum Command {
     },
     /// Validates a configuration file and says what is wrong, key by key.
     CheckConfig { file: PathBuf },
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Prints as JSON what the console understands of a command's output (FILE or - for stdin).
     Parse {
         /// rdqmstatus, rdqmstatus-n, dspmq or mqipt-conf
@@ -44,8 +49,19 @@ pub enum Command {
     },
 }
 
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Walks the hash chain and reports the first broken link.
+    Verify {
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
+    #[error("audit chain broken at record {id}: {reason}")]
+    AuditBroken { id: i64, reason: String },
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error("demo mode listens on loopback only; {0} is not a loopback address")]
@@ -99,6 +115,21 @@ fn auth_state(
     })
 }
 
+/// The workflow engine, with runs left running by a previous process marked interrupted.
+async fn start_engine(
+    store: Arc<dyn crate::store::Store>,
+    exec: Arc<dyn RemoteExec>,
+    poller: Arc<Poller>,
+    targets: Vec<crate::workflow::engine::MqiptTarget>,
+) -> Result<Arc<crate::workflow::Engine>, CliError> {
+    let engine = Arc::new(crate::workflow::Engine::new(store, exec, poller, targets));
+    let interrupted = engine.recover().await.map_err(|e| CliError::Secret(e.to_string()))?;
+    if interrupted > 0 {
+        tracing::warn!(interrupted, "runs were interrupted by the last stop; resume or roll them back");
+    }
+    Ok(engine)
+}
+
 async fn serve_on(addr: SocketAddr, state: AppState) -> Result<(), CliError> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| CliError::Bind { addr, source })?;
     let local = listener.local_addr().map_err(CliError::Serve)?;
@@ -150,10 +181,23 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     .unwrap_or_default();
             let roles = crate::auth::RoleMap { operator_groups: ldap.operator_groups.clone(), viewer_groups: ldap.viewer_groups.clone() };
             let directory = Arc::new(crate::auth::directory::LdapDirectory::new(ldap, bind_password));
-            let store = Arc::new(crate::store::SqliteStore::open(&config.store.path)?);
-            let auth = auth_state(directory, roles, &signing_key(&config.auth)?, &config.auth, store);
+            let store: Arc<dyn crate::store::Store> = Arc::new(crate::store::SqliteStore::open(&config.store.path)?);
+            let auth = auth_state(directory, roles, &signing_key(&config.auth)?, &config.auth, Arc::clone(&store));
+            let targets = config
+                .mqipt
+                .iter()
+                .filter_map(|m| {
+                    Some(crate::workflow::engine::MqiptTarget {
+                        name: m.name.clone(),
+                        host: m.host.clone(),
+                        conf_path: m.conf_path.clone(),
+                        refresh: crate::config::RefreshCommand::parse(&m.refresh)?,
+                    })
+                })
+                .collect();
+            let engine = start_engine(store, Arc::clone(&ssh) as Arc<dyn RemoteExec>, Arc::clone(&poller), targets).await?;
             let polling = poller.spawn();
-            let state = AppState { assets_dir: config.server.assets_dir.clone(), demo: false, poller, auth };
+            let state = AppState { assets_dir: config.server.assets_dir.clone(), demo: false, poller, auth, engine: Some(engine) };
             let served = serve_on(config.server.listen, state).await;
             polling.abort();
             ssh.close_all().await;
@@ -167,19 +211,39 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let exec: Arc<dyn RemoteExec> = Arc::new(InProcessExec::reference());
             let poller = Arc::new(Poller::new(
                 crate::config::demo_inventory(),
-                exec,
+                Arc::clone(&exec),
                 Duration::from_secs(2),
                 Duration::from_secs(10),
             ));
             let roles = crate::auth::RoleMap { operator_groups: vec!["mqadmins".into()], viewer_groups: vec!["mqviewers".into()] };
-            let store = Arc::new(crate::store::SqliteStore::in_memory()?);
+            let store: Arc<dyn crate::store::Store> = Arc::new(crate::store::SqliteStore::in_memory()?);
             let settings = crate::config::AuthConfig::default();
             let key = rand::random::<[u8; 32]>();
-            let auth = auth_state(Arc::new(crate::auth::directory::DemoDirectory), roles, &key, &settings, store);
+            let auth = auth_state(Arc::new(crate::auth::directory::DemoDirectory), roles, &key, &settings, Arc::clone(&store));
+            let engine = start_engine(store, exec, Arc::clone(&poller), vec![crate::workflow::engine::MqiptTarget {
+                name: sim::reference::MQIPT_INSTANCE.into(),
+                host: sim::reference::BASTION.into(),
+                conf_path: sim::reference::MQIPT_CONF_PATH.into(),
+                refresh: crate::config::RefreshCommand::MqiptAdmin { instance: sim::reference::MQIPT_INSTANCE.into() },
+            }])
+            .await?;
             let polling = poller.spawn();
-            let served = serve_on(listen, AppState { assets_dir: assets, demo: true, poller, auth }).await;
+            let served = serve_on(listen, AppState { assets_dir: assets, demo: true, poller, auth, engine: Some(engine) }).await;
             polling.abort();
             served
+        }
+        Command::Audit { command: AuditCommand::Verify { config } } => {
+            let config = Config::load(&config)?;
+            let store = crate::store::SqliteStore::open(&config.store.path)?;
+            use crate::store::Store as _;
+            match store.verify_audit().await? {
+                None => {
+                    let count = store.audit_log(usize::MAX >> 1).await?.len();
+                    println!("{}: audit chain intact ({count} records)", config.store.path.display());
+                    Ok(())
+                }
+                Some(broken) => Err(CliError::AuditBroken { id: broken.id, reason: broken.reason }),
+            }
         }
         Command::Parse { kind, file } => {
             let value = crate::parse_cmd::parse(&kind, &file)?;

@@ -19,6 +19,12 @@ pub enum ApiError {
     #[error("too many sign-in attempts; try again in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Gone(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
@@ -32,6 +38,9 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Gone(_) => (StatusCode::GONE, "gone"),
+            ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "blocked"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -51,5 +60,22 @@ impl IntoResponse for ApiError {
             }
         }
         response
+    }
+}
+
+impl From<crate::workflow::EngineError> for ApiError {
+    fn from(e: crate::workflow::EngineError) -> Self {
+        use crate::workflow::EngineError as E;
+        let message = e.to_string();
+        match e {
+            E::NotFound(_) => ApiError::NotFound(message),
+            E::Expired(_) => ApiError::Gone(message),
+            E::Confirm(_) | E::BadRequest(_) => ApiError::BadRequest(message),
+            E::Blocked(_) => ApiError::Unprocessable(message),
+            E::Locked(_) | E::Changed(_) => ApiError::Conflict(message),
+            E::Forbidden(_) => ApiError::Forbidden(message),
+            E::Audit(_) => ApiError::Unavailable(message),
+            E::Store(_) => ApiError::Internal(message),
+        }
     }
 }

@@ -8,3 +8,4 @@ pub mod fleet;
 pub mod http;
 pub mod parse_cmd;
 pub mod store;
+pub mod workflow;

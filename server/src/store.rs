@@ -3,6 +3,8 @@
 //! SQLite by default, behind `Store` so PostgreSQL can follow.
 
 use futures::future::BoxFuture;
+use model::plan::Plan;
+use model::run::Run;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -61,6 +63,19 @@ pub trait Store: Send + Sync {
     fn verify_audit(&self) -> BoxFuture<'_, Result<Option<BrokenLink>, StoreError>>;
     fn revoke_session(&self, jti: String, expires_at: u64) -> BoxFuture<'_, Result<(), StoreError>>;
     fn is_revoked(&self, jti: String) -> BoxFuture<'_, Result<bool, StoreError>>;
+
+    fn save_plan(&self, plan: Plan) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn load_plan(&self, id: String) -> BoxFuture<'_, Result<Option<Plan>, StoreError>>;
+    /// Takes the run lock of `subject` for `holder` until `until` (ms); `Err(holder)` with the
+    /// current holder when someone else holds an unexpired lock.
+    fn acquire_lock(&self, subject: String, holder: String, now: u64, until: u64) -> BoxFuture<'_, Result<Result<(), String>, StoreError>>;
+    fn release_lock(&self, subject: String, holder: String) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn lock_holder(&self, subject: String, now: u64) -> BoxFuture<'_, Result<Option<String>, StoreError>>;
+    /// Writes the whole run (the journal): before and after every step.
+    fn save_run(&self, run: Run) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn load_run(&self, id: String) -> BoxFuture<'_, Result<Option<Run>, StoreError>>;
+    /// The newest `limit` runs, newest first.
+    fn list_runs(&self, limit: usize) -> BoxFuture<'_, Result<Vec<Run>, StoreError>>;
 }
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -104,7 +119,10 @@ impl SqliteStore {
                  at INTEGER NOT NULL, actor TEXT NOT NULL, source TEXT NOT NULL, action TEXT NOT NULL,
                  target TEXT NOT NULL, result TEXT NOT NULL, details TEXT NOT NULL,
                  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS revoked_sessions (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);",
+             CREATE TABLE IF NOT EXISTS revoked_sessions (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS plans (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, json TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS locks (subject TEXT PRIMARY KEY, holder TEXT NOT NULL, until INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, state TEXT NOT NULL, json TEXT NOT NULL);",
         )?;
         Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
     }
@@ -215,6 +233,90 @@ impl Store for SqliteStore {
             Ok(found.is_some())
         })
     }
+
+    fn save_plan(&self, plan: Plan) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.blocking(move |conn| {
+            let json = to_json(&plan)?;
+            // Plans live minutes: old ones are dropped as new ones come.
+            conn.execute("DELETE FROM plans WHERE created_at < ?1", [plan.created_at as i64 - 24 * 3600 * 1000])?;
+            conn.execute("INSERT OR REPLACE INTO plans (id, created_at, json) VALUES (?1, ?2, ?3)", params![plan.id, plan.created_at as i64, json])?;
+            Ok(())
+        })
+    }
+
+    fn load_plan(&self, id: String) -> BoxFuture<'_, Result<Option<Plan>, StoreError>> {
+        self.blocking(move |conn| {
+            let json: Option<String> = conn.query_row("SELECT json FROM plans WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+            json.map(|j| from_json(&j)).transpose()
+        })
+    }
+
+    fn acquire_lock(&self, subject: String, holder: String, now: u64, until: u64) -> BoxFuture<'_, Result<Result<(), String>, StoreError>> {
+        self.blocking(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let current: Option<(String, i64)> = tx
+                .query_row("SELECT holder, until FROM locks WHERE subject = ?1", [&subject], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if let Some((current, expires)) = current {
+                if current != holder && expires as u64 > now {
+                    return Ok(Err(current));
+                }
+            }
+            tx.execute("INSERT OR REPLACE INTO locks (subject, holder, until) VALUES (?1, ?2, ?3)", params![subject, holder, until as i64])?;
+            tx.commit()?;
+            Ok(Ok(()))
+        })
+    }
+
+    fn release_lock(&self, subject: String, holder: String) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.blocking(move |conn| {
+            conn.execute("DELETE FROM locks WHERE subject = ?1 AND holder = ?2", params![subject, holder])?;
+            Ok(())
+        })
+    }
+
+    fn lock_holder(&self, subject: String, now: u64) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
+        self.blocking(move |conn| {
+            Ok(conn
+                .query_row("SELECT holder FROM locks WHERE subject = ?1 AND until > ?2", params![subject, now as i64], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    fn save_run(&self, run: Run) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.blocking(move |conn| {
+            let json = to_json(&run)?;
+            let state = to_json(&run.state)?;
+            conn.execute(
+                "INSERT OR REPLACE INTO runs (id, created_at, state, json) VALUES (?1, ?2, ?3, ?4)",
+                params![run.id, run.created_at as i64, state, json],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn load_run(&self, id: String) -> BoxFuture<'_, Result<Option<Run>, StoreError>> {
+        self.blocking(move |conn| {
+            let json: Option<String> = conn.query_row("SELECT json FROM runs WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+            json.map(|j| from_json(&j)).transpose()
+        })
+    }
+
+    fn list_runs(&self, limit: usize) -> BoxFuture<'_, Result<Vec<Run>, StoreError>> {
+        self.blocking(move |conn| {
+            let mut stmt = conn.prepare("SELECT json FROM runs ORDER BY created_at DESC, id DESC LIMIT ?1")?;
+            let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            rows.iter().map(|j| from_json(j)).collect()
+        })
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Other(e.to_string()))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Other(format!("stored record unreadable: {e}")))
 }
 
 #[cfg(test)]

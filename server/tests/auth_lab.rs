@@ -44,6 +44,7 @@ fn setup() -> Setup {
         demo: false,
         poller,
         auth: common::auth_with(directory, store.clone() as Arc<dyn Store>),
+        engine: None,
     };
     Setup { lab, app: router(state), store, _dir: dir }
 }

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 pub trait HostFs: Send + Sync {
     fn read(&self, path: &str) -> io::Result<String>;
     fn write(&self, path: &str, contents: &str) -> io::Result<()>;
+    fn rename(&self, from: &str, to: &str) -> io::Result<()>;
 }
 
 /// The machine's own file system.
@@ -21,6 +22,10 @@ impl HostFs for RealFs {
 
     fn write(&self, path: &str, contents: &str) -> io::Result<()> {
         std::fs::write(path, contents)
+    }
+
+    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        std::fs::rename(from, to)
     }
 }
 
@@ -42,6 +47,15 @@ impl HostFs for MemFs {
     fn write(&self, path: &str, contents: &str) -> io::Result<()> {
         let mut files = self.files.lock().map_err(|_| io::Error::other("file table poisoned"))?;
         files.insert(path.to_string(), contents.to_string());
+        Ok(())
+    }
+
+    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        let mut files = self.files.lock().map_err(|_| io::Error::other("file table poisoned"))?;
+        let contents = files
+            .remove(from)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{from}: No such file or directory")))?;
+        files.insert(to.to_string(), contents);
         Ok(())
     }
 }

@@ -32,15 +32,33 @@ fn estate_event(snapshot: &Snapshot) -> Event {
 /// The current snapshot at once, then every new one; a dropped client simply reconnects.
 pub async fn events(State(state): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let mut updates = state.poller.subscribe();
+    let mut runs = state.engine.as_ref().map(|e| e.subscribe());
     let stream = async_stream::stream! {
         let first = updates.borrow_and_update().clone();
         if let Some(snapshot) = first {
             yield Ok(estate_event(&snapshot));
         }
-        while updates.changed().await.is_ok() {
-            let next = updates.borrow_and_update().clone();
-            if let Some(snapshot) = next {
-                yield Ok(estate_event(&snapshot));
+        loop {
+            let run_update = async {
+                match runs.as_mut() {
+                    Some(rx) => rx.recv().await.ok(),
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                changed = updates.changed() => {
+                    if changed.is_err() { break; }
+                    let next = updates.borrow_and_update().clone();
+                    if let Some(snapshot) = next {
+                        yield Ok(estate_event(&snapshot));
+                    }
+                }
+                run = run_update => {
+                    // A lagging receiver skips runs; the next update carries the whole run again.
+                    if let Some(run) = run {
+                        yield Ok(Event::default().event("run").json_data(&run).unwrap_or_else(|_| Event::default().event("error")));
+                    }
+                }
             }
         }
     };

@@ -4,6 +4,7 @@ mod assets;
 mod estate;
 mod metrics;
 pub mod session;
+mod workflows;
 
 use crate::auth::RoleMap;
 use crate::auth::directory::Directory;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub demo: bool,
     pub poller: Arc<Poller>,
     pub auth: Arc<AuthState>,
+    /// The workflow engine (absent only in tests that do not need it).
+    pub engine: Option<Arc<crate::workflow::Engine>>,
 }
 
 /// Everything signing in needs.
@@ -45,6 +48,14 @@ pub fn router(state: AppState) -> Router {
         .route("/estate", get(estate::estate))
         .route("/events", get(estate::events))
         .route("/refresh", post(estate::refresh_now))
+        .route("/plans", post(workflows::create_plan))
+        .route("/plans/{id}", get(workflows::get_plan))
+        .route("/plans/{id}/execute", post(workflows::execute))
+        .route("/runs", get(workflows::list_runs))
+        .route("/runs/{id}", get(workflows::get_run))
+        .route("/runs/{id}/resume", post(workflows::resume))
+        .route("/runs/{id}/rollback", post(workflows::rollback))
+        .route("/audit", get(workflows::audit))
         .route_layer(middleware::from_fn_with_state(state.clone(), session::require_session));
     let api = Router::new().route("/session", post(session::login)).merge(signed_in).fallback(api_not_found);
     Router::new()

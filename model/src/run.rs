@@ -1,0 +1,92 @@
+//! A run of a plan, as journaled step by step and shown to operators.
+
+use crate::plan::Intent;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Running,
+    Succeeded,
+    /// Failed before changing anything.
+    Failed,
+    /// A step failed and every completed step was undone.
+    RolledBack,
+    /// A step failed and undoing did not fully work: a person must act (see `remediation`).
+    NeedsAttention,
+    /// The console stopped during the run; resume or roll back.
+    Interrupted,
+    AwaitingApproval,
+}
+
+impl RunState {
+    pub fn is_final(self) -> bool {
+        matches!(self, RunState::Succeeded | RunState::Failed | RunState::RolledBack | RunState::NeedsAttention)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepState {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    /// Its effect was found already in place (after an interruption): not run again.
+    AlreadyDone,
+    Undone,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunStep {
+    pub index: usize,
+    pub title: String,
+    pub host: String,
+    pub command: String,
+    pub state: StepState,
+    pub exit_code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// What the verification found.
+    pub verification: Option<String>,
+    pub started_at: Option<u64>,
+    pub finished_at: Option<u64>,
+}
+
+impl RunStep {
+    pub fn pending(index: usize, title: &str, host: &str, command: &str) -> Self {
+        RunStep {
+            index,
+            title: title.to_string(),
+            host: host.to_string(),
+            command: command.to_string(),
+            state: StepState::Pending,
+            exit_code: None,
+            stdout: String::new(),
+            stderr: String::new(),
+            verification: None,
+            started_at: None,
+            finished_at: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    pub id: String,
+    pub plan_id: String,
+    pub kind: String,
+    pub subject: String,
+    pub intent: Intent,
+    pub requested_by: String,
+    pub state: RunState,
+    pub created_at: u64,
+    pub updated_at: u64,
+    pub steps: Vec<RunStep>,
+    /// Undo actions run after a failure, in the order they ran.
+    pub undo: Vec<RunStep>,
+    /// What a person should run when the console could not put things back.
+    pub remediation: Vec<String>,
+    /// The outcome in one sentence.
+    pub message: Option<String>,
+}

@@ -1,0 +1,182 @@
+//! Carrying out one action of a plan on a host, and checking what it did.
+
+use crate::fleet::{Cmd, CmdOutput, ExecError, RemoteExec};
+use crate::fleet::poller::Poller;
+use model::plan::{Action, Verify};
+use model::rdqmstatus;
+use model::status::{DrRole, QmStatus};
+use std::time::Duration;
+
+/// What one action did.
+#[derive(Debug, Clone, Default)]
+pub struct Done {
+    pub output: CmdOutput,
+    /// Why it failed, when it did (the command could not run, or refused).
+    pub failure: Option<String>,
+}
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn failed(e: &ExecError) -> Done {
+    Done { output: CmdOutput::default(), failure: Some(e.to_string()) }
+}
+
+async fn exec(exec: &dyn RemoteExec, host: &str, cmd: Cmd, stdin: Option<&[u8]>) -> Result<CmdOutput, ExecError> {
+    exec.run(host, &cmd, stdin, TIMEOUT).await
+}
+
+fn exit_failure(cmd: &str, out: &CmdOutput) -> Option<String> {
+    match out.exit_code {
+        Some(0) => None,
+        Some(code) => Some(format!("{cmd} exited with {code}")),
+        None => Some(format!("{cmd} ended without an exit code")),
+    }
+}
+
+/// `sha256sum PATH` on the host.
+async fn remote_sha256(exec_: &dyn RemoteExec, host: &str, path: &str) -> Result<String, String> {
+    let out = exec(exec_, host, Cmd::new("sha256sum", [path]), None).await.map_err(|e| e.to_string())?;
+    if let Some(f) = exit_failure("sha256sum", &out) {
+        return Err(format!("{f}: {}", out.stderr.trim()));
+    }
+    out.stdout.split_whitespace().next().map(str::to_string).ok_or_else(|| "sha256sum printed nothing".into())
+}
+
+/// Runs `action` on `host`.
+pub async fn perform(exec_: &dyn RemoteExec, host: &str, action: &Action) -> Done {
+    match action {
+        Action::Exec { program, args } => match exec(exec_, host, Cmd::new(program.clone(), args.clone()), None).await {
+            Ok(output) => Done { failure: exit_failure(program, &output), output },
+            Err(e) => failed(&e),
+        },
+        Action::Backup { path, to } => match exec(exec_, host, Cmd::new("cp", ["-p", path.as_str(), to.as_str()]), None).await {
+            Ok(output) => Done { failure: exit_failure("cp", &output), output },
+            Err(e) => failed(&e),
+        },
+        Action::WriteFile { path, contents, expect_sha256 } => write_file(exec_, host, path, contents, expect_sha256.as_deref()).await,
+        Action::CheckEstate => Done::default(),
+    }
+}
+
+/// Compare-and-swap write: check the file is as planned, copy it (keeping owner and mode) to
+/// a temporary file beside it, write the new text there, rename it over the original.
+async fn write_file(exec_: &dyn RemoteExec, host: &str, path: &str, contents: &str, expect: Option<&str>) -> Done {
+    if let Some(expect) = expect {
+        match remote_sha256(exec_, host, path).await {
+            Ok(actual) if actual == expect => {}
+            Ok(actual) => {
+                return Done {
+                    failure: Some(format!("{path} changed since planning (sha256 {actual}, planned on {expect}); nothing written")),
+                    ..Done::default()
+                };
+            }
+            Err(e) => return Done { failure: Some(format!("cannot check {path}: {e}")), ..Done::default() },
+        }
+    }
+    let tmp = format!("{path}.rdqm-console-tmp");
+    let steps = [
+        (Cmd::new("cp", ["-p", path, tmp.as_str()]), None),
+        (Cmd::new("tee", [tmp.as_str()]), Some(contents.as_bytes())),
+        (Cmd::new("mv", ["-f", tmp.as_str(), path]), None),
+    ];
+    let mut last = CmdOutput::default();
+    for (cmd, stdin) in steps {
+        let shown = cmd.display();
+        match exec(exec_, host, cmd, stdin).await {
+            Ok(out) => {
+                if let Some(f) = exit_failure(&shown, &out) {
+                    return Done { failure: Some(format!("{f}: {}", out.stderr.trim())), output: out };
+                }
+                last = out;
+            }
+            Err(e) => return failed(&e),
+        }
+    }
+    // tee echoes what it wrote; the journal keeps the command's own messages only.
+    last.stdout.clear();
+    Done { output: last, failure: None }
+}
+
+/// Checks the result of an action; `Ok(what was found)` or `Err(why not)`.
+pub async fn verify(exec_: &dyn RemoteExec, poller: &Poller, host: &str, verify: &Verify, done: &Done) -> Result<String, String> {
+    match verify {
+        Verify::ExitZero => match done.output.exit_code {
+            Some(0) => Ok("exit code 0".into()),
+            other => Err(format!("exit code {other:?}")),
+        },
+        Verify::OutputContains { text } => {
+            let all = format!("{}{}", done.output.stdout, done.output.stderr);
+            if done.output.exit_code == Some(0) && all.contains(text.as_str()) {
+                Ok(format!("the output says {text}"))
+            } else {
+                Err(format!("expected {text} in the output (exit code {:?})", done.output.exit_code))
+            }
+        }
+        Verify::DrRole { qmgr, role } => {
+            let view = qm_view(exec_, host, qmgr).await?;
+            let actual = view.dr.as_ref().map(|d| d.role.clone());
+            if actual.as_ref() == Some(role) {
+                Ok(format!("rdqmstatus on {host}: DR role {role}"))
+            } else {
+                Err(format!("rdqmstatus on {host}: DR role {}", actual.map_or("missing".into(), |r| r.to_string())))
+            }
+        }
+        Verify::RunningHere { qmgr, timeout_secs } => {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(*timeout_secs);
+            loop {
+                let seen = qm_view(exec_, host, qmgr).await;
+                if let Ok(view) = &seen {
+                    let primary = view.dr.as_ref().is_some_and(|d| d.role == DrRole::Primary);
+                    if primary && view.qm_status == QmStatus::Running {
+                        return Ok(format!("rdqmstatus on {host}: {qmgr} Running, DR role Primary"));
+                    }
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(match seen {
+                        Ok(view) => format!("after {timeout_secs} s rdqmstatus on {host} says {} with DR role {}", view.qm_status, view.dr.map_or("missing".into(), |d| d.role.to_string())),
+                        Err(e) => format!("after {timeout_secs} s: {e}"),
+                    });
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        Verify::FileHash { path, sha256 } => match remote_sha256(exec_, host, path).await {
+            Ok(actual) if &actual == sha256 => Ok(format!("sha256 of {path} is as expected")),
+            Ok(actual) => Err(format!("sha256 of {path} is {actual}, expected {sha256}")),
+            Err(e) => Err(e),
+        },
+        Verify::Estate { qmgr, region, check_route } => {
+            let snapshot = poller.refresh().await;
+            let Some(qm) = snapshot.qmgrs.iter().find(|q| &q.name == qmgr) else {
+                return Err(format!("{qmgr} is missing from the estate"));
+            };
+            let mut problems = Vec::new();
+            if qm.dr_primary_regions != [region.clone()] {
+                problems.push(format!("DR primary in [{}], expected only {region}", qm.dr_primary_regions.join(", ")));
+            }
+            let running_in_region = qm.running_nodes.iter().all(|n| snapshot.regions.iter().any(|r| &r.name == region && r.nodes.iter().any(|x| &x.name == n)));
+            if qm.running_nodes.is_empty() || !running_in_region {
+                problems.push(format!("running on [{}]", qm.running_nodes.join(", ")));
+            }
+            if *check_route {
+                let route = qm.route.as_ref().and_then(|r| snapshot.routes.iter().find(|v| v.instance == r.instance && v.listener_port == r.listener_port.to_string()));
+                match route {
+                    Some(r) if r.destination_region.as_deref() == Some(region.as_str()) => {}
+                    Some(r) => problems.push(format!("route {} points at {}", r.listener_port, r.destination.clone().unwrap_or_default())),
+                    None => problems.push("its route is missing".into()),
+                }
+            }
+            if problems.is_empty() {
+                Ok(format!("{qmgr}: DR primary only in {region}, running on {}", qm.running_nodes.join(", ")))
+            } else {
+                Err(format!("{qmgr}: {}", problems.join("; ")))
+            }
+        }
+    }
+}
+
+async fn qm_view(exec_: &dyn RemoteExec, host: &str, qmgr: &str) -> Result<rdqmstatus::QmStatusView, String> {
+    let out = exec(exec_, host, Cmd::new("rdqmstatus", ["-m", qmgr]), None).await.map_err(|e| e.to_string())?;
+    let text = format!("{}{}", out.stdout, out.stderr);
+    rdqmstatus::parse(&text).qm_view().ok_or_else(|| format!("rdqmstatus -m {qmgr} on {host} printed nothing the console understands: {}", text.trim()))
+}

@@ -1,0 +1,7 @@
+//! Workflows: plans made in `model`, executed here step by step through `RemoteExec`,
+//! journaled in the `Store` before and after every step, undone in reverse on failure.
+
+pub mod actions;
+pub mod engine;
+
+pub use engine::{Engine, EngineError};
