@@ -57,6 +57,12 @@ fn now_ms() -> u64 {
 
 /// Acts as `program` on `host`; prints and exits as the real command would.
 fn act_as(state: &StateFile, host: &str, program: &str, args: &[String]) -> ExitCode {
+    // Added latency delays the command's arrival: it acts only after the wait.
+    if let Ok(estate) = state.read() {
+        if let Some(ms) = estate.faults.latency_ms.get(host) {
+            std::thread::sleep(Duration::from_millis(*ms));
+        }
+    }
     let inv = Invocation { host, program, args, now_ms: now_ms() };
     let outcome = match state.run(|estate| commands::run(estate, &RealFs, &inv)) {
         Ok(outcome) => outcome,
@@ -65,10 +71,6 @@ fn act_as(state: &StateFile, host: &str, program: &str, args: &[String]) -> Exit
             return ExitCode::from(70);
         }
     };
-    // Waits happen outside the state lock so one slow host does not stall the others.
-    if outcome.delay_ms > 0 {
-        std::thread::sleep(Duration::from_millis(outcome.delay_ms));
-    }
     if outcome.hang {
         std::thread::sleep(Duration::from_secs(24 * 3600));
     }

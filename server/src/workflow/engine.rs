@@ -189,7 +189,9 @@ impl Engine {
 
     pub async fn plan(&self, intent: Intent, actor: &Actor) -> Result<Plan, EngineError> {
         let now = now_ms();
+        // The backup's name carries the planning time: the same at execution's re-check.
         let mut plan = self.make_plan(&intent, actor, &now.to_string()).await?;
+        plan.created_at = now;
         plan.id = new_id();
         plan.created_by = actor.user.clone();
         plan.expires_at = now + self.plan_ttl.as_millis() as u64;
@@ -219,6 +221,9 @@ impl Engine {
         let blocks = |p: &Plan| p.preconditions.iter().filter(|c| c.status == CheckStatus::Block).map(|c| c.message.clone()).collect::<Vec<_>>();
         if plan.blocked() {
             return Err(EngineError::Blocked(blocks(&plan).join("; ")));
+        }
+        if let Some(holder) = self.store.lock_holder(plan.subject.clone(), now_ms()).await? {
+            return Err(EngineError::Locked(format!("{} is held by {holder}", plan.subject)));
         }
         let fresh = self.make_plan(&plan.intent, actor, &plan.created_at.to_string()).await?;
         if fresh.fingerprint != plan.fingerprint || fresh.steps != plan.steps {
@@ -331,7 +336,15 @@ impl Engine {
                     let _ = self.audit(&actor, "step", &run.subject, "failed", format!("run {} step {}: {} on {}: {why}", run.id, i + 1, step.command, step.host)).await;
                     // The action ran (exit 0) but was not verified: its effect may be in place.
                     let include_failed = done.failure.is_none();
-                    return self.undo(run, &plan, i, include_failed, format!("step {} ({}) failed: {why}", i + 1, step.title), &actor).await;
+                    let unknown = done.output.exit_code.is_none() && done.failure.is_some();
+                    let mut why = format!("step {} ({}) failed: {why}", i + 1, step.title);
+                    if unknown {
+                        why.push_str(&format!(
+                            "; the connection was lost, so whether `{}` took effect on {} is unknown",
+                            step.command, step.host
+                        ));
+                    }
+                    return self.undo(run, &plan, i, include_failed, why, &actor).await;
                 }
             }
         }
@@ -507,6 +520,17 @@ fn remediation(plan: &Plan, run: &Run, from: usize) -> Vec<String> {
             }
         }
     }
-    out.push("then check with: rdqmstatus -m <qmgr> on each region's HA primary, and the route in mqipt.conf".into());
+    if let Some(failed) = run.steps.iter().find(|s| s.state == StepState::Failed && s.exit_code.is_none()) {
+        out.insert(
+            0,
+            format!(
+                "first find out whether step {} (`{}` on {}) took effect: its connection was lost; if it did, undo it too",
+                failed.index + 1,
+                failed.command,
+                failed.host
+            ),
+        );
+    }
+    out.push(format!("then check with: rdqmstatus -m {} on each region's HA primary, and the route in mqipt.conf", run.subject));
     out
 }

@@ -1,6 +1,8 @@
 //! Shared by the server's integration tests.
 #![allow(dead_code)]
 
+pub mod workflow;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

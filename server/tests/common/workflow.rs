@@ -1,0 +1,130 @@
+//! A console in-process on a lab reached over real SSH, for workflow tests.
+
+use super::{login, send};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use console::config::{Config, RefreshCommand};
+use console::fleet::RemoteExec;
+use console::fleet::poller::Poller;
+use console::fleet::ssh::{SshExec, SshSettings};
+use console::http::{AppState, router};
+use console::store::{SqliteStore, Store};
+use console::workflow::Engine;
+use console::workflow::engine::MqiptTarget;
+use model::run::{Run, RunState};
+use serde_json::Value;
+use sim::lab::Lab;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct Harness {
+    pub lab: Lab,
+    pub app: Router,
+    pub ssh: Arc<SshExec>,
+    pub store: Arc<SqliteStore>,
+    pub admin: (String, String),
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+impl Harness {
+    pub async fn start() -> Harness {
+        let lab = Lab::start_default();
+        let config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).unwrap();
+        let control = tempfile::Builder::new().prefix("rw").tempdir_in("/tmp").unwrap();
+        let ssh = Arc::new(SshExec::new(
+            SshSettings {
+                user: config.ssh.user.clone(),
+                key_file: config.ssh.key_file.clone(),
+                known_hosts: config.ssh.known_hosts.clone(),
+                connect_timeout: Duration::from_secs(3),
+                control_dir: control.path().to_path_buf(),
+                max_concurrent: 16,
+            },
+            config.ssh_hosts(),
+        ));
+        let poller = Arc::new(Poller::new(config.inventory(), ssh.clone() as Arc<dyn RemoteExec>, Duration::from_secs(60), Duration::from_secs(10)));
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(&dir.path().join("console.sqlite")).unwrap());
+        let targets = config
+            .mqipt
+            .iter()
+            .map(|m| MqiptTarget { name: m.name.clone(), host: m.host.clone(), conf_path: m.conf_path.clone(), refresh: RefreshCommand::parse(&m.refresh).unwrap() })
+            .collect();
+        let engine = Arc::new(Engine::new(store.clone() as Arc<dyn Store>, ssh.clone() as Arc<dyn RemoteExec>, Arc::clone(&poller), targets));
+        let state = AppState {
+            assets_dir: dir.path().to_path_buf(),
+            demo: false,
+            poller,
+            auth: super::auth_with(Arc::new(console::auth::directory::DemoDirectory), store.clone() as Arc<dyn Store>),
+            engine: Some(engine),
+        };
+        let app = router(state);
+        let admin = login(&app, "mqadmin", "mqadmin").await;
+        Harness { lab, app, ssh, store, admin, _dirs: (control, dir) }
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let request = Request::post(path)
+            .header(header::COOKIE, &self.admin.0)
+            .header("X-CSRF-Token", &self.admin.1)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (status, _, text) = send(&self.app, request).await;
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let request = Request::get(path).header(header::COOKIE, &self.admin.0).body(Body::empty()).unwrap();
+        let (status, _, text) = send(&self.app, request).await;
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn plan(&self, qmgr: &str, to_region: &str) -> Value {
+        let (status, plan) = self.post("/api/plans", serde_json::json!({"kind": "dr-switchover", "qmgr": qmgr, "to_region": to_region})).await;
+        assert_eq!(status, StatusCode::OK, "{plan}");
+        plan
+    }
+
+    pub async fn execute(&self, plan: &Value, confirm: &str) -> (StatusCode, Value) {
+        let id = plan["id"].as_str().unwrap();
+        self.post(&format!("/api/plans/{id}/execute"), serde_json::json!({"confirm": confirm})).await
+    }
+
+    /// Polls the run until it is final.
+    pub async fn wait(&self, run_id: &str) -> Run {
+        for _ in 0..600 {
+            let (status, value) = self.get(&format!("/api/runs/{run_id}")).await;
+            assert_eq!(status, StatusCode::OK, "{value}");
+            let run: Run = serde_json::from_value(value).unwrap();
+            if run.state.is_final() || run.state == RunState::Interrupted {
+                return run;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("run {run_id} did not end");
+    }
+
+    /// Plans and runs a switchover, returning the final run.
+    pub async fn switch(&self, qmgr: &str, to_region: &str) -> Run {
+        let plan = self.plan(qmgr, to_region).await;
+        let (status, body) = self.execute(&plan, qmgr).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        self.wait(body["run_id"].as_str().unwrap()).await
+    }
+
+    /// `rdqmstatus -m QM` on a host, read with plain ssh (not trusting the console).
+    pub fn field(&self, host: &str, qmgr: &str, label: &str) -> String {
+        let out = self.lab.ssh(host, &format!("rdqmstatus -m {qmgr}"));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines()
+            .find(|l| l.starts_with(label))
+            .map(|l| l[label.len()..].trim().to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn conf(&self) -> String {
+        std::fs::read_to_string(self.lab.var("LAB_MQIPT_CONF")).unwrap()
+    }
+}
