@@ -110,8 +110,11 @@ pub struct QmgrView {
     pub listener_port: u16,
     /// The DR primary region when exactly one region claims it.
     pub dr_primary_region: Option<String>,
-    /// Every region claiming DR primary (two means partitioned).
+    /// Every region claiming DR primary now (two means partitioned); regions that did not
+    /// answer are not counted (see `last_known_primary_regions`).
     pub dr_primary_regions: Vec<String>,
+    /// Regions that were DR primary when they last answered and do not answer now.
+    pub last_known_primary_regions: Vec<String>,
     /// The node running the queue manager (the first, if several).
     pub running_on: Option<String>,
     pub running_nodes: Vec<String>,
@@ -131,6 +134,8 @@ pub struct Readiness {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QmSide {
     pub region: String,
+    /// No node of the region answered this refresh: what is shown is the last known state.
+    pub stale: bool,
     pub dr_role: Option<DrRole>,
     /// As the HA primary printed it (e.g. `Normal`, `Remote unavailable`).
     pub dr_status: Option<String>,

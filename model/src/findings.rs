@@ -86,7 +86,15 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
             Severity::Critical,
             "qm_not_running",
             &qm.name,
-            format!("{} is running in no region", qm.name),
+            if qm.last_known_primary_regions.is_empty() {
+                format!("{} is running in no region", qm.name)
+            } else {
+                format!(
+                    "{} is running in no region that answers: {}, its last known DR primary, does not answer; an unplanned failover (dr-failover) may be needed",
+                    qm.name,
+                    qm.last_known_primary_regions.join(" and ")
+                )
+            },
             qm.sides
                 .iter()
                 .filter_map(|s| s.ha_current_location.as_ref())

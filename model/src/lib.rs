@@ -9,6 +9,8 @@ pub mod findings;
 pub mod mqipt;
 pub mod names;
 pub mod plan;
+pub mod plan_dr;
+pub mod plan_ha;
 pub mod probe;
 pub mod snapshot;
 pub mod rdqmstatus;

@@ -13,24 +13,49 @@ use sha2::{Digest, Sha256};
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Intent {
     DrSwitchover { qmgr: String, to_region: String },
+    DrFailover { qmgr: String, to_region: String },
+    DrResolvePartition { qmgr: String, keep_region: String },
     RouteRetarget { qmgr: String, to_region: String },
     RestoreRouteConfig { instance: String, backup: String },
+    HaSuspend { node: String },
+    HaResume { node: String },
+    HaPrefer { qmgr: String, node: String },
 }
 
 impl Intent {
     pub fn kind(&self) -> &'static str {
         match self {
             Intent::DrSwitchover { .. } => "dr-switchover",
+            Intent::DrFailover { .. } => "dr-failover",
+            Intent::DrResolvePartition { .. } => "dr-resolve-partition",
             Intent::RouteRetarget { .. } => "route-retarget",
             Intent::RestoreRouteConfig { .. } => "restore-route-config",
+            Intent::HaSuspend { .. } => "ha-suspend",
+            Intent::HaResume { .. } => "ha-resume",
+            Intent::HaPrefer { .. } => "ha-prefer",
         }
+    }
+
+    /// Actions that lose data or split the estate need a second operator's approval.
+    pub fn needs_approval(&self) -> bool {
+        matches!(self, Intent::DrFailover { .. } | Intent::DrResolvePartition { .. })
+    }
+
+    /// Actions that move a queue manager between regions (for the flapping warning).
+    pub fn moves_regions(&self) -> bool {
+        matches!(self, Intent::DrSwitchover { .. } | Intent::DrFailover { .. } | Intent::DrResolvePartition { .. })
     }
 
     /// The name the operator types to confirm, and the lock the run holds.
     pub fn subject(&self) -> &str {
         match self {
-            Intent::DrSwitchover { qmgr, .. } | Intent::RouteRetarget { qmgr, .. } => qmgr,
+            Intent::DrSwitchover { qmgr, .. }
+            | Intent::DrFailover { qmgr, .. }
+            | Intent::DrResolvePartition { qmgr, .. }
+            | Intent::RouteRetarget { qmgr, .. } => qmgr,
             Intent::RestoreRouteConfig { instance, .. } => instance,
+            // The node is what the operator types to confirm an HA action.
+            Intent::HaSuspend { node } | Intent::HaResume { node } | Intent::HaPrefer { node, .. } => node,
         }
     }
 }
@@ -98,8 +123,23 @@ pub enum Verify {
     /// `sha256sum` of the file on the host.
     FileHash { path: String, sha256: String },
     /// The snapshot: `qmgr` DR primary only in `region`, running there, its route to that
-    /// region's load balancer.
-    Estate { qmgr: String, region: String, check_route: bool },
+    /// region's load balancer. Regions that do not answer are not counted when
+    /// `ignore_unreachable` (a lost region after a failover).
+    Estate {
+        qmgr: String,
+        region: String,
+        check_route: bool,
+        #[serde(default)]
+        ignore_unreachable: bool,
+    },
+    /// `rdqmstatus -m QM` on the host: DR status Normal (a resynchronisation may come first).
+    DrNormal { qmgr: String, timeout_secs: u64 },
+    /// No queue manager runs on `node` any more (they moved within the HA group).
+    NothingRunsOn { node: String, timeout_secs: u64 },
+    /// Each of `qmgrs` runs on `node`.
+    RunsOn { node: String, qmgrs: Vec<String>, timeout_secs: u64 },
+    /// `rdqmstatus -m QM` on the host shows `node` as the HA preferred location.
+    Preferred { qmgr: String, node: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +181,9 @@ pub struct Plan {
     pub created_at: u64,
     pub expires_at: u64,
     pub created_by: String,
+    /// A second operator must approve before it runs.
+    #[serde(default)]
+    pub needs_approval: bool,
 }
 
 impl Plan {
@@ -198,16 +241,16 @@ pub fn unified_diff(old: &str, new: &str, path: &str) -> String {
         .to_string()
 }
 
-fn check(status: CheckStatus, code: &str, message: impl Into<String>) -> Precondition {
+pub(crate) fn check(status: CheckStatus, code: &str, message: impl Into<String>) -> Precondition {
     Precondition { status, code: code.into(), message: message.into(), evidence: Vec::new() }
 }
 
-fn with_evidence(mut p: Precondition, evidence: Vec<Evidence>) -> Precondition {
+pub(crate) fn with_evidence(mut p: Precondition, evidence: Vec<Evidence>) -> Precondition {
     p.evidence = evidence;
     p
 }
 
-fn qm_evidence(qm: &QmgrView, region: &str, labels: &[&str]) -> Vec<Evidence> {
+pub(crate) fn qm_evidence(qm: &QmgrView, region: &str, labels: &[&str]) -> Vec<Evidence> {
     qm.sides
         .iter()
         .filter(|s| s.region == region)
@@ -244,7 +287,7 @@ fn common_checks(ctx: &PlanContext, subject: &str, out: &mut Vec<Precondition>) 
             out.push(check(
                 CheckStatus::Warn,
                 "flapping",
-                format!("{subject} was switched over {minutes} min ago; switching again so soon may be flapping"),
+                format!("{subject} was last moved {minutes} min ago; moving it again so soon may be flapping"),
             ));
         }
     }
@@ -252,7 +295,7 @@ fn common_checks(ctx: &PlanContext, subject: &str, out: &mut Vec<Precondition>) 
 
 /// Reads the route of `qmgr` from the fresh configuration: preconditions, and the new text
 /// with `Destination` (and `DestinationPort`, when the regions listen differently) changed.
-fn route_edit(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out: &mut Vec<Precondition>) -> Option<(ConfRead, String, String)> {
+pub(crate) fn route_edit(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out: &mut Vec<Precondition>) -> Option<(ConfRead, String, String)> {
     let Some(route) = &qm.route else {
         out.push(check(CheckStatus::Pass, "route", format!("{} has no MQIPT route in the inventory; no route to change", qm.name)));
         return None;
@@ -311,7 +354,7 @@ fn route_edit(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out: &mut Vec<P
     Some((conf, text, parsed.render()))
 }
 
-fn conf_steps(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &str, stamp: &str, steps: &mut Vec<Step>) {
+pub(crate) fn conf_steps(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &str, stamp: &str, steps: &mut Vec<Step>) {
     let backup = format!("{}.rdqm-console.{stamp}", conf.path);
     let old_hash = sha256_hex(old);
     let new_hash = sha256_hex(new);
@@ -361,7 +404,11 @@ fn conf_steps(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &str, stamp: &
     });
 }
 
-fn final_check(qm: &str, region: &str, check_route: bool, steps: &mut Vec<Step>) {
+pub(crate) fn final_check(qm: &str, region: &str, check_route: bool, steps: &mut Vec<Step>) {
+    final_check_with(qm, region, check_route, false, steps)
+}
+
+pub(crate) fn final_check_with(qm: &str, region: &str, check_route: bool, ignore_unreachable: bool, steps: &mut Vec<Step>) {
     let n = steps.len();
     steps.push(Step {
         index: n,
@@ -370,7 +417,7 @@ fn final_check(qm: &str, region: &str, check_route: bool, steps: &mut Vec<Step>)
         command: "refresh the estate and check it".into(),
         action: Action::CheckEstate,
         expect: format!("{qm} DR primary only in {region} and running there{}", if check_route { ", its route to that region" } else { "" }),
-        verify: Verify::Estate { qmgr: qm.into(), region: region.into(), check_route },
+        verify: Verify::Estate { qmgr: qm.into(), region: region.into(), check_route, ignore_unreachable },
         undo: Vec::new(),
     });
 }
@@ -416,6 +463,18 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
             }
         }
         Intent::RestoreRouteConfig { instance, backup } => restore_plan(ctx, instance, backup, stamp, &mut pre, &mut steps, &mut diff, &mut fingerprint),
+        Intent::DrFailover { qmgr, to_region } => {
+            crate::plan_dr::failover(ctx, qmgr, to_region, stamp, &mut pre, &mut steps, &mut diff, &mut fingerprint)
+        }
+        Intent::DrResolvePartition { qmgr, keep_region } => {
+            crate::plan_dr::resolve_partition(ctx, qmgr, keep_region, stamp, &mut pre, &mut steps, &mut diff, &mut fingerprint)
+        }
+        Intent::HaSuspend { node } => crate::plan_ha::suspend(ctx, node, &mut pre, &mut steps, &mut fingerprint),
+        Intent::HaResume { node } => crate::plan_ha::resume(ctx, node, &mut pre, &mut steps, &mut fingerprint),
+        Intent::HaPrefer { qmgr, node } => crate::plan_ha::prefer(ctx, qmgr, node, &mut pre, &mut steps, &mut fingerprint),
+    }
+    if intent.needs_approval() {
+        pre.push(check(CheckStatus::Warn, "approval", "a second operator must approve this before it runs"));
     }
     if pre.iter().any(|p| p.status == CheckStatus::Block) {
         steps.clear();
@@ -432,6 +491,7 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
         created_at: ctx.now_ms,
         expires_at: 0,
         created_by: String::new(),
+        needs_approval: intent.needs_approval(),
     }
 }
 

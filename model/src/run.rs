@@ -89,4 +89,10 @@ pub struct Run {
     pub remediation: Vec<String>,
     /// The outcome in one sentence.
     pub message: Option<String>,
+    /// The second operator who approved it (two-person rule), or denied it.
+    #[serde(default)]
+    pub approved_by: Option<String>,
+    /// Until when (ms) an approval is accepted.
+    #[serde(default)]
+    pub approval_expires_at: Option<u64>,
 }

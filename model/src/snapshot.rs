@@ -86,6 +86,7 @@ fn side(inventory_region: &crate::estate::InventoryRegion, reports: &[HostReport
     let any_view = primary_view.or_else(|| views.first());
     let side = QmSide {
         region: inventory_region.name.clone(),
+        stale: fresh.is_empty(),
         dr_role: any_view.and_then(|v| v.dr.as_ref()).map(|d| d.role.clone()),
         dr_status: primary_view.and_then(|v| v.dr.as_ref()).and_then(|d| d.status.as_ref()).map(dr_status_text),
         dr_out_of_sync_kb: primary_view.and_then(|v| v.dr.as_ref()).and_then(|d| d.out_of_sync_kb),
@@ -226,15 +227,15 @@ pub fn build(inventory: &Inventory, reports: &[HostReport], polled_at: u64, poll
         .iter()
         .map(|qm| {
             let sides: Vec<QmSide> = inventory.regions.iter().map(|r| side(r, reports, &qm.name).0).collect();
-            let dr_primary_regions: Vec<String> = sides
-                .iter()
-                .filter(|s| s.dr_role == Some(DrRole::Primary))
-                .map(|s| s.region.clone())
-                .collect();
+            let primary = |stale: bool| -> Vec<String> {
+                sides.iter().filter(|s| s.dr_role == Some(DrRole::Primary) && s.stale == stale).map(|s| s.region.clone()).collect()
+            };
+            let dr_primary_regions = primary(false);
+            let last_known_primary_regions = primary(true);
             let running_nodes: Vec<String> = sides
                 .iter()
                 .flat_map(|s| s.nodes.iter())
-                .filter(|n| n.qm_status == Some(QmStatus::Running))
+                .filter(|n| n.qm_status == Some(QmStatus::Running) && !n.stale)
                 .map(|n| n.node.clone())
                 .collect();
             let readiness = sides
@@ -249,6 +250,7 @@ pub fn build(inventory: &Inventory, reports: &[HostReport], polled_at: u64, poll
                 listener_port: qm.listener_port,
                 dr_primary_region: (dr_primary_regions.len() == 1).then(|| dr_primary_regions[0].clone()),
                 dr_primary_regions,
+                last_known_primary_regions,
                 running_on: running_nodes.first().cloned(),
                 running_nodes,
                 readiness,

@@ -55,6 +55,8 @@ pub fn router(state: AppState) -> Router {
         .route("/runs/{id}", get(workflows::get_run))
         .route("/runs/{id}/resume", post(workflows::resume))
         .route("/runs/{id}/rollback", post(workflows::rollback))
+        .route("/runs/{id}/approve", post(workflows::approve))
+        .route("/runs/{id}/deny", post(workflows::deny))
         .route("/audit", get(workflows::audit))
         .route_layer(middleware::from_fn_with_state(state.clone(), session::require_session));
     let api = Router::new().route("/session", post(session::login)).merge(signed_in).fallback(api_not_found);

@@ -13,7 +13,16 @@ use model::run::Run;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-const KINDS: &[&str] = &["dr-switchover", "route-retarget", "restore-route-config"];
+const KINDS: &[&str] = &[
+    "dr-switchover",
+    "dr-failover",
+    "dr-resolve-partition",
+    "route-retarget",
+    "restore-route-config",
+    "ha-suspend",
+    "ha-resume",
+    "ha-prefer",
+];
 
 fn actor(claims: &crate::auth::session::Claims, addr: String) -> Actor {
     Actor { user: claims.sub.clone(), source: addr, operator: claims.role == crate::auth::Role::Operator }
@@ -80,4 +89,14 @@ pub struct AuditQuery {
 pub async fn audit(State(state): State<AppState>, _user: CurrentUser, Query(q): Query<AuditQuery>) -> Result<Json<Vec<AuditRecord>>, ApiError> {
     let limit = q.limit.unwrap_or(200).min(5000);
     Ok(Json(state.auth.store.audit_log(limit).await.map_err(|e| ApiError::Internal(e.to_string()))?))
+}
+
+pub async fn approve(State(state): State<AppState>, ClientAddr(addr): ClientAddr, Operator(claims): Operator, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    engine(&state)?.approve(&id, &actor(&claims, addr)).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+pub async fn deny(State(state): State<AppState>, ClientAddr(addr): ClientAddr, Operator(claims): Operator, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    engine(&state)?.deny(&id, &actor(&claims, addr)).await?;
+    Ok(StatusCode::OK)
 }

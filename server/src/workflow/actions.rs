@@ -100,6 +100,9 @@ async fn write_file(exec_: &dyn RemoteExec, host: &str, path: &str, contents: &s
 /// Checks the result of an action; `Ok(what was found)` or `Err(why not)`.
 pub async fn verify(exec_: &dyn RemoteExec, poller: &Poller, host: &str, verify: &Verify, done: &Done) -> Result<String, String> {
     match verify {
+        Verify::DrNormal { .. } | Verify::NothingRunsOn { .. } | Verify::RunsOn { .. } | Verify::Preferred { .. } => {
+            verify_more(exec_, poller, host, verify).await
+        }
         Verify::ExitZero => match done.output.exit_code {
             Some(0) => Ok("exit code 0".into()),
             other => Err(format!("exit code {other:?}")),
@@ -132,6 +135,7 @@ pub async fn verify(exec_: &dyn RemoteExec, poller: &Poller, host: &str, verify:
                     }
                 }
                 if tokio::time::Instant::now() >= deadline {
+                    // Each poll above is one rdqmstatus; the last one tells why it failed.
                     return Err(match seen {
                         Ok(view) => format!("after {timeout_secs} s rdqmstatus on {host} says {} with DR role {}", view.qm_status, view.dr.map_or("missing".into(), |d| d.role.to_string())),
                         Err(e) => format!("after {timeout_secs} s: {e}"),
@@ -145,7 +149,7 @@ pub async fn verify(exec_: &dyn RemoteExec, poller: &Poller, host: &str, verify:
             Ok(actual) => Err(format!("sha256 of {path} is {actual}, expected {sha256}")),
             Err(e) => Err(e),
         },
-        Verify::Estate { qmgr, region, check_route } => {
+        Verify::Estate { qmgr, region, check_route, ignore_unreachable } => {
             let snapshot = poller.refresh().await;
             let Some(qm) = snapshot.qmgrs.iter().find(|q| &q.name == qmgr) else {
                 return Err(format!("{qmgr} is missing from the estate"));
@@ -153,6 +157,9 @@ pub async fn verify(exec_: &dyn RemoteExec, poller: &Poller, host: &str, verify:
             let mut problems = Vec::new();
             if qm.dr_primary_regions != [region.clone()] {
                 problems.push(format!("DR primary in [{}], expected only {region}", qm.dr_primary_regions.join(", ")));
+            }
+            if !ignore_unreachable && !qm.last_known_primary_regions.is_empty() {
+                problems.push(format!("[{}] do not answer and were DR primary", qm.last_known_primary_regions.join(", ")));
             }
             let running_in_region = qm.running_nodes.iter().all(|n| snapshot.regions.iter().any(|r| &r.name == region && r.nodes.iter().any(|x| &x.name == n)));
             if qm.running_nodes.is_empty() || !running_in_region {
@@ -172,6 +179,64 @@ pub async fn verify(exec_: &dyn RemoteExec, poller: &Poller, host: &str, verify:
                 Err(format!("{qmgr}: {}", problems.join("; ")))
             }
         }
+    }
+}
+
+/// Polls `probe` every half second until it says yes or `timeout_secs` pass.
+async fn poll_until<F, Fut>(timeout_secs: u64, mut probe: F) -> Result<String, String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<String, String>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout_secs);
+    loop {
+        let outcome = probe().await;
+        if outcome.is_ok() || tokio::time::Instant::now() >= deadline {
+            return outcome.map_err(|e| format!("after {timeout_secs} s: {e}"));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// The extra verifications of DR and HA maintenance.
+async fn verify_more(exec_: &dyn RemoteExec, poller: &Poller, host: &str, verify: &Verify) -> Result<String, String> {
+    match verify {
+        Verify::DrNormal { qmgr, timeout_secs } => {
+            poll_until(*timeout_secs, || async {
+                let view = qm_view(exec_, host, qmgr).await?;
+                let status = view.dr.as_ref().and_then(|d| d.status.clone()).map_or("missing".to_string(), |s| s.to_string());
+                if status == "Normal" { Ok(format!("rdqmstatus on {host}: DR status Normal")) } else { Err(format!("DR status {status}")) }
+            })
+            .await
+        }
+        Verify::NothingRunsOn { node, timeout_secs } => {
+            poll_until(*timeout_secs, || async {
+                let snapshot = poller.refresh().await;
+                let here: Vec<&str> = snapshot.qmgrs.iter().filter(|q| q.running_nodes.iter().any(|n| n == node)).map(|q| q.name.as_str()).collect();
+                if here.is_empty() { Ok(format!("no queue manager runs on {node}")) } else { Err(format!("{} still on {node}", here.join(", "))) }
+            })
+            .await
+        }
+        Verify::RunsOn { node, qmgrs, timeout_secs } => {
+            poll_until(*timeout_secs, || async {
+                let snapshot = poller.refresh().await;
+                let missing: Vec<&str> = qmgrs
+                    .iter()
+                    .filter(|q| !snapshot.qmgrs.iter().any(|v| &v.name == *q && v.running_nodes.iter().any(|n| n == node)))
+                    .map(String::as_str)
+                    .collect();
+                if missing.is_empty() { Ok(format!("{} run on {node}", qmgrs.join(", "))) } else { Err(format!("{} not on {node}", missing.join(", "))) }
+            })
+            .await
+        }
+        Verify::Preferred { qmgr, node } => {
+            let view = qm_view(exec_, host, qmgr).await?;
+            match view.ha_preferred_location {
+                Some(p) if &p == node => Ok(format!("rdqmstatus on {host}: HA preferred location {node}")),
+                other => Err(format!("rdqmstatus on {host}: HA preferred location {}", other.unwrap_or_else(|| "None".into()))),
+            }
+        }
+        _ => Err("not a DR or HA maintenance check".into()),
     }
 }
 

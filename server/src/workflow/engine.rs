@@ -56,6 +56,7 @@ pub struct Engine {
     pub plan_ttl: Duration,
     pub lock_ttl: Duration,
     pub flap_window: Duration,
+    pub approval_ttl: Duration,
 }
 
 pub fn now_ms() -> u64 {
@@ -86,6 +87,7 @@ impl Engine {
             plan_ttl: Duration::from_secs(5 * 60),
             lock_ttl: Duration::from_secs(30 * 60),
             flap_window: Duration::from_secs(15 * 60),
+            approval_ttl: Duration::from_secs(15 * 60),
         }
     }
 
@@ -112,10 +114,12 @@ impl Engine {
 
     fn mqipt_for(&self, intent: &Intent) -> Option<&MqiptTarget> {
         let instance = match intent {
-            Intent::DrSwitchover { qmgr, .. } | Intent::RouteRetarget { qmgr, .. } => {
-                self.inventory().qmgrs.iter().find(|q| &q.name == qmgr)?.route.as_ref()?.instance.clone()
-            }
+            Intent::DrSwitchover { qmgr, .. }
+            | Intent::DrFailover { qmgr, .. }
+            | Intent::DrResolvePartition { qmgr, .. }
+            | Intent::RouteRetarget { qmgr, .. } => self.inventory().qmgrs.iter().find(|q| &q.name == qmgr)?.route.as_ref()?.instance.clone(),
             Intent::RestoreRouteConfig { instance, .. } => instance.clone(),
+            Intent::HaSuspend { .. } | Intent::HaResume { .. } | Intent::HaPrefer { .. } => return None,
         };
         self.mqipt.iter().find(|m| m.name == instance)
     }
@@ -132,19 +136,29 @@ impl Engine {
         let runs = self.store.list_runs(200).await?;
         Ok(runs
             .iter()
-            .filter(|r| r.subject == subject && r.kind == "dr-switchover" && r.state == RunState::Succeeded)
+            .filter(|r| r.subject == subject && r.intent.moves_regions() && r.state == RunState::Succeeded)
             .map(|r| r.updated_at)
             .max())
     }
 
     /// Plans `intent` on a fresh read of the estate and of the MQIPT configuration.
     async fn make_plan(&self, intent: &Intent, actor: &Actor, stamp: &str) -> Result<Plan, EngineError> {
+        self.make_plan_holding(intent, actor, stamp, None).await
+    }
+
+    /// Plans, not counting the run lock held by `own_lock` (a run re-checking its own plan).
+    async fn make_plan_holding(&self, intent: &Intent, actor: &Actor, stamp: &str, own_lock: Option<&str>) -> Result<Plan, EngineError> {
+        let bad = |e: model::names::NameError| EngineError::BadRequest(e.to_string());
         match intent {
-            Intent::DrSwitchover { qmgr, .. } | Intent::RouteRetarget { qmgr, .. } => {
-                model::names::validate_mq_name(qmgr).map_err(|e| EngineError::BadRequest(e.to_string()))?;
-            }
-            Intent::RestoreRouteConfig { instance, .. } => {
-                model::names::validate_mq_name(instance).map_err(|e| EngineError::BadRequest(e.to_string()))?;
+            Intent::DrSwitchover { qmgr, .. }
+            | Intent::DrFailover { qmgr, .. }
+            | Intent::DrResolvePartition { qmgr, .. }
+            | Intent::RouteRetarget { qmgr, .. } => model::names::validate_mq_name(qmgr).map_err(bad)?,
+            Intent::RestoreRouteConfig { instance, .. } => model::names::validate_mq_name(instance).map_err(bad)?,
+            Intent::HaSuspend { node } | Intent::HaResume { node } => model::names::validate_host_name(node).map_err(bad)?,
+            Intent::HaPrefer { qmgr, node } => {
+                model::names::validate_mq_name(qmgr).map_err(bad)?;
+                model::names::validate_host_name(node).map_err(bad)?;
             }
         }
         let snapshot = self.poller.refresh().await;
@@ -178,7 +192,7 @@ impl Engine {
             conf,
             backup_text,
             operator: actor.operator,
-            lock_holder: self.store.lock_holder(intent.subject().to_string(), now).await?,
+            lock_holder: self.store.lock_holder(intent.subject().to_string(), now).await?.filter(|h| Some(h.as_str()) != own_lock),
             last_switchover_at: self.last_switchover(intent.subject()).await?,
             flap_window_ms: self.flap_window.as_millis() as u64,
             now_ms: now,
@@ -266,16 +280,94 @@ impl Engine {
             undo: Vec::new(),
             remediation: Vec::new(),
             message: None,
+            approved_by: None,
+            approval_expires_at: None,
         };
-        if let Err(e) = self.audit(actor, "execute", &plan.subject, "started", format!("run {run_id} of plan {}", plan.id)).await {
+        let mut run = run;
+        let started = if plan.needs_approval { "awaiting_approval" } else { "started" };
+        if let Err(e) = self.audit(actor, "execute", &plan.subject, started, format!("run {run_id} of plan {}", plan.id)).await {
             let _ = self.store.release_lock(plan.subject.clone(), format!("run {run_id} by {}", actor.user)).await;
             return Err(e);
+        }
+        if plan.needs_approval {
+            let until = now + self.approval_ttl.as_millis() as u64;
+            run.state = RunState::AwaitingApproval;
+            run.approval_expires_at = Some(until);
+            run.message = Some(format!(
+                "waiting for another operator to approve (within {} min); nothing has run yet",
+                self.approval_ttl.as_secs() / 60
+            ));
+            self.save(&run).await?;
+            return Ok(run_id);
         }
         self.save(&run).await?;
         let engine = Arc::clone(self);
         let actor = actor.clone();
         tokio::spawn(async move { engine.drive(run, plan, 0, false, actor).await });
         Ok(run_id)
+    }
+
+    async fn awaiting(&self, run_id: &str, actor: &Actor) -> Result<(Run, Plan), EngineError> {
+        let run = self.store.load_run(run_id.to_string()).await?.ok_or_else(|| EngineError::NotFound(format!("no run {run_id}")))?;
+        if !actor.operator {
+            return Err(EngineError::Forbidden(format!("{} is a viewer; only operators may approve", actor.user)));
+        }
+        if run.state != RunState::AwaitingApproval {
+            return Err(EngineError::Locked(format!("run {run_id} is not awaiting approval")));
+        }
+        if run.requested_by == actor.user {
+            return Err(EngineError::Forbidden(format!(
+                "{} requested this run; another operator must approve or deny it (two-person rule)",
+                actor.user
+            )));
+        }
+        let plan = self.load_plan(&run.plan_id).await?;
+        Ok((run, plan))
+    }
+
+    async fn end_unapproved(&self, mut run: Run, message: String, actor: &Actor) {
+        run.state = RunState::Failed;
+        run.message = Some(message);
+        self.finish(run, actor).await;
+    }
+
+    /// A second operator approves: the estate is re-checked against the plan, then it runs.
+    pub async fn approve(self: &Arc<Self>, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
+        let (mut run, plan) = self.awaiting(run_id, actor).await?;
+        if run.approval_expires_at.is_some_and(|until| now_ms() > until) {
+            let _ = self.audit(actor, "approve", &run.subject, "expired", format!("run {run_id}")).await;
+            self.end_unapproved(run, "the approval window ended before anyone approved; nothing ran".into(), actor).await;
+            return Err(EngineError::Expired(self.approval_ttl.as_secs() / 60));
+        }
+        let requester = Actor { user: run.requested_by.clone(), source: actor.source.clone(), operator: true };
+        let own = format!("run {} by {}", run.id, run.requested_by);
+        let fresh = self.make_plan_holding(&plan.intent, &requester, &plan.created_at.to_string(), Some(&own)).await?;
+        let same_steps = fresh.fingerprint == plan.fingerprint && fresh.steps == plan.steps;
+        let fresh_blocks: Vec<String> =
+            fresh.preconditions.iter().filter(|c| c.status == CheckStatus::Block).map(|c| c.message.clone()).collect();
+        if !same_steps || !fresh_blocks.is_empty() {
+            let why = if fresh_blocks.is_empty() { "the estate changed while it awaited approval".to_string() } else { fresh_blocks.join("; ") };
+            let _ = self.audit(actor, "approve", &run.subject, "refused", format!("run {run_id}: {why}")).await;
+            self.end_unapproved(run, format!("not run: {why}; plan again"), actor).await;
+            return Err(EngineError::Changed(why));
+        }
+        self.audit(actor, "approve", &run.subject, "ok", format!("run {run_id} requested by {}", run.requested_by)).await?;
+        run.state = RunState::Running;
+        run.approved_by = Some(actor.user.clone());
+        run.message = None;
+        self.save(&run).await?;
+        let engine = Arc::clone(self);
+        tokio::spawn(async move { engine.drive(run, plan, 0, false, requester).await });
+        Ok(())
+    }
+
+    /// A second operator denies: nothing runs.
+    pub async fn deny(&self, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
+        let (mut run, _) = self.awaiting(run_id, actor).await?;
+        self.audit(actor, "deny", &run.subject, "ok", format!("run {run_id} requested by {}", run.requested_by)).await?;
+        run.approved_by = Some(actor.user.clone());
+        self.end_unapproved(run, format!("denied by {}; nothing ran", actor.user), actor).await;
+        Ok(())
     }
 
     async fn save(&self, run: &Run) -> Result<(), StoreError> {

@@ -65,9 +65,18 @@ impl Harness {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.post_as(&self.admin, path, body).await
+    }
+
+    /// Signs another user in (cookie, CSRF token).
+    pub async fn login(&self, user: &str) -> (String, String) {
+        login(&self.app, user, user).await
+    }
+
+    pub async fn post_as(&self, session: &(String, String), path: &str, body: Value) -> (StatusCode, Value) {
         let request = Request::post(path)
-            .header(header::COOKIE, &self.admin.0)
-            .header("X-CSRF-Token", &self.admin.1)
+            .header(header::COOKIE, &session.0)
+            .header("X-CSRF-Token", &session.1)
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(body.to_string()))
             .unwrap();
@@ -98,7 +107,7 @@ impl Harness {
             let (status, value) = self.get(&format!("/api/runs/{run_id}")).await;
             assert_eq!(status, StatusCode::OK, "{value}");
             let run: Run = serde_json::from_value(value).unwrap();
-            if run.state.is_final() || run.state == RunState::Interrupted {
+            if run.state.is_final() || matches!(run.state, RunState::Interrupted | RunState::AwaitingApproval) {
                 return run;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -126,5 +135,16 @@ impl Harness {
 
     pub fn conf(&self) -> String {
         std::fs::read_to_string(self.lab.var("LAB_MQIPT_CONF")).unwrap()
+    }
+}
+
+impl Harness {
+    /// Plans `body`, executes it (confirming with `confirm`), returns the run id.
+    pub async fn start_run(&self, body: Value, confirm: &str) -> (Value, String) {
+        let (status, plan) = self.post("/api/plans", body).await;
+        assert_eq!(status, StatusCode::OK, "{plan}");
+        let (status, started) = self.execute(&plan, confirm).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{started} for plan {plan}");
+        (plan, started["run_id"].as_str().unwrap().to_string())
     }
 }

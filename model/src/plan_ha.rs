@@ -1,0 +1,182 @@
+//! Planning HA maintenance: suspend and resume a node, set a preferred location.
+
+use crate::estate::{QmgrView, Snapshot};
+use crate::plan::{Action, CheckStatus, Fingerprint, PlanContext, Precondition, Step, UndoAction, Verify, check};
+use crate::status::HaStatus;
+
+/// The node's region and whether the last refresh reached it.
+fn node_state(ctx: &PlanContext, node: &str) -> Option<(String, bool)> {
+    ctx.snapshot
+        .regions
+        .iter()
+        .flat_map(|r| r.nodes.iter())
+        .find(|n| n.name == node)
+        .map(|n| (n.region.clone(), n.reachable && !n.stale))
+}
+
+/// A node is suspended when a peer sees it as `Remote node in standby`.
+pub fn is_suspended(snapshot: &Snapshot, node: &str) -> bool {
+    snapshot
+        .qmgrs
+        .iter()
+        .flat_map(|q| q.sides.iter())
+        .flat_map(|s| s.nodes.iter())
+        .filter(|n| !n.stale)
+        .flat_map(|n| n.peers.iter())
+        .any(|(peer, status)| peer == node && *status == HaStatus::RemoteNodeInStandby)
+}
+
+fn running_on<'a>(snapshot: &'a Snapshot, node: &str) -> Vec<&'a QmgrView> {
+    snapshot.qmgrs.iter().filter(|q| q.running_nodes.iter().any(|n| n == node)).collect()
+}
+
+fn known_node(ctx: &PlanContext, node: &str, pre: &mut Vec<Precondition>) -> Option<String> {
+    match node_state(ctx, node) {
+        None => {
+            pre.push(check(CheckStatus::Block, "node", format!("no node {node} in the estate")));
+            None
+        }
+        Some((_, false)) => {
+            pre.push(check(CheckStatus::Block, "node", format!("{node} is unreachable")));
+            None
+        }
+        Some((region, true)) => {
+            pre.push(check(CheckStatus::Pass, "node", format!("{node} answers (HA group {region})")));
+            Some(region)
+        }
+    }
+}
+
+fn names(qms: &[&QmgrView]) -> Vec<String> {
+    qms.iter().map(|q| q.name.clone()).collect()
+}
+
+/// `ha-suspend`: `rdqmadm -s` on the node, unless that would cost the HA group its quorum.
+pub fn suspend(ctx: &PlanContext, node: &str, pre: &mut Vec<Precondition>, steps: &mut Vec<Step>, fingerprint: &mut Fingerprint) {
+    let Some(region) = known_node(ctx, node, pre) else { return };
+    if is_suspended(ctx.snapshot, node) {
+        pre.push(check(CheckStatus::Block, "suspended", format!("{node} is already suspended")));
+        return;
+    }
+    let group: Vec<String> = ctx.inventory.regions.iter().find(|r| r.name == region).map(|r| r.nodes.clone()).unwrap_or_default();
+    let mut problems = Vec::new();
+    for other in group.iter().filter(|n| *n != node) {
+        match node_state(ctx, other) {
+            Some((_, true)) => {}
+            _ => problems.push(format!("{other} is unreachable")),
+        }
+        if is_suspended(ctx.snapshot, other) {
+            problems.push(format!("{other} is suspended"));
+        }
+        let not_in_sync = ctx
+            .snapshot
+            .qmgrs
+            .iter()
+            .flat_map(|q| q.sides.iter())
+            .flat_map(|s| s.nodes.iter())
+            .filter(|n| &n.node == other && !n.stale)
+            .any(|n| n.ha_status.as_ref().is_some_and(|s| *s != HaStatus::Normal));
+        if not_in_sync {
+            problems.push(format!("{other} is not in sync (HA status not Normal)"));
+        }
+    }
+    if problems.is_empty() {
+        pre.push(check(CheckStatus::Pass, "quorum", format!("every other node of {region} answers, in sync and not suspended")));
+    } else {
+        problems.dedup();
+        pre.push(check(
+            CheckStatus::Block,
+            "quorum",
+            format!("suspending {node} would leave {region}'s HA group without a safe quorum: {}", problems.join("; ")),
+        ));
+        return;
+    }
+    let moving = names(&running_on(ctx.snapshot, node));
+    fingerprint.running_on = Some(moving.join(","));
+    if !moving.is_empty() {
+        pre.push(check(CheckStatus::Warn, "moves", format!("{} will move from {node} to another node of {region}", moving.join(" and "))));
+    }
+    steps.push(Step {
+        index: 0,
+        title: format!("Suspend {node}"),
+        host: node.into(),
+        command: "rdqmadm -s".into(),
+        action: Action::exec("rdqmadm", &["-s"]),
+        expect: format!("The replicated data node '{node}' has been suspended."),
+        verify: Verify::NothingRunsOn { node: node.into(), timeout_secs: 60 },
+        undo: vec![UndoAction { host: node.into(), command: "rdqmadm -r".into(), action: Action::exec("rdqmadm", &["-r"]), verify: Verify::ExitZero }],
+    });
+}
+
+/// `ha-resume`: `rdqmadm -r`; queue managers preferring the node move back to it.
+pub fn resume(ctx: &PlanContext, node: &str, pre: &mut Vec<Precondition>, steps: &mut Vec<Step>, fingerprint: &mut Fingerprint) {
+    let Some(region) = known_node(ctx, node, pre) else { return };
+    if !is_suspended(ctx.snapshot, node) {
+        pre.push(check(CheckStatus::Block, "suspended", format!("{node} is not suspended (no peer sees it in standby)")));
+        return;
+    }
+    let returning: Vec<String> = ctx
+        .snapshot
+        .qmgrs
+        .iter()
+        .filter(|q| q.sides.iter().any(|s| s.region == region && s.ha_preferred_location.as_deref() == Some(node)))
+        .filter(|q| q.dr_primary_regions.iter().any(|r| *r == region))
+        .map(|q| q.name.clone())
+        .collect();
+    fingerprint.running_on = Some(returning.join(","));
+    if !returning.is_empty() {
+        pre.push(check(
+            CheckStatus::Warn,
+            "moves",
+            format!("{} prefer {node} and will move back to it (their clients reconnect)", returning.join(" and ")),
+        ));
+    }
+    let verify = if returning.is_empty() { Verify::ExitZero } else { Verify::RunsOn { node: node.into(), qmgrs: returning, timeout_secs: 60 } };
+    steps.push(Step {
+        index: 0,
+        title: format!("Resume {node}"),
+        host: node.into(),
+        command: "rdqmadm -r".into(),
+        action: Action::exec("rdqmadm", &["-r"]),
+        expect: format!("The replicated data node '{node}' has been resumed."),
+        verify,
+        undo: vec![UndoAction { host: node.into(), command: "rdqmadm -s".into(), action: Action::exec("rdqmadm", &["-s"]), verify: Verify::ExitZero }],
+    });
+}
+
+/// `ha-prefer`: `rdqmadm -p -m QM -n NODE`.
+pub fn prefer(ctx: &PlanContext, qmgr: &str, node: &str, pre: &mut Vec<Precondition>, steps: &mut Vec<Step>, fingerprint: &mut Fingerprint) {
+    let Some(region) = known_node(ctx, node, pre) else { return };
+    let Some(qm) = ctx.snapshot.qmgrs.iter().find(|q| q.name == qmgr) else {
+        pre.push(check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate")));
+        return;
+    };
+    let current = qm.sides.iter().find(|s| s.region == region).and_then(|s| s.ha_preferred_location.clone());
+    fingerprint.running_on = qm.running_on.clone();
+    if current.as_deref() == Some(node) {
+        pre.push(check(CheckStatus::Block, "preferred", format!("{node} is already the preferred node of {qmgr} in {region}")));
+        return;
+    }
+    if qm.dr_primary_regions.iter().any(|r| *r == region) && qm.running_on.as_deref() != Some(node) {
+        pre.push(check(CheckStatus::Warn, "moves", format!("{qmgr} runs in {region} and will move to {node} (its clients reconnect)")));
+    }
+    let undo = match &current {
+        Some(old) => vec![UndoAction {
+            host: node.into(),
+            command: format!("rdqmadm -p -m {qmgr} -n {old}"),
+            action: Action::exec("rdqmadm", &["-p", "-m", qmgr, "-n", old]),
+            verify: Verify::Preferred { qmgr: qmgr.into(), node: old.clone() },
+        }],
+        None => Vec::new(),
+    };
+    steps.push(Step {
+        index: 0,
+        title: format!("Prefer {node} for {qmgr}"),
+        host: node.into(),
+        command: format!("rdqmadm -p -m {qmgr} -n {node}"),
+        action: Action::exec("rdqmadm", &["-p", "-m", qmgr, "-n", node]),
+        expect: format!("HA preferred location of {qmgr}: {node}"),
+        verify: Verify::Preferred { qmgr: qmgr.into(), node: node.into() },
+        undo,
+    });
+}
