@@ -60,7 +60,16 @@ fn ssh_script(lab: &Lab, config: &Config, control: &std::path::Path) -> String {
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let lab = Lab::start_default();
+    // The simulator built like the real tools are: optimised (its work is shared by both sides).
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo").to_path_buf();
+    let built = Command::new("cargo")
+        .args(["build", "--quiet", "--release", "-p", "rdqm-sim", "--bin", "rdqm-sim"])
+        .current_dir(&repo)
+        .status()
+        .expect("cargo");
+    assert!(built.success());
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo.join("target"), std::path::PathBuf::from);
+    let lab = Lab::start(&target.join("release").join("rdqm-sim"));
     let config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).expect("lab config");
     let control = tempfile::Builder::new().prefix("rb").tempdir_in("/tmp").expect("control dir");
 
