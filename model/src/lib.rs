@@ -13,6 +13,7 @@ pub mod plan_dr;
 pub mod plan_ha;
 pub mod probe;
 pub mod snapshot;
+pub mod sslpeer;
 pub mod rdqmstatus;
 pub mod run;
 pub mod status;

@@ -162,3 +162,27 @@ async fn events_stream_starts_with_the_current_snapshot() {
     assert!(text.starts_with("event: estate\ndata: {"), "{text}");
     assert!(text.contains("\"qmgrs\""));
 }
+
+#[tokio::test]
+async fn sslpeer_check_predicts_amq9636e() {
+    let dir = assets();
+    let app = router(state(&dir, demo_poller()));
+    let (cookie, csrf) = common::login(&app, "mqviewer", "mqviewer").await;
+    let check = |filter: &str| {
+        Request::post("/api/tls/sslpeer-check")
+            .header(header::COOKIE, &cookie)
+            .header("X-CSRF-Token", &csrf)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(serde_json::json!({"dn": "SERIALNUMBER=78:40:26:54:E5:D4:80:E4,CN=QM1,OU=SSL For MQ,O=IBM,ST=MA,C=US", "filter": filter}).to_string()))
+            .unwrap()
+    };
+    let (status, _, body) = common::send(&app, check("CN=John Cena, OU=Test, O=IBM, C=GB")).await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["matches"], false);
+    assert!(json["explanation"].as_str().unwrap().contains("AMQ9636E"));
+    let (_, _, body) = common::send(&app, check("CN=QM1, OU=SSL*")).await;
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["matches"], true);
+    let (status, _, body) = common::send(&app, check("CN=QM1, BOGUS=1")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}

@@ -4,6 +4,7 @@ mod assets;
 mod estate;
 mod metrics;
 pub mod session;
+mod tls;
 mod workflows;
 
 use crate::auth::RoleMap;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/runs/{id}/approve", post(workflows::approve))
         .route("/runs/{id}/deny", post(workflows::deny))
         .route("/audit", get(workflows::audit))
+        .route("/tls/sslpeer-check", post(tls::sslpeer_check))
         .route_layer(middleware::from_fn_with_state(state.clone(), session::require_session));
     let api = Router::new().route("/session", post(session::login)).merge(signed_in).fallback(api_not_found);
     Router::new()
