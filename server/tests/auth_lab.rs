@@ -199,3 +199,17 @@ async fn directory_down_is_503_never_a_sign_in() {
     assert!(json(&body)["error"]["message"].as_str().unwrap().contains("directory"));
     assert!(!body.contains(s.lab.var("LAB_LDAP_ADMIN_PASSWORD")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_of_names_membership_is_read_when_configured() {
+    let lab = Lab::start_default();
+    let config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).unwrap();
+    let mut ldap = config.ldap.clone().unwrap();
+    ldap.group_membership = console::config::GroupMembership::Member;
+    let directory = LdapDirectory::new(ldap, lab.var("LAB_LDAP_ADMIN_PASSWORD").to_string());
+    use console::auth::directory::Directory as _;
+    let user = directory.authenticate("mqadmin2", "mqadmin2").await.unwrap();
+    assert_eq!(user.groups, ["console-operators"]);
+    let user = directory.authenticate("mqadmin", "mqadmin").await.unwrap();
+    assert!(user.groups.is_empty(), "mqadmin is only in groupOfUniqueNames groups: {:?}", user.groups);
+}
