@@ -121,8 +121,13 @@ async fn start_engine(
     exec: Arc<dyn RemoteExec>,
     poller: Arc<Poller>,
     targets: Vec<crate::workflow::engine::MqiptTarget>,
+    settings: &crate::config::WorkflowConfig,
 ) -> Result<Arc<crate::workflow::Engine>, CliError> {
-    let engine = Arc::new(crate::workflow::Engine::new(store, exec, poller, targets));
+    let mut engine = crate::workflow::Engine::new(store, exec, poller, targets);
+    engine.plan_ttl = Duration::from_secs(settings.plan_minutes * 60);
+    engine.approval_ttl = Duration::from_secs(settings.approval_minutes * 60);
+    engine.flap_window = Duration::from_secs(settings.flap_minutes * 60);
+    let engine = Arc::new(engine);
     let interrupted = engine.recover().await.map_err(|e| CliError::Secret(e.to_string()))?;
     if interrupted > 0 {
         tracing::warn!(interrupted, "runs were interrupted by the last stop; resume or roll them back");
@@ -195,7 +200,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     })
                 })
                 .collect();
-            let engine = start_engine(store, Arc::clone(&ssh) as Arc<dyn RemoteExec>, Arc::clone(&poller), targets).await?;
+            let engine = start_engine(store, Arc::clone(&ssh) as Arc<dyn RemoteExec>, Arc::clone(&poller), targets, &config.workflows).await?;
             let polling = poller.spawn();
             let state = AppState { assets_dir: config.server.assets_dir.clone(), demo: false, poller, auth, engine: Some(engine) };
             let served = serve_on(config.server.listen, state).await;
@@ -225,7 +230,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 host: sim::reference::BASTION.into(),
                 conf_path: sim::reference::MQIPT_CONF_PATH.into(),
                 refresh: crate::config::RefreshCommand::MqiptAdmin { instance: sim::reference::MQIPT_INSTANCE.into() },
-            }])
+            }], &crate::config::WorkflowConfig::default())
             .await?;
             let polling = poller.spawn();
             let served = serve_on(listen, AppState { assets_dir: assets, demo: true, poller, auth, engine: Some(engine) }).await;

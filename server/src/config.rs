@@ -32,6 +32,8 @@ pub struct Config {
     #[serde(default)]
     pub auth: AuthConfig,
     #[serde(default)]
+    pub workflows: WorkflowConfig,
+    #[serde(default)]
     pub regions: Vec<RegionConfig>,
     #[serde(default)]
     pub nodes: Vec<NodeConfig>,
@@ -164,6 +166,38 @@ fn default_session_max_hours() -> u64 {
 
 fn default_attempts() -> u32 {
     10
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowConfig {
+    /// How long a previewed plan may be executed.
+    #[serde(default = "default_plan_minutes")]
+    pub plan_minutes: u64,
+    /// How long a request waits for a second operator's approval.
+    #[serde(default = "default_approval_minutes")]
+    pub approval_minutes: u64,
+    /// Moving a queue manager again within this time warns of flapping.
+    #[serde(default = "default_flap_minutes")]
+    pub flap_minutes: u64,
+}
+
+impl Default for WorkflowConfig {
+    fn default() -> Self {
+        WorkflowConfig { plan_minutes: default_plan_minutes(), approval_minutes: default_approval_minutes(), flap_minutes: default_flap_minutes() }
+    }
+}
+
+fn default_plan_minutes() -> u64 {
+    5
+}
+
+fn default_approval_minutes() -> u64 {
+    15
+}
+
+fn default_flap_minutes() -> u64 {
+    15
 }
 
 /// Reads a secret from a file (trailing newline dropped) or an environment variable.
@@ -362,6 +396,9 @@ impl Config {
                 Ok(meta) if meta.len() < 32 => problems.push(format!("auth.signing_key_file: {} holds fewer than 32 bytes", path.display())),
                 Ok(_) => {}
             }
+        }
+        if self.workflows.plan_minutes == 0 || self.workflows.approval_minutes == 0 {
+            problems.push("workflows: plan_minutes and approval_minutes must be at least 1".into());
         }
         if self.auth.session_minutes == 0 || self.auth.session_minutes > 24 * 60 {
             problems.push("auth.session_minutes: must be between 1 and 1440".into());
