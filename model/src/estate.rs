@@ -101,6 +101,8 @@ pub struct NodeView {
     pub last_ok_at: Option<u64>,
     /// `rdqmstatus -n` as this node sees its HA group: node → online.
     pub group_online: BTreeMap<String, Option<bool>>,
+    /// DRBD and Pacemaker as this node reported them (the layers beneath rdqmstatus).
+    pub layers: Option<crate::layers::NodeLayers>,
 }
 
 /// One queue manager across both regions.

@@ -3,9 +3,12 @@
 //! The browser app, the server and the simulator share these types, so that what the
 //! console parses, what the simulator prints and what the browser shows cannot drift apart.
 
+pub mod crm;
+pub mod drbd;
 pub mod dspmq;
 pub mod estate;
 pub mod findings;
+pub mod layers;
 pub mod mqipt;
 pub mod names;
 pub mod plan;

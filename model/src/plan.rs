@@ -20,6 +20,7 @@ pub enum Intent {
     HaSuspend { node: String },
     HaResume { node: String },
     HaPrefer { qmgr: String, node: String },
+    PacemakerCleanup { qmgr: String, region: String },
 }
 
 impl Intent {
@@ -33,6 +34,7 @@ impl Intent {
             Intent::HaSuspend { .. } => "ha-suspend",
             Intent::HaResume { .. } => "ha-resume",
             Intent::HaPrefer { .. } => "ha-prefer",
+            Intent::PacemakerCleanup { .. } => "pacemaker-cleanup",
         }
     }
 
@@ -52,7 +54,8 @@ impl Intent {
             Intent::DrSwitchover { qmgr, .. }
             | Intent::DrFailover { qmgr, .. }
             | Intent::DrResolvePartition { qmgr, .. }
-            | Intent::RouteRetarget { qmgr, .. } => qmgr,
+            | Intent::RouteRetarget { qmgr, .. }
+            | Intent::PacemakerCleanup { qmgr, .. } => qmgr,
             Intent::RestoreRouteConfig { instance, .. } => instance,
             // The node is what the operator types to confirm an HA action.
             Intent::HaSuspend { node } | Intent::HaResume { node } | Intent::HaPrefer { node, .. } => node,
@@ -140,6 +143,8 @@ pub enum Verify {
     RunsOn { node: String, qmgrs: Vec<String>, timeout_secs: u64 },
     /// `rdqmstatus -m QM` on the host shows `node` as the HA preferred location.
     Preferred { qmgr: String, node: String },
+    /// `crm_mon` on the host shows no fail-count for `resource` on any of `nodes`.
+    NoFailCounts { resource: String, nodes: Vec<String> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -472,6 +477,7 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
         Intent::HaSuspend { node } => crate::plan_ha::suspend(ctx, node, &mut pre, &mut steps, &mut fingerprint),
         Intent::HaResume { node } => crate::plan_ha::resume(ctx, node, &mut pre, &mut steps, &mut fingerprint),
         Intent::HaPrefer { qmgr, node } => crate::plan_ha::prefer(ctx, qmgr, node, &mut pre, &mut steps, &mut fingerprint),
+        Intent::PacemakerCleanup { qmgr, region } => crate::plan_ha::cleanup(ctx, qmgr, region, &mut pre, &mut steps, &mut fingerprint),
     }
     if intent.needs_approval() {
         pre.push(check(CheckStatus::Warn, "approval", "a second operator must approve this before it runs"));

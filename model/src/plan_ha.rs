@@ -180,3 +180,67 @@ pub fn prefer(ctx: &PlanContext, qmgr: &str, node: &str, pre: &mut Vec<Precondit
         undo,
     });
 }
+
+/// `pacemaker-cleanup`: erase the failure history of `<qm>` in a region (starts nothing).
+pub fn cleanup(ctx: &PlanContext, qmgr: &str, region: &str, pre: &mut Vec<Precondition>, steps: &mut Vec<Step>, fingerprint: &mut Fingerprint) {
+    let Some(qm) = ctx.snapshot.qmgrs.iter().find(|q| q.name == qmgr) else {
+        pre.push(check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate")));
+        return;
+    };
+    let Some(view) = ctx.snapshot.regions.iter().find(|r| r.name == region) else {
+        pre.push(check(CheckStatus::Block, "region", format!("no region {region}")));
+        return;
+    };
+    let resource = qmgr.to_lowercase();
+    let nodes: Vec<String> = view.nodes.iter().map(|n| n.name.clone()).collect();
+    // What the cleanup erases, as Pacemaker reports it now.
+    let mut erased = Vec::new();
+    for node in view.nodes.iter().filter(|n| n.reachable && !n.stale) {
+        let Some(crm) = node.layers.as_ref().and_then(|l| l.pacemaker.as_ref()) else { continue };
+        for f in crm.fail_counts.iter().filter(|f| f.resource == resource) {
+            let count = if f.fail_count >= crate::crm::INFINITY { "INFINITY".to_string() } else { f.fail_count.to_string() };
+            let line = format!("{} on {}: fail-count {count}{}", f.resource, f.node, f.last_failure.as_ref().map(|t| format!(", last failure {t}")).unwrap_or_default());
+            if !erased.contains(&line) {
+                erased.push(line);
+            }
+        }
+        for f in crm.failures.iter().filter(|f| f.resource.as_deref() == Some(resource.as_str())) {
+            let line = format!("failed {} of {} on {}: {}", f.task.clone().unwrap_or_default(), resource, f.node.clone().unwrap_or_default(), f.exitreason.clone().unwrap_or_default());
+            if !erased.contains(&line) {
+                erased.push(line);
+            }
+        }
+        if !erased.is_empty() {
+            break;
+        }
+    }
+    if erased.is_empty() {
+        pre.push(check(CheckStatus::Block, "failures", format!("Pacemaker reports no failures of {resource} in {region}: nothing to clean up")));
+        return;
+    }
+    pre.push(crate::plan::with_evidence(
+        check(CheckStatus::Pass, "failures", format!("the cleanup erases {} failure records of {resource} in {region}", erased.len())),
+        vec![crate::estate::Evidence { host: region.into(), command: crate::layers::CRM_COMMAND.into(), lines: erased }],
+    ));
+    pre.push(check(CheckStatus::Warn, "history", "the failure history is gone afterwards; the audit log keeps what was erased"));
+    let side = qm.sides.iter().find(|s| s.region == region);
+    let host = side
+        .and_then(|s| s.ha_current_location.clone())
+        .filter(|h| view.nodes.iter().any(|n| &n.name == h && n.reachable))
+        .or_else(|| view.nodes.iter().find(|n| n.reachable && !n.stale).map(|n| n.name.clone()));
+    let Some(host) = host else {
+        pre.push(check(CheckStatus::Block, "node", format!("no node of {region} answers")));
+        return;
+    };
+    fingerprint.running_on = qm.running_on.clone();
+    steps.push(Step {
+        index: 0,
+        title: format!("Clean up {resource}'s failures in {region}"),
+        host: host.clone(),
+        command: format!("crm_resource --cleanup --resource {resource}"),
+        action: Action::exec("crm_resource", &["--cleanup", "--resource", &resource]),
+        expect: format!("Cleaned up {resource} on each node of {region}; nothing is started by it"),
+        verify: Verify::NoFailCounts { resource, nodes },
+        undo: Vec::new(),
+    });
+}

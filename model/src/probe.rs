@@ -14,6 +14,10 @@ pub enum Probe {
     GroupNodes,
     /// `cat <mqipt.conf>` on an MQIPT host.
     MqiptConf { instance: String, path: String },
+    /// `drbdadm status` on an MQ node: the replication layer.
+    DrbdStatus,
+    /// `crm_mon --one-shot --inactive --output-as=xml` on an MQ node: the cluster layer.
+    CrmMon,
 }
 
 impl Probe {
@@ -21,6 +25,8 @@ impl Probe {
         match self {
             Probe::QmStatus(_) | Probe::GroupNodes => "rdqmstatus",
             Probe::MqiptConf { .. } => "cat",
+            Probe::DrbdStatus => "drbdadm",
+            Probe::CrmMon => "crm_mon",
         }
     }
 
@@ -29,6 +35,8 @@ impl Probe {
             Probe::QmStatus(qm) => vec!["-m".into(), qm.clone()],
             Probe::GroupNodes => vec!["-n".into()],
             Probe::MqiptConf { path, .. } => vec![path.clone()],
+            Probe::DrbdStatus => vec!["status".into()],
+            Probe::CrmMon => vec!["--one-shot".into(), "--inactive".into(), "--output-as=xml".into()],
         }
     }
 
@@ -44,6 +52,8 @@ pub fn probes_for(inventory: &Inventory, host: &str) -> Vec<Probe> {
     if inventory.region_of_node(host).is_some() {
         probes.extend(inventory.qmgrs.iter().map(|q| Probe::QmStatus(q.name.clone())));
         probes.push(Probe::GroupNodes);
+        probes.push(Probe::DrbdStatus);
+        probes.push(Probe::CrmMon);
     }
     for instance in inventory.mqipt.iter().filter(|m| m.host == host) {
         probes.push(Probe::MqiptConf { instance: instance.name.clone(), path: instance.conf_path.clone() });

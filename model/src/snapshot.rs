@@ -97,9 +97,17 @@ fn side(inventory_region: &crate::estate::InventoryRegion, reports: &[HostReport
     (side, views)
 }
 
-fn readiness(inventory: &Inventory, side: &QmSide, reports: &[HostReport], is_primary: bool) -> Readiness {
+fn readiness(inventory: &Inventory, qmgr: &str, side: &QmSide, reports: &[HostReport], is_primary: bool) -> Readiness {
     let mut reasons = Vec::new();
     let region = inventory.regions.iter().find(|r| r.name == side.region);
+    if let Some(region) = region {
+        let location = side.ha_current_location.as_deref();
+        for issue in crate::layers::issues(qmgr, &region.name, &region.nodes, reports, &side.nodes, location) {
+            if issue.blocks_readiness {
+                reasons.push(issue.message);
+            }
+        }
+    }
     let total = region.map_or(0, |r| r.nodes.len());
     let reachable = region
         .map(|r| r.nodes.iter().filter(|n| report(reports, n).is_some_and(|rep| rep.error.is_none())).count())
@@ -216,6 +224,7 @@ pub fn build(inventory: &Inventory, reports: &[HostReport], polled_at: u64, poll
                         error: rep.map_or(Some("not polled yet".into()), |r| r.error.clone()),
                         last_ok_at: rep.and_then(|r| r.data.as_ref()).map(|d| d.at_ms),
                         group_online,
+                        layers: crate::layers::node_layers(rep),
                     }
                 })
                 .collect(),
@@ -242,7 +251,7 @@ pub fn build(inventory: &Inventory, reports: &[HostReport], polled_at: u64, poll
                 .iter()
                 .map(|s| {
                     let primary = dr_primary_regions.contains(&s.region);
-                    (s.region.clone(), readiness(inventory, s, reports, primary))
+                    (s.region.clone(), readiness(inventory, &qm.name, s, reports, primary))
                 })
                 .collect();
             QmgrView {

@@ -3,6 +3,7 @@
 use crate::estate::{Estate, HostRef, Node, Region};
 use crate::faults::Faults;
 use crate::fs::HostFs;
+use crate::layers;
 use crate::print;
 use crate::reference::load_routes;
 use model::status::{DrRole, QmStatus};
@@ -52,13 +53,17 @@ impl Outcome {
 }
 
 /// The programs the simulator answers as; anything else is "command not found".
-pub const MQ_PROGRAMS: &[&str] = &["rdqmstatus", "rdqmdr", "rdqmadm", "dspmq"];
+pub const MQ_PROGRAMS: &[&str] = &["rdqmstatus", "rdqmdr", "rdqmadm", "dspmq", "drbdadm", "crm_mon", "crm_resource"];
 pub const MQIPT_PROGRAMS: &[&str] = &["mqiptAdmin"];
+/// The DRBD and Pacemaker tools of an RDQM node (installed in `/usr/sbin`).
+pub const CLUSTER_PROGRAMS: &[&str] = &["drbdadm", "crm_mon", "crm_resource"];
 
 /// Full path of a program on a real host, as sudo's trailer names it.
 pub fn program_path(program: &str) -> String {
     if MQIPT_PROGRAMS.contains(&program) {
         format!("/opt/mqipt/installation1/mqipt/bin/{program}")
+    } else if CLUSTER_PROGRAMS.contains(&program) {
+        format!("/usr/sbin/{program}")
     } else {
         format!("/opt/mqm/bin/{program}")
     }
@@ -87,6 +92,30 @@ pub fn run(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
 }
 
 fn injected_failure(inv: &Invocation) -> Outcome {
+    match inv.program {
+        "drbdadm" => {
+            return Outcome { stderr: "Command 'drbdsetup status' terminated with exit code 20\n".into(), code: 20, ..Default::default() };
+        }
+        "crm_mon" => {
+            let request = command_line(inv);
+            return Outcome {
+                stdout: format!(
+                    "<pacemaker-result api-version=\"2.25\" request=\"{}\">\n  <status code=\"102\" message=\"Not connected\">\n    <errors>\n      <error>crm_mon: Error: cluster is not available on this node</error>\n    </errors>\n  </status>\n</pacemaker-result>\n",
+                    layers::xml_escape(&request)
+                ),
+                code: 102,
+                ..Default::default()
+            };
+        }
+        "crm_resource" => {
+            return Outcome {
+                stderr: "crm_resource: Error: cluster is not available on this node\nError performing operation: Not connected\n".into(),
+                code: 102,
+                ..Default::default()
+            };
+        }
+        _ => {}
+    }
     if inv.program == "mqiptAdmin" {
         let name = flag_value(inv.args, "-n").unwrap_or("HAMQ");
         return Outcome::fail(
@@ -109,6 +138,9 @@ fn dispatch(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
             "rdqmdr" => rdqmdr(estate, inv),
             "rdqmadm" => rdqmadm(estate, inv),
             "dspmq" => dspmq(estate, inv),
+            "drbdadm" => drbdadm(estate, inv),
+            "crm_mon" => crm_mon(estate, inv),
+            "crm_resource" => crm_resource(estate, inv),
             _ => not_found(),
         },
         Some(HostRef::Bastion(_)) => match inv.program {
@@ -346,6 +378,218 @@ fn dspmq(estate: &mut Estate, inv: &Invocation) -> Outcome {
     // dspmq -a reports success with return code 5 only when something is active.
     let code = if has_flag(args, "-a") && shown > 0 { 5 } else { 0 };
     Outcome { stdout: out, code, ..Default::default() }
+}
+
+/// The command line as Pacemaker's `request` attribute quotes it.
+fn command_line(inv: &Invocation) -> String {
+    let mut line = inv.program.to_string();
+    for arg in inv.args {
+        line.push(' ');
+        if arg.is_empty() || arg.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"') {
+            line.push('\'');
+            line.push_str(&arg.replace('\'', "'\\''"));
+            line.push('\'');
+        } else {
+            line.push_str(arg);
+        }
+    }
+    line
+}
+
+/// `drbdadm status [RESOURCE...]` in DRBD 9's format.
+fn drbdadm(estate: &mut Estate, inv: &Invocation) -> Outcome {
+    let args = inv.args;
+    if args.first().map(String::as_str) != Some("status") {
+        let usage = "USAGE: drbdadm COMMAND [OPTION...] {all|RESOURCE...}\n\nThe simulator knows: status\n";
+        return Outcome { stderr: usage.into(), code: 1, ..Default::default() };
+    }
+    let Some((region, node)) = local_node(estate, inv.host) else {
+        return Outcome { stderr: "# No currently configured DRBD found.\n".into(), code: 10, ..Default::default() };
+    };
+    let blocks = layers::drbd_blocks(estate, region, node, inv.now_ms);
+    let wanted: Vec<&String> = args.iter().skip(1).filter(|a| !a.starts_with('-')).collect();
+    if wanted.is_empty() || wanted.iter().any(|a| *a == "all") {
+        return Outcome::ok(blocks.into_iter().map(|b| b.text).collect());
+    }
+    let mut out = Outcome::default();
+    for name in wanted {
+        match blocks.iter().find(|b| &b.name == name) {
+            Some(block) => out.stdout.push_str(&block.text),
+            None if name.ends_with(".dr") && estate.qmgrs.iter().any(|q| format!("{}.dr", q.resource_name()) == **name) => {
+                // Configured, but not up on a node that is not the HA location.
+                let _ = writeln!(out.stderr, "{name}: No such resource");
+                out.code = out.code.max(10);
+            }
+            None => {
+                let _ = writeln!(out.stderr, "'{name}' not defined in your config (for this host).");
+                if out.code == 0 {
+                    out.code = 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `crm_mon --one-shot [--inactive] --output-as=xml` (Pacemaker 2.1's XML).
+fn crm_mon(estate: &mut Estate, inv: &Invocation) -> Outcome {
+    let mut inactive = false;
+    let mut xml = false;
+    let mut i = 0;
+    while i < inv.args.len() {
+        let arg = inv.args[i].as_str();
+        match arg {
+            "-1" | "--one-shot" => {}
+            "-r" | "--inactive" => inactive = true,
+            "-X" | "--as-xml" | "--output-as=xml" => xml = true,
+            "--output-as" => {
+                i += 1;
+                xml = inv.args.get(i).is_some_and(|v| v == "xml");
+            }
+            _ if arg.starts_with("--output-as=") => xml = false,
+            _ => {
+                return Outcome {
+                    stderr: format!("crm_mon: Unknown option '{arg}'\nUsage: crm_mon --one-shot [--inactive] --output-as=xml\n"),
+                    code: 64,
+                    ..Default::default()
+                };
+            }
+        }
+        i += 1;
+    }
+    if !xml {
+        return Outcome {
+            stderr: "crm_mon: the simulator answers only --output-as=xml\n".into(),
+            code: 64,
+            ..Default::default()
+        };
+    }
+    let Some((region, _)) = local_node(estate, inv.host) else {
+        return Outcome { stderr: "crm_mon: Error: cluster is not available on this node\n".into(), code: 102, ..Default::default() };
+    };
+    Outcome::ok(layers::crm_mon_xml(estate, region, &command_line(inv), inactive, inv.now_ms))
+}
+
+/// `crm_resource --cleanup [--resource RSC] [--node NODE]` (also `-C -r RSC -N NODE`).
+///
+/// As Pacemaker 2.1 does: erases the failures of the resource on every online node of the
+/// cluster (or on NODE), one `Cleaned up` line each, then, when there was something to erase,
+/// waits for the controller's last reply. Starts nothing by itself.
+fn crm_resource(estate: &mut Estate, inv: &Invocation) -> Outcome {
+    let args = inv.args;
+    let mut cleanup = false;
+    let mut resource: Option<String> = None;
+    let mut only_node: Option<String> = None;
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        let value = |i: usize| args.get(i + 1).cloned();
+        match arg {
+            "-C" | "--cleanup" => cleanup = true,
+            "-r" | "--resource" => {
+                resource = value(i);
+                i += 1;
+            }
+            "-N" | "--node" => {
+                only_node = value(i);
+                i += 1;
+            }
+            _ if arg.starts_with("--resource=") => resource = arg.strip_prefix("--resource=").map(str::to_string),
+            _ if arg.starts_with("--node=") => only_node = arg.strip_prefix("--node=").map(str::to_string),
+            _ => {
+                return Outcome {
+                    stderr: format!("crm_resource: Unknown option '{arg}'\n"),
+                    code: 64,
+                    ..Default::default()
+                };
+            }
+        }
+        i += 1;
+    }
+    let (true, true) = (cleanup, resource.as_deref().is_none_or(|r| !r.is_empty())) else {
+        return Outcome {
+            stderr: "crm_resource: the simulator answers only --cleanup [--resource RESOURCE] [--node NODE]\n".into(),
+            code: 64,
+            ..Default::default()
+        };
+    };
+    let Some((region, _)) = local_node(estate, inv.host) else {
+        return Outcome { stderr: "crm_resource: Error: cluster is not available on this node\n".into(), code: 102, ..Default::default() };
+    };
+    let region_name = region.name.clone();
+    let nodes: Vec<String> = region
+        .nodes
+        .iter()
+        .filter(|n| n.up)
+        .filter(|n| only_node.as_deref().is_none_or(|o| o == n.name))
+        .map(|n| n.name.clone())
+        .collect();
+    if let Some(node) = &only_node
+        && !region.nodes.iter().any(|n| &n.name == node)
+    {
+        return Outcome {
+            stderr: format!("crm_resource: Node '{node}' not found\nError performing operation: No such object\n"),
+            code: 105,
+            ..Default::default()
+        };
+    }
+    let mut out = String::new();
+    let mut replies = 0usize;
+    match resource {
+        None => {
+            for qm in estate.qmgrs.iter_mut().filter(|q| q.side(&region_name).is_some()) {
+                qm.fail_counts.retain(|node, _| !nodes.contains(node));
+                qm.failures.retain(|f| !nodes.contains(&f.node));
+            }
+            let target = only_node.unwrap_or_else(|| "all nodes".to_string());
+            let _ = writeln!(out, "Cleaned up all resources on {target}");
+            replies = 1;
+        }
+        Some(rsc) => {
+            let owner = estate
+                .qmgrs
+                .iter()
+                .position(|q| q.side(&region_name).is_some() && layers::resource_ids(q).contains(&rsc));
+            let Some(index) = owner else {
+                return Outcome {
+                    stderr: format!("crm_resource: Resource '{rsc}' not found\nError performing operation: No such object\n"),
+                    code: 105,
+                    ..Default::default()
+                };
+            };
+            let group_size = region.nodes.len();
+            let Some(qm) = estate.qmgrs.get_mut(index) else {
+                return Outcome::default();
+            };
+            let is_qm = rsc == qm.resource_name();
+            // A clone is cleaned instance by instance, as crm_resource recurses into children.
+            let instances: Vec<String> = if rsc.starts_with("ms_drbd_") || rsc.starts_with("p_drbd_") {
+                let base = format!("p_drbd_{}", qm.resource_name());
+                (0..group_size).map(|i| format!("{base}:{i}")).collect()
+            } else {
+                vec![rsc.clone()]
+            };
+            for instance in &instances {
+                for node in &nodes {
+                    if is_qm && (qm.fail_count(node) > 0 || qm.failures.iter().any(|f| &f.node == node)) {
+                        replies += 1;
+                    }
+                    let _ = writeln!(out, "Cleaned up {instance} on {node}");
+                }
+            }
+            if is_qm {
+                qm.fail_counts.retain(|node, _| !nodes.contains(node));
+                qm.failures.retain(|f| !nodes.contains(&f.node));
+            }
+        }
+    }
+    // One controller request per node that had failures; crm_resource handles the replies
+    // that arrive while it is still cleaning, and waits for the rest (usually the last one).
+    if replies > 0 {
+        let _ = writeln!(out, "Waiting for 1 reply from the controller");
+        let _ = writeln!(out, "... got reply (done)");
+    }
+    Outcome::ok(out)
 }
 
 fn format_mqipt_time(now_ms: u64) -> String {

@@ -1,6 +1,6 @@
 //! The fault knobs, shared by the `rdqm-sim fault` command line and the in-process estate.
 
-use crate::estate::Estate;
+use crate::estate::{DiskState, Estate, HostRef, INFINITY, PcmkFailure};
 use crate::faults::{Faults, HostCommand};
 use model::status::DrStatus;
 use thiserror::Error;
@@ -17,12 +17,17 @@ pub enum Fault {
     Latency { host: String, ms: u64 },
     Stderr { host: String, on: bool },
     SudoTrailer { host: String, on: bool },
+    /// INFINITY fail-count of resource `<qm>` on every node of the region, with the failed
+    /// starts that left it: Pacemaker bans the queue manager there, rdqmstatus does not say so.
+    PacemakerBan { region: String, qmgr: String },
+    /// The HA DRBD resource's disk state on a node, as the node and its peers report it.
+    DrbdDisk { host: String, qmgr: String, state: DiskState },
     Clear,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FaultError {
-    #[error("unknown fault {0:?}; known: node-down, node-up, region-down, region-up, dr-status, fail-next, hang-next, latency, stderr, sudo, clear")]
+    #[error("unknown fault {0:?}; known: node-down, node-up, region-down, region-up, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
     UnknownKnob(String),
     #[error("{knob} expects: {usage}")]
     Usage { knob: String, usage: &'static str },
@@ -36,6 +41,10 @@ pub enum FaultError {
     BadStatus(String),
     #[error("{0:?} is not a whole number")]
     BadNumber(String),
+    #[error("{0:?} is not a DRBD disk state: UpToDate, Inconsistent, Outdated, Diskless, DUnknown, Failed or SyncTarget:NN.NN")]
+    BadDiskState(String),
+    #[error("{0:?} is not an RDQM node of the simulated estate")]
+    NotAnRdqmNode(String),
 }
 
 /// What the lab must do outside the simulator's state (e.g. stop a host's sshd).
@@ -81,6 +90,12 @@ impl Fault {
             ("latency", [host, ms]) => Fault::Latency { host: host.to_string(), ms: number(ms)? },
             ("stderr", [host, state]) => Fault::Stderr { host: host.to_string(), on: on_off(knob, state)? },
             ("sudo", [host, state]) => Fault::SudoTrailer { host: host.to_string(), on: on_off(knob, state)? },
+            ("pacemaker-ban", [region, qmgr]) => Fault::PacemakerBan { region: region.to_string(), qmgr: qmgr.to_string() },
+            ("drbd-disk", [host, qmgr, state]) => Fault::DrbdDisk {
+                host: host.to_string(),
+                qmgr: qmgr.to_string(),
+                state: DiskState::parse(state).ok_or_else(|| FaultError::BadDiskState(state.to_string()))?,
+            },
             ("clear", []) => Fault::Clear,
             ("node-down" | "node-up" | "fail-next" | "hang-next" | "latency", _) => {
                 return Err(usage(match knob {
@@ -92,6 +107,8 @@ impl Fault {
             ("region-down" | "region-up", _) => return Err(usage("REGION")),
             ("dr-status", _) => return Err(usage("QM STATUS [OUT_OF_SYNC_KB]")),
             ("stderr" | "sudo", _) => return Err(usage("HOST on|off")),
+            ("pacemaker-ban", _) => return Err(usage("REGION QM")),
+            ("drbd-disk", _) => return Err(usage("HOST QM STATE")),
             ("clear", _) => return Err(usage("(no arguments)")),
             _ => return Err(FaultError::UnknownKnob(knob.to_string())),
         })
@@ -111,6 +128,52 @@ fn set_up(estate: &mut Estate, host: &str, up: bool) -> Result<Vec<HostEvent>, F
         return Err(FaultError::NoSuchHost(host.to_string()));
     }
     Ok(vec![if up { HostEvent::Up(host.to_string()) } else { HostEvent::Down(host.to_string()) }])
+}
+
+/// The queue manager named `name` (case-insensitive, as the lab's scripts may type it).
+fn qmgr_index(estate: &Estate, name: &str) -> Result<usize, FaultError> {
+    estate
+        .qmgrs
+        .iter()
+        .position(|q| q.name == name)
+        .or_else(|| estate.qmgrs.iter().position(|q| q.name.eq_ignore_ascii_case(name)))
+        .ok_or_else(|| FaultError::NoSuchQmgr(name.to_string()))
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Pacemaker tried to start `<qm>` on each node of the region in turn, and each start failed.
+fn pacemaker_ban(estate: &mut Estate, region: &str, qmgr: &str, now_ms: u64) -> Result<(), FaultError> {
+    let nodes: Vec<String> = estate
+        .region(region)
+        .ok_or_else(|| FaultError::NoSuchRegion(region.to_string()))?
+        .nodes
+        .iter()
+        .map(|n| n.name.clone())
+        .collect();
+    let index = qmgr_index(estate, qmgr)?;
+    let qm = &mut estate.qmgrs[index];
+    let reason = format!("Queue manager {} could not be started", qm.name);
+    let mut call = qm.failures.iter().map(|f| f.call).max().unwrap_or(29) + 2;
+    let count = nodes.len() as u64;
+    for (i, node) in nodes.into_iter().enumerate() {
+        let i = i as u64;
+        qm.fail_counts.insert(node.clone(), INFINITY);
+        qm.failures.retain(|f| !(f.node == node && f.task == "start"));
+        qm.failures.push(PcmkFailure {
+            node,
+            task: "start".to_string(),
+            exit_code: 1,
+            exit_reason: reason.clone(),
+            call,
+            at_ms: now_ms.saturating_sub((count - 1 - i) * 8000),
+            exec_ms: 2210 + i * 37,
+        });
+        call += 2;
+    }
+    Ok(())
 }
 
 /// Applies `fault` to `estate`; returns what must happen to the hosts' SSH servers.
@@ -171,12 +234,37 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
             }
             Ok(Vec::new())
         }
+        Fault::PacemakerBan { region, qmgr } => {
+            pacemaker_ban(estate, region, qmgr, now_ms())?;
+            Ok(Vec::new())
+        }
+        Fault::DrbdDisk { host, qmgr, state } => {
+            let region = match estate.host(host) {
+                Some(HostRef::Node { region, .. }) => region.name.clone(),
+                Some(HostRef::Bastion(_)) => return Err(FaultError::NotAnRdqmNode(host.clone())),
+                None => return Err(FaultError::NoSuchHost(host.clone())),
+            };
+            let index = qmgr_index(estate, qmgr)?;
+            let qm = &mut estate.qmgrs[index];
+            if qm.side(&region).is_none() {
+                return Err(FaultError::NoSuchQmgr(qmgr.clone()));
+            }
+            if *state == DiskState::UpToDate {
+                qm.drbd_disk.remove(host);
+            } else {
+                qm.drbd_disk.insert(host.clone(), *state);
+            }
+            Ok(Vec::new())
+        }
         Fault::Clear => {
             // Injected misbehaviour ends; the estate's own state (roles, locations) stays.
             estate.faults = Faults::default();
             let mut events = Vec::new();
             for qm in &mut estate.qmgrs {
                 qm.forced_dr = None;
+                qm.fail_counts.clear();
+                qm.failures.clear();
+                qm.drbd_disk.clear();
             }
             let down: Vec<String> = estate
                 .regions

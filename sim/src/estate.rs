@@ -1,8 +1,11 @@
 //! The state of the simulated estate and RDQM's rules over it.
 
 use crate::faults::Faults;
+pub use model::crm::INFINITY;
 use model::status::{DrRole, DrStatus, HaStatus};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
 
 /// Everything the simulator knows; serialised as the shared state file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +103,141 @@ pub struct QueueManager {
     /// A DR status forced by the `dr-status` fault knob, with its out-of-sync data.
     #[serde(default)]
     pub forced_dr: Option<(DrStatus, u64)>,
+    /// Pacemaker's fail-count of resource `<qm>` per node; at [`INFINITY`] it bans the queue
+    /// manager from that node (rdqmstatus does not show it).
+    #[serde(default)]
+    pub fail_counts: BTreeMap<String, u64>,
+    /// Pacemaker's failed operations of resource `<qm>`, as `crm_mon` lists them (at most one
+    /// per node and task, the last).
+    #[serde(default)]
+    pub failures: Vec<PcmkFailure>,
+    /// The HA DRBD resource's disk state per node, forced by the `drbd-disk` fault knob.
+    #[serde(default)]
+    pub drbd_disk: BTreeMap<String, DiskState>,
+    /// The HA floating IP (`p_ip_<qm>`); none in the reference estate.
+    #[serde(default)]
+    pub floating_ip: Option<FloatingIp>,
+}
+
+/// A failed operation of a queue manager's Pacemaker resource on a node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PcmkFailure {
+    pub node: String,
+    /// `start`, `monitor`, ...
+    pub task: String,
+    /// The OCF exit code (1: generic error).
+    pub exit_code: i32,
+    pub exit_reason: String,
+    /// The controller's call id.
+    pub call: u64,
+    /// When it failed, in milliseconds since the epoch.
+    pub at_ms: u64,
+    /// How long the operation ran, in milliseconds.
+    #[serde(default)]
+    pub exec_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FloatingIp {
+    pub interface: String,
+    pub address: String,
+}
+
+/// A DRBD disk state the `drbd-disk` knob can force, as DRBD 9 spells it; `SyncTarget` is
+/// `Inconsistent` while resynchronising, `done` in hundredths of a percent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum DiskState {
+    UpToDate,
+    Inconsistent,
+    Outdated,
+    Diskless,
+    DUnknown,
+    Failed,
+    SyncTarget { done_centi: u32 },
+}
+
+impl DiskState {
+    /// `UpToDate`, `Inconsistent`, `Outdated`, `Diskless`, `DUnknown`, `Failed` (any case) or
+    /// `SyncTarget:NN.NN` (0 to 100, at most two decimals).
+    pub fn parse(text: &str) -> Option<DiskState> {
+        let t = text.trim();
+        if let Some((word, done)) = t.split_once(':') {
+            if !word.eq_ignore_ascii_case("synctarget") {
+                return None;
+            }
+            return parse_centi(done).map(|done_centi| DiskState::SyncTarget { done_centi });
+        }
+        [
+            ("UpToDate", DiskState::UpToDate),
+            ("Inconsistent", DiskState::Inconsistent),
+            ("Outdated", DiskState::Outdated),
+            ("Diskless", DiskState::Diskless),
+            ("DUnknown", DiskState::DUnknown),
+            ("Failed", DiskState::Failed),
+        ]
+        .into_iter()
+        .find(|(word, _)| word.eq_ignore_ascii_case(t))
+        .map(|(_, state)| state)
+    }
+
+    /// The word DRBD prints for the disk (`Inconsistent` for a sync target).
+    pub fn disk_word(&self) -> &'static str {
+        match self {
+            DiskState::UpToDate => "UpToDate",
+            DiskState::Inconsistent | DiskState::SyncTarget { .. } => "Inconsistent",
+            DiskState::Outdated => "Outdated",
+            DiskState::Diskless => "Diskless",
+            DiskState::DUnknown => "DUnknown",
+            DiskState::Failed => "Failed",
+        }
+    }
+
+    /// Resynchronisation progress as DRBD prints it (`45.20`), for a sync target.
+    pub fn done_text(&self) -> Option<String> {
+        match self {
+            DiskState::SyncTarget { done_centi } => Some(format!("{}.{:02}", done_centi / 100, done_centi % 100)),
+            _ => None,
+        }
+    }
+}
+
+/// `45.2` → 4520; 0..=100 with at most two decimals.
+fn parse_centi(text: &str) -> Option<u32> {
+    let t = text.trim();
+    let (whole, fraction) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty() || whole.len() > 3 || fraction.len() > 2 {
+        return None;
+    }
+    if !whole.chars().all(|c| c.is_ascii_digit()) || !fraction.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u32 = whole.parse().ok()?;
+    let fraction: u32 = if fraction.is_empty() { 0 } else { format!("{fraction:0<2}").parse().ok()? };
+    let centi = whole * 100 + fraction;
+    (centi <= 10_000).then_some(centi)
+}
+
+impl fmt::Display for DiskState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.done_text() {
+            Some(done) => write!(f, "SyncTarget:{done}"),
+            None => f.write_str(self.disk_word()),
+        }
+    }
+}
+
+impl From<DiskState> for String {
+    fn from(state: DiskState) -> String {
+        state.to_string()
+    }
+}
+
+impl TryFrom<String> for DiskState {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        DiskState::parse(&text).ok_or_else(|| format!("{text:?} is not a DRBD disk state"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,29 +301,45 @@ impl Estate {
 
     /// The node of `region` where the QM's HA resources run (`HA current location`):
     /// the preferred node when it can run them, else the first that can, in group order.
+    ///
+    /// Where the queue manager is meant to run (the DR primary region), Pacemaker places the
+    /// whole stack where resource `<qm>` is not banned (INFINITY fail-count): the preferred
+    /// node if allowed, else the first allowed one. When every node is banned the stack stays
+    /// where it would be without bans, and the queue manager runs nowhere.
     pub fn ha_location<'a>(&'a self, qm: &QueueManager, region: &'a Region) -> Option<&'a Node> {
         if !self.has_quorum(region) {
             return None;
         }
         let side = qm.side(&region.name)?;
-        region
-            .nodes
-            .iter()
-            .find(|n| n.name == side.preferred && n.can_run())
-            .or_else(|| region.nodes.iter().find(|n| n.can_run()))
+        let pick = |allowed: &dyn Fn(&Node) -> bool| {
+            region
+                .nodes
+                .iter()
+                .find(|n| n.name == side.preferred && allowed(n))
+                .or_else(|| region.nodes.iter().find(|n| allowed(n)))
+        };
+        if side.dr_role == DrRole::Primary
+            && !qm.disabled
+            && let Some(node) = pick(&|n: &Node| n.can_run() && !qm.banned_on(&n.name))
+        {
+            return Some(node);
+        }
+        pick(&|n: &Node| n.can_run())
     }
 
-    /// Nodes the QM runs on now: the HA location of every DR-primary region (two in a split).
-    pub fn running_on(&self, qm: &QueueManager) -> Vec<&Node> {
-        if qm.disabled {
-            return Vec::new();
+    /// The node of `region` where the QM runs: its HA location when the region is DR primary
+    /// and resource `<qm>` is not banned there.
+    pub fn runs_in<'a>(&'a self, qm: &QueueManager, region: &'a Region) -> Option<&'a Node> {
+        if qm.disabled || qm.side(&region.name)?.dr_role != DrRole::Primary {
+            return None;
         }
-        qm.sides
-            .iter()
-            .filter(|s| s.dr_role == DrRole::Primary)
-            .filter_map(|s| self.region(&s.region))
-            .filter_map(|r| self.ha_location(qm, r))
-            .collect()
+        self.ha_location(qm, region).filter(|n| !qm.banned_on(&n.name))
+    }
+
+    /// Nodes the QM runs on now: the HA location of every DR-primary region (two in a split),
+    /// unless Pacemaker has banned it there.
+    pub fn running_on(&self, qm: &QueueManager) -> Vec<&Node> {
+        qm.sides.iter().filter_map(|s| self.region(&s.region)).filter_map(|r| self.runs_in(qm, r)).collect()
     }
 
     /// The DR replication link needs an HA location on both sides.
@@ -250,5 +404,26 @@ impl QueueManager {
 
     pub fn dr_primary_regions(&self) -> Vec<&str> {
         self.sides.iter().filter(|s| s.dr_role == DrRole::Primary).map(|s| s.region.as_str()).collect()
+    }
+
+    /// The name of its DRBD and Pacemaker resources: the queue manager's directory name in
+    /// lower case (`DRHAQM1` → `drhaqm1`).
+    pub fn resource_name(&self) -> String {
+        self.name.to_lowercase()
+    }
+
+    /// Pacemaker's fail-count of resource `<qm>` on `node`.
+    pub fn fail_count(&self, node: &str) -> u64 {
+        self.fail_counts.get(node).copied().unwrap_or(0)
+    }
+
+    /// Resource `<qm>` may not run on `node`: its fail-count has reached INFINITY.
+    pub fn banned_on(&self, node: &str) -> bool {
+        self.fail_count(node) >= INFINITY
+    }
+
+    /// The HA DRBD disk state of `node` (UpToDate unless forced).
+    pub fn disk_on(&self, node: &str) -> DiskState {
+        self.drbd_disk.get(node).copied().unwrap_or(DiskState::UpToDate)
     }
 }

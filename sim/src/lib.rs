@@ -3,8 +3,9 @@
 //! IBM MQ cannot run here, so this crate stands in for it: [`estate`] holds the state of every
 //! node, queue manager, HA group, DR pair and MQIPT instance and applies RDQM's rules;
 //! [`commands`] answers as `rdqmstatus`, `rdqmdr`, `rdqmadm`, `dspmq` and `mqiptAdmin` on one
-//! node, printing IBM's formats ([`print`]); [`store`] keeps the state in one file shared by
-//! every simulated node, updated under a lock.
+//! node, printing IBM's formats ([`print`]), and as `drbdadm status`, `crm_mon` and
+//! `crm_resource --cleanup`, the DRBD and Pacemaker layers beneath RDQM ([`layers`]);
+//! [`store`] keeps the state in one file shared by every simulated node, updated under a lock.
 
 pub mod commands;
 pub mod control;
@@ -12,6 +13,7 @@ pub mod estate;
 pub mod faults;
 pub mod fs;
 pub mod lab;
+pub mod layers;
 pub mod print;
 pub mod reference;
 pub mod store;

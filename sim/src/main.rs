@@ -1,6 +1,7 @@
 //! `rdqm-sim`: the simulated estate's multi-call binary.
 //!
-//! Invoked through a link named `rdqmstatus`, `rdqmdr`, `rdqmadm`, `dspmq` or `mqiptAdmin`, it
+//! Invoked through a link named `rdqmstatus`, `rdqmdr`, `rdqmadm`, `dspmq`, `drbdadm`,
+//! `crm_mon`, `crm_resource` or `mqiptAdmin`, it
 //! acts as that command on the host named by `RDQM_SIM_NODE` (set by the host's sshd), against
 //! the state file `RDQM_SIM_STATE`. Invoked as `rdqm-sim`, it is the lab's control command.
 

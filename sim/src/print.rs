@@ -24,6 +24,9 @@ pub fn qm_status_on(estate: &Estate, qm: &QueueManager, region: &Region, node: &
     match estate.ha_location(qm, region) {
         None => QmStatus::StatusNotAvailable,
         Some(_) if side.dr_role == DrRole::Secondary => QmStatus::EndedImmediately,
+        // Pacemaker has banned it from the node where its HA resources run (every node of
+        // the group): it is not running anywhere, and rdqmstatus says no more than that.
+        Some(location) if qm.banned_on(&location.name) => QmStatus::EndedUnexpectedly,
         Some(location) if location.name == node.name => QmStatus::Running,
         Some(_) => QmStatus::RunningElsewhere,
     }
@@ -62,8 +65,9 @@ pub fn rdqmstatus_qm(estate: &Estate, qm: &QueueManager, region: &Region, node: 
     let preferred = side.map_or("None".to_string(), |s| here_or(&s.preferred, &node.name));
     field(&mut out, "HA preferred location:", &preferred);
     field(&mut out, "HA blocked location:", "None");
-    field(&mut out, "HA floating IP interface:", "None");
-    field(&mut out, "HA floating IP address:", "None");
+    let (interface, address) = qm.floating_ip.as_ref().map_or(("None", "None"), |ip| (ip.interface.as_str(), ip.address.as_str()));
+    field(&mut out, "HA floating IP interface:", interface);
+    field(&mut out, "HA floating IP address:", address);
     if let Some(side) = side {
         field(&mut out, "DR role:", side.dr_role.as_str());
         match location {

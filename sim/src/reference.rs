@@ -75,6 +75,10 @@ fn qmgr(name: &str, listener_port: u16, dr_port: u16, primary: &str) -> QueueMan
         split_survivor: None,
         resync_until_ms: None,
         forced_dr: None,
+        fail_counts: Default::default(),
+        failures: Vec::new(),
+        drbd_disk: Default::default(),
+        floating_ip: None,
     }
 }
 

@@ -117,3 +117,35 @@ fn node_down_drops_its_ssh_and_down_leaves_nothing_running() {
     }
     assert_code(&lab.script("status", &[]), 1, "lab/status after down");
 }
+
+#[test]
+fn cluster_layers_over_ssh() {
+    let lab = start();
+    let drbd = lab.ssh("wdc1-mq1", "drbdadm status");
+    assert_code(&drbd, 0, "drbdadm status");
+    let drbd = model::drbd::parse(&stdout(&drbd));
+    assert!(drbd.unparsed.is_empty(), "{:?}", drbd.unparsed);
+    assert_eq!(drbd.resource("drhaqm1.dr").and_then(|r| r.role.as_deref()), Some("Primary"));
+
+    assert_code(&lab.sim(&["fault", "pacemaker-ban", "DAL", "DRHAQM1"]), 0, "pacemaker-ban");
+    let status = lab.ssh("dal1-mq1", "rdqmstatus -m DRHAQM1");
+    assert!(stdout(&status).contains("HA status:                              Normal\n"), "{}", stdout(&status));
+    let mon = lab.ssh("dal2-mq1", "crm_mon --one-shot --inactive --output-as=xml");
+    assert_code(&mon, 0, "crm_mon");
+    let mon = model::crm::parse(&stdout(&mon));
+    assert_eq!(mon.error, None);
+    assert_eq!(mon.fail_count("dal3-mq1", "drhaqm1"), model::crm::INFINITY);
+    let cleanup = lab.ssh("dal1-mq1", "crm_resource --cleanup --resource drhaqm1");
+    assert_code(&cleanup, 0, "crm_resource --cleanup");
+    assert!(stdout(&cleanup).ends_with("Waiting for 1 reply from the controller\n... got reply (done)\n"), "{}", stdout(&cleanup));
+    let state: serde_json::Value = serde_json::from_slice(&lab.sim(&["state"]).stdout).unwrap();
+    assert_eq!(state["qmgrs"][0]["fail_counts"], serde_json::json!({}));
+
+    assert_code(&lab.sim(&["fault", "drbd-disk", "wdc2-mq1", "DRHAQM1", "SyncTarget:12.5"]), 0, "drbd-disk");
+    assert!(stdout(&lab.ssh("wdc1-mq1", "drbdadm status drhaqm1")).contains("    replication:SyncSource peer-disk:Inconsistent done:12.50\n"));
+    let refused = lab.sim(&["fault", "drbd-disk", "wdc2-mq1", "DRHAQM1", "Sideways"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("\"Sideways\""));
+    assert_code(&lab.sim(&["fault", "clear"]), 0, "clear");
+    assert!(stdout(&lab.ssh("wdc1-mq1", "drbdadm status drhaqm1")).contains("  wdc2-mq1 role:Secondary\n    peer-disk:UpToDate\n"));
+}

@@ -72,3 +72,8 @@ pub fn is_product_program(program: &str) -> bool {
         "rdqmstatus" | "rdqmdr" | "rdqmadm" | "dspmq" | "strmqm" | "endmqm" | "runmqsc" | "runmqakm" | "mqiptAdmin"
     )
 }
+
+/// DRBD and Pacemaker tools, which need root (sudo) on a real node.
+pub fn is_cluster_program(program: &str) -> bool {
+    matches!(program, "drbdadm" | "crm_mon" | "crm_resource")
+}

@@ -99,7 +99,7 @@ impl SshExec {
             Some(dir) if mq => format!("{}/{}", dir.trim_end_matches('/'), cmd.program),
             _ => cmd.program.clone(),
         };
-        if address.is_some_and(|a| a.sudo) && mq {
+        if address.is_some_and(|a| a.sudo) && (mq || super::exec::is_cluster_program(&cmd.program)) {
             let mut args = vec!["-n".to_string(), program];
             args.extend(cmd.args.iter().cloned());
             ("sudo".to_string(), args)

@@ -64,6 +64,31 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
                 }
             }
         }
+        let _ = writeln!(out, "# HELP rdqm_console_qmgr_ready 1 when the region could run (or keep running) the queue manager now.");
+        let _ = writeln!(out, "# TYPE rdqm_console_qmgr_ready gauge");
+        for qm in &snapshot.qmgrs {
+            for (region, readiness) in &qm.readiness {
+                let _ = writeln!(out, "rdqm_console_qmgr_ready{{qmgr=\"{}\",region=\"{}\"}} {}", escape(&qm.name), escape(region), u8::from(readiness.ready));
+            }
+        }
+        let _ = writeln!(out, "# HELP rdqm_console_pacemaker_fail_count Pacemaker fail-count per resource and node (1000000 = INFINITY), as each node reports it.");
+        let _ = writeln!(out, "# TYPE rdqm_console_pacemaker_fail_count gauge");
+        let _ = writeln!(out, "# HELP rdqm_console_drbd_disk DRBD disk state of each resource on each node (1 = the labelled state).");
+        let _ = writeln!(out, "# TYPE rdqm_console_drbd_disk gauge");
+        for node in snapshot.regions.iter().flat_map(|r| r.nodes.iter()).filter(|n| n.reachable) {
+            let Some(layers) = &node.layers else { continue };
+            if let Some(crm) = &layers.pacemaker {
+                for f in crm.fail_counts.iter().filter(|f| f.node == node.name) {
+                    let _ = writeln!(out, "rdqm_console_pacemaker_fail_count{{node=\"{}\",resource=\"{}\"}} {}", escape(&f.node), escape(&f.resource), f.fail_count);
+                }
+            }
+            if let Some(drbd) = &layers.drbd {
+                for r in &drbd.resources {
+                    let disk = r.disk.clone().unwrap_or_else(|| "unknown".into());
+                    let _ = writeln!(out, "rdqm_console_drbd_disk{{node=\"{}\",resource=\"{}\",disk=\"{}\"}} 1", escape(&node.name), escape(&r.name), escape(&disk));
+                }
+            }
+        }
         let _ = writeln!(out, "# HELP rdqm_console_findings Findings of the last refresh by severity.");
         let _ = writeln!(out, "# TYPE rdqm_console_findings gauge");
         for severity in ["critical", "warning", "info"] {

@@ -22,6 +22,7 @@ const KINDS: &[&str] = &[
     "ha-suspend",
     "ha-resume",
     "ha-prefer",
+    "pacemaker-cleanup",
 ];
 
 fn actor(claims: &crate::auth::session::Claims, addr: String) -> Actor {

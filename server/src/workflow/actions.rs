@@ -100,6 +100,19 @@ async fn write_file(exec_: &dyn RemoteExec, host: &str, path: &str, contents: &s
 /// Checks the result of an action; `Ok(what was found)` or `Err(why not)`.
 pub async fn verify(exec_: &dyn RemoteExec, poller: &Poller, host: &str, verify: &Verify, done: &Done) -> Result<String, String> {
     match verify {
+        Verify::NoFailCounts { resource, nodes } => {
+            let out = exec(exec_, host, Cmd::new("crm_mon", ["--one-shot", "--inactive", "--output-as=xml"]), None).await.map_err(|e| e.to_string())?;
+            let crm = model::crm::parse(&out.stdout);
+            if let Some(e) = crm.error {
+                return Err(format!("crm_mon on {host}: {e}"));
+            }
+            let left: Vec<String> = nodes.iter().filter(|n| crm.fail_count(n, resource) > 0).cloned().collect();
+            if left.is_empty() {
+                Ok(format!("crm_mon on {host}: no fail-count for {resource} on {}", nodes.join(", ")))
+            } else {
+                Err(format!("crm_mon on {host}: {resource} still has fail-counts on {}", left.join(", ")))
+            }
+        }
         Verify::DrNormal { .. } | Verify::NothingRunsOn { .. } | Verify::RunsOn { .. } | Verify::Preferred { .. } => {
             verify_more(exec_, poller, host, verify).await
         }

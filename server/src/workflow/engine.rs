@@ -119,7 +119,7 @@ impl Engine {
             | Intent::DrResolvePartition { qmgr, .. }
             | Intent::RouteRetarget { qmgr, .. } => self.inventory().qmgrs.iter().find(|q| &q.name == qmgr)?.route.as_ref()?.instance.clone(),
             Intent::RestoreRouteConfig { instance, .. } => instance.clone(),
-            Intent::HaSuspend { .. } | Intent::HaResume { .. } | Intent::HaPrefer { .. } => return None,
+            Intent::HaSuspend { .. } | Intent::HaResume { .. } | Intent::HaPrefer { .. } | Intent::PacemakerCleanup { .. } => return None,
         };
         self.mqipt.iter().find(|m| m.name == instance)
     }
@@ -156,6 +156,12 @@ impl Engine {
             | Intent::RouteRetarget { qmgr, .. } => model::names::validate_mq_name(qmgr).map_err(bad)?,
             Intent::RestoreRouteConfig { instance, .. } => model::names::validate_mq_name(instance).map_err(bad)?,
             Intent::HaSuspend { node } | Intent::HaResume { node } => model::names::validate_host_name(node).map_err(bad)?,
+            Intent::PacemakerCleanup { qmgr, region } => {
+                model::names::validate_mq_name(qmgr).map_err(bad)?;
+                if region.is_empty() || !region.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    return Err(EngineError::BadRequest(format!("{region:?} is not a region name")));
+                }
+            }
             Intent::HaPrefer { qmgr, node } => {
                 model::names::validate_mq_name(qmgr).map_err(bad)?;
                 model::names::validate_host_name(node).map_err(bad)?;
