@@ -9,7 +9,7 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum ParseError {
-    #[error("unknown kind {0:?}; known: rdqmstatus, rdqmstatus-n, dspmq, mqipt-conf")]
+    #[error("unknown kind {0:?}; known: rdqmstatus, rdqmstatus-n, dspmq, mqipt-conf, drbdadm-status, crm-mon")]
     UnknownKind(String),
     #[error("{source_name}: cannot read: {error}")]
     Read { source_name: String, error: std::io::Error },
@@ -19,7 +19,7 @@ pub enum ParseError {
     Unrecognised { source_name: String, kind: String, hint: String },
 }
 
-pub const KINDS: &[&str] = &["rdqmstatus", "rdqmstatus-n", "dspmq", "mqipt-conf"];
+pub const KINDS: &[&str] = &["rdqmstatus", "rdqmstatus-n", "dspmq", "mqipt-conf", "drbdadm-status", "crm-mon"];
 
 fn read_input(file: &Path) -> Result<(String, Vec<u8>), ParseError> {
     let source_name = if file == Path::new("-") { "stdin".to_string() } else { file.display().to_string() };
@@ -101,6 +101,16 @@ pub fn parse(kind: &str, file: &Path) -> Result<Value, ParseError> {
         "dspmq" => {
             let parsed = model::dspmq::parse(&text);
             unrecognised(!parsed.qmgrs.is_empty())?;
+            serde_json::to_value(&parsed)
+        }
+        "drbdadm-status" => {
+            let parsed = model::drbd::parse(&text);
+            unrecognised(!parsed.resources.is_empty())?;
+            serde_json::to_value(&parsed)
+        }
+        "crm-mon" => {
+            let parsed = model::crm::parse(&text);
+            unrecognised(parsed.error.is_none() || !parsed.nodes.is_empty())?;
             serde_json::to_value(&parsed)
         }
         _ => Ok(mqipt_json(&text)),

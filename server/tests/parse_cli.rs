@@ -91,3 +91,20 @@ fn bad_input_gets_a_clear_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown kind \"nonsense\""));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+#[test]
+fn drbd_and_pacemaker_layers() {
+    let drbd = b"drhaqm1 role:Primary\n  disk:UpToDate\n  wdc2-mq1 role:Secondary\n    peer-disk:UpToDate\n  wdc3-mq1 connection:Connecting\n";
+    let v = json(&parse_stdin("drbdadm-status", drbd));
+    assert_eq!(v["resources"][0]["name"], "drhaqm1");
+    assert_eq!(v["resources"][0]["peers"][0]["peer_disk"], "UpToDate");
+    assert_eq!(v["resources"][0]["peers"][1]["connection"], "Connecting");
+    let xml = br#"<pacemaker-result api-version="2.25"><nodes><node name="dal1-mq1" online="true"/></nodes><resources><clone id="ms_drbd_drhaqm1"><resource id="p_drbd_drhaqm1" role="Master"><node name="dal1-mq1"/></resource></clone></resources><node_history><node name="dal1-mq1"><resource_history id="drhaqm1" fail-count="INFINITY"/></node></node_history><status code="0" message="OK"/></pacemaker-result>"#;
+    let v = json(&parse_stdin("crm-mon", xml));
+    assert_eq!(v["nodes"][0]["online"], true);
+    assert_eq!(v["resources"][0]["parent"], "ms_drbd_drhaqm1");
+    assert_eq!(v["resources"][0]["role"], "Promoted");
+    assert_eq!(v["fail_counts"][0]["fail_count"], 1000000);
+    let bad = parse_stdin("crm-mon", b"<pacemaker-result><nodes>");
+    assert_eq!(bad.status.code(), Some(1), "{}", String::from_utf8_lossy(&bad.stdout));
+}
