@@ -1,6 +1,19 @@
-//! The rdqm-console browser app: a Leptos single-page app, client-side rendered.
+//! The rdqm-console browser app: a Leptos single-page app, client-side rendered. All server
+//! traffic goes through `api`; `session` and `live` hold who is signed in and the estate as
+//! last heard; one module per page under `pages/`, shared pieces under `components/`.
+
+mod api;
+mod checks;
+mod clock;
+mod components;
+mod live;
+mod pages;
+mod session;
+mod text_fit;
 
 use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
 
 fn main() {
     console_error_panic_hook::set_once();
@@ -9,14 +22,16 @@ fn main() {
 
 #[component]
 fn App() -> impl IntoView {
+    let session = session::provide_session();
+    live::provide_live(session);
     view! {
-        <header class="topbar">
-            <h1>"rdqm-console"</h1>
-            <p class="tagline">"IBM MQ RDQM HA/DR with MQIPT"</p>
-        </header>
-        <main id="main">
-            <h2>"Estate"</h2>
-            <p role="status">"The console is running. Sign-in and the estate view arrive with the next releases."</p>
-        </main>
+        <Router>
+            <Routes fallback=pages::not_found::NotFoundPage>
+                <Route path=path!("/") view=pages::estate::EstatePage />
+                <Route path=path!("/sign-in") view=pages::sign_in::SignInPage />
+                <Route path=path!("/queue-managers/:name") view=pages::queue_manager::QueueManagerPage />
+                <Route path=path!("/routes") view=pages::routes::RoutesPage />
+            </Routes>
+        </Router>
     }
 }

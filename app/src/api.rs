@@ -1,0 +1,238 @@
+//! Everything the app says to the server: typed requests over the shared `model` types, the
+//! CSRF header on state-changing requests, the API's error shape turned into a message a person
+//! can act on, and the event stream of estate snapshots.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use model::estate::Snapshot;
+use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{Event, EventSource, MessageEvent};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Operator,
+    Viewer,
+}
+
+/// `POST`/`GET /api/session`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct SessionInfo {
+    pub user: String,
+    pub display_name: String,
+    pub role: Role,
+    pub csrf: String,
+    #[serde(default)]
+    pub expires_at: u64,
+    /// The console runs on the in-process simulated estate.
+    #[serde(default)]
+    pub demo: bool,
+}
+
+/// A request that did not succeed, as the user should read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    /// The HTTP status; 0 when the server could not be reached at all.
+    pub status: u16,
+    pub message: String,
+    /// From `Retry-After` on 429.
+    pub retry_after_secs: Option<u64>,
+}
+
+impl ApiError {
+    fn unreachable(error: impl std::fmt::Display) -> Self {
+        ApiError { status: 0, message: format!("the console server cannot be reached ({error})"), retry_after_secs: None }
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    message: String,
+}
+
+#[derive(Serialize)]
+struct Credentials<'a> {
+    username: &'a str,
+    password: &'a str,
+}
+
+/// Told the server's message when a request comes back 401.
+type UnauthorizedHandler = Rc<dyn Fn(String)>;
+
+thread_local! {
+    /// The token the server handed out with the session; sent on every state-changing request.
+    static CSRF: RefCell<String> = const { RefCell::new(String::new()) };
+    /// Server clock minus browser clock, from the `Date` header (0 when within a second or so).
+    static CLOCK_OFFSET_MS: Cell<f64> = const { Cell::new(0.0) };
+    /// Told when a request comes back 401: the session is gone, whatever page we are on.
+    static ON_UNAUTHORIZED: RefCell<Option<UnauthorizedHandler>> = const { RefCell::new(None) };
+}
+
+/// Registers what to do when the server says the session is gone (once, at start-up).
+pub fn on_unauthorized(handler: impl Fn(String) + 'static) {
+    ON_UNAUTHORIZED.with(|h| *h.borrow_mut() = Some(Rc::new(handler)));
+}
+
+fn unauthorized(message: &str) {
+    // Cloned out first: the handler may itself reach back into this module.
+    let handler = ON_UNAUTHORIZED.with(|h| h.borrow().clone());
+    if let Some(handler) = handler {
+        handler(message.to_string());
+    }
+}
+
+/// The server's "now" in ms since the epoch, as well as this browser can tell. Ages of data
+/// are measured against the server's clock, because `polled_at` comes from it.
+pub fn server_now_ms() -> u64 {
+    let now = js_sys::Date::now() + CLOCK_OFFSET_MS.with(Cell::get);
+    now.max(0.0) as u64
+}
+
+fn note_server_clock(response: &Response) {
+    let Some(date) = response.headers().get("date") else { return };
+    let parsed = js_sys::Date::parse(&date);
+    if !parsed.is_finite() {
+        return;
+    }
+    // `Date` has whole seconds: the server's clock was somewhere in the following second.
+    let offset = parsed + 500.0 - js_sys::Date::now();
+    CLOCK_OFFSET_MS.with(|c| c.set(if offset.abs() < 1500.0 { 0.0 } else { offset }));
+}
+
+fn remember(session: &SessionInfo) {
+    CSRF.with(|c| c.replace(session.csrf.clone()));
+}
+
+fn with_csrf(builder: RequestBuilder) -> RequestBuilder {
+    let token = CSRF.with(|c| c.borrow().clone());
+    builder.header("X-CSRF-Token", &token)
+}
+
+async fn error_from(response: &Response) -> ApiError {
+    let status = response.status();
+    let retry_after_secs = response.headers().get("retry-after").and_then(|v| v.trim().parse().ok());
+    let message = match response.json::<ErrorBody>().await {
+        Ok(body) => body.error.message,
+        Err(_) => format!("the console server answered HTTP {status} {}", response.status_text()),
+    };
+    ApiError { status, message, retry_after_secs }
+}
+
+/// Sends the request; a non-2xx answer becomes an [`ApiError`]. With `session_guard`, a 401
+/// also ends the session in the app (every request but signing in and the start-up check).
+async fn send(request: Result<Request, gloo_net::Error>, session_guard: bool) -> Result<Response, ApiError> {
+    let request = request.map_err(ApiError::unreachable)?;
+    let response = request.send().await.map_err(ApiError::unreachable)?;
+    note_server_clock(&response);
+    if response.ok() {
+        return Ok(response);
+    }
+    let error = error_from(&response).await;
+    if session_guard && error.status == 401 {
+        unauthorized(&error.message);
+    }
+    Err(error)
+}
+
+async fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    response.json::<T>().await.map_err(|e| ApiError {
+        status: response.status(),
+        message: format!("the console server's answer could not be read ({e})"),
+        retry_after_secs: None,
+    })
+}
+
+/// `POST /api/session`.
+pub async fn sign_in(username: &str, password: &str) -> Result<SessionInfo, ApiError> {
+    let request = Request::post("/api/session").json(&Credentials { username, password });
+    let session: SessionInfo = json(send(request, false).await?).await?;
+    remember(&session);
+    Ok(session)
+}
+
+/// `GET /api/session`: who the cookie belongs to, with a fresh CSRF token (after a reload the
+/// app has lost the one it was given at sign-in).
+pub async fn current_session() -> Result<SessionInfo, ApiError> {
+    let session: SessionInfo = json(send(Request::get("/api/session").build(), false).await?).await?;
+    remember(&session);
+    Ok(session)
+}
+
+/// `DELETE /api/session`.
+pub async fn sign_out() -> Result<(), ApiError> {
+    send(with_csrf(Request::delete("/api/session")).build(), false).await?;
+    CSRF.with(|c| c.replace(String::new()));
+    Ok(())
+}
+
+/// `GET /api/estate`: the latest snapshot (503 until the first refresh has finished).
+pub async fn estate() -> Result<Snapshot, ApiError> {
+    json(send(Request::get("/api/estate").build(), true).await?).await
+}
+
+/// `POST /api/refresh` (operators): refresh now and return the new snapshot.
+pub async fn refresh_now() -> Result<Snapshot, ApiError> {
+    json(send(with_csrf(Request::post("/api/refresh")).build(), true).await?).await
+}
+
+/// What the event stream reports.
+pub enum StreamEvent {
+    Snapshot(Box<Snapshot>),
+    /// An update arrived that this app cannot read (e.g. an older app against a newer server).
+    Undecodable(String),
+    /// The connection dropped; the browser is reconnecting by itself.
+    Interrupted,
+    /// The browser gave up (e.g. the server refused the stream): reopen it ourselves.
+    Closed,
+}
+
+/// `GET /api/events` as an `EventSource`: event `estate` carries a snapshot. Closed on drop.
+pub struct EstateStream {
+    source: EventSource,
+    _on_estate: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(Event)>,
+}
+
+impl EstateStream {
+    pub fn open(handler: impl Fn(StreamEvent) + 'static) -> Result<Self, ApiError> {
+        let source = EventSource::new("/api/events")
+            .map_err(|e| ApiError::unreachable(format!("the event stream cannot be opened: {e:?}")))?;
+        let handler = Rc::new(handler);
+        let on_message = Rc::clone(&handler);
+        let on_estate = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let decoded = match event.data().as_string() {
+                Some(text) => serde_json::from_str::<Snapshot>(&text)
+                    .map(|s| StreamEvent::Snapshot(Box::new(s)))
+                    .unwrap_or_else(|e| StreamEvent::Undecodable(e.to_string())),
+                None => StreamEvent::Undecodable("the update was not text".into()),
+            };
+            on_message(decoded);
+        });
+        source
+            .add_event_listener_with_callback("estate", on_estate.as_ref().unchecked_ref())
+            .map_err(|e| ApiError::unreachable(format!("{e:?}")))?;
+        let watched = source.clone();
+        let on_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+            let closed = watched.ready_state() == EventSource::CLOSED;
+            handler(if closed { StreamEvent::Closed } else { StreamEvent::Interrupted });
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(EstateStream { source, _on_estate: on_estate, _on_error: on_error })
+    }
+}
+
+impl Drop for EstateStream {
+    fn drop(&mut self) {
+        self.source.close();
+        self.source.set_onerror(None);
+        let _ = self.source.remove_event_listener_with_callback("estate", self._on_estate.as_ref().unchecked_ref());
+    }
+}

@@ -1,0 +1,156 @@
+//! The estate as the browser last heard it: the latest snapshot from the event stream, the
+//! state of that stream, and a clock that ticks every second so every age on screen stays true.
+
+use crate::api::{self, EstateStream, StreamEvent};
+use crate::session::{Session, SessionStatus};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use model::estate::Snapshot;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Data older than this (or than three refresh gaps, if longer) is called out as overdue.
+const OVERDUE_MIN_MS: u64 = 10_000;
+/// How long to wait before reopening a stream the browser gave up on.
+const REOPEN_AFTER: Duration = Duration::from_secs(3);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    Connecting,
+    Live,
+    /// No update since the stream failed at `since_ms` (server clock).
+    Lost { since_ms: u64 },
+}
+
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub snapshot: RwSignal<Option<Arc<Snapshot>>>,
+    pub link: RwSignal<LinkState>,
+    /// The server's clock as well as the browser can tell, updated every second.
+    pub now_ms: RwSignal<u64>,
+    /// The gap between the last two refreshes: how often data should arrive.
+    pub refresh_gap_ms: RwSignal<Option<u64>>,
+    /// Something about the stream the user should know (an unreadable update, a failed reopen).
+    pub problem: RwSignal<Option<String>>,
+}
+
+type StreamSlot = StoredValue<Option<EstateStream>, LocalStorage>;
+
+impl Live {
+    /// Takes a snapshot from the stream or from "Refresh now"; never goes back in time.
+    pub fn accept(&self, snapshot: Snapshot) {
+        let previous = self.snapshot.with_untracked(|s| s.as_ref().map(|s| s.polled_at));
+        if previous.is_some_and(|p| p > snapshot.polled_at) {
+            return;
+        }
+        if let Some(p) = previous.filter(|p| snapshot.polled_at > *p) {
+            self.refresh_gap_ms.set(Some(snapshot.polled_at - p));
+        }
+        self.snapshot.set(Some(Arc::new(snapshot)));
+    }
+
+    /// How old the data on screen is, in ms.
+    pub fn age_ms(&self) -> Option<u64> {
+        let now = self.now_ms.get();
+        self.snapshot.with(|s| s.as_ref().map(|s| now.saturating_sub(s.polled_at)))
+    }
+
+    /// How old data may get before it is called overdue.
+    pub fn overdue_after_ms(&self) -> u64 {
+        self.refresh_gap_ms.get().map_or(OVERDUE_MIN_MS, |gap| (gap * 3).max(OVERDUE_MIN_MS))
+    }
+
+    /// The data is older than refreshes should allow.
+    pub fn is_overdue(&self) -> bool {
+        self.age_ms().is_some_and(|age| age > self.overdue_after_ms())
+    }
+
+    pub fn is_lost(&self) -> bool {
+        matches!(self.link.get(), LinkState::Lost { .. })
+    }
+
+    fn mark_lost(&self) {
+        if !matches!(self.link.get_untracked(), LinkState::Lost { .. }) {
+            self.link.set(LinkState::Lost { since_ms: api::server_now_ms() });
+        }
+    }
+
+    fn reset(&self) {
+        self.snapshot.set(None);
+        self.refresh_gap_ms.set(None);
+        self.problem.set(None);
+        self.link.set(LinkState::Connecting);
+    }
+}
+
+pub fn use_live() -> Live {
+    expect_context::<Live>()
+}
+
+/// Creates the live estate for the whole app: the stream is open exactly while someone is
+/// signed in (one stream, whatever page is shown), and the clock always ticks.
+pub fn provide_live(session: Session) -> Live {
+    let live = Live {
+        snapshot: RwSignal::new(None),
+        link: RwSignal::new(LinkState::Connecting),
+        now_ms: RwSignal::new(api::server_now_ms()),
+        refresh_gap_ms: RwSignal::new(None),
+        problem: RwSignal::new(None),
+    };
+    provide_context(live);
+    let slot: StreamSlot = StoredValue::new_local(None);
+    Effect::new(move |_| {
+        if session.status() == SessionStatus::SignedIn {
+            open_stream(live, slot, session);
+        } else {
+            slot.set_value(None);
+            live.reset();
+        }
+    });
+    set_interval(move || live.now_ms.set(api::server_now_ms()), Duration::from_secs(1));
+    live
+}
+
+fn open_stream(live: Live, slot: StreamSlot, session: Session) {
+    let stream = EstateStream::open(move |event| match event {
+        StreamEvent::Snapshot(snapshot) => {
+            live.accept(*snapshot);
+            live.link.set(LinkState::Live);
+            live.problem.set(None);
+        }
+        StreamEvent::Undecodable(reason) => {
+            live.problem.set(Some(format!("an update from the server could not be read: {reason}")));
+        }
+        StreamEvent::Interrupted => live.mark_lost(),
+        StreamEvent::Closed => {
+            live.mark_lost();
+            // Not from inside the stream's own callback: dropping it there would free the
+            // closure that is running.
+            set_timeout(move || reopen(live, slot, session), REOPEN_AFTER);
+        }
+    });
+    match stream {
+        Ok(stream) => slot.set_value(Some(stream)),
+        Err(e) => {
+            live.mark_lost();
+            live.problem.set(Some(e.message));
+            set_timeout(move || reopen(live, slot, session), REOPEN_AFTER);
+        }
+    }
+}
+
+/// The browser gave up on the stream: find out why (a 401 signs the user out through the API
+/// module), take the current snapshot if there is one, and open a new stream.
+fn reopen(live: Live, slot: StreamSlot, session: Session) {
+    slot.set_value(None);
+    spawn_local(async move {
+        match api::estate().await {
+            Ok(snapshot) => live.accept(snapshot),
+            Err(e) if e.status == 401 => return,
+            Err(e) => live.problem.set(Some(format!("reconnecting failed: {}", e.message))),
+        }
+        if session.status_untracked() == SessionStatus::SignedIn {
+            open_stream(live, slot, session);
+        }
+    });
+}

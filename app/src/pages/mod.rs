@@ -1,0 +1,7 @@
+//! One module per page.
+
+pub mod estate;
+pub mod not_found;
+pub mod queue_manager;
+pub mod routes;
+pub mod sign_in;

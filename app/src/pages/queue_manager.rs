@@ -1,0 +1,231 @@
+//! `/queue-managers/{name}`: one queue manager in full: every field each node printed, its DR
+//! and HA state per region, whether each region could run it, its route, and its actions.
+
+use crate::checks::{RouteVerdict, Tone, dr_primary_text, dr_status_tone, ha_status_tone, qm_status_tone, route_for, route_verdict, running_text};
+use crate::clock::age_text;
+use crate::components::badge::Badge;
+use crate::components::node_layers::{NodeLayersView, QmLayers, for_qm};
+use crate::components::page::Page;
+use crate::components::qm_table::ReadinessBadge;
+use crate::components::refresh_button::RefreshButton;
+use crate::live::use_live;
+use crate::pages::estate::WhenLoaded;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use model::estate::{QmNode, QmSide, QmgrView, Snapshot};
+
+/// What the page shows of a node's own state (not its age, which ticks separately).
+#[derive(Clone, Debug, PartialEq)]
+struct NodeState {
+    reachable: bool,
+    error: Option<String>,
+    last_ok_at: Option<u64>,
+    /// DRBD and Pacemaker for this queue manager, as the node reported them.
+    layers: Option<QmLayers>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct QmPage {
+    qm: QmgrView,
+    dr_primary: String,
+    route: Option<(String, RouteVerdict)>,
+    nodes: Vec<(String, NodeState)>,
+}
+
+fn page_data(snapshot: &Snapshot, name: &str) -> Option<QmPage> {
+    let qm = snapshot.qmgrs.iter().find(|q| q.name == name)?;
+    let route = route_for(qm, snapshot).map(|r| {
+        let text = format!("{} route {} → {}", r.instance, r.listener_port, r.destination.clone().unwrap_or_else(|| "no Destination".into()));
+        (text, route_verdict(r, snapshot))
+    });
+    let nodes = snapshot
+        .regions
+        .iter()
+        .flat_map(|r| &r.nodes)
+        .map(|n| {
+            // Only an unreachable node's last answer matters here; a fresh one changes every refresh.
+            let last_ok_at = if n.reachable { None } else { n.last_ok_at };
+            let layers = n.layers.as_ref().map(|l| for_qm(l, name));
+            (n.name.clone(), NodeState { reachable: n.reachable, error: n.error.clone(), last_ok_at, layers })
+        })
+        .collect();
+    Some(QmPage { dr_primary: dr_primary_text(qm), qm: qm.clone(), route, nodes })
+}
+
+#[component]
+pub fn QueueManagerPage() -> impl IntoView {
+    let params = use_params_map();
+    let name = Memo::new(move |_| params.with(|p| p.get("name")).unwrap_or_default());
+    let live = use_live();
+    let data = Memo::new(move |_| live.snapshot.with(|s| s.as_deref().map(|s| page_data(s, &name.get()))));
+    view! {
+        <Page title=Signal::derive(move || format!("{} (queue manager)", name.get()))>
+            <div class="page-head">
+                <h1>"Queue manager " {move || name.get()}</h1>
+            </div>
+            <WhenLoaded>
+                {move || match data.get().flatten() {
+                    Some(page) => view! { <QmSummary page=page /> }.into_any(),
+                    None => view! {
+                        <p role="alert" class="alert tone-bad">
+                            "The estate has no queue manager named " <code>{name.get()}</code> ". "
+                            <A href="/">"Back to the estate"</A>
+                        </p>
+                    }
+                    .into_any(),
+                }}
+            </WhenLoaded>
+            // Above the details, so an operator finds it without scrolling.
+            <section class="actions" aria-labelledby="actions-heading">
+                <h2 id="actions-heading">"Actions"</h2>
+                <RefreshButton />
+                <p class="muted">
+                    "No workflow actions (DR switchover, failover, route retarget) are available in this version of the console."
+                </p>
+            </section>
+            <WhenLoaded>{move || data.get().flatten().map(|page| view! { <QmSides page=page /> })}</WhenLoaded>
+        </Page>
+    }
+}
+
+#[component]
+fn QmSummary(page: QmPage) -> impl IntoView {
+    let qm = page.qm;
+    let (running, running_tone) = running_text(&qm);
+    let route = match page.route {
+        Some((text, verdict)) => view! {
+            <A href="/routes">{text}</A> " " <Badge tone=verdict.tone() text=format!("{}: {}", verdict.word(), verdict.text()) />
+        }
+        .into_any(),
+        None => view! { <Badge tone=Tone::Unknown text="no MQIPT route found for it" /> }.into_any(),
+    };
+    // In the order of the regions, not alphabetically.
+    let readiness: Vec<_> = qm.sides.iter().map(|s| (s.region.clone(), qm.readiness.get(&s.region).cloned())).collect();
+    view! {
+        <section aria-labelledby="summary-heading">
+            <h2 id="summary-heading">"Summary"</h2>
+            <dl class="facts">
+                <dt>"Listener port"</dt><dd>{qm.listener_port}</dd>
+                <dt>"DR primary region"</dt><dd>{page.dr_primary}</dd>
+                <dt>"Running on"</dt><dd><Badge tone=running_tone text=running /></dd>
+                <dt>"MQIPT route"</dt><dd>{route}</dd>
+            </dl>
+        </section>
+        <section aria-labelledby="readiness-heading">
+            <h2 id="readiness-heading">"Readiness: could each region run it now?"</h2>
+            <ul class="readiness-list">
+                {readiness.into_iter().map(|(region, r)| view! { <li><ReadinessBadge region=region readiness=r /></li> }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn QmSides(page: QmPage) -> impl IntoView {
+    let nodes = page.nodes;
+    let qm = page.qm.name;
+    page.qm.sides.into_iter().map(|side| view! { <SideSection qm=qm.clone() side=side nodes=nodes.clone() /> }).collect_view()
+}
+
+#[component]
+fn SideSection(qm: String, side: QmSide, nodes: Vec<(String, NodeState)>) -> impl IntoView {
+    let heading_id = format!("side-{}", side.region);
+    let role = side.dr_role.as_ref().map_or("DR role unknown".to_string(), |r| format!("DR {r}"));
+    // Nobody in the region answered: everything below is its last known state, not its health.
+    let (heading, dr_tone) = if side.stale {
+        (format!("{} region — {role} (last known: no node answers)", side.region), Tone::Unknown)
+    } else {
+        (format!("{} region — {role}", side.region), dr_status_tone(side.dr_status.as_deref()))
+    };
+    let text = |v: Option<String>| v.unwrap_or_else(|| "unknown".into());
+    let out_of_sync = match side.dr_out_of_sync_kb {
+        None => view! { "not reported" }.into_any(),
+        Some(0) => view! { "0 KB" }.into_any(),
+        Some(kb) => view! { <Badge tone=Tone::Warn text=format!("{kb} KB not yet replicated") /> }.into_any(),
+    };
+    let labelled_by = heading_id.clone();
+    view! {
+        <section class="side" aria-labelledby=labelled_by>
+            <h2 id=heading_id>{heading}</h2>
+            <dl class="facts">
+                <dt>"DR status"</dt><dd><Badge tone=dr_tone text=text(side.dr_status.clone()) /></dd>
+                <dt>"DR out of sync data"</dt><dd>{out_of_sync}</dd>
+                <dt>"HA current location"</dt><dd>{text(side.ha_current_location.clone())}</dd>
+                <dt>"HA preferred location"</dt><dd>{text(side.ha_preferred_location.clone())}</dd>
+            </dl>
+            <div class="node-grid">
+                {side
+                    .nodes
+                    .into_iter()
+                    .map(|n| {
+                        let state = nodes.iter().find(|(name, _)| *name == n.node).map(|(_, s)| s.clone());
+                        view! { <NodeDetails qm=qm.clone() node=n state=state /> }
+                    })
+                    .collect_view()}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn NodeDetails(qm: String, node: QmNode, state: Option<NodeState>) -> impl IntoView {
+    let live = use_live();
+    let reach = match &state {
+        Some(s) if s.reachable => view! { <Badge tone=Tone::Good text="reachable" /> }.into_any(),
+        Some(s) => {
+            let last = s.last_ok_at;
+            let age = move || match last {
+                Some(at) => format!("unreachable — data {} old", age_text(live.now_ms.get().saturating_sub(at))),
+                None => "unreachable — no data".to_string(),
+            };
+            view! { <span class="badge tone-bad"><span aria-hidden="true">"✖ "</span>{age}</span> }.into_any()
+        }
+        None => view! { <Badge tone=Tone::Unknown text="not in the inventory" /> }.into_any(),
+    };
+    let text = |v: Option<String>| v.unwrap_or_else(|| "unknown".into());
+    let peers = if node.peers.is_empty() {
+        "none reported".to_string()
+    } else {
+        node.peers.iter().map(|(peer, status)| format!("{peer}: {status}")).collect::<Vec<_>>().join(", ")
+    };
+    let caption = format!("rdqmstatus -m {qm} on {}, every field as printed", node.node);
+    let layers = state.as_ref().and_then(|s| s.layers.clone());
+    let node_name = node.node.clone();
+    // What a silent node said earlier is shown, but never as healthy.
+    let tone = |t: Tone| if node.stale { Tone::Unknown } else { t };
+    let class = if node.stale { "node-card stale" } else { "node-card" };
+    view! {
+        <article class=class aria-label=format!("node {}", node.node)>
+            <h3>{node.node.clone()}</h3>
+            <p class="badges">
+                {reach}
+                {node.stale.then(|| view! { <Badge tone=Tone::Unknown text="stale: from an earlier refresh" /> })}
+            </p>
+            <dl class="facts compact">
+                <dt>"Queue manager status"</dt>
+                <dd><Badge tone=tone(qm_status_tone(node.qm_status.as_ref())) text=text(node.qm_status.as_ref().map(ToString::to_string)) /></dd>
+                <dt>"HA role / status"</dt>
+                <dd>
+                    {text(node.ha_role.as_ref().map(ToString::to_string))} " · "
+                    <Badge tone=tone(ha_status_tone(node.ha_status.as_ref())) text=text(node.ha_status.as_ref().map(ToString::to_string)) />
+                </dd>
+                <dt>"DR role / status"</dt>
+                <dd>
+                    {text(node.dr_role.as_ref().map(ToString::to_string))} " · "
+                    <Badge tone=tone(dr_status_tone(node.dr_status.as_deref())) text=text(node.dr_status.clone()) />
+                </dd>
+                <dt>"HA peers as it sees them"</dt><dd>{peers}</dd>
+            </dl>
+            {node.error.map(|e| view! { <p class="inline-alert tone-bad">"✖ " {e}</p> })}
+            <table class="data fields">
+                <caption>{caption}</caption>
+                <thead><tr><th scope="col">"Field"</th><th scope="col">"Value"</th></tr></thead>
+                <tbody>
+                    {node.fields.into_iter().map(|(label, value)| view! { <tr><th scope="row">{label}</th><td>{value}</td></tr> }).collect_view()}
+                </tbody>
+            </table>
+            <NodeLayersView qm=qm node=node_name layers=layers />
+        </article>
+    }
+}

@@ -1,0 +1,121 @@
+//! `/sign-in`: user name and password against the directory, and an exact account of a refusal.
+
+use crate::api::{self, ApiError};
+use crate::clock::age_text;
+use crate::components::page::set_title;
+use crate::live::use_live;
+use crate::session::{SessionState, SessionStatus, use_session};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+#[derive(Clone, Debug, PartialEq)]
+struct Failure {
+    title: &'static str,
+    message: String,
+    /// 429: when (server clock, ms) the next attempt may be made.
+    retry_at_ms: Option<u64>,
+}
+
+fn describe(e: ApiError) -> Failure {
+    let (title, message) = match e.status {
+        401 => ("Wrong user name or password", format!("The directory refused them: {}.", e.message)),
+        403 => ("This account may not use the console", format!("{}.", e.message)),
+        429 => ("Too many sign-in attempts", "The console refuses further attempts for a while.".to_string()),
+        503 => ("Nobody can sign in right now", format!("{}.", e.message)),
+        0 => ("The console server cannot be reached", format!("{}.", e.message)),
+        status => ("Sign-in failed", format!("HTTP {status}: {}.", e.message)),
+    };
+    let retry_at_ms = (e.status == 429).then(|| api::server_now_ms() + e.retry_after_secs.unwrap_or(60) * 1000);
+    Failure { title, message, retry_at_ms }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    set_title("Sign in");
+    let session = use_session();
+    let live = use_live();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let failure = RwSignal::new(None::<Failure>);
+
+    // Signed in (just now, or already): go where the user was going, or to the estate.
+    Effect::new(move |_| {
+        if session.status() == SessionStatus::SignedIn {
+            let next = query
+                .with_untracked(|q| q.get("next"))
+                .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+                .unwrap_or_else(|| "/".to_string());
+            navigate(&next, NavigateOptions { replace: true, ..Default::default() });
+        }
+    });
+
+    let wait_ms = move || {
+        failure.with(|f| f.as_ref().and_then(|f| f.retry_at_ms)).map(|at| at.saturating_sub(live.now_ms.get())).filter(|ms| *ms > 0)
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() || wait_ms().is_some() {
+            return;
+        }
+        busy.set(true);
+        failure.set(None);
+        let (user, pass) = (username.get_untracked(), password.get_untracked());
+        spawn_local(async move {
+            match api::sign_in(user.trim(), &pass).await {
+                Ok(info) => {
+                    password.set(String::new());
+                    session.signed_in(info);
+                }
+                Err(e) => failure.set(Some(describe(e))),
+            }
+            busy.set(false);
+        });
+    };
+    let notice = move || match session.state() {
+        SessionState::SignedOut { notice: Some(n) } => Some(view! { <p role="status" class="notice">{n}</p> }),
+        _ => None,
+    };
+    let button_text = move || {
+        if busy.get() {
+            "Signing in…".to_string()
+        } else if let Some(ms) = wait_ms() {
+            format!("Sign in (wait {})", age_text(ms + 999))
+        } else {
+            "Sign in".to_string()
+        }
+    };
+    view! {
+        <header class="topbar">
+            <span class="brand">"rdqm-console"</span>
+        </header>
+        <main id="main" class="sign-in">
+            <h1>"Sign in"</h1>
+            <p class="lead">"IBM MQ RDQM HA/DR console. Sign in with your directory (LDAP) account."</p>
+            {notice}
+            <form on:submit=submit>
+                <label for="username">"User name"</label>
+                <input id="username" name="username" type="text" autocomplete="username" required=true bind:value=username />
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required=true bind:value=password />
+                <button type="submit" class="primary" disabled=move || busy.get() || wait_ms().is_some()>{button_text}</button>
+            </form>
+            {move || failure.get().map(|f| {
+                let retry = f.retry_at_ms.map(|_| move || match wait_ms() {
+                    Some(ms) => format!("Try again in {}.", age_text(ms + 999)),
+                    None => "You can try again now.".to_string(),
+                });
+                view! {
+                    <div role="alert" class="alert tone-bad">
+                        <p class="alert-title"><span aria-hidden="true">"✖ "</span>{f.title}</p>
+                        <p>{f.message} " " {retry}</p>
+                    </div>
+                }
+            })}
+        </main>
+    }
+}
