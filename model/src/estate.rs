@@ -72,6 +72,9 @@ pub struct Snapshot {
     pub polled_at: u64,
     /// How long the refresh took, in milliseconds.
     pub poll_duration_ms: u64,
+    /// How often the console refreshes, in milliseconds (data older than a few of these is overdue).
+    #[serde(default)]
+    pub poll_interval_ms: u64,
     pub regions: Vec<RegionView>,
     pub qmgrs: Vec<QmgrView>,
     pub routes: Vec<RouteView>,
@@ -179,7 +182,7 @@ pub struct RouteView {
     pub tls_mode: String,
     /// The queue manager this route serves, from the inventory.
     pub qmgr: Option<String>,
-    /// Every property as written (keys lower-cased).
+    /// Every property as written (the key as the file spells it; a later line wins).
     pub properties: BTreeMap<String, String>,
     pub stale: bool,
 }
@@ -192,6 +195,9 @@ pub struct MqiptView {
     pub reachable: bool,
     pub stale: bool,
     pub error: Option<String>,
+    /// When the MQIPT host last answered, in milliseconds since the Unix epoch.
+    #[serde(default)]
+    pub last_ok_at: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

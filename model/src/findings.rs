@@ -212,15 +212,15 @@ fn route_findings(inventory: &Inventory, snapshot: &Snapshot, out: &mut Vec<Find
     }
 }
 
-fn layer_findings(inventory: &Inventory, snapshot: &Snapshot, reports: &[HostReport], out: &mut Vec<Finding>) {
+fn layer_findings(inventory: &Inventory, snapshot: &Snapshot, reports: &[HostReport], layers: &crate::layers::LayerMap, out: &mut Vec<Finding>) {
     for region in &inventory.regions {
-        for (host, error) in crate::layers::host_errors(reports, &region.nodes) {
+        for (host, error) in crate::layers::host_errors(layers, &region.nodes) {
             out.push(finding(Severity::Warning, "layer_unreadable", &host, error.clone(), vec![Evidence { host: host.clone(), command: "drbdadm status; crm_mon".into(), lines: vec![error] }]));
         }
         for qm in &snapshot.qmgrs {
             let Some(side) = qm.sides.iter().find(|s| s.region == region.name) else { continue };
             let location = side.ha_current_location.as_deref();
-            for issue in crate::layers::issues(&qm.name, &region.name, &region.nodes, reports, &side.nodes, location) {
+            for issue in crate::layers::issues(&qm.name, &region.name, &region.nodes, reports, layers, &side.nodes, location) {
                 out.push(finding(issue.severity, issue.code, &qm.name, issue.message, issue.evidence));
             }
         }
@@ -228,10 +228,10 @@ fn layer_findings(inventory: &Inventory, snapshot: &Snapshot, reports: &[HostRep
 }
 
 /// Every finding for the snapshot, most severe first.
-pub fn derive(inventory: &Inventory, snapshot: &Snapshot, reports: &[HostReport]) -> Vec<Finding> {
+pub fn derive(inventory: &Inventory, snapshot: &Snapshot, reports: &[HostReport], layers: &crate::layers::LayerMap) -> Vec<Finding> {
     let mut out = Vec::new();
     node_findings(snapshot, &mut out);
-    layer_findings(inventory, snapshot, reports, &mut out);
+    layer_findings(inventory, snapshot, reports, layers, &mut out);
     for qm in &snapshot.qmgrs {
         qm_findings(qm, reports, &mut out);
     }

@@ -90,9 +90,24 @@ fn drbd_block(report: Option<&HostReport>, resource: &str) -> Vec<String> {
     out
 }
 
+/// Every node's layers, parsed once per refresh (fresh data only).
+pub type LayerMap = std::collections::BTreeMap<String, NodeLayers>;
+
+pub fn layer_map(reports: &[HostReport]) -> LayerMap {
+    reports.iter().filter(|r| r.error.is_none()).filter_map(|r| node_layers(Some(r)).map(|l| (r.host.clone(), l))).collect()
+}
+
 /// What the lower layers say about `qmgr` in a region whose nodes are `nodes`.
 /// `qm_nodes` is what rdqmstatus printed on those nodes; `location` the HA current location.
-pub fn issues(qmgr: &str, region: &str, nodes: &[String], reports: &[HostReport], qm_nodes: &[QmNode], location: Option<&str>) -> Vec<LayerIssue> {
+pub fn issues(
+    qmgr: &str,
+    region: &str,
+    nodes: &[String],
+    reports: &[HostReport],
+    layers: &LayerMap,
+    qm_nodes: &[QmNode],
+    location: Option<&str>,
+) -> Vec<LayerIssue> {
     let resource = qmgr.to_lowercase();
     let report = |n: &str| reports.iter().find(|r| r.host == n && r.error.is_none());
     let mut out = Vec::new();
@@ -102,7 +117,7 @@ pub fn issues(qmgr: &str, region: &str, nodes: &[String], reports: &[HostReport]
     let mut ban_evidence = Vec::new();
     let mut quorum_lost = None;
     for node in nodes {
-        let Some(crm) = report(node).and_then(|r| node_layers(Some(r))).and_then(|l| l.pacemaker) else { continue };
+        let Some(crm) = layers.get(node).and_then(|l| l.pacemaker.as_ref()) else { continue };
         if crm.summary.get("with_quorum").is_some_and(|q| crm::parse_bool(q) == Some(false)) {
             quorum_lost = Some(node.clone());
         }
@@ -147,7 +162,7 @@ pub fn issues(qmgr: &str, region: &str, nodes: &[String], reports: &[HostReport]
 
     // DRBD: the queue manager's HA resource on each node, and its peers.
     for node in nodes {
-        let Some(drbd) = report(node).and_then(|r| node_layers(Some(r))).and_then(|l| l.drbd) else { continue };
+        let Some(drbd) = layers.get(node).and_then(|l| l.drbd.as_ref()) else { continue };
         let Some(res) = drbd.resource(&resource) else { continue };
         let evidence = vec![Evidence { host: node.clone(), command: DRBD_COMMAND.into(), lines: drbd_block(report(node), &resource) }];
         if let Some(disk) = res.disk.as_deref().filter(|d| !d.eq_ignore_ascii_case("UpToDate")) {
@@ -188,11 +203,10 @@ pub fn issues(qmgr: &str, region: &str, nodes: &[String], reports: &[HostReport]
 }
 
 /// Layer problems of the estate's hosts themselves (tools missing or failing).
-pub fn host_errors(reports: &[HostReport], nodes: &[String]) -> Vec<(String, String)> {
+pub fn host_errors(layers: &LayerMap, nodes: &[String]) -> Vec<(String, String)> {
     nodes
         .iter()
-        .filter_map(|n| reports.iter().find(|r| &r.host == n && r.error.is_none()))
-        .filter_map(|r| node_layers(Some(r)).map(|l| (r.host.clone(), l.errors)))
+        .filter_map(|n| layers.get(n).map(|l| (n.clone(), l.errors.clone())))
         .flat_map(|(host, errors)| errors.into_iter().map(move |e| (host.clone(), e)))
         .collect()
 }

@@ -97,12 +97,12 @@ fn side(inventory_region: &crate::estate::InventoryRegion, reports: &[HostReport
     (side, views)
 }
 
-fn readiness(inventory: &Inventory, qmgr: &str, side: &QmSide, reports: &[HostReport], is_primary: bool) -> Readiness {
+fn readiness(inventory: &Inventory, qmgr: &str, side: &QmSide, reports: &[HostReport], layers: &crate::layers::LayerMap, is_primary: bool) -> Readiness {
     let mut reasons = Vec::new();
     let region = inventory.regions.iter().find(|r| r.name == side.region);
     if let Some(region) = region {
         let location = side.ha_current_location.as_deref();
-        for issue in crate::layers::issues(qmgr, &region.name, &region.nodes, reports, &side.nodes, location) {
+        for issue in crate::layers::issues(qmgr, &region.name, &region.nodes, reports, layers, &side.nodes, location) {
             if issue.blocks_readiness {
                 reasons.push(issue.message);
             }
@@ -157,11 +157,16 @@ fn route_views(inventory: &Inventory, reports: &[HostReport]) -> (Vec<RouteView>
             reachable: host_report.is_some_and(|r| r.error.is_none()),
             stale,
             error,
+            last_ok_at: host_report.and_then(|r| r.data.as_ref()).map(|d| d.at_ms),
         });
         let Some(result) = result.filter(|r| r.exit_code == Some(0)) else { continue };
         for route in MqiptConf::parse(&result.output).routes() {
-            let properties: BTreeMap<String, String> =
-                route.properties.iter().map(|p| (p.key.to_ascii_lowercase(), p.value.clone())).collect();
+            // Keys as the file spells them; a later line (MQIPT's winner) replaces an earlier one.
+            let mut properties: BTreeMap<String, String> = BTreeMap::new();
+            for p in &route.properties {
+                properties.retain(|k, _| !k.eq_ignore_ascii_case(&p.key));
+                properties.insert(p.key.clone(), p.value.clone());
+            }
             let port = route.listener_port().unwrap_or("").trim().to_string();
             let flag = |key: &str| route.get(key).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
             let tls_mode = match (flag("SSLProxyMode"), flag("SSLServer"), flag("SSLClient")) {
@@ -201,6 +206,7 @@ fn route_views(inventory: &Inventory, reports: &[HostReport]) -> (Vec<RouteView>
 
 /// Builds the snapshot from one refresh's host reports.
 pub fn build(inventory: &Inventory, reports: &[HostReport], polled_at: u64, poll_duration_ms: u64) -> Snapshot {
+    let layers = crate::layers::layer_map(reports);
     let regions = inventory
         .regions
         .iter()
@@ -224,7 +230,7 @@ pub fn build(inventory: &Inventory, reports: &[HostReport], polled_at: u64, poll
                         error: rep.map_or(Some("not polled yet".into()), |r| r.error.clone()),
                         last_ok_at: rep.and_then(|r| r.data.as_ref()).map(|d| d.at_ms),
                         group_online,
-                        layers: crate::layers::node_layers(rep),
+                        layers: layers.get(node).cloned().or_else(|| crate::layers::node_layers(rep)),
                     }
                 })
                 .collect(),
@@ -251,7 +257,7 @@ pub fn build(inventory: &Inventory, reports: &[HostReport], polled_at: u64, poll
                 .iter()
                 .map(|s| {
                     let primary = dr_primary_regions.contains(&s.region);
-                    (s.region.clone(), readiness(inventory, &qm.name, s, reports, primary))
+                    (s.region.clone(), readiness(inventory, &qm.name, s, reports, &layers, primary))
                 })
                 .collect();
             QmgrView {
@@ -270,7 +276,7 @@ pub fn build(inventory: &Inventory, reports: &[HostReport], polled_at: u64, poll
         .collect();
 
     let (routes, mqipt) = route_views(inventory, reports);
-    let mut snapshot = Snapshot { polled_at, poll_duration_ms, regions, qmgrs, routes, mqipt, findings: Vec::new() };
-    snapshot.findings = findings::derive(inventory, &snapshot, reports);
+    let mut snapshot = Snapshot { polled_at, poll_duration_ms, poll_interval_ms: 0, regions, qmgrs, routes, mqipt, findings: Vec::new() };
+    snapshot.findings = findings::derive(inventory, &snapshot, reports, &layers);
     snapshot
 }

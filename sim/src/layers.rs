@@ -310,7 +310,9 @@ pub fn crm_mon_xml(estate: &Estate, region: &Region, request: &str, inactive: bo
     let views: Vec<QmResources> = qmgrs.iter().map(|qm| qm_resources(estate, qm, region)).collect();
     let dc = region.nodes.iter().find(|n| n.up);
     let configured: usize = views.iter().map(|v| v.drbd.len() + v.others.len()).sum();
-    let last_change = qmgrs.iter().flat_map(|q| q.failures.iter().map(|f| f.at_ms)).max().unwrap_or(now_ms);
+    // One Pacemaker cluster per HA group: only this region's nodes' failures belong here.
+    let in_region = |node: &str| region.nodes.iter().any(|n| n.name == node);
+    let last_change = qmgrs.iter().flat_map(|q| q.failures.iter().filter(|f| in_region(&f.node)).map(|f| f.at_ms)).max().unwrap_or(now_ms);
 
     let mut out = String::new();
     element(&mut out, 0, "pacemaker-result", &[("api-version", "2.25".into()), ("request", request.to_string())], true);
@@ -513,7 +515,8 @@ pub fn crm_mon_xml(estate: &Estate, region: &Region, request: &str, inactive: bo
         close(&mut out, 2, "node_history");
     }
 
-    let failures: Vec<(&QueueManager, &PcmkFailure)> = qmgrs.iter().flat_map(|q| q.failures.iter().map(move |f| (*q, f))).collect();
+    let failures: Vec<(&QueueManager, &PcmkFailure)> =
+        qmgrs.iter().flat_map(|q| q.failures.iter().filter(|f| in_region(&f.node)).map(move |f| (*q, f))).collect();
     if !failures.is_empty() {
         element(&mut out, 2, "failures", &[], true);
         for (qm, failure) in failures {

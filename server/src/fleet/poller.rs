@@ -99,7 +99,9 @@ impl Poller {
         let hosts = self.inventory.hosts();
         let reports = futures::future::join_all(hosts.into_iter().map(|h| self.poll_host(h))).await;
         let duration = started.elapsed().as_millis() as u64;
-        let snapshot = Arc::new(model::snapshot::build(&self.inventory, &reports, now_ms(), duration));
+        let mut snapshot = model::snapshot::build(&self.inventory, &reports, now_ms(), duration);
+        snapshot.poll_interval_ms = self.interval.as_millis() as u64;
+        let snapshot = Arc::new(snapshot);
         self.refreshes.fetch_add(1, Ordering::Relaxed);
         self.published.send_replace(Some(Arc::clone(&snapshot)));
         snapshot

@@ -61,13 +61,22 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(workflows::audit))
         .route("/tls/sslpeer-check", post(tls::sslpeer_check))
         .route_layer(middleware::from_fn_with_state(state.clone(), session::require_session));
-    let api = Router::new().route("/session", post(session::login)).merge(signed_in).fallback(api_not_found);
+    let api = Router::new()
+        .route("/session", post(session::login))
+        .route("/info", get(info))
+        .merge(signed_in)
+        .fallback(api_not_found);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::metrics))
         .nest("/api", api)
         .merge(assets::router(&state.assets_dir))
         .with_state(state)
+}
+
+/// What the sign-in page may know before anyone signs in.
+async fn info(axum::extract::State(state): axum::extract::State<AppState>) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "demo": state.demo, "version": env!("CARGO_PKG_VERSION") }))
 }
 
 async fn healthz() -> &'static str {
