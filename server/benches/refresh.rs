@@ -96,6 +96,7 @@ fn main() {
             warm.push(start.elapsed().as_secs_f64() * 1000.0);
         }
         let channels = (ssh.channels_opened() - before) as f64 / WARM_RUNS as f64;
+        let build_ms = poller.build_micros() as f64 / 1000.0;
         let probes: usize = config.inventory().hosts().iter().map(|h| model::probe::probes_for(&config.inventory(), h).len()).sum();
         ssh.close_all().await;
 
@@ -121,6 +122,7 @@ fn main() {
         println!("  warm (open masters):           min {wmin:7.1} ms  median {wmed:7.1} ms  max {wmax:7.1} ms");
         println!("  ssh script over ControlMaster: min {bmin:7.1} ms  median {bmed:7.1} ms  max {bmax:7.1} ms");
         println!("  SSH channels per warm refresh: {channels:.1}");
+        println!("  of which building the snapshot (parse, findings): {build_ms:.1} ms");
         println!("  warm speed-up over the ssh script (median): {:.2}x", bmed / wmed);
     });
 }

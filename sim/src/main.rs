@@ -58,14 +58,22 @@ fn now_ms() -> u64 {
 
 /// Acts as `program` on `host`; prints and exits as the real command would.
 fn act_as(state: &StateFile, host: &str, program: &str, args: &[String]) -> ExitCode {
-    // Added latency delays the command's arrival: it acts only after the wait.
-    if let Ok(estate) = state.read() {
-        if let Some(ms) = estate.faults.latency_ms.get(host) {
-            std::thread::sleep(Duration::from_millis(*ms));
+    // Added latency delays the command's arrival: it acts only after the wait. The first pass
+    // (under the shared lock, which writes nothing unless the state changes) either acts at
+    // once or only reports the latency to wait first.
+    let first = state.run(|estate| match estate.faults.latency_ms.get(host).copied() {
+        Some(ms) if ms > 0 => Err(ms),
+        _ => Ok(commands::run(estate, &RealFs, &Invocation { host, program, args, now_ms: now_ms() })),
+    });
+    let outcome = match first {
+        Ok(Ok(outcome)) => Ok(outcome),
+        Ok(Err(ms)) => {
+            std::thread::sleep(Duration::from_millis(ms));
+            state.run(|estate| commands::run(estate, &RealFs, &Invocation { host, program, args, now_ms: now_ms() }))
         }
-    }
-    let inv = Invocation { host, program, args, now_ms: now_ms() };
-    let outcome = match state.run(|estate| commands::run(estate, &RealFs, &inv)) {
+        Err(e) => Err(e),
+    };
+    let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(e) => {
             eprintln!("{program}: {e}");

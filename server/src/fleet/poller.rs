@@ -20,6 +20,8 @@ pub struct Poller {
     published: watch::Sender<Option<Arc<Snapshot>>>,
     refreshes: AtomicU64,
     host_errors: AtomicU64,
+    /// Microseconds the last snapshot took to build from the answers (parsing, findings).
+    build_micros: AtomicU64,
 }
 
 fn now_ms() -> u64 {
@@ -38,6 +40,7 @@ impl Poller {
             published,
             refreshes: AtomicU64::new(0),
             host_errors: AtomicU64::new(0),
+            build_micros: AtomicU64::new(0),
         }
     }
 
@@ -60,6 +63,10 @@ impl Poller {
 
     pub fn refreshes(&self) -> u64 {
         self.refreshes.load(Ordering::Relaxed)
+    }
+
+    pub fn build_micros(&self) -> u64 {
+        self.build_micros.load(Ordering::Relaxed)
     }
 
     pub fn host_errors(&self) -> u64 {
@@ -99,7 +106,9 @@ impl Poller {
         let hosts = self.inventory.hosts();
         let reports = futures::future::join_all(hosts.into_iter().map(|h| self.poll_host(h))).await;
         let duration = started.elapsed().as_millis() as u64;
+        let building = Instant::now();
         let mut snapshot = model::snapshot::build(&self.inventory, &reports, now_ms(), duration);
+        self.build_micros.store(building.elapsed().as_micros() as u64, Ordering::Relaxed);
         snapshot.poll_interval_ms = self.interval.as_millis() as u64;
         let snapshot = Arc::new(snapshot);
         self.refreshes.fetch_add(1, Ordering::Relaxed);

@@ -26,6 +26,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         let _ = writeln!(out, "# HELP rdqm_console_poll_duration_seconds Duration of the last full refresh.");
         let _ = writeln!(out, "# TYPE rdqm_console_poll_duration_seconds gauge");
         let _ = writeln!(out, "rdqm_console_poll_duration_seconds {:.3}", snapshot.poll_duration_ms as f64 / 1000.0);
+        let _ = writeln!(out, "# HELP rdqm_console_snapshot_build_seconds Time the last refresh spent parsing and deriving findings.");
+        let _ = writeln!(out, "# TYPE rdqm_console_snapshot_build_seconds gauge");
+        let _ = writeln!(out, "rdqm_console_snapshot_build_seconds {:.6}", poller.build_micros() as f64 / 1e6);
         let _ = writeln!(out, "# HELP rdqm_console_last_refresh_timestamp_seconds When the last refresh finished.");
         let _ = writeln!(out, "# TYPE rdqm_console_last_refresh_timestamp_seconds gauge");
         let _ = writeln!(out, "rdqm_console_last_refresh_timestamp_seconds {:.3}", snapshot.polled_at as f64 / 1000.0);
