@@ -19,4 +19,5 @@ pub mod snapshot;
 pub mod sslpeer;
 pub mod rdqmstatus;
 pub mod run;
+pub mod runmqakm;
 pub mod status;

@@ -9,7 +9,7 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum ParseError {
-    #[error("unknown kind {0:?}; known: rdqmstatus, rdqmstatus-n, dspmq, mqipt-conf, drbdadm-status, crm-mon")]
+    #[error("unknown kind {0:?}; known: rdqmstatus, rdqmstatus-n, dspmq, mqipt-conf, drbdadm-status, crm-mon, runmqakm-list, runmqakm-details")]
     UnknownKind(String),
     #[error("{source_name}: cannot read: {error}")]
     Read { source_name: String, error: std::io::Error },
@@ -19,7 +19,8 @@ pub enum ParseError {
     Unrecognised { source_name: String, kind: String, hint: String },
 }
 
-pub const KINDS: &[&str] = &["rdqmstatus", "rdqmstatus-n", "dspmq", "mqipt-conf", "drbdadm-status", "crm-mon"];
+pub const KINDS: &[&str] =
+    &["rdqmstatus", "rdqmstatus-n", "dspmq", "mqipt-conf", "drbdadm-status", "crm-mon", "runmqakm-list", "runmqakm-details"];
 
 fn read_input(file: &Path) -> Result<(String, Vec<u8>), ParseError> {
     let source_name = if file == Path::new("-") { "stdin".to_string() } else { file.display().to_string() };
@@ -111,6 +112,16 @@ pub fn parse(kind: &str, file: &Path) -> Result<Value, ParseError> {
         "crm-mon" => {
             let parsed = model::crm::parse(&text);
             unrecognised(parsed.error.is_none() || !parsed.nodes.is_empty())?;
+            serde_json::to_value(&parsed)
+        }
+        "runmqakm-list" => {
+            let parsed = model::runmqakm::parse_list(&text);
+            unrecognised(!parsed.certificates.is_empty() || text.contains("Certificates found"))?;
+            serde_json::to_value(&parsed)
+        }
+        "runmqakm-details" => {
+            let parsed = model::runmqakm::parse_details(&text);
+            unrecognised(parsed.label.is_some())?;
             serde_json::to_value(&parsed)
         }
         _ => Ok(mqipt_json(&text)),

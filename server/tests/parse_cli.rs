@@ -108,3 +108,18 @@ fn drbd_and_pacemaker_layers() {
     let bad = parse_stdin("crm-mon", b"<pacemaker-result><nodes>");
     assert_eq!(bad.status.code(), Some(1), "{}", String::from_utf8_lossy(&bad.stdout));
 }
+
+#[test]
+fn runmqakm_listing_and_details() {
+    let list = b"Certificates found\n* default, - personal, ! trusted, # secret key\n!\t\"Thawte Server CA\"\n-\tssldrhaqm1certlabel\n";
+    let v = json(&parse_stdin("runmqakm-list", list));
+    assert_eq!(v["certificates"][0]["label"], "Thawte Server CA");
+    assert_eq!(v["certificates"][0]["trusted"], true);
+    assert_eq!(v["certificates"][1]["personal"], true);
+    let details = b"Label : qm\nKey Size : 1024\nSerial : 01\nIssuer : \"CN=CA\"\nSubject : \"CN=QM1,O=IBM\"\nNot Before : June 1, 2026 1:00:00 PM GMT+00:00\nNot After : June 1, 2027 1:00:00 PM GMT+00:00\n";
+    let v = json(&parse_stdin("runmqakm-details", details));
+    assert_eq!(v["label"], "qm");
+    assert_eq!(v["key_size"], 1024);
+    assert_eq!(v["subject"], "CN=QM1,O=IBM");
+    assert_eq!(v["fields"]["not_after"], "June 1, 2027 1:00:00 PM GMT+00:00");
+}
