@@ -1,0 +1,149 @@
+# Sourced by lab/up after lib.sh: real X.509 certificates for the lab (OpenSSL), laid out where
+# the seed keeps them, plus deliberately flawed ones the console must flag:
+#   - wdc-mq-client (trusted by MQIPT's server keystore) expires in 5 days
+#   - oldpartner (trusted by SSLDRHAQM1's key repository) expired
+#   - legacyclient (trusted by SSLDRHAQM1's key repository) has a 1024-bit key
+#   - dal3-mq1's replication certificate lacks the host name (CN and SAN)
+#   - dal2-mq1's replication certificate is signed by another CA ("Rogue CA")
+# Key repositories (.kdb, .pfx) are JSON manifests naming PEM files: the simulator's runmqakm
+# reads them the way GSKit reads its databases. Generated once; `lab/down --purge` forgets them.
+
+# Keys and certificates are made once a day and shared by the labs started that day (tests
+# start many); each lab then lays out its own copies.
+PKI="${LAB_PKI_CACHE:-/var/tmp/rdqm-lab-pki.$(id -u).$(date -u +%Y%m%d)}"
+
+stamp() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
+
+ca_setup() {
+  local dir="$PKI/$1" name="$2"
+  mkdir -p "$dir/newcerts"
+  : > "$dir/index.txt"
+  echo 1000 > "$dir/serial"
+  cat > "$dir/ca.cnf" <<CNF
+[ ca ]
+default_ca = lab
+[ lab ]
+dir = $dir
+database = $dir/index.txt
+new_certs_dir = $dir/newcerts
+serial = $dir/serial
+default_md = sha256
+policy = any
+unique_subject = no
+copy_extensions = copy
+[ any ]
+commonName = supplied
+organizationName = optional
+organizationalUnitName = optional
+countryName = optional
+stateOrProvinceName = optional
+CNF
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.pem" \
+    -subj "/CN=$name/O=IBM/C=US" -days 3650 2>/dev/null
+}
+
+# issue CA NAME SUBJECT START END BITS [SAN]: writes $PKI/certs/NAME.{key,pem}
+issue() {
+  local ca="$PKI/$1" name="$2" subject="$3" start="$4" end="$5" bits="$6" san="${7:-}"
+  local out="$PKI/certs/$name"
+  mkdir -p "$PKI/certs"
+  local ext=()
+  [ -n "$san" ] && ext=(-addext "subjectAltName=$san")
+  openssl req -newkey "rsa:$bits" -nodes -keyout "$out.key" -out "$out.csr" -subj "$subject" "${ext[@]}" 2>/dev/null
+  openssl ca -batch -config "$ca/ca.cnf" -cert "$ca/ca.pem" -keyfile "$ca/ca.key" -in "$out.csr" -out "$out.pem" \
+    -startdate "$(stamp "$start")" -enddate "$(stamp "$end")" -notext >/dev/null 2>&1
+  rm -f "$out.csr"
+}
+
+# keystore FILE KIND ENTRY...: ENTRY is label:certname:personal|trusted[:default]
+keystore() {
+  local file="$1" kind="$2"
+  shift 2
+  local dir
+  dir="$(dirname "$file")"
+  local certs="$(basename "$file").certs"
+  mkdir -p "$dir/$certs"
+  local first=1
+  {
+    printf '{"kind":"%s","stashed":true,"entries":[' "$kind"
+    for entry in "$@"; do
+      IFS=: read -r label cert role default <<<"$entry"
+      cp "$PKI/certs/$cert.pem" "$dir/$certs/$label.pem"
+      [ $first = 1 ] || printf ','
+      first=0
+      printf '{"label":"%s","certificate":"%s/%s.pem","personal":%s,"default":%s}' \
+        "$label" "$certs" "$label" "$([ "$role" = personal ] && echo true || echo false)" "$([ "${default:-}" = default ] && echo true || echo false)"
+    done
+    printf ']}\n'
+  } > "$file"
+}
+
+make_pki() {
+  mkdir -p "$PKI"
+  exec 9>"$PKI.lock"
+  flock 9
+  if [ -f "$PKI/done" ]; then
+    flock -u 9
+    return 0
+  fi
+  ca_setup ca "Lab Root CA"
+  ca_setup rogue "Rogue CA"
+  mkdir -p "$PKI/certs"
+  cp "$PKI/ca/ca.pem" "$PKI/certs/labca.pem"
+  cp "$PKI/rogue/ca.pem" "$PKI/certs/rogueca.pem"
+  local good_start="-30 days" good_end="+730 days"
+  issue ca ssldrhaqm1 "/C=US/ST=MA/O=IBM/OU=SSL For MQ/CN=SSLDRHAQM1" "$good_start" "$good_end" 2048
+  issue ca mqiptserver "/C=US/OU=IBM/CN=mqipt-server" "$good_start" "$good_end" 2048
+  issue ca mqiptclient "/C=US/OU=IBM/CN=mqipt-client" "$good_start" "$good_end" 2048
+  issue ca wdc-mq-client "/C=US/OU=IBM/CN=wdc-mq-client" "-360 days" "+5 days" 2048
+  issue ca oldpartner "/C=US/O=IBM/CN=oldpartner" "-800 days" "-35 days" 2048
+  issue ca legacyclient "/C=US/O=IBM/CN=legacyclient" "$good_start" "$good_end" 1024
+  for host in $LAB_HOSTS; do
+    case "$host" in
+      wdc-bastion) ;;
+      dal3-mq1) issue ca "$host" "/CN=replication-node-3" "$good_start" "$good_end" 2048 ;;
+      dal2-mq1) issue rogue "$host" "/CN=$host" "$good_start" "$good_end" 2048 "DNS:$host" ;;
+      *) issue ca "$host" "/CN=$host" "$good_start" "$good_end" 2048 "DNS:$host" ;;
+    esac
+  done
+  touch "$PKI/done"
+  flock -u 9
+}
+
+make_lab_certs() {
+  make_pki
+  for host in $LAB_HOSTS; do
+    [ "$host" = wdc-bastion ] && continue
+    local etc="$NODE_DIR/hosts/$host/etc"
+    mkdir -p "$etc/drbd.d"
+    cp "$PKI/ca/ca.pem" "$etc/drbd.d/lab_root_ca.crt"
+    cp "$PKI/certs/$host.pem" "$etc/drbd.d/$host.crt"
+    cp "$PKI/certs/$host.key" "$etc/drbd.d/$host.key"
+    chmod 600 "$etc/drbd.d/$host.key"
+    cat > "$etc/tlshd.conf" <<CONF
+[debug]
+loglevel=0
+tls=0
+nl=0
+
+[authenticate]
+#keyrings= <keyring>;<keyring>;<keyring>
+
+[authenticate.client]
+x509.truststore=$etc/drbd.d/lab_root_ca.crt
+x509.certificate=$etc/drbd.d/$host.crt
+x509.private_key=$etc/drbd.d/$host.key
+
+[authenticate.server]
+x509.truststore=$etc/drbd.d/lab_root_ca.crt
+x509.certificate=$etc/drbd.d/$host.crt
+x509.private_key=$etc/drbd.d/$host.key
+CONF
+    keystore "$NODE_DIR/hosts/$host/var/mqm/vols/ssldrhaqm1/qmgr/ssldrhaqm1/ssl/ssldrhaqm1KeyFile.kdb" cms \
+      "ssldrhaqm1certlabel:ssldrhaqm1:personal:default" "Lab Root CA:labca:trusted" "mqiptclient:mqiptclient:trusted" \
+      "oldpartner:oldpartner:trusted" "legacyclient:legacyclient:trusted"
+  done
+  local keys="$MQIPT_DIR/keys"
+  keystore "$keys/mq-ipt-server.pfx" pkcs12 "mqiptserver:mqiptserver:personal:default" "wdc-mq-client:wdc-mq-client:trusted" "Lab Root CA:labca:trusted"
+  keystore "$keys/mq-ipt-client.pfx" pkcs12 "mqiptclient:mqiptclient:personal:default" "Lab Root CA:labca:trusted"
+}
