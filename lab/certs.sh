@@ -30,6 +30,7 @@ serial = $dir/serial
 default_md = sha256
 policy = any
 unique_subject = no
+preserve = yes
 copy_extensions = copy
 [ any ]
 commonName = supplied
@@ -39,7 +40,7 @@ countryName = optional
 stateOrProvinceName = optional
 CNF
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.pem" \
-    -subj "/CN=$name/O=IBM/C=US" -days 3650 2>/dev/null
+    -subj "/C=US/O=IBM/CN=$name" -days 3650 2>/dev/null
 }
 
 # issue CA NAME SUBJECT START END BITS [SAN]: writes $PKI/certs/NAME.{key,pem}

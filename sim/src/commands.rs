@@ -53,8 +53,8 @@ impl Outcome {
 }
 
 /// The programs the simulator answers as; anything else is "command not found".
-pub const MQ_PROGRAMS: &[&str] = &["rdqmstatus", "rdqmdr", "rdqmadm", "dspmq", "drbdadm", "crm_mon", "crm_resource"];
-pub const MQIPT_PROGRAMS: &[&str] = &["mqiptAdmin"];
+pub const MQ_PROGRAMS: &[&str] = &["rdqmstatus", "rdqmdr", "rdqmadm", "dspmq", "drbdadm", "crm_mon", "crm_resource", "runmqakm"];
+pub const MQIPT_PROGRAMS: &[&str] = &["mqiptAdmin", "mqiptKeycmd"];
 /// The DRBD and Pacemaker tools of an RDQM node (installed in `/usr/sbin`).
 pub const CLUSTER_PROGRAMS: &[&str] = &["drbdadm", "crm_mon", "crm_resource"];
 
@@ -141,10 +141,12 @@ fn dispatch(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
             "drbdadm" => drbdadm(estate, inv),
             "crm_mon" => crm_mon(estate, inv),
             "crm_resource" => crm_resource(estate, inv),
+            "runmqakm" => crate::keystore::runmqakm(fs, inv.program, inv.args),
             _ => not_found(),
         },
         Some(HostRef::Bastion(_)) => match inv.program {
             "mqiptAdmin" => mqipt_admin(estate, fs, inv),
+            "mqiptKeycmd" => crate::keystore::runmqakm(fs, inv.program, inv.args),
             _ => not_found(),
         },
         None => Outcome::fail(255, format!("host {} is not part of the simulated estate\n", inv.host)),

@@ -12,6 +12,7 @@ pub mod control;
 pub mod estate;
 pub mod faults;
 pub mod fs;
+pub mod keystore;
 pub mod lab;
 pub mod layers;
 pub mod print;

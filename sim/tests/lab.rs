@@ -149,3 +149,36 @@ fn cluster_layers_over_ssh() {
     assert_code(&lab.sim(&["fault", "clear"]), 0, "clear");
     assert!(stdout(&lab.ssh("wdc1-mq1", "drbdadm status drhaqm1")).contains("  wdc2-mq1 role:Secondary\n    peer-disk:UpToDate\n"));
 }
+
+#[test]
+fn key_repositories_list_and_detail_real_certificates() {
+    let lab = start();
+    let root = lab.var("LAB_MQIPT_CONF").split("/hosts/").next().unwrap().to_string();
+    let kdb = format!("{root}/hosts/dal1-mq1/var/mqm/vols/ssldrhaqm1/qmgr/ssldrhaqm1/ssl/ssldrhaqm1KeyFile.kdb");
+    let list = lab.ssh("dal1-mq1", &format!("runmqakm -cert -list -db {kdb} -stashed"));
+    assert_code(&list, 0, "runmqakm -cert -list");
+    let parsed = model::runmqakm::parse_list(&stdout(&list));
+    let labels: Vec<&str> = parsed.certificates.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels, ["ssldrhaqm1certlabel", "Lab Root CA", "mqiptclient", "oldpartner", "legacyclient"]);
+    assert!(parsed.certificates[0].default && parsed.certificates[0].personal);
+
+    let details = |label: &str| {
+        let out = lab.ssh("dal1-mq1", &format!("runmqakm -cert -details -db {kdb} -stashed -label {label}"));
+        assert_code(&out, 0, label);
+        model::runmqakm::parse_details(&stdout(&out))
+    };
+    let qm = details("ssldrhaqm1certlabel");
+    assert_eq!(qm.subject.as_deref(), Some("CN=SSLDRHAQM1,OU=SSL For MQ,O=IBM,ST=MA,C=US"));
+    assert_eq!(qm.issuer.as_deref(), Some("CN=Lab Root CA,O=IBM,C=US"));
+    assert_eq!(qm.key_size, Some(2048));
+    assert_eq!(details("legacyclient").key_size, Some(1024));
+    let expired = details("oldpartner");
+    assert!(expired.not_after.as_deref().unwrap().contains("GMT+00:00"));
+
+    let missing = lab.ssh("dal1-mq1", &format!("runmqakm -cert -details -db {kdb} -stashed -label nope"));
+    assert_ne!(missing.status.code(), Some(0));
+    assert!(stdout(&missing).starts_with("CTGSK3029W"));
+    let pfx = format!("{root}/hosts/wdc-bastion/opt/mqipt/installation1/mqipt/HAMQ/keys/mq-ipt-server.pfx");
+    let mqipt = lab.ssh("wdc-bastion", &format!("mqiptKeycmd -cert -list -db {pfx} -stashed"));
+    assert!(stdout(&mqipt).contains("*-\tmqiptserver\n!\twdc-mq-client\n"), "{}", stdout(&mqipt));
+}
