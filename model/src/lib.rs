@@ -7,6 +7,7 @@ pub mod crm;
 pub mod drbd;
 pub mod dspmq;
 pub mod estate;
+pub mod certs;
 pub mod findings;
 pub mod layers;
 pub mod mqipt;

@@ -201,10 +201,16 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 })
                 .collect();
             let engine = start_engine(store, Arc::clone(&ssh) as Arc<dyn RemoteExec>, Arc::clone(&poller), targets, &config.workflows).await?;
+            let certs = (!config.keystores.is_empty() || config.nodes.iter().any(|n| n.tlshd_conf.is_some()))
+                .then(|| Arc::new(crate::certs::CertCollector::new(&config, Arc::clone(&ssh) as Arc<dyn RemoteExec>)));
+            let collecting = certs.as_ref().map(|c| c.spawn(Duration::from_secs(300)));
             let polling = poller.spawn();
-            let state = AppState { assets_dir: config.server.assets_dir.clone(), demo: false, poller, auth, engine: Some(engine) };
+            let state = AppState { assets_dir: config.server.assets_dir.clone(), demo: false, poller, auth, engine: Some(engine), certs };
             let served = serve_on(config.server.listen, state).await;
             polling.abort();
+            if let Some(task) = collecting {
+                task.abort();
+            }
             ssh.close_all().await;
             let _ = std::fs::remove_dir_all(&control_dir);
             served
@@ -233,7 +239,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }], &crate::config::WorkflowConfig::default())
             .await?;
             let polling = poller.spawn();
-            let served = serve_on(listen, AppState { assets_dir: assets, demo: true, poller, auth, engine: Some(engine) }).await;
+            let served = serve_on(listen, AppState { assets_dir: assets, demo: true, poller, auth, engine: Some(engine), certs: None }).await;
             polling.abort();
             served
         }

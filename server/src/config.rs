@@ -41,6 +41,33 @@ pub struct Config {
     pub mqipt: Vec<MqiptConfig>,
     #[serde(default)]
     pub qmgrs: Vec<QmgrConfig>,
+    /// Key repositories and keystores whose certificates the console inventories.
+    #[serde(default)]
+    pub keystores: Vec<KeystoreConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeystoreConfig {
+    pub host: String,
+    /// The `.kdb` or `.pfx` file (its stash file beside it).
+    pub path: String,
+    /// `qmgr:<QM>`, `mqipt-server:<instance>` or `mqipt-client:<instance>`.
+    pub purpose: String,
+}
+
+impl KeystoreConfig {
+    pub fn purpose(&self) -> Option<model::certs::Purpose> {
+        use model::certs::Purpose;
+        let (kind, name) = self.purpose.split_once(':')?;
+        let name = name.to_string();
+        match kind {
+            "qmgr" => Some(Purpose::QmgrKeyRepository { qmgr: name }),
+            "mqipt-server" => Some(Purpose::MqiptServer { instance: name }),
+            "mqipt-client" => Some(Purpose::MqiptClient { instance: name }),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -249,6 +276,8 @@ pub struct NodeConfig {
     pub sudo: bool,
     /// Where the MQ commands live when they are not on the PATH (e.g. `/opt/mqm/bin`).
     pub mq_bin: Option<String>,
+    /// The node's tlshd configuration (RDQM replication TLS), e.g. `/etc/tlshd.conf`.
+    pub tlshd_conf: Option<String>,
 }
 
 fn default_ssh_port() -> u16 {
@@ -380,6 +409,17 @@ impl Config {
                 if qm.route_listener_port.is_none() {
                     problems.push(format!("qmgrs[{i}].route_listener_port: required when mqipt is set"));
                 }
+            }
+        }
+        for (i, k) in self.keystores.iter().enumerate() {
+            if k.purpose().is_none() {
+                problems.push(format!("keystores[{i}].purpose: {:?} is not qmgr:<QM>, mqipt-server:<instance> or mqipt-client:<instance>", k.purpose));
+            }
+            if !k.path.starts_with('/') || k.path.contains(['\n', '\'', '"']) {
+                problems.push(format!("keystores[{i}].path: must be an absolute path without quotes"));
+            }
+            if !self.nodes.iter().any(|n| n.name == k.host) && !self.mqipt.iter().any(|m| m.host == k.host) {
+                problems.push(format!("keystores[{i}].host: no node or MQIPT host named {:?}", k.host));
             }
         }
         if self.ssh.user.is_empty() || !self.ssh.user.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {

@@ -1,6 +1,7 @@
 //! The rdqm-console server: configuration, HTTP API and the browser app's assets.
 
 pub mod auth;
+pub mod certs;
 pub mod cli;
 pub mod config;
 pub mod error;

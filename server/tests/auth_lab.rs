@@ -45,6 +45,7 @@ fn setup() -> Setup {
         poller,
         auth: common::auth_with(directory, store.clone() as Arc<dyn Store>),
         engine: None,
+        certs: None,
     };
     Setup { lab, app: router(state), store, _dir: dir }
 }

@@ -22,7 +22,7 @@ fn demo_poller() -> Arc<Poller> {
 }
 
 fn state(dir: &tempfile::TempDir, poller: Arc<Poller>) -> AppState {
-    AppState { assets_dir: dir.path().to_path_buf(), demo: true, poller, auth: common::demo_auth(), engine: None }
+    AppState { assets_dir: dir.path().to_path_buf(), demo: true, poller, auth: common::demo_auth(), engine: None, certs: None }
 }
 
 fn assets() -> tempfile::TempDir {

@@ -69,7 +69,7 @@ pub trait RemoteExec: Send + Sync {
 pub fn is_product_program(program: &str) -> bool {
     matches!(
         program,
-        "rdqmstatus" | "rdqmdr" | "rdqmadm" | "dspmq" | "strmqm" | "endmqm" | "runmqsc" | "runmqakm" | "mqiptAdmin"
+        "rdqmstatus" | "rdqmdr" | "rdqmadm" | "dspmq" | "strmqm" | "endmqm" | "runmqsc" | "runmqakm" | "mqiptAdmin" | "mqiptKeycmd"
     )
 }
 

@@ -30,6 +30,8 @@ pub struct AppState {
     pub auth: Arc<AuthState>,
     /// The workflow engine (absent only in tests that do not need it).
     pub engine: Option<Arc<crate::workflow::Engine>>,
+    /// The certificate inventory (absent when no certificate source is configured).
+    pub certs: Option<Arc<crate::certs::CertCollector>>,
 }
 
 /// Everything signing in needs.
@@ -60,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .route("/runs/{id}/deny", post(workflows::deny))
         .route("/audit", get(workflows::audit))
         .route("/tls/sslpeer-check", post(tls::sslpeer_check))
+        .route("/certificates", get(tls::certificates))
+        .route("/certificates/refresh", post(tls::refresh_certificates))
         .route_layer(middleware::from_fn_with_state(state.clone(), session::require_session));
     let api = Router::new()
         .route("/session", post(session::login))

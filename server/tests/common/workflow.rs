@@ -58,6 +58,7 @@ impl Harness {
             poller,
             auth: super::auth_with(Arc::new(console::auth::directory::DemoDirectory), store.clone() as Arc<dyn Store>),
             engine: Some(engine),
+            certs: None,
         };
         let app = router(state);
         let admin = login(&app, "mqadmin", "mqadmin").await;

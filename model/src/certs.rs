@@ -1,0 +1,202 @@
+//! Certificates across the estate: QM key repositories, MQIPT keystores and the replication
+//! certificates of `/etc/tlshd.conf`, and what is wrong with them (expiry, host names, trust,
+//! weak keys), each finding with its evidence.
+
+use crate::estate::{Evidence, Finding, Severity};
+use serde::{Deserialize, Serialize};
+
+/// What a store is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Purpose {
+    QmgrKeyRepository { qmgr: String },
+    MqiptServer { instance: String },
+    MqiptClient { instance: String },
+    /// A node's RDQM replication certificate (tlshd) and its trust store.
+    Replication { node: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertView {
+    pub host: String,
+    /// The key repository or PEM file it was read from.
+    pub store: String,
+    pub purpose: Purpose,
+    pub label: String,
+    pub personal: bool,
+    pub trusted: bool,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub key_bits: Option<u32>,
+    pub signature: Option<String>,
+    pub not_before: Option<u64>,
+    /// Milliseconds since the Unix epoch.
+    pub not_after: Option<u64>,
+    pub san_dns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreError {
+    pub host: String,
+    pub store: String,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertInventory {
+    pub collected_at: u64,
+    pub certificates: Vec<CertView>,
+    pub errors: Vec<StoreError>,
+    pub findings: Vec<Finding>,
+}
+
+const DAY_MS: u64 = 24 * 3600 * 1000;
+
+/// GSKit's `Not After : November 21, 2028 8:57:19 PM GMT+00:00` as milliseconds since the epoch.
+pub fn parse_gsk_time(text: &str) -> Option<u64> {
+    let months = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    ];
+    let cleaned = text.replace(',', " ");
+    let words: Vec<&str> = cleaned.split_whitespace().collect();
+    let [month, day, year, clock, period, zone, ..] = words.as_slice() else { return None };
+    let month = months.iter().position(|m| m.eq_ignore_ascii_case(month))? as u8 + 1;
+    let day: u8 = day.parse().ok()?;
+    let year: i32 = year.parse().ok()?;
+    let mut hms = clock.split(':').map(|p| p.parse::<u8>().ok());
+    let (hour, minute, second) = (hms.next()??, hms.next()??, hms.next().flatten().unwrap_or(0));
+    let hour = match (period.to_ascii_uppercase().as_str(), hour) {
+        ("AM", 12) => 0,
+        ("AM", h) => h,
+        ("PM", 12) => 12,
+        ("PM", h) => h + 12,
+        _ => return None,
+    };
+    let offset_minutes: i64 = match zone.strip_prefix("GMT").or_else(|| zone.strip_prefix("UTC")) {
+        Some("") | None => 0,
+        Some(rest) => {
+            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            let mut parts = rest.trim_start_matches(['+', '-']).split(':');
+            let h: i64 = parts.next()?.parse().ok()?;
+            let m: i64 = parts.next().unwrap_or("0").parse().ok()?;
+            sign * (h * 60 + m)
+        }
+    };
+    let date = time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
+    let at = date.with_hms(hour, minute, second).ok()?.assume_utc();
+    let ms = at.unix_timestamp() * 1000 - offset_minutes * 60_000;
+    u64::try_from(ms).ok()
+}
+
+fn evidence(c: &CertView, lines: Vec<String>) -> Vec<Evidence> {
+    let command = match c.purpose {
+        Purpose::Replication { .. } => format!("cat {}", c.store),
+        Purpose::MqiptServer { .. } | Purpose::MqiptClient { .. } => format!("mqiptKeycmd -cert -details -db {} -stashed -label {}", c.store, c.label),
+        Purpose::QmgrKeyRepository { .. } => format!("runmqakm -cert -details -db {} -stashed -label {}", c.store, c.label),
+    };
+    vec![Evidence { host: c.host.clone(), command, lines }]
+}
+
+fn subject_of(c: &CertView) -> String {
+    format!("{}:{}", c.host, c.label)
+}
+
+fn push(out: &mut Vec<Finding>, severity: Severity, code: &str, c: &CertView, message: String, lines: Vec<String>) {
+    out.push(Finding { severity, code: code.into(), message, subject: subject_of(c), evidence: evidence(c, lines) });
+}
+
+/// Everything wrong with the certificates, most severe first.
+pub fn findings(certs: &[CertView], errors: &[StoreError], now_ms: u64) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for e in errors {
+        out.push(Finding {
+            severity: Severity::Warning,
+            code: "cert_store_unreadable".into(),
+            message: format!("{} on {} cannot be read: {}", e.store, e.host, e.error),
+            subject: format!("{}:{}", e.host, e.store),
+            evidence: vec![Evidence { host: e.host.clone(), command: e.store.clone(), lines: vec![e.error.clone()] }],
+        });
+    }
+    for c in certs {
+        let dates = vec![format!("Subject : {}", c.subject), format!("Not After : {}", c.not_after.map(format_ms).unwrap_or_default())];
+        if let Some(end) = c.not_after {
+            if end <= now_ms {
+                push(&mut out, Severity::Critical, "cert_expired", c, format!("{} ({}) on {} expired {} days ago", c.label, c.subject, c.host, (now_ms - end) / DAY_MS), dates.clone());
+            } else if end - now_ms <= 7 * DAY_MS {
+                push(&mut out, Severity::Critical, "cert_expiring", c, format!("{} ({}) on {} expires in {} days", c.label, c.subject, c.host, (end - now_ms) / DAY_MS), dates.clone());
+            } else if end - now_ms <= 30 * DAY_MS {
+                push(&mut out, Severity::Warning, "cert_expiring", c, format!("{} ({}) on {} expires in {} days", c.label, c.subject, c.host, (end - now_ms) / DAY_MS), dates.clone());
+            }
+        }
+        if c.key_bits.is_some_and(|b| b < 2048) {
+            push(&mut out, Severity::Warning, "cert_weak_key", c, format!("{} on {} has a {}-bit key; use at least 2048", c.label, c.host, c.key_bits.unwrap_or(0)), vec![format!("Key Size : {}", c.key_bits.unwrap_or(0))]);
+        }
+        if let Some(sig) = c.signature.as_deref().filter(|s| { let s = s.to_ascii_lowercase(); s.contains("sha1") || s.contains("md5") }) {
+            push(&mut out, Severity::Warning, "cert_weak_signature", c, format!("{} on {} is signed with {sig}", c.label, c.host), vec![format!("Signature Algorithm : {sig}")]);
+        }
+        if let Purpose::Replication { node } = &c.purpose {
+            if c.personal {
+                let cn_ok = c.subject.split(',').any(|p| p.trim().eq_ignore_ascii_case(&format!("CN={node}")));
+                let san_ok = c.san_dns.iter().any(|d| d.eq_ignore_ascii_case(node));
+                if !san_ok {
+                    let why = if cn_ok { "its SAN lacks the host name (DR/HA needs it there)" } else { "neither its CN nor its SAN names the host" };
+                    push(&mut out, Severity::Critical, "cert_hostname", c, format!("the replication certificate of {node} ({}): {why}", c.subject), vec![format!("Subject : {}", c.subject), format!("SubjectAltName : {}", c.san_dns.join(", "))]);
+                }
+            }
+        }
+    }
+    trust_findings(certs, &mut out);
+    out.sort_by(|a, b| a.severity.cmp(&b.severity));
+    out
+}
+
+fn trusted_by(certs: &[CertView], host_store: (&str, &str), issuer: &str) -> bool {
+    certs.iter().any(|t| t.host == host_store.0 && t.store == host_store.1 && !t.personal && t.subject.eq_ignore_ascii_case(issuer))
+}
+
+/// Each personal certificate's issuer must be trusted where its peers check it.
+fn trust_findings(certs: &[CertView], out: &mut Vec<Finding>) {
+    // Replication: every other node's trust store must hold the issuer of this node's certificate.
+    for c in certs.iter().filter(|c| c.personal && matches!(c.purpose, Purpose::Replication { .. })) {
+        let rejecting: Vec<&str> = certs
+            .iter()
+            .filter(|t| matches!(t.purpose, Purpose::Replication { .. }) && !t.personal && t.host != c.host)
+            .map(|t| (t.host.as_str(), t.store.as_str()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .filter(|hs| !trusted_by(certs, *hs, &c.issuer))
+            .map(|(h, _)| h)
+            .collect();
+        if !rejecting.is_empty() {
+            push(out, Severity::Critical, "cert_untrusted", c, format!("the replication certificate of {} is issued by {}, which the trust store of {} does not hold: its TLS handshake fails (unknown_ca)", c.host, c.issuer, rejecting.join(", ")), vec![format!("Issuer : {}", c.issuer)]);
+        }
+    }
+    // MQIPT client → queue manager: the QM's personal certificate must be trusted by MQIPT's client keystore.
+    for c in certs.iter().filter(|c| c.personal && matches!(c.purpose, Purpose::QmgrKeyRepository { .. })) {
+        let clients: Vec<&CertView> = certs.iter().filter(|t| matches!(t.purpose, Purpose::MqiptClient { .. }) && !t.personal).collect();
+        if !clients.is_empty() && !clients.iter().any(|t| t.subject.eq_ignore_ascii_case(&c.issuer)) {
+            push(out, Severity::Critical, "cert_untrusted", c, format!("{} on {} is issued by {}, which MQIPT's client keystore does not trust", c.label, c.host, c.issuer), vec![format!("Issuer : {}", c.issuer)]);
+        }
+    }
+}
+
+fn format_ms(ms: u64) -> String {
+    time::OffsetDateTime::from_unix_timestamp((ms / 1000) as i64)
+        .map(|t| format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", t.year(), t.month() as u8, t.day(), t.hour(), t.minute()))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gsk_times_parse() {
+        assert_eq!(parse_gsk_time("June 2, 2022 7:26:11 PM GMT+00:00"), Some(1_654_197_971_000));
+        assert_eq!(parse_gsk_time("June 2, 2022 12:00:00 AM GMT+00:00"), Some(1_654_128_000_000));
+        assert_eq!(parse_gsk_time("June 2, 2022 1:00:00 AM GMT+01:00"), Some(1_654_128_000_000));
+        assert_eq!(parse_gsk_time("garbage"), None);
+        assert_eq!(parse_gsk_time("Smarch 40, 2022 1:00:00 AM GMT"), None);
+    }
+}

@@ -1,0 +1,222 @@
+//! The certificate inventory: every configured key repository and keystore (through
+//! `runmqakm`/`mqiptKeycmd` on its host) and each node's replication certificate (the PEM files
+//! its `tlshd.conf` names), read over SSH in one batch per host per step, analysed in `model`.
+
+use crate::config::Config;
+use crate::fleet::{Cmd, RemoteExec};
+use model::certs::{self, CertInventory, CertView, Purpose, StoreError};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use x509_parser::prelude::*;
+
+#[derive(Debug, Clone)]
+struct Store {
+    host: String,
+    path: String,
+    purpose: Purpose,
+    program: &'static str,
+}
+
+pub struct CertCollector {
+    exec: Arc<dyn RemoteExec>,
+    stores: Vec<Store>,
+    tlshd: Vec<(String, String)>,
+    current: RwLock<Option<Arc<CertInventory>>>,
+    timeout: Duration,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The DN as MQ shows it: CN, OU, O, L, ST, C.
+fn mq_dn(name: &X509Name) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for attr in name.iter_attributes() {
+        let key = match attr.attr_type().to_id_string().as_str() {
+            "2.5.4.3" => "CN",
+            "2.5.4.11" => "OU",
+            "2.5.4.10" => "O",
+            "2.5.4.6" => "C",
+            "2.5.4.8" => "ST",
+            "2.5.4.7" => "L",
+            _ => continue,
+        };
+        parts.push(format!("{key}={}", attr.as_str().unwrap_or("?")));
+    }
+    let rank = |p: &String| ["CN=", "OU=", "O=", "L=", "ST=", "C="].iter().position(|k| p.starts_with(k)).unwrap_or(9);
+    parts.sort_by_key(rank);
+    parts.join(",")
+}
+
+/// Every certificate in a PEM text, as the console shows certificates.
+fn pem_certs(text: &str, host: &str, store: &str, purpose: &Purpose, personal: bool) -> Result<Vec<CertView>, String> {
+    let mut out = Vec::new();
+    for (i, pem) in Pem::iter_from_buffer(text.as_bytes()).enumerate() {
+        let pem = pem.map_err(|e| format!("not PEM: {e}"))?;
+        let cert = pem.parse_x509().map_err(|e| format!("certificate {} unreadable: {e}", i + 1))?;
+        let san_dns = match cert.subject_alternative_name() {
+            Ok(Some(san)) => san.value.general_names.iter().filter_map(|n| if let GeneralName::DNSName(d) = n { Some(d.to_string()) } else { None }).collect(),
+            _ => Vec::new(),
+        };
+        let to_ms = |t: &ASN1Time| u64::try_from(t.timestamp()).ok().map(|s| s * 1000);
+        out.push(CertView {
+            host: host.to_string(),
+            store: store.to_string(),
+            purpose: purpose.clone(),
+            label: mq_dn(cert.subject()).split(',').next().unwrap_or("").trim_start_matches("CN=").to_string(),
+            personal,
+            trusted: !personal,
+            subject: mq_dn(cert.subject()),
+            issuer: mq_dn(cert.issuer()),
+            serial: cert.raw_serial().iter().map(|b| format!("{b:02x}")).collect(),
+            key_bits: cert.public_key().parsed().ok().map(|k| k.key_size() as u32),
+            signature: Some(cert.signature_algorithm.algorithm.to_id_string()).map(|oid| match oid.as_str() {
+                "1.2.840.113549.1.1.11" => "SHA256WithRSASignature".into(),
+                "1.2.840.113549.1.1.5" => "SHA1WithRSASignature".into(),
+                "1.2.840.113549.1.1.4" => "MD5WithRSASignature".into(),
+                other => other.to_string(),
+            }),
+            not_before: to_ms(&cert.validity().not_before),
+            not_after: to_ms(&cert.validity().not_after),
+            san_dns,
+        });
+    }
+    if out.is_empty() {
+        return Err("no certificate in it".into());
+    }
+    Ok(out)
+}
+
+/// `key = value` of an INI-like file, first occurrence.
+fn ini_value(text: &str, key: &str) -> Option<String> {
+    text.lines().filter(|l| !l.trim_start().starts_with('#')).find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        (k.trim() == key).then(|| v.trim().to_string())
+    })
+}
+
+impl CertCollector {
+    pub fn new(config: &Config, exec: Arc<dyn RemoteExec>) -> Self {
+        let mqipt_hosts: Vec<&str> = config.mqipt.iter().map(|m| m.host.as_str()).collect();
+        let stores = config
+            .keystores
+            .iter()
+            .filter_map(|k| {
+                Some(Store {
+                    host: k.host.clone(),
+                    path: k.path.clone(),
+                    purpose: k.purpose()?,
+                    program: if mqipt_hosts.contains(&k.host.as_str()) { "mqiptKeycmd" } else { "runmqakm" },
+                })
+            })
+            .collect();
+        let tlshd = config.nodes.iter().filter_map(|n| n.tlshd_conf.clone().map(|c| (n.name.clone(), c))).collect();
+        CertCollector { exec, stores, tlshd, current: RwLock::new(None), timeout: Duration::from_secs(30) }
+    }
+
+    pub fn current(&self) -> Option<Arc<CertInventory>> {
+        self.current.read().ok().and_then(|c| c.clone())
+    }
+
+    async fn run(&self, host: &str, cmds: &[Cmd]) -> Result<Vec<crate::fleet::CmdOutput>, String> {
+        self.exec.run_batch(host, cmds, self.timeout).await.map_err(|e| e.to_string())
+    }
+
+    async fn read_store(&self, store: &Store, certs: &mut Vec<CertView>, errors: &mut Vec<StoreError>) {
+        let err = |error: String| StoreError { host: store.host.clone(), store: store.path.clone(), error };
+        let list = match self.run(&store.host, &[Cmd::new(store.program, ["-cert", "-list", "-db", store.path.as_str(), "-stashed"])]).await {
+            Ok(mut out) if out.first().is_some_and(|o| o.exit_code == Some(0)) => model::runmqakm::parse_list(&out.remove(0).stdout),
+            Ok(out) => return errors.push(err(out.first().map(|o| o.stdout.trim().to_string()).unwrap_or_default())),
+            Err(e) => return errors.push(err(e)),
+        };
+        let cmds: Vec<Cmd> = list
+            .certificates
+            .iter()
+            .map(|c| Cmd::new(store.program, ["-cert", "-details", "-db", store.path.as_str(), "-stashed", "-label", c.label.as_str()]))
+            .collect();
+        let outputs = match self.run(&store.host, &cmds).await {
+            Ok(o) => o,
+            Err(e) => return errors.push(err(e)),
+        };
+        for (entry, out) in list.certificates.iter().zip(outputs) {
+            let d = model::runmqakm::parse_details(&out.stdout);
+            if out.exit_code != Some(0) || d.label.is_none() {
+                errors.push(err(format!("details of {}: {}", entry.label, out.stdout.trim())));
+                continue;
+            }
+            certs.push(CertView {
+                host: store.host.clone(),
+                store: store.path.clone(),
+                purpose: store.purpose.clone(),
+                label: entry.label.clone(),
+                personal: entry.personal,
+                trusted: entry.trusted,
+                subject: d.subject.clone().unwrap_or_default(),
+                issuer: d.issuer.clone().unwrap_or_default(),
+                serial: d.serial.clone().unwrap_or_default(),
+                key_bits: d.key_size,
+                signature: d.fields.get("signature_algorithm").map(|s| s.split(" (").next().unwrap_or(s).to_string()),
+                not_before: d.not_before.as_deref().and_then(certs::parse_gsk_time),
+                not_after: d.not_after.as_deref().and_then(certs::parse_gsk_time),
+                san_dns: d.fields.get("extensions").map(|e| e.lines().filter_map(|l| l.strip_prefix("dNSName: ")).map(str::to_string).collect()).unwrap_or_default(),
+            });
+        }
+    }
+
+    async fn read_tlshd(&self, node: &str, conf_path: &str, certs: &mut Vec<CertView>, errors: &mut Vec<StoreError>) {
+        let err = |store: &str, error: String| StoreError { host: node.to_string(), store: store.to_string(), error };
+        let conf = match self.run(node, &[Cmd::new("cat", [conf_path])]).await {
+            Ok(out) if out.first().is_some_and(|o| o.exit_code == Some(0)) => out.into_iter().next().map(|o| o.stdout).unwrap_or_default(),
+            Ok(out) => return errors.push(err(conf_path, out.first().map(|o| o.stdout.trim().to_string()).unwrap_or_default())),
+            Err(e) => return errors.push(err(conf_path, e)),
+        };
+        let purpose = Purpose::Replication { node: node.to_string() };
+        for (key, personal) in [("x509.certificate", true), ("x509.truststore", false)] {
+            let Some(path) = ini_value(&conf, key) else {
+                errors.push(err(conf_path, format!("{key} is not set")));
+                continue;
+            };
+            match self.run(node, &[Cmd::new("cat", [path.as_str()])]).await {
+                Ok(out) if out.first().is_some_and(|o| o.exit_code == Some(0)) => {
+                    match pem_certs(&out[0].stdout, node, &path, &purpose, personal) {
+                        Ok(found) => certs.extend(found),
+                        Err(e) => errors.push(err(&path, e)),
+                    }
+                }
+                Ok(out) => errors.push(err(&path, out.first().map(|o| o.stdout.trim().to_string()).unwrap_or_default())),
+                Err(e) => errors.push(err(&path, e)),
+            }
+        }
+    }
+
+    /// Reads every store now and publishes the inventory.
+    pub async fn collect(&self) -> Arc<CertInventory> {
+        let mut certs = Vec::new();
+        let mut errors = Vec::new();
+        for store in &self.stores {
+            self.read_store(store, &mut certs, &mut errors).await;
+        }
+        for (node, conf) in &self.tlshd {
+            self.read_tlshd(node, conf, &mut certs, &mut errors).await;
+        }
+        let now = now_ms();
+        let findings = certs::findings(&certs, &errors, now);
+        let inventory = Arc::new(CertInventory { collected_at: now, certificates: certs, errors, findings });
+        if let Ok(mut current) = self.current.write() {
+            *current = Some(Arc::clone(&inventory));
+        }
+        inventory
+    }
+
+    /// Collects now, then every `interval`.
+    pub fn spawn(self: &Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
+        let collector = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                collector.collect().await;
+                tokio::time::sleep(interval).await;
+            }
+        })
+    }
+}

@@ -1,0 +1,52 @@
+//! The certificate inventory against the lab's real certificates over SSH: every planted flaw
+//! is found, with evidence, and nothing else is.
+
+use console::certs::CertCollector;
+use console::config::Config;
+use console::fleet::RemoteExec;
+use console::fleet::ssh::{SshExec, SshSettings};
+use sim::lab::Lab;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_flawed_certificate_is_flagged_and_only_those() {
+    let lab = Lab::start_default();
+    let config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).expect("lab config is valid");
+    let control = tempfile::Builder::new().prefix("rc").tempdir_in("/tmp").unwrap();
+    let ssh = Arc::new(SshExec::new(
+        SshSettings {
+            user: config.ssh.user.clone(),
+            key_file: config.ssh.key_file.clone(),
+            known_hosts: config.ssh.known_hosts.clone(),
+            connect_timeout: Duration::from_secs(3),
+            control_dir: control.path().to_path_buf(),
+            max_concurrent: 16,
+        },
+        config.ssh_hosts(),
+    ));
+    let collector = CertCollector::new(&config, ssh.clone() as Arc<dyn RemoteExec>);
+    let inventory = collector.collect().await;
+    assert!(inventory.errors.is_empty(), "{:#?}", inventory.errors);
+    // 5 entries in each of two key repositories, 3 + 2 in MQIPT's, and per node one certificate + one CA.
+    assert_eq!(inventory.certificates.len(), 5 * 2 + 3 + 2 + 6 * 2, "{:#?}", inventory.certificates.iter().map(|c| (&c.host, &c.label)).collect::<Vec<_>>());
+
+    let found: Vec<(String, String)> = inventory.findings.iter().map(|f| (f.code.clone(), f.subject.clone())).collect();
+    let expect = |code: &str, subject: &str| {
+        assert!(found.iter().any(|(c, s)| c == code && s == subject), "missing {code} for {subject}: {found:#?}");
+    };
+    expect("cert_expiring", "wdc-bastion:wdc-mq-client");
+    expect("cert_expired", "wdc1-mq1:oldpartner");
+    expect("cert_expired", "dal1-mq1:oldpartner");
+    expect("cert_weak_key", "wdc1-mq1:legacyclient");
+    expect("cert_hostname", "dal3-mq1:replication-node-3");
+    expect("cert_untrusted", "dal2-mq1:dal2-mq1");
+    let flawed = ["wdc-mq-client", "oldpartner", "legacyclient", "replication-node-3", "dal2-mq1"];
+    for (code, subject) in &found {
+        assert!(flawed.iter().any(|f| subject.ends_with(&format!(":{f}"))), "a good certificate was flagged: {code} {subject}");
+    }
+    let expiring = inventory.findings.iter().find(|f| f.code == "cert_expiring").unwrap();
+    assert_eq!(expiring.severity, model::estate::Severity::Critical, "within 7 days is severe");
+    assert!(expiring.evidence[0].command.starts_with("mqiptKeycmd -cert -details"), "{:?}", expiring.evidence);
+    ssh.close_all().await;
+}
