@@ -231,6 +231,58 @@ pub struct PlanContext<'a> {
     pub now_ms: u64,
     /// The command MQIPT is refreshed with (program, args) and the text that proves success.
     pub refresh: (String, Vec<String>, Option<String>),
+    /// The certificate inventory, for routes that carry TLS.
+    pub certs: Option<&'a crate::certs::CertInventory>,
+}
+
+/// For a route with TLS towards the queue manager (SSLClient or SSLProxyMode), the target
+/// region's queue manager certificate must be valid and trusted by MQIPT's client keystore.
+pub(crate) fn tls_check(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out: &mut Vec<Precondition>) {
+    let Some(route) = qm.route.as_ref().and_then(|r| ctx.snapshot.routes.iter().find(|v| v.instance == r.instance && v.listener_port == r.listener_port.to_string())) else {
+        return;
+    };
+    if route.tls_mode == "plain" || route.tls_mode == "SSLServer" {
+        return;
+    }
+    let Some(inventory) = ctx.certs else {
+        out.push(check(CheckStatus::Warn, "tls", format!("route {} uses TLS ({}) but no certificate inventory is configured: the target's certificates are not checked", route.listener_port, route.tls_mode)));
+        return;
+    };
+    let region_nodes: Vec<&String> = ctx.inventory.regions.iter().filter(|r| r.name == to_region).flat_map(|r| r.nodes.iter()).collect();
+    let personal: Vec<&crate::certs::CertView> = inventory
+        .certificates
+        .iter()
+        .filter(|c| c.personal && region_nodes.contains(&&c.host))
+        .filter(|c| matches!(&c.purpose, crate::certs::Purpose::QmgrKeyRepository { qmgr } if *qmgr == qm.name))
+        .collect();
+    let client_trust: Vec<&crate::certs::CertView> = inventory
+        .certificates
+        .iter()
+        .filter(|c| !c.personal && matches!(&c.purpose, crate::certs::Purpose::MqiptClient { instance } if *instance == route.instance))
+        .collect();
+    if personal.is_empty() {
+        out.push(check(CheckStatus::Warn, "tls", format!("no key repository of {} in {to_region} is inventoried: its certificate is not checked", qm.name)));
+        return;
+    }
+    let mut problems = Vec::new();
+    let mut evidence = Vec::new();
+    for c in &personal {
+        if c.not_after.is_some_and(|t| t <= ctx.now_ms) {
+            problems.push(format!("{} on {} has expired", c.label, c.host));
+        }
+        if !client_trust.iter().any(|t| t.subject.eq_ignore_ascii_case(&c.issuer)) {
+            problems.push(format!("{} on {} is issued by {}, which MQIPT's client keystore does not trust", c.label, c.host, c.issuer));
+        }
+        evidence.push(Evidence { host: c.host.clone(), command: format!("runmqakm -cert -details -db {} -stashed -label {}", c.store, c.label), lines: vec![format!("Subject : {}", c.subject), format!("Issuer : {}", c.issuer)] });
+    }
+    out.push(with_evidence(
+        if problems.is_empty() {
+            check(CheckStatus::Pass, "tls", format!("{}'s certificate in {to_region} is valid and trusted by MQIPT {} ({})", qm.name, route.instance, route.tls_mode))
+        } else {
+            check(CheckStatus::Block, "tls", format!("route {} uses TLS and would fail in {to_region}: {}", route.listener_port, problems.join("; ")))
+        },
+        evidence,
+    ));
 }
 
 pub fn sha256_hex(text: &str) -> String {
@@ -444,6 +496,7 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
                     fingerprint.running_on = qm.running_on.clone();
                     if switchover {
                         dr_checks(ctx, qm, to_region, &mut pre, &mut steps);
+                        tls_check(ctx, qm, to_region, &mut pre);
                     } else if qm.dr_primary_region.as_deref() != Some(to_region.as_str()) {
                         pre.push(check(
                             CheckStatus::Block,

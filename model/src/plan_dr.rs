@@ -129,6 +129,7 @@ pub fn failover(
         return;
     };
     let _ = target;
+    crate::plan::tls_check(ctx, qm, to_region, pre);
     steps.push(Step {
         index: 0,
         title: format!("Make {to_region} DR primary"),

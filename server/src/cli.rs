@@ -122,8 +122,10 @@ async fn start_engine(
     poller: Arc<Poller>,
     targets: Vec<crate::workflow::engine::MqiptTarget>,
     settings: &crate::config::WorkflowConfig,
+    certs: Option<Arc<crate::certs::CertCollector>>,
 ) -> Result<Arc<crate::workflow::Engine>, CliError> {
     let mut engine = crate::workflow::Engine::new(store, exec, poller, targets);
+    engine.certs = certs;
     engine.plan_ttl = Duration::from_secs(settings.plan_minutes * 60);
     engine.approval_ttl = Duration::from_secs(settings.approval_minutes * 60);
     engine.flap_window = Duration::from_secs(settings.flap_minutes * 60);
@@ -200,9 +202,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     })
                 })
                 .collect();
-            let engine = start_engine(store, Arc::clone(&ssh) as Arc<dyn RemoteExec>, Arc::clone(&poller), targets, &config.workflows).await?;
             let certs = (!config.keystores.is_empty() || config.nodes.iter().any(|n| n.tlshd_conf.is_some()))
                 .then(|| Arc::new(crate::certs::CertCollector::new(&config, Arc::clone(&ssh) as Arc<dyn RemoteExec>)));
+            let engine =
+                start_engine(store, Arc::clone(&ssh) as Arc<dyn RemoteExec>, Arc::clone(&poller), targets, &config.workflows, certs.clone()).await?;
             let collecting = certs.as_ref().map(|c| c.spawn(Duration::from_secs(300)));
             let polling = poller.spawn();
             let state = AppState { assets_dir: config.server.assets_dir.clone(), demo: false, poller, auth, engine: Some(engine), certs };
@@ -236,7 +239,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 host: sim::reference::BASTION.into(),
                 conf_path: sim::reference::MQIPT_CONF_PATH.into(),
                 refresh: crate::config::RefreshCommand::MqiptAdmin { instance: sim::reference::MQIPT_INSTANCE.into() },
-            }], &crate::config::WorkflowConfig::default())
+            }], &crate::config::WorkflowConfig::default(), None)
             .await?;
             let polling = poller.spawn();
             let served = serve_on(listen, AppState { assets_dir: assets, demo: true, poller, auth, engine: Some(engine), certs: None }).await;

@@ -29,6 +29,7 @@ fn ctx<'a>(snapshot: &'a Snapshot, inventory: &'a model::estate::Inventory, conf
         flap_window_ms: 15 * 60_000,
         now_ms: 1_000_000,
         refresh: ("mqiptAdmin".into(), vec!["-refresh".into(), "-n".into(), "HAMQ".into()], Some("MQCAI025".into())),
+        certs: None,
     }
 }
 
@@ -141,4 +142,48 @@ async fn route_retarget_only_towards_the_dr_primary_and_restores_only_our_backup
     let p = plan::plan(&restore, &Intent::RestoreRouteConfig { instance: "HAMQ".into(), backup }, "9");
     assert!(!p.blocked(), "{:#?}", p.preconditions);
     assert!(p.diff.as_deref().unwrap().contains(&format!("+Destination={}", sim::reference::WDC_LB)));
+}
+
+#[tokio::test]
+async fn a_tls_route_is_only_moved_where_mqipt_trusts_the_certificate() {
+    use model::certs::{CertInventory, CertView, Purpose};
+    let (snapshot, inventory) = snapshot_after(|_| {}).await;
+    let cert = |host: &str, purpose: Purpose, label: &str, personal: bool, subject: &str, issuer: &str, not_after: u64| CertView {
+        host: host.into(),
+        store: "/keys".into(),
+        purpose,
+        label: label.into(),
+        personal,
+        trusted: !personal,
+        subject: subject.into(),
+        issuer: issuer.into(),
+        serial: "01".into(),
+        key_bits: Some(2048),
+        signature: None,
+        not_before: Some(0),
+        not_after: Some(not_after),
+        san_dns: Vec::new(),
+    };
+    let qm = || Purpose::QmgrKeyRepository { qmgr: "SSLDRHAQM1".into() };
+    let client = Purpose::MqiptClient { instance: "HAMQ".into() };
+    let certs = CertInventory {
+        collected_at: 1,
+        certificates: vec![
+            cert("dal1-mq1", qm(), "ssldrhaqm1certlabel", true, "CN=SSLDRHAQM1", "CN=Rogue CA", u64::MAX / 4),
+            cert("wdc1-mq1", qm(), "ssldrhaqm1certlabel", true, "CN=SSLDRHAQM1", "CN=Lab Root CA", u64::MAX / 4),
+            cert("wdc-bastion", client, "Lab Root CA", false, "CN=Lab Root CA", "CN=Lab Root CA", u64::MAX / 4),
+        ],
+        errors: Vec::new(),
+        findings: Vec::new(),
+    };
+    let mut with_certs = ctx(&snapshot, &inventory, MQIPT_CONF);
+    with_certs.certs = Some(&certs);
+    let p = plan::plan(&with_certs, &switchover("SSLDRHAQM1", "DAL"), "1");
+    let tls = p.preconditions.iter().find(|c| c.code == "tls").unwrap();
+    assert_eq!(tls.status, CheckStatus::Block, "{tls:#?}");
+    assert!(tls.message.contains("Rogue CA"), "{}", tls.message);
+    assert!(p.steps.is_empty());
+    // A plain route does not need the check.
+    let p = plan::plan(&with_certs, &switchover("DRHAQM1", "DAL"), "1");
+    assert!(p.preconditions.iter().all(|c| c.code != "tls"));
 }

@@ -57,6 +57,8 @@ pub struct Engine {
     pub lock_ttl: Duration,
     pub flap_window: Duration,
     pub approval_ttl: Duration,
+    /// The certificate inventory, checked before moving a route that carries TLS.
+    pub certs: Option<Arc<crate::certs::CertCollector>>,
 }
 
 pub fn now_ms() -> u64 {
@@ -88,6 +90,7 @@ impl Engine {
             lock_ttl: Duration::from_secs(30 * 60),
             flap_window: Duration::from_secs(15 * 60),
             approval_ttl: Duration::from_secs(15 * 60),
+            certs: None,
         }
     }
 
@@ -192,6 +195,7 @@ impl Engine {
             None => ("true".to_string(), Vec::new(), None),
         };
         let now = now_ms();
+        let certs = self.certs.as_ref().and_then(|c| c.current());
         let ctx = PlanContext {
             snapshot: &snapshot,
             inventory: self.inventory(),
@@ -203,6 +207,7 @@ impl Engine {
             flap_window_ms: self.flap_window.as_millis() as u64,
             now_ms: now,
             refresh,
+            certs: certs.as_deref(),
         };
         Ok(plan::plan(&ctx, intent, stamp))
     }
