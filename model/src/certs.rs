@@ -47,8 +47,110 @@ pub struct StoreError {
 pub struct CertInventory {
     pub collected_at: u64,
     pub certificates: Vec<CertView>,
+    /// TLS channels of the queue managers (`DISPLAY CHANNEL`), read where each runs.
+    #[serde(default)]
+    pub channels: Vec<ChannelView>,
     pub errors: Vec<StoreError>,
     pub findings: Vec<Finding>,
+}
+
+/// A channel with TLS, as `runmqsc` displayed it on the node running its queue manager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelView {
+    pub host: String,
+    pub qmgr: String,
+    pub name: String,
+    pub chltype: String,
+    pub sslciph: String,
+    pub sslcauth: String,
+    pub sslpeer: String,
+    /// The channel's CERTLABL, else the queue manager's.
+    pub certlabl: String,
+}
+
+/// What the channel cross-check needs of an MQIPT route that connects to a queue manager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteTls {
+    pub instance: String,
+    pub qmgr: String,
+    pub listener_port: String,
+    /// `SSLClient=true`: MQIPT presents its client certificate to the queue manager.
+    pub ssl_client: bool,
+    pub client_cipher_suites: Option<String>,
+}
+
+fn cipher_core(name: &str) -> String {
+    let upper = name.trim().to_ascii_uppercase();
+    upper.strip_prefix("TLS_").or_else(|| upper.strip_prefix("SSL_")).unwrap_or(&upper).to_string()
+}
+
+/// The DN MQ shows for a peer: `SERIALNUMBER=..,` then the subject.
+fn peer_dn(cert: &CertView) -> String {
+    let serial: Vec<String> = cert.serial.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).to_ascii_uppercase()).collect();
+    format!("SERIALNUMBER={},{}", serial.join(":"), cert.subject)
+}
+
+/// The channel cross-check: SSLPEER against the certificate the peer presents (AMQ9636E),
+/// SSLCAUTH(REQUIRED) without a client certificate, CERTLABL naming nothing, SSLCIPH against
+/// MQIPT's cipher suites.
+pub fn channel_findings(channels: &[ChannelView], certs: &[CertView], routes: &[RouteTls]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for ch in channels {
+        let subject = format!("{}:{}", ch.qmgr, ch.name);
+        let evidence = |lines: Vec<String>| vec![Evidence { host: ch.host.clone(), command: format!("runmqsc {} (DISPLAY CHANNEL({}))", ch.qmgr, ch.name), lines }];
+        let repo: Vec<&CertView> = certs.iter().filter(|c| c.host == ch.host && matches!(&c.purpose, Purpose::QmgrKeyRepository { qmgr } if *qmgr == ch.qmgr)).collect();
+        if !ch.certlabl.trim().is_empty() && !repo.is_empty() && !repo.iter().any(|c| c.label == ch.certlabl && c.personal) {
+            out.push(Finding {
+                severity: Severity::Critical,
+                code: "channel_certlabl".into(),
+                message: format!("{} on {}: CERTLABL({}) names no personal certificate in the key repository", ch.name, ch.qmgr, ch.certlabl),
+                subject: subject.clone(),
+                evidence: evidence(vec![format!("CERTLABL({})", ch.certlabl)]),
+            });
+        }
+        for route in routes.iter().filter(|r| r.qmgr == ch.qmgr && r.ssl_client && ch.chltype == "SVRCONN") {
+            let client: Vec<&CertView> = certs.iter().filter(|c| c.personal && matches!(&c.purpose, Purpose::MqiptClient { instance } if *instance == route.instance)).collect();
+            if ch.sslcauth.eq_ignore_ascii_case("REQUIRED") && client.is_empty() {
+                out.push(Finding {
+                    severity: Severity::Critical,
+                    code: "channel_sslcauth".into(),
+                    message: format!("{} on {} requires a client certificate (SSLCAUTH(REQUIRED)) but MQIPT {}'s client keystore has no personal certificate", ch.name, ch.qmgr, route.instance),
+                    subject: subject.clone(),
+                    evidence: evidence(vec![format!("SSLCAUTH({})", ch.sslcauth)]),
+                });
+            }
+            if !ch.sslpeer.trim().is_empty() {
+                for cert in &client {
+                    let dn = peer_dn(cert);
+                    if let Ok(result) = crate::sslpeer::matches(&dn, &ch.sslpeer) {
+                        if !result.matches {
+                            out.push(Finding {
+                                severity: Severity::Critical,
+                                code: "channel_sslpeer".into(),
+                                message: format!("{} on {}: MQIPT {} connects (route {}) with {}, which SSLPEER({}) refuses: expect AMQ9636E — {}", ch.name, ch.qmgr, route.instance, route.listener_port, cert.subject, ch.sslpeer, result.explanation),
+                                subject: subject.clone(),
+                                evidence: evidence(vec![format!("SSLPEER({})", ch.sslpeer), format!("MQIPT client certificate: {dn}")]),
+                            });
+                        }
+                    }
+                }
+            }
+            let specific = !ch.sslciph.trim().is_empty() && !ch.sslciph.to_ascii_uppercase().starts_with("ANY");
+            if let (true, Some(suites)) = (specific, &route.client_cipher_suites) {
+                let wanted = cipher_core(&ch.sslciph);
+                if !suites.split(',').any(|s| cipher_core(s) == wanted) {
+                    out.push(Finding {
+                        severity: Severity::Warning,
+                        code: "channel_sslciph".into(),
+                        message: format!("{} on {} accepts only {} but MQIPT route {} offers {suites}", ch.name, ch.qmgr, ch.sslciph, route.listener_port),
+                        subject: subject.clone(),
+                        evidence: evidence(vec![format!("SSLCIPH({})", ch.sslciph), format!("SSLClientCipherSuites={suites}")]),
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 const DAY_MS: u64 = 24 * 3600 * 1000;

@@ -61,7 +61,7 @@ impl DspmqQm {
 /// `KEY(value) KEY(value) ...` → pairs; `None` when the line is anything else.
 ///
 /// Values may hold spaces and balanced parentheses, and may be empty.
-fn attributes(line: &str) -> Option<Vec<(&str, &str)>> {
+pub(crate) fn attributes(line: &str) -> Option<Vec<(&str, &str)>> {
     let mut out = Vec::new();
     let mut rest = line.trim();
     while !rest.is_empty() {

@@ -11,6 +11,7 @@ pub mod certs;
 pub mod findings;
 pub mod layers;
 pub mod mqipt;
+pub mod mqsc;
 pub mod names;
 pub mod plan;
 pub mod plan_dr;

@@ -19,6 +19,8 @@ struct Store {
 
 pub struct CertCollector {
     exec: Arc<dyn RemoteExec>,
+    /// Where queue managers run and what the MQIPT routes say (for the channel cross-check).
+    pub poller: Option<Arc<crate::fleet::poller::Poller>>,
     stores: Vec<Store>,
     tlshd: Vec<(String, String)>,
     current: RwLock<Option<Arc<CertInventory>>>,
@@ -112,7 +114,7 @@ impl CertCollector {
             })
             .collect();
         let tlshd = config.nodes.iter().filter_map(|n| n.tlshd_conf.clone().map(|c| (n.name.clone(), c))).collect();
-        CertCollector { exec, stores, tlshd, current: RwLock::new(None), timeout: Duration::from_secs(30) }
+        CertCollector { exec, poller: None, stores, tlshd, current: RwLock::new(None), timeout: Duration::from_secs(30) }
     }
 
     pub fn current(&self) -> Option<Arc<CertInventory>> {
@@ -190,6 +192,64 @@ impl CertCollector {
         }
     }
 
+    /// `runmqsc` on the node running each queue manager that has a key repository inventoried.
+    async fn read_channels(&self, channels: &mut Vec<certs::ChannelView>, errors: &mut Vec<StoreError>) -> Vec<certs::RouteTls> {
+        let Some(snapshot) = self.poller.as_ref().and_then(|p| p.current()) else { return Vec::new() };
+        let mut qmgrs: Vec<&str> = self
+            .stores
+            .iter()
+            .filter_map(|s| match &s.purpose {
+                Purpose::QmgrKeyRepository { qmgr } => Some(qmgr.as_str()),
+                _ => None,
+            })
+            .collect();
+        qmgrs.dedup();
+        for qmgr in qmgrs {
+            let Some(host) = snapshot.qmgrs.iter().find(|q| q.name == qmgr).and_then(|q| q.running_on.clone()) else { continue };
+            let input = b"DISPLAY QMGR CERTLABL\nDISPLAY CHANNEL(*)\n";
+            let out = match self.exec.run(&host, &Cmd::new("runmqsc", [qmgr]), Some(input), self.timeout).await {
+                Ok(out) => out,
+                Err(e) => {
+                    errors.push(StoreError { host: host.clone(), store: format!("runmqsc {qmgr}"), error: e.to_string() });
+                    continue;
+                }
+            };
+            let parsed = model::mqsc::parse(&out.stdout);
+            let qm_label = parsed.objects.iter().find(|o| o.message == "AMQ8408I").and_then(|o| o.get("CERTLABL")).unwrap_or("").to_string();
+            for ch in parsed.objects.iter().filter(|o| o.message == "AMQ8414I") {
+                let sslciph = ch.get("SSLCIPH").unwrap_or("").trim().to_string();
+                if sslciph.is_empty() {
+                    continue;
+                }
+                let own_label = ch.get("CERTLABL").unwrap_or("").trim().to_string();
+                channels.push(certs::ChannelView {
+                    host: host.clone(),
+                    qmgr: qmgr.to_string(),
+                    name: ch.get("CHANNEL").unwrap_or("").to_string(),
+                    chltype: ch.get("CHLTYPE").unwrap_or("").to_string(),
+                    sslciph,
+                    sslcauth: ch.get("SSLCAUTH").unwrap_or("").to_string(),
+                    sslpeer: ch.get("SSLPEER").unwrap_or("").trim().to_string(),
+                    certlabl: if own_label.is_empty() { qm_label.clone() } else { own_label },
+                });
+            }
+        }
+        snapshot
+            .routes
+            .iter()
+            .filter_map(|r| {
+                let prop = |k: &str| r.properties.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone());
+                Some(certs::RouteTls {
+                    instance: r.instance.clone(),
+                    qmgr: r.qmgr.clone()?,
+                    listener_port: r.listener_port.clone(),
+                    ssl_client: prop("SSLClient").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+                    client_cipher_suites: prop("SSLClientCipherSuites"),
+                })
+            })
+            .collect()
+    }
+
     /// Reads every store now and publishes the inventory.
     pub async fn collect(&self) -> Arc<CertInventory> {
         let mut certs = Vec::new();
@@ -200,9 +260,13 @@ impl CertCollector {
         for (node, conf) in &self.tlshd {
             self.read_tlshd(node, conf, &mut certs, &mut errors).await;
         }
+        let mut channels = Vec::new();
+        let routes = self.read_channels(&mut channels, &mut errors).await;
         let now = now_ms();
-        let findings = certs::findings(&certs, &errors, now);
-        let inventory = Arc::new(CertInventory { collected_at: now, certificates: certs, errors, findings });
+        let mut findings = certs::findings(&certs, &errors, now);
+        findings.extend(certs::channel_findings(&channels, &certs, &routes));
+        findings.sort_by(|a, b| a.severity.cmp(&b.severity));
+        let inventory = Arc::new(CertInventory { collected_at: now, certificates: certs, channels, errors, findings });
         if let Ok(mut current) = self.current.write() {
             *current = Some(Arc::clone(&inventory));
         }
@@ -213,6 +277,14 @@ impl CertCollector {
     pub fn spawn(self: &Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
         let collector = Arc::clone(self);
         tokio::spawn(async move {
+            // The channel cross-check needs to know where queue managers run: wait (briefly)
+            // for the first refresh of the estate.
+            for _ in 0..30 {
+                if collector.poller.as_ref().is_none_or(|p| p.current().is_some()) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
             loop {
                 collector.collect().await;
                 tokio::time::sleep(interval).await;

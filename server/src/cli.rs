@@ -202,8 +202,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     })
                 })
                 .collect();
-            let certs = (!config.keystores.is_empty() || config.nodes.iter().any(|n| n.tlshd_conf.is_some()))
-                .then(|| Arc::new(crate::certs::CertCollector::new(&config, Arc::clone(&ssh) as Arc<dyn RemoteExec>)));
+            let certs = (!config.keystores.is_empty() || config.nodes.iter().any(|n| n.tlshd_conf.is_some())).then(|| {
+                let mut collector = crate::certs::CertCollector::new(&config, Arc::clone(&ssh) as Arc<dyn RemoteExec>);
+                collector.poller = Some(Arc::clone(&poller));
+                Arc::new(collector)
+            });
             let engine =
                 start_engine(store, Arc::clone(&ssh) as Arc<dyn RemoteExec>, Arc::clone(&poller), targets, &config.workflows, certs.clone()).await?;
             let collecting = certs.as_ref().map(|c| c.spawn(Duration::from_secs(300)));

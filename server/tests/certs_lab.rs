@@ -25,7 +25,10 @@ async fn every_flawed_certificate_is_flagged_and_only_those() {
         },
         config.ssh_hosts(),
     ));
-    let collector = CertCollector::new(&config, ssh.clone() as Arc<dyn RemoteExec>);
+    let poller = Arc::new(console::fleet::poller::Poller::new(config.inventory(), ssh.clone() as Arc<dyn RemoteExec>, Duration::from_secs(60), Duration::from_secs(10)));
+    poller.refresh().await;
+    let mut collector = CertCollector::new(&config, ssh.clone() as Arc<dyn RemoteExec>);
+    collector.poller = Some(poller);
     let inventory = collector.collect().await;
     assert!(inventory.errors.is_empty(), "{:#?}", inventory.errors);
     // 5 entries in each of two key repositories, 3 + 2 in MQIPT's, and per node one certificate + one CA.
@@ -41,7 +44,12 @@ async fn every_flawed_certificate_is_flagged_and_only_those() {
     expect("cert_weak_key", "wdc1-mq1:legacyclient");
     expect("cert_hostname", "dal3-mq1:replication-node-3");
     expect("cert_untrusted", "dal2-mq1:dal2-mq1");
-    let flawed = ["wdc-mq-client", "oldpartner", "legacyclient", "replication-node-3", "dal2-mq1"];
+    // The channel MQIPT connects to: its SSLPEER refuses MQIPT's client certificate.
+    expect("channel_sslpeer", "SSLDRHAQM1:SSLDRHAQM1.MQIPT");
+    let peer = inventory.findings.iter().find(|f| f.code == "channel_sslpeer").unwrap();
+    assert!(peer.message.contains("AMQ9636E") && peer.message.contains("CN=mqipt-client"), "{}", peer.message);
+    assert_eq!(inventory.channels.len(), 1, "{:?}", inventory.channels);
+    let flawed = ["wdc-mq-client", "oldpartner", "legacyclient", "replication-node-3", "dal2-mq1", "SSLDRHAQM1.MQIPT"];
     for (code, subject) in &found {
         assert!(flawed.iter().any(|f| subject.ends_with(&format!(":{f}"))), "a good certificate was flagged: {code} {subject}");
     }

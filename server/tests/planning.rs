@@ -173,6 +173,7 @@ async fn a_tls_route_is_only_moved_where_mqipt_trusts_the_certificate() {
             cert("wdc1-mq1", qm(), "ssldrhaqm1certlabel", true, "CN=SSLDRHAQM1", "CN=Lab Root CA", u64::MAX / 4),
             cert("wdc-bastion", client, "Lab Root CA", false, "CN=Lab Root CA", "CN=Lab Root CA", u64::MAX / 4),
         ],
+        channels: Vec::new(),
         errors: Vec::new(),
         findings: Vec::new(),
     };

@@ -18,6 +18,8 @@ pub struct Invocation<'a> {
     pub args: &'a [String],
     /// Milliseconds since the Unix epoch.
     pub now_ms: u64,
+    /// What the command reads on standard input (MQSC commands for `runmqsc`).
+    pub stdin: &'a str,
 }
 
 /// What the command printed and returned, plus what the caller must simulate around it.
@@ -53,7 +55,7 @@ impl Outcome {
 }
 
 /// The programs the simulator answers as; anything else is "command not found".
-pub const MQ_PROGRAMS: &[&str] = &["rdqmstatus", "rdqmdr", "rdqmadm", "dspmq", "drbdadm", "crm_mon", "crm_resource", "runmqakm"];
+pub const MQ_PROGRAMS: &[&str] = &["rdqmstatus", "rdqmdr", "rdqmadm", "dspmq", "drbdadm", "crm_mon", "crm_resource", "runmqakm", "runmqsc"];
 pub const MQIPT_PROGRAMS: &[&str] = &["mqiptAdmin", "mqiptKeycmd"];
 /// The DRBD and Pacemaker tools of an RDQM node (installed in `/usr/sbin`).
 pub const CLUSTER_PROGRAMS: &[&str] = &["drbdadm", "crm_mon", "crm_resource"];
@@ -142,6 +144,7 @@ fn dispatch(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
             "crm_mon" => crm_mon(estate, inv),
             "crm_resource" => crm_resource(estate, inv),
             "runmqakm" => crate::keystore::runmqakm(fs, inv.program, inv.args),
+            "runmqsc" => crate::mqsc::runmqsc(estate, inv),
             _ => not_found(),
         },
         Some(HostRef::Bastion(_)) => match inv.program {

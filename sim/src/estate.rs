@@ -117,6 +117,18 @@ pub struct QueueManager {
     /// The HA floating IP (`p_ip_<qm>`); none in the reference estate.
     #[serde(default)]
     pub floating_ip: Option<FloatingIp>,
+    /// Channel definitions (`DISPLAY CHANNEL`), attributes in MQSC order.
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+    /// `CERTLABL` and `SSLKEYR` of the queue manager (`DISPLAY QMGR`).
+    #[serde(default)]
+    pub qmgr_attributes: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Channel {
+    pub name: String,
+    pub attributes: Vec<(String, String)>,
 }
 
 /// A failed operation of a queue manager's Pacemaker resource on a node.

@@ -13,6 +13,7 @@ pub mod estate;
 pub mod faults;
 pub mod fs;
 pub mod keystore;
+pub mod mqsc;
 pub mod lab;
 pub mod layers;
 pub mod print;

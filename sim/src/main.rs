@@ -58,18 +58,24 @@ fn now_ms() -> u64 {
 
 /// Acts as `program` on `host`; prints and exits as the real command would.
 fn act_as(state: &StateFile, host: &str, program: &str, args: &[String]) -> ExitCode {
+    // Only runmqsc reads its standard input (MQSC commands); the others must not wait for it.
+    let mut input = String::new();
+    if program == "runmqsc" {
+        let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut input);
+    }
+    let stdin = input.as_str();
     // Added latency delays the command's arrival: it acts only after the wait. The first pass
     // (under the shared lock, which writes nothing unless the state changes) either acts at
     // once or only reports the latency to wait first.
     let first = state.run(|estate| match estate.faults.latency_ms.get(host).copied() {
         Some(ms) if ms > 0 => Err(ms),
-        _ => Ok(commands::run(estate, &RealFs, &Invocation { host, program, args, now_ms: now_ms() })),
+        _ => Ok(commands::run(estate, &RealFs, &Invocation { host, program, args, now_ms: now_ms(), stdin })),
     });
     let outcome = match first {
         Ok(Ok(outcome)) => Ok(outcome),
         Ok(Err(ms)) => {
             std::thread::sleep(Duration::from_millis(ms));
-            state.run(|estate| commands::run(estate, &RealFs, &Invocation { host, program, args, now_ms: now_ms() }))
+            state.run(|estate| commands::run(estate, &RealFs, &Invocation { host, program, args, now_ms: now_ms(), stdin }))
         }
         Err(e) => Err(e),
     };

@@ -79,6 +79,8 @@ fn qmgr(name: &str, listener_port: u16, dr_port: u16, primary: &str) -> QueueMan
         failures: Vec::new(),
         drbd_disk: Default::default(),
         floating_ip: None,
+        channels: Vec::new(),
+        qmgr_attributes: Vec::new(),
     }
 }
 
@@ -138,9 +140,37 @@ pub fn estate(conf_path: &str) -> Estate {
         qmgrs: vec![
             qmgr("DRHAQM1", 1501, 7001, "WDC"),
             qmgr("DRHAQM2", 1502, 7002, "DAL"),
-            qmgr("SSLDRHAQM1", 1503, 7005, "WDC"),
+            ssl_qmgr(),
         ],
         faults: Faults::default(),
         resync_ms: 3000,
     }
+}
+
+/// SSLDRHAQM1 as seed 000 configures it: its key repository and certificate label, and the
+/// SVRCONN channel MQIPT connects to, with an SSLPEER the MQIPT client certificate does not
+/// match (planted: the console must predict AMQ9636E).
+fn ssl_qmgr() -> QueueManager {
+    let attr = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let mut qm = qmgr("SSLDRHAQM1", 1503, 7005, "WDC");
+    qm.qmgr_attributes = vec![
+        attr("SSLKEYR", "/var/mqm/vols/ssldrhaqm1/qmgr/ssldrhaqm1/ssl/ssldrhaqm1KeyFile"),
+        attr("CERTLABL", "ssldrhaqm1certlabel"),
+    ];
+    qm.channels = vec![crate::estate::Channel {
+        name: "SSLDRHAQM1.MQIPT".into(),
+        attributes: vec![
+            attr("CHLTYPE", "SVRCONN"),
+            attr("ALTDATE", "2022-06-28"),
+            attr("ALTTIME", "18.21.00"),
+            attr("CERTLABL", "ssldrhaqm1certlabel"),
+            attr("DESCR", " "),
+            attr("MCAUSER", "mqadmin"),
+            attr("SSLCAUTH", "REQUIRED"),
+            attr("SSLCIPH", "ANY_TLS12_OR_HIGHER"),
+            attr("SSLPEER", "CN=mqipt-gateway,OU=IBM,C=US"),
+            attr("TRPTYPE", "TCP"),
+        ],
+    }];
+    qm
 }

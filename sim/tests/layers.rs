@@ -35,7 +35,7 @@ impl Lab {
         let mut words = line.split_whitespace();
         let program = words.next().unwrap();
         let args: Vec<String> = words.map(str::to_string).collect();
-        let inv = Invocation { host, program, args: &args, now_ms: self.now_ms };
+        let inv = Invocation { host, program, args: &args, now_ms: self.now_ms, stdin: "" };
         commands::run(&mut self.estate, &self.fs, &inv)
     }
 

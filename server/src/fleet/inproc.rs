@@ -61,7 +61,7 @@ impl InProcessExec {
             ("cp", [flag, from, to]) if flag == "-p" => file_op(self.fs.read(from).and_then(|t| self.fs.write(to, &t)).map(|_| String::new())),
             ("mv", [flag, from, to]) if flag == "-f" => file_op(self.fs.rename(from, to).map(|_| String::new())),
             ("sha256sum", [path]) => file_op(self.fs.read(path).map(|t| format!("{}  {path}\n", model::plan::sha256_hex(&t)))),
-            _ => commands::run(&mut estate, &self.fs, &Invocation { host, program, args: &cmd.args, now_ms: Self::now_ms() }),
+            _ => commands::run(&mut estate, &self.fs, &Invocation { host, program, args: &cmd.args, now_ms: Self::now_ms(), stdin: &String::from_utf8_lossy(stdin.unwrap_or_default()) }),
         };
         let hang = outcome.hang;
         Ok((outcome, hang))
