@@ -4,6 +4,8 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use model::estate::Snapshot;
+use crate::wire::{IntentWire, Plan, Run};
+use model::plan::Intent;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -142,6 +144,19 @@ async fn send(request: Result<Request, gloo_net::Error>, session_guard: bool) ->
     Err(error)
 }
 
+/// Sends a state-changing request built by `build`. When the server refuses the CSRF token
+/// (another tab asked for the session since, which renews the token), nothing was done: the
+/// token is renewed and the request sent once more.
+async fn send_changing(build: impl Fn() -> Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
+    match send(build(), true).await {
+        Err(e) if e.status == 403 && e.message.contains("X-CSRF-Token") => {
+            current_session().await?;
+            send(build(), true).await
+        }
+        other => other,
+    }
+}
+
 async fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     response.json::<T>().await.map_err(|e| ApiError {
         status: response.status(),
@@ -180,12 +195,71 @@ pub async fn estate() -> Result<Snapshot, ApiError> {
 
 /// `POST /api/refresh` (operators): refresh now and return the new snapshot.
 pub async fn refresh_now() -> Result<Snapshot, ApiError> {
-    json(send(with_csrf(Request::post("/api/refresh")).build(), true).await?).await
+    json(send_changing(|| with_csrf(Request::post("/api/refresh")).build()).await?).await
+}
+
+/// `GET /api/info`: what anyone may know before signing in.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Info {
+    #[serde(default)]
+    pub demo: bool,
+    #[serde(default)]
+    pub version: String,
+}
+
+pub async fn info() -> Result<Info, ApiError> {
+    json(send(Request::get("/api/info").build(), false).await?).await
+}
+
+/// `POST /api/plans`: the plan for `intent` (its JSON is the request body as the API wants it).
+pub async fn plan(intent: &Intent) -> Result<Plan, ApiError> {
+    let body = IntentWire::from(intent);
+    json(send_changing(|| with_csrf(Request::post("/api/plans")).json(&body)).await?).await
+}
+
+/// `GET /api/plans/{id}`.
+pub async fn get_plan(id: &str) -> Result<Plan, ApiError> {
+    json(send(Request::get(&format!("/api/plans/{}", crate::router::encode(id))).build(), true).await?).await
+}
+
+#[derive(Serialize)]
+struct Confirm<'a> {
+    confirm: &'a str,
+}
+
+#[derive(Deserialize)]
+struct Started {
+    run_id: String,
+}
+
+/// `POST /api/plans/{id}/execute` with the typed confirmation: the new run's id.
+pub async fn execute(plan_id: &str, confirm: &str) -> Result<String, ApiError> {
+    let url = format!("/api/plans/{}/execute", crate::router::encode(plan_id));
+    let started: Started = json(send_changing(|| with_csrf(Request::post(&url)).json(&Confirm { confirm })).await?).await?;
+    Ok(started.run_id)
+}
+
+/// `GET /api/runs/{id}`.
+pub async fn run(id: &str) -> Result<Run, ApiError> {
+    json(send(Request::get(&format!("/api/runs/{}", crate::router::encode(id))).build(), true).await?).await
+}
+
+/// `GET /api/runs`: newest first.
+pub async fn runs() -> Result<Vec<Run>, ApiError> {
+    json(send(Request::get("/api/runs").build(), true).await?).await
+}
+
+/// `POST /api/runs/{id}/{what}`: `approve`, `deny`, `resume` or `rollback`.
+pub async fn run_action(id: &str, what: &str) -> Result<(), ApiError> {
+    let url = format!("/api/runs/{}/{what}", crate::router::encode(id));
+    send_changing(|| with_csrf(Request::post(&url)).build()).await.map(|_| ())
 }
 
 /// What the event stream reports.
 pub enum StreamEvent {
     Snapshot(Box<Snapshot>),
+    /// A run changed (event `run`).
+    Run(Box<Run>),
     /// An update arrived that this app cannot read (e.g. an older app against a newer server).
     Undecodable(String),
     /// The connection dropped; the browser is reconnecting by itself.
@@ -194,11 +268,20 @@ pub enum StreamEvent {
     Closed,
 }
 
-/// `GET /api/events` as an `EventSource`: event `estate` carries a snapshot. Closed on drop.
+/// `GET /api/events` as an `EventSource`: event `estate` carries a snapshot, event `run` a
+/// run. Closed on drop.
 pub struct EstateStream {
     source: EventSource,
     _on_estate: Closure<dyn FnMut(MessageEvent)>,
+    _on_run: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
+}
+
+fn decode_event<T: serde::de::DeserializeOwned>(event: &MessageEvent, wrap: fn(T) -> StreamEvent) -> StreamEvent {
+    match event.data().as_string() {
+        Some(text) => serde_json::from_str::<T>(&text).map(wrap).unwrap_or_else(|e| StreamEvent::Undecodable(e.to_string())),
+        None => StreamEvent::Undecodable("the update was not text".into()),
+    }
 }
 
 impl EstateStream {
@@ -208,24 +291,24 @@ impl EstateStream {
         let handler = Rc::new(handler);
         let on_message = Rc::clone(&handler);
         let on_estate = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let decoded = match event.data().as_string() {
-                Some(text) => serde_json::from_str::<Snapshot>(&text)
-                    .map(|s| StreamEvent::Snapshot(Box::new(s)))
-                    .unwrap_or_else(|e| StreamEvent::Undecodable(e.to_string())),
-                None => StreamEvent::Undecodable("the update was not text".into()),
-            };
-            on_message(decoded);
+            on_message(decode_event(&event, |s: Snapshot| StreamEvent::Snapshot(Box::new(s))));
         });
-        source
-            .add_event_listener_with_callback("estate", on_estate.as_ref().unchecked_ref())
-            .map_err(|e| ApiError::unreachable(format!("{e:?}")))?;
+        let on_message = Rc::clone(&handler);
+        let on_run = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            on_message(decode_event(&event, |r: Run| StreamEvent::Run(Box::new(r))));
+        });
+        for (name, callback) in [("estate", &on_estate), ("run", &on_run)] {
+            source
+                .add_event_listener_with_callback(name, callback.as_ref().unchecked_ref())
+                .map_err(|e| ApiError::unreachable(format!("{e:?}")))?;
+        }
         let watched = source.clone();
         let on_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
             let closed = watched.ready_state() == EventSource::CLOSED;
             handler(if closed { StreamEvent::Closed } else { StreamEvent::Interrupted });
         });
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(EstateStream { source, _on_estate: on_estate, _on_error: on_error })
+        Ok(EstateStream { source, _on_estate: on_estate, _on_run: on_run, _on_error: on_error })
     }
 }
 
@@ -234,5 +317,6 @@ impl Drop for EstateStream {
         self.source.close();
         self.source.set_onerror(None);
         let _ = self.source.remove_event_listener_with_callback("estate", self._on_estate.as_ref().unchecked_ref());
+        let _ = self.source.remove_event_listener_with_callback("run", self._on_run.as_ref().unchecked_ref());
     }
 }

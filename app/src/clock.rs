@@ -16,3 +16,9 @@ pub fn time_of_day(epoch_ms: u64) -> String {
     let two = |n: u32| format!("{n:02}");
     format!("{}:{}:{}", two(date.get_hours()), two(date.get_minutes()), two(date.get_seconds()))
 }
+
+/// Local date and time, e.g. "2026-11-22 03:12:45".
+pub fn date_time(epoch_ms: u64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(epoch_ms as f64));
+    format!("{}-{:02}-{:02} {}", date.get_full_year(), date.get_month() + 1, date.get_date(), time_of_day(epoch_ms))
+}

@@ -1,11 +1,13 @@
 //! The estate as the browser last heard it: the latest snapshot from the event stream, the
-//! state of that stream, and a clock that ticks every second so every age on screen stays true.
+//! runs of workflows (listed at sign-in, then every change the stream reports), the state of
+//! that stream, and a clock that ticks every second so every age on screen stays true.
 
 use crate::api::{self, EstateStream, StreamEvent};
 use crate::session::{Session, SessionStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use model::estate::Snapshot;
+use crate::wire::Run;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,6 +34,17 @@ pub struct Live {
     pub refresh_gap_ms: RwSignal<Option<u64>>,
     /// Something about the stream the user should know (an unreadable update, a failed reopen).
     pub problem: RwSignal<Option<String>>,
+    /// Runs as last heard, newest first.
+    pub runs: RwSignal<Vec<Run>>,
+    /// Why the list of runs could not be read, if it could not.
+    pub runs_problem: RwSignal<Option<String>>,
+}
+
+/// How far a run has got: a later report of a run never gives way to an earlier one (a slow
+/// answer to `GET` must not undo what the stream already said).
+fn progress(run: &Run) -> (u64, usize, usize, bool) {
+    let finished = run.steps.iter().chain(&run.undo).filter(|s| s.finished_at.is_some()).count();
+    (run.updated_at, finished, run.undo.len(), run.state.is_final())
 }
 
 type StreamSlot = StoredValue<Option<EstateStream>, LocalStorage>;
@@ -55,9 +68,47 @@ impl Live {
         self.snapshot.with(|s| s.as_ref().map(|s| now.saturating_sub(s.polled_at)))
     }
 
+    /// How often refreshes should arrive: the console's poll interval, as the snapshot says,
+    /// or else the gap seen between the last two.
+    pub fn interval_ms(&self) -> Option<u64> {
+        let configured = self.snapshot.with(|s| s.as_ref().map(|s| s.poll_interval_ms).filter(|ms| *ms > 0));
+        configured.or_else(|| self.refresh_gap_ms.get())
+    }
+
     /// How old data may get before it is called overdue.
     pub fn overdue_after_ms(&self) -> u64 {
-        self.refresh_gap_ms.get().map_or(OVERDUE_MIN_MS, |gap| (gap * 3).max(OVERDUE_MIN_MS))
+        self.interval_ms().map_or(OVERDUE_MIN_MS, |gap| (gap * 3).max(OVERDUE_MIN_MS))
+    }
+
+    /// Takes a run from the stream or from a request, unless what is known of it is newer.
+    pub fn accept_run(&self, run: Run) {
+        self.runs.maybe_update(|runs| match runs.iter_mut().find(|r| r.id == run.id) {
+            Some(known) if *known == run || progress(&run) < progress(known) => false,
+            Some(known) => {
+                *known = run;
+                true
+            }
+            None => {
+                let at = runs.iter().position(|r| r.created_at < run.created_at).unwrap_or(runs.len());
+                runs.insert(at, run);
+                true
+            }
+        });
+    }
+
+    /// Reads the list of runs again (at sign-in, and after the stream was lost).
+    pub fn load_runs(self) {
+        spawn_local(async move {
+            match api::runs().await {
+                Ok(runs) => {
+                    self.runs_problem.set(None);
+                    for run in runs {
+                        self.accept_run(run);
+                    }
+                }
+                Err(e) => self.runs_problem.set(Some(format!("the list of runs could not be read: {}", e.message))),
+            }
+        });
     }
 
     /// The data is older than refreshes should allow.
@@ -79,6 +130,8 @@ impl Live {
         self.snapshot.set(None);
         self.refresh_gap_ms.set(None);
         self.problem.set(None);
+        self.runs.set(Vec::new());
+        self.runs_problem.set(None);
         self.link.set(LinkState::Connecting);
     }
 }
@@ -96,12 +149,15 @@ pub fn provide_live(session: Session) -> Live {
         now_ms: RwSignal::new(api::server_now_ms()),
         refresh_gap_ms: RwSignal::new(None),
         problem: RwSignal::new(None),
+        runs: RwSignal::new(Vec::new()),
+        runs_problem: RwSignal::new(None),
     };
     provide_context(live);
     let slot: StreamSlot = StoredValue::new_local(None);
     Effect::new(move |_| {
         if session.status() == SessionStatus::SignedIn {
             open_stream(live, slot, session);
+            live.load_runs();
         } else {
             slot.set_value(None);
             live.reset();
@@ -118,6 +174,7 @@ fn open_stream(live: Live, slot: StreamSlot, session: Session) {
             live.link.set(LinkState::Live);
             live.problem.set(None);
         }
+        StreamEvent::Run(run) => live.accept_run(*run),
         StreamEvent::Undecodable(reason) => {
             live.problem.set(Some(format!("an update from the server could not be read: {reason}")));
         }
@@ -145,7 +202,11 @@ fn reopen(live: Live, slot: StreamSlot, session: Session) {
     slot.set_value(None);
     spawn_local(async move {
         match api::estate().await {
-            Ok(snapshot) => live.accept(snapshot),
+            Ok(snapshot) => {
+                live.accept(snapshot);
+                // Changes to runs while the stream was down were not heard: read them again.
+                live.load_runs();
+            }
             Err(e) if e.status == 401 => return,
             Err(e) => live.problem.set(Some(format!("reconnecting failed: {}", e.message))),
         }

@@ -1,19 +1,23 @@
 //! The rdqm-console browser app: a Leptos single-page app, client-side rendered. All server
-//! traffic goes through `api`; `session` and `live` hold who is signed in and the estate as
-//! last heard; one module per page under `pages/`, shared pieces under `components/`.
+//! traffic goes through `api`; `session` and `live` hold who is signed in, the estate and the
+//! runs as last heard; `router` follows the address bar; one module per page under `pages/`,
+//! shared pieces under `components/`.
 
 mod api;
 mod checks;
 mod clock;
 mod components;
+mod html;
 mod live;
 mod pages;
+mod router;
 mod session;
 mod text_fit;
+mod wire;
+mod words;
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use router::Route;
 
 fn main() {
     console_error_panic_hook::set_once();
@@ -22,16 +26,18 @@ fn main() {
 
 #[component]
 fn App() -> impl IntoView {
+    router::provide_router();
     let session = session::provide_session();
     live::provide_live(session);
-    view! {
-        <Router>
-            <Routes fallback=pages::not_found::NotFoundPage>
-                <Route path=path!("/") view=pages::estate::EstatePage />
-                <Route path=path!("/sign-in") view=pages::sign_in::SignInPage />
-                <Route path=path!("/queue-managers/:name") view=pages::queue_manager::QueueManagerPage />
-                <Route path=path!("/routes") view=pages::routes::RoutesPage />
-            </Routes>
-        </Router>
+    components::plan::provide_planner();
+    let route = router::use_route();
+    move || match route.get() {
+        Route::Estate => view! { <pages::estate::EstatePage /> }.into_any(),
+        Route::SignIn => view! { <pages::sign_in::SignInPage /> }.into_any(),
+        Route::QueueManager(name) => view! { <pages::queue_manager::QueueManagerPage name=name /> }.into_any(),
+        Route::Routes => view! { <pages::routes::RoutesPage /> }.into_any(),
+        Route::Runs => view! { <pages::runs::RunsPage /> }.into_any(),
+        Route::Run(id) => view! { <pages::run::RunPage id=id /> }.into_any(),
+        Route::NotFound => view! { <pages::not_found::NotFoundPage /> }.into_any(),
     }
 }

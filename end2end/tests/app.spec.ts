@@ -30,6 +30,8 @@ test('the app mounts under the server\'s content security policy and asks to sig
   await page.goto(server.url);
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   await expect(page.getByLabel('User name')).toBeVisible();
+  // GET /api/info says so before anyone signs in.
+  await expect(page.getByRole('banner')).toContainText('DEMO — simulated estate');
   await page.screenshot({ path: path.join(artifacts, 'sign-in.png'), fullPage: true });
   expect(errors).toEqual([]);
 });

@@ -22,6 +22,7 @@ let page: Page;
 async function signIn(page: Page, user: string, password: string) {
   await page.goto(lab.url + '/');
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByText('DEMO')).toHaveCount(0);
   await page.getByLabel('User name').fill(user);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -131,7 +132,7 @@ test('the routes page shows each route, where it resolves and whether that is ri
   await expect(routes.getByRole('row', { name: /^1502 / })).toContainText('e8deec77-us-south.lb.appdomain.cloud');
   await expect(routes.getByRole('row', { name: /^1503 / })).toContainText('SSLServer+SSLClient');
   const props = page.getByRole('table', { name: 'Route 1503 (SSLDRHAQM1)' });
-  await expect(props.getByRole('row', { name: /^sslserversitelabel/ })).toContainText('mqiptserver');
+  await expect(props.getByRole('row', { name: /^SSLServerSiteLabel/i })).toContainText('mqiptserver');
   await expect(page.getByText('configuration read')).toBeVisible();
   await shot(page, 'routes.png');
   await fitsWidth(page);

@@ -4,7 +4,9 @@ use crate::checks::Tone;
 use crate::components::badge::{Badge, severity_icon, severity_tone, severity_word};
 use crate::live::use_live;
 use leptos::prelude::*;
-use model::estate::{Evidence, Finding, Severity};
+use crate::components::plan::evidence_html;
+use crate::html::Html;
+use model::estate::{Finding, Severity};
 use std::collections::HashSet;
 
 #[component]
@@ -59,33 +61,19 @@ fn FindingItem(finding: Finding, open: RwSignal<HashSet<String>>) -> impl IntoVi
     let tone = severity_tone(finding.severity);
     view! {
         <li class=format!("finding {}", tone.class())>
-            <details prop:open=is_open on:toggle=on_toggle>
-                <summary>
-                    <span class="severity">
-                        <span aria-hidden="true">{severity_icon(finding.severity)}" "</span>
-                        {severity_word(finding.severity)}
-                    </span>
-                    <span class="message">{finding.message}</span>
-                    <span class="subject">{finding.subject}</span>
-                </summary>
-                <div class="evidence">
-                    <p class="evidence-title">"Evidence (" {finding.code} ")"</p>
-                    {finding.evidence.into_iter().map(|e| view! { <EvidenceBlock evidence=e /> }).collect_view()}
-                </div>
-            </details>
+            <details prop:open=is_open on:toggle=on_toggle inner_html=finding_html(&finding)></details>
         </li>
     }
 }
 
-#[component]
-fn EvidenceBlock(evidence: Evidence) -> impl IntoView {
-    let output = if evidence.lines.is_empty() { "(no output lines kept)".to_string() } else { evidence.lines.join("\n") };
-    view! {
-        <figure class="evidence-block">
-            <figcaption>
-                "on " <strong>{evidence.host}</strong> ": " <code>{evidence.command}</code>
-            </figcaption>
-            <pre>{output}</pre>
-        </figure>
+fn finding_html(finding: &Finding) -> String {
+    let mut h = Html::new();
+    h.open("summary", &[]).open("span", &[("class", "severity")]).glyph(severity_icon(finding.severity)).text(severity_word(finding.severity)).close("span");
+    h.el("span", "message", &finding.message).el("span", "subject", &finding.subject).close("summary");
+    h.open("div", &[("class", "evidence")]).el("p", "evidence-title", &format!("Evidence ({})", finding.code));
+    for e in &finding.evidence {
+        evidence_html(&mut h, e);
     }
+    h.close("div");
+    h.finish()
 }

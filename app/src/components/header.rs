@@ -1,12 +1,14 @@
-//! The bar on top of every signed-in page: where you are, who you are, whether the data is live.
+//! The bar on top of every signed-in page: where you are, who you are, whether the data is
+//! live, and runs waiting for a second operator's approval (live, on every page).
 
 use crate::api::{self, Role};
 use crate::components::live_status::LiveIndicator;
+use crate::live::use_live;
+use crate::router::{Route, encode, navigate, use_route};
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use model::run::RunState;
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -17,6 +19,7 @@ pub fn Header() -> impl IntoView {
         Some(Role::Viewer) => "Viewer (read-only)",
         None => "",
     };
+    let route = use_route();
     view! {
         // rel=external: the router leaves this in-page jump to the browser.
         <a class="skip-link" href="#main" rel="external">"Skip to main content"</a>
@@ -28,9 +31,11 @@ pub fn Header() -> impl IntoView {
                 </span>
             </Show>
             <nav aria-label="Main">
-                <A href="/" exact=true>"Estate"</A>
-                <A href="/routes">"MQIPT routes"</A>
+                <a href="/" aria-current=move || (route.get() == Route::Estate).then_some("page")>"Estate"</a>
+                <a href="/routes" aria-current=move || (route.get() == Route::Routes).then_some("page")>"MQIPT routes"</a>
+                <a href="/runs" aria-current=move || matches!(route.get(), Route::Runs | Route::Run(_)).then_some("page")>"Runs"</a>
             </nav>
+            <ApprovalsWaiting />
             <LiveIndicator />
             <div class="who">
                 <span class="user">{who}</span>
@@ -44,22 +49,20 @@ pub fn Header() -> impl IntoView {
 #[component]
 fn SignOutButton() -> impl IntoView {
     let session = use_session();
-    let navigate = use_navigate();
     let failure = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let sign_out = move |_| {
         busy.set(true);
-        let navigate = navigate.clone();
         spawn_local(async move {
             match api::sign_out().await {
                 // 401: the server had already ended it; either way it is over.
                 Ok(()) => {
                     session.end(Some("You signed out.".into()));
-                    navigate("/sign-in", Default::default());
+                    navigate("/sign-in", false);
                 }
                 Err(e) if e.status == 401 => {
                     session.end(Some("You signed out.".into()));
-                    navigate("/sign-in", Default::default());
+                    navigate("/sign-in", false);
                 }
                 Err(e) => {
                     failure.set(Some(format!("Sign-out failed, you are still signed in: {}", e.message)));
@@ -73,5 +76,47 @@ fn SignOutButton() -> impl IntoView {
             "Sign out"
         </button>
         {move || failure.get().map(|f| view! { <span role="alert" class="inline-alert tone-bad">{f}</span> })}
+    }
+}
+
+/// "◷ 1 approval waiting": runs that wait for a second operator, linking to them. The
+/// requester is told their own request waits; viewers see that something waits.
+#[component]
+fn ApprovalsWaiting() -> impl IntoView {
+    let live = use_live();
+    let session = use_session();
+    let pending = Memo::new(move |_| {
+        let me = session.info().map(|i| i.user).unwrap_or_default();
+        let now = live.now_ms.get();
+        live.runs.with(|runs| {
+            runs.iter()
+                .filter(|r| r.state == RunState::AwaitingApproval && r.approval_expires_at.is_none_or(|until| until > now))
+                .map(|r| (r.id.clone(), r.requested_by == me))
+                .collect::<Vec<_>>()
+        })
+    });
+    let operator = Memo::new(move |_| session.is_operator());
+    move || {
+        let list = pending.get();
+        let theirs: Vec<&String> = list.iter().filter(|(_, mine)| !mine).map(|(id, _)| id).collect();
+        let mine: Vec<&String> = list.iter().filter(|(_, mine)| *mine).map(|(id, _)| id).collect();
+        let link = |ids: &[&String]| match ids {
+            [one] => format!("/runs/{}", encode(one)),
+            _ => "/runs".to_string(),
+        };
+        let plural = |n: usize, one: &str, many: &str| if n == 1 { one.to_string() } else { many.replace('#', &n.to_string()) };
+        let others = (!theirs.is_empty()).then(|| {
+            let text = if operator.get() {
+                plural(theirs.len(), "1 approval waiting for you", "# approvals waiting for you")
+            } else {
+                plural(theirs.len(), "1 run awaits an operator's approval", "# runs await an operator's approval")
+            };
+            view! { <a class="approvals" href=link(&theirs)><span aria-hidden="true">"◷ "</span>{text}</a> }
+        });
+        let own = (!mine.is_empty()).then(|| {
+            let text = plural(mine.len(), "Your request awaits another operator", "# of your requests await another operator");
+            view! { <a class="approvals own" href=link(&mine)><span aria-hidden="true">"◷ "</span>{text}</a> }
+        });
+        view! { {others} {own} }
     }
 }

@@ -64,7 +64,7 @@ pub fn LiveBanner() -> impl IntoView {
         LinkState::Lost { since_ms } => age_text(live.now_ms.get().saturating_sub(since_ms)),
         _ => String::new(),
     };
-    let gap = move || live.refresh_gap_ms.get().map(|g| format!(" (refreshes normally arrive every {})", age_text(g))).unwrap_or_default();
+    let gap = move || live.interval_ms().map(|g| format!(" (refreshes normally arrive every {})", age_text(g))).unwrap_or_default();
     view! {
         <Show when=move || lost.get()>
             <div class="banner tone-bad" role="alert">
@@ -79,5 +79,8 @@ pub fn LiveBanner() -> impl IntoView {
             </div>
         </Show>
         {move || live.problem.get().map(|p| view! { <div class="banner tone-warn" role="alert">"⚠ " {p}</div> })}
+        {move || {
+            live.runs_problem.get().map(|p| view! { <div class="banner tone-warn" role="alert">"⚠ " {p} "; the runs and approvals shown may be incomplete."</div> })
+        }}
     }
 }

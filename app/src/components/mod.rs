@@ -1,13 +1,17 @@
 //! Pieces shared by the pages.
 
+pub mod actions;
 pub mod badge;
+pub mod copy;
 pub mod estate_map;
 pub mod findings;
 pub mod header;
+pub mod layers_compare;
 pub mod live_status;
 pub mod map_card;
 pub mod map_layout;
 pub mod node_layers;
 pub mod page;
+pub mod plan;
 pub mod qm_table;
 pub mod refresh_button;

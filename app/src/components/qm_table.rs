@@ -2,10 +2,9 @@
 //! run it now (and why not), and its route. The same truth as the map, in rows and words.
 
 use crate::checks::{Tone, dr_primary_text, route_for, route_verdict, running_text};
-use crate::components::badge::Badge;
+use crate::html::Html;
 use crate::live::use_live;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use model::estate::{Readiness, Snapshot};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -53,56 +52,54 @@ fn rows(snapshot: &Snapshot) -> (Vec<String>, Vec<Row>) {
 pub fn QueueManagerTable() -> impl IntoView {
     let live = use_live();
     let table = Memo::new(move |_| live.snapshot.with(|s| s.as_deref().map(rows)));
-    move || {
-        table.get().map(|(regions, rows)| {
-            view! {
-                <table class="data qm-table">
-                    <caption>"Queue managers: where each runs and whether each region could run it now"</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Queue manager"</th>
-                            <th scope="col">"Listener"</th>
-                            <th scope="col">"DR primary"</th>
-                            <th scope="col">"Running on"</th>
-                            {regions.into_iter().map(|r| view! { <th scope="col">{format!("{r} readiness")}</th> }).collect_view()}
-                            <th scope="col">"MQIPT route"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows.into_iter().map(|row| view! { <QmRow row=row /> }).collect_view()}</tbody>
-                </table>
-            }
-        })
-    }
+    move || table.get().map(|(regions, rows)| view! { <table class="data qm-table" inner_html=table_html(&regions, &rows)></table> })
 }
 
-#[component]
-fn QmRow(row: Row) -> impl IntoView {
-    let href = format!("/queue-managers/{}", js_sys::encode_uri_component(&row.name));
-    let (running_on, running_tone) = row.running_on;
-    view! {
-        <tr>
-            <th scope="row"><A href=href>{row.name}</A></th>
-            <td>{row.listener_port}</td>
-            <td>{row.dr_primary}</td>
-            <td class="wrap"><Badge tone=running_tone text=running_on /></td>
-            {row.readiness.into_iter().map(|(region, r)| view! { <td><ReadinessBadge region=region readiness=r /></td> }).collect_view()}
-            <td class="wrap"><Badge tone=row.route_tone text=row.route /></td>
-        </tr>
+fn table_html(regions: &[String], rows: &[Row]) -> String {
+    let mut h = Html::new();
+    h.el("caption", "", "Queue managers: where each runs and whether each region could run it now").open("thead", &[]).open("tr", &[]);
+    let columns = ["Queue manager".to_string(), "Listener".into(), "DR primary".into(), "Running on".into()]
+        .into_iter()
+        .chain(regions.iter().map(|r| format!("{r} readiness")))
+        .chain(["MQIPT route".to_string()]);
+    for c in columns {
+        h.open("th", &[("scope", "col")]).text(&c).close("th");
     }
+    h.close("tr").close("thead").open("tbody", &[]);
+    for row in rows {
+        let href = format!("/queue-managers/{}", js_sys::encode_uri_component(&row.name));
+        h.open("tr", &[]).open("th", &[("scope", "row")]).open("a", &[("href", &href)]).text(&row.name).close("a").close("th");
+        h.el("td", "", &row.listener_port.to_string()).el("td", "", &row.dr_primary);
+        h.open("td", &[("class", "wrap")]).badge(row.running_on.1, &row.running_on.0).close("td");
+        for (region, r) in &row.readiness {
+            h.open("td", &[]).open("div", &[("class", "readiness")]);
+            readiness_html(&mut h, region, r.as_ref());
+            h.close("div").close("td");
+        }
+        h.open("td", &[("class", "wrap")]).badge(row.route_tone, &row.route).close("td").close("tr");
+    }
+    h.close("tbody");
+    h.finish()
 }
 
 /// "ready" or "not ready" with the reasons, as text.
 #[component]
 pub fn ReadinessBadge(region: String, readiness: Option<Readiness>) -> impl IntoView {
+    let mut h = Html::new();
+    readiness_html(&mut h, &region, readiness.as_ref());
+    view! { <div class="readiness" inner_html=h.finish()></div> }
+}
+
+pub fn readiness_html(h: &mut Html, region: &str, readiness: Option<&Readiness>) {
     match readiness {
-        None => view! { <Badge tone=Tone::Unknown text=format!("{region}: readiness unknown") /> }.into_any(),
-        Some(r) if r.ready => view! { <Badge tone=Tone::Good text=format!("{region}: ready") /> }.into_any(),
-        Some(r) => view! {
-            <div class="readiness">
-                <Badge tone=Tone::Bad text=format!("{region}: not ready") />
-                <ul class="reasons">{r.reasons.into_iter().map(|reason| view! { <li>{reason}</li> }).collect_view()}</ul>
-            </div>
+        None => h.badge(Tone::Unknown, &format!("{region}: readiness unknown")),
+        Some(r) if r.ready => h.badge(Tone::Good, &format!("{region}: ready")),
+        Some(r) => {
+            h.badge(Tone::Bad, &format!("{region}: not ready")).open("ul", &[("class", "reasons")]);
+            for reason in &r.reasons {
+                h.el("li", "", reason);
+            }
+            h.close("ul")
         }
-        .into_any(),
-    }
+    };
 }

@@ -4,4 +4,6 @@ pub mod estate;
 pub mod not_found;
 pub mod queue_manager;
 pub mod routes;
+pub mod run;
+pub mod runs;
 pub mod sign_in;

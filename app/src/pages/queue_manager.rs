@@ -1,18 +1,21 @@
 //! `/queue-managers/{name}`: one queue manager in full: every field each node printed, its DR
-//! and HA state per region, whether each region could run it, its route, and its actions.
+//! and HA state per region, whether each region could run it, the three layers of each node
+//! side by side, its route, and its actions (each opens a plan preview first).
 
 use crate::checks::{RouteVerdict, Tone, dr_primary_text, dr_status_tone, ha_status_tone, qm_status_tone, route_for, route_verdict, running_text};
 use crate::clock::age_text;
+use crate::components::actions::{dr_actions, node_action, prefer_actions};
 use crate::components::badge::Badge;
+use crate::components::layers_compare::{LayersCompare, compare};
 use crate::components::node_layers::{NodeLayersView, QmLayers, for_qm};
 use crate::components::page::Page;
-use crate::components::qm_table::ReadinessBadge;
+use crate::components::plan::{ActionList, ActionSpec};
+use crate::components::qm_table::{ReadinessBadge, readiness_html};
+use crate::html::Html;
 use crate::components::refresh_button::RefreshButton;
 use crate::live::use_live;
 use crate::pages::estate::WhenLoaded;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use model::estate::{QmNode, QmSide, QmgrView, Snapshot};
 
 /// What the page shows of a node's own state (not its age, which ticks separately).
@@ -23,6 +26,8 @@ struct NodeState {
     last_ok_at: Option<u64>,
     /// DRBD and Pacemaker for this queue manager, as the node reported them.
     layers: Option<QmLayers>,
+    /// Suspend or resume, whichever applies.
+    action: ActionSpec,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,16 +52,16 @@ fn page_data(snapshot: &Snapshot, name: &str) -> Option<QmPage> {
             // Only an unreachable node's last answer matters here; a fresh one changes every refresh.
             let last_ok_at = if n.reachable { None } else { n.last_ok_at };
             let layers = n.layers.as_ref().map(|l| for_qm(l, name));
-            (n.name.clone(), NodeState { reachable: n.reachable, error: n.error.clone(), last_ok_at, layers })
+            let action = node_action(snapshot, &n.name);
+            (n.name.clone(), NodeState { reachable: n.reachable, error: n.error.clone(), last_ok_at, layers, action })
         })
         .collect();
     Some(QmPage { dr_primary: dr_primary_text(qm), qm: qm.clone(), route, nodes })
 }
 
 #[component]
-pub fn QueueManagerPage() -> impl IntoView {
-    let params = use_params_map();
-    let name = Memo::new(move |_| params.with(|p| p.get("name")).unwrap_or_default());
+pub fn QueueManagerPage(name: String) -> impl IntoView {
+    let name = Memo::new(move |_| name.clone());
     let live = use_live();
     let data = Memo::new(move |_| live.snapshot.with(|s| s.as_deref().map(|s| page_data(s, &name.get()))));
     view! {
@@ -70,7 +75,7 @@ pub fn QueueManagerPage() -> impl IntoView {
                     None => view! {
                         <p role="alert" class="alert tone-bad">
                             "The estate has no queue manager named " <code>{name.get()}</code> ". "
-                            <A href="/">"Back to the estate"</A>
+                            <a href="/">"Back to the estate"</a>
                         </p>
                     }
                     .into_any(),
@@ -80,12 +85,38 @@ pub fn QueueManagerPage() -> impl IntoView {
             <section class="actions" aria-labelledby="actions-heading">
                 <h2 id="actions-heading">"Actions"</h2>
                 <RefreshButton />
-                <p class="muted">
-                    "No workflow actions (DR switchover, failover, route retarget) are available in this version of the console."
-                </p>
+                <p class="muted">"Each action first shows its plan: what it checks, every command it would run and where. Nothing runs until you confirm."</p>
+                <WhenLoaded>{move || data.get().flatten().map(|page| view! { <QmActions qm=page.qm /> })}</WhenLoaded>
             </section>
             <WhenLoaded>{move || data.get().flatten().map(|page| view! { <QmSides page=page /> })}</WhenLoaded>
         </Page>
+    }
+}
+
+/// The workflow actions this queue manager's state calls for.
+#[component]
+fn QmActions(qm: QmgrView) -> impl IntoView {
+    let (dr, why_none) = dr_actions(&qm);
+    let prefer = prefer_actions(&qm);
+    view! {
+        <h3>"Disaster recovery"</h3>
+        {why_none.map(|w| view! { <p class="muted">{w}</p> })}
+        {(!dr.is_empty()).then(|| view! { <ActionList actions=dr /> })}
+        <h3>"HA preferred node"</h3>
+        <div class="prefer-groups">
+            {prefer
+                .into_iter()
+                .map(|(region, preferred, actions)| {
+                    let now = preferred.map_or_else(|| format!("{region}: preferred node unknown"), |p| format!("{region}: preferred node now {p}"));
+                    view! {
+                        <div class="prefer-group">
+                            <p>{now}</p>
+                            <ActionList actions=actions />
+                        </div>
+                    }
+                })
+                .collect_view()}
+        </div>
     }
 }
 
@@ -95,7 +126,7 @@ fn QmSummary(page: QmPage) -> impl IntoView {
     let (running, running_tone) = running_text(&qm);
     let route = match page.route {
         Some((text, verdict)) => view! {
-            <A href="/routes">{text}</A> " " <Badge tone=verdict.tone() text=format!("{}: {}", verdict.word(), verdict.text()) />
+            <a href="/routes">{text}</a> " " <Badge tone=verdict.tone() text=format!("{}: {}", verdict.word(), verdict.text()) />
         }
         .into_any(),
         None => view! { <Badge tone=Tone::Unknown text="no MQIPT route found for it" /> }.into_any(),
@@ -125,12 +156,29 @@ fn QmSummary(page: QmPage) -> impl IntoView {
 fn QmSides(page: QmPage) -> impl IntoView {
     let nodes = page.nodes;
     let qm = page.qm.name;
-    page.qm.sides.into_iter().map(|side| view! { <SideSection qm=qm.clone() side=side nodes=nodes.clone() /> }).collect_view()
+    let readiness = page.qm.readiness;
+    page.qm
+        .sides
+        .into_iter()
+        .map(|side| {
+            let r = readiness.get(&side.region).cloned();
+            view! { <SideSection qm=qm.clone() side=side readiness=r nodes=nodes.clone() /> }
+        })
+        .collect_view()
 }
 
 #[component]
-fn SideSection(qm: String, side: QmSide, nodes: Vec<(String, NodeState)>) -> impl IntoView {
+fn SideSection(qm: String, side: QmSide, readiness: Option<model::estate::Readiness>, nodes: Vec<(String, NodeState)>) -> impl IntoView {
     let heading_id = format!("side-{}", side.region);
+    let rows: Vec<_> = side
+        .nodes
+        .iter()
+        .map(|n| {
+            let layers = nodes.iter().find(|(name, _)| *name == n.node).and_then(|(_, s)| s.layers.as_ref());
+            compare(&qm, n, layers)
+        })
+        .collect();
+    let region = side.region.clone();
     let role = side.dr_role.as_ref().map_or("DR role unknown".to_string(), |r| format!("DR {r}"));
     // Nobody in the region answered: everything below is its last known state, not its health.
     let (heading, dr_tone) = if side.stale {
@@ -139,21 +187,25 @@ fn SideSection(qm: String, side: QmSide, nodes: Vec<(String, NodeState)>) -> imp
         (format!("{} region — {role}", side.region), dr_status_tone(side.dr_status.as_deref()))
     };
     let text = |v: Option<String>| v.unwrap_or_else(|| "unknown".into());
-    let out_of_sync = match side.dr_out_of_sync_kb {
-        None => view! { "not reported" }.into_any(),
-        Some(0) => view! { "0 KB" }.into_any(),
-        Some(kb) => view! { <Badge tone=Tone::Warn text=format!("{kb} KB not yet replicated") /> }.into_any(),
+    let mut facts = Html::new();
+    facts.el("dt", "", "DR status").open("dd", &[]).badge(dr_tone, &text(side.dr_status.clone())).close("dd");
+    facts.el("dt", "", "DR out of sync data").open("dd", &[]);
+    match side.dr_out_of_sync_kb {
+        None => facts.text("not reported"),
+        Some(0) => facts.text("0 KB"),
+        Some(kb) => facts.badge(Tone::Warn, &format!("{kb} KB not yet replicated")),
     };
+    facts.close("dd").fact("HA current location", &text(side.ha_current_location.clone()));
+    facts.fact("HA preferred location", &text(side.ha_preferred_location.clone()));
+    facts.el("dt", "", "Could run it now?").open("dd", &[]);
+    readiness_html(&mut facts, &region, readiness.as_ref());
+    facts.close("dd");
     let labelled_by = heading_id.clone();
     view! {
         <section class="side" aria-labelledby=labelled_by>
             <h2 id=heading_id>{heading}</h2>
-            <dl class="facts">
-                <dt>"DR status"</dt><dd><Badge tone=dr_tone text=text(side.dr_status.clone()) /></dd>
-                <dt>"DR out of sync data"</dt><dd>{out_of_sync}</dd>
-                <dt>"HA current location"</dt><dd>{text(side.ha_current_location.clone())}</dd>
-                <dt>"HA preferred location"</dt><dd>{text(side.ha_preferred_location.clone())}</dd>
-            </dl>
+            <dl class="facts" inner_html=facts.finish()></dl>
+            <LayersCompare qm=qm.clone() region=region rows=rows />
             <div class="node-grid">
                 {side
                     .nodes
@@ -183,17 +235,9 @@ fn NodeDetails(qm: String, node: QmNode, state: Option<NodeState>) -> impl IntoV
         }
         None => view! { <Badge tone=Tone::Unknown text="not in the inventory" /> }.into_any(),
     };
-    let text = |v: Option<String>| v.unwrap_or_else(|| "unknown".into());
-    let peers = if node.peers.is_empty() {
-        "none reported".to_string()
-    } else {
-        node.peers.iter().map(|(peer, status)| format!("{peer}: {status}")).collect::<Vec<_>>().join(", ")
-    };
-    let caption = format!("rdqmstatus -m {qm} on {}, every field as printed", node.node);
     let layers = state.as_ref().and_then(|s| s.layers.clone());
+    let action = state.as_ref().map(|s| s.action.clone());
     let node_name = node.node.clone();
-    // What a silent node said earlier is shown, but never as healthy.
-    let tone = |t: Tone| if node.stale { Tone::Unknown } else { t };
     let class = if node.stale { "node-card stale" } else { "node-card" };
     view! {
         <article class=class aria-label=format!("node {}", node.node)>
@@ -202,30 +246,36 @@ fn NodeDetails(qm: String, node: QmNode, state: Option<NodeState>) -> impl IntoV
                 {reach}
                 {node.stale.then(|| view! { <Badge tone=Tone::Unknown text="stale: from an earlier refresh" /> })}
             </p>
-            <dl class="facts compact">
-                <dt>"Queue manager status"</dt>
-                <dd><Badge tone=tone(qm_status_tone(node.qm_status.as_ref())) text=text(node.qm_status.as_ref().map(ToString::to_string)) /></dd>
-                <dt>"HA role / status"</dt>
-                <dd>
-                    {text(node.ha_role.as_ref().map(ToString::to_string))} " · "
-                    <Badge tone=tone(ha_status_tone(node.ha_status.as_ref())) text=text(node.ha_status.as_ref().map(ToString::to_string)) />
-                </dd>
-                <dt>"DR role / status"</dt>
-                <dd>
-                    {text(node.dr_role.as_ref().map(ToString::to_string))} " · "
-                    <Badge tone=tone(dr_status_tone(node.dr_status.as_deref())) text=text(node.dr_status.clone()) />
-                </dd>
-                <dt>"HA peers as it sees them"</dt><dd>{peers}</dd>
-            </dl>
-            {node.error.map(|e| view! { <p class="inline-alert tone-bad">"✖ " {e}</p> })}
-            <table class="data fields">
-                <caption>{caption}</caption>
-                <thead><tr><th scope="col">"Field"</th><th scope="col">"Value"</th></tr></thead>
-                <tbody>
-                    {node.fields.into_iter().map(|(label, value)| view! { <tr><th scope="row">{label}</th><td>{value}</td></tr> }).collect_view()}
-                </tbody>
-            </table>
+            <div inner_html=node_html(&qm, &node)></div>
             <NodeLayersView qm=qm node=node_name layers=layers />
+            {action.map(|a| view! { <div class="node-actions"><ActionList actions=vec![a] /></div> })}
         </article>
     }
+}
+
+/// What one node printed for the queue manager: the main values, then every field.
+fn node_html(qm: &str, node: &QmNode) -> String {
+    let text = |v: Option<String>| v.unwrap_or_else(|| "unknown".into());
+    // What a silent node said earlier is shown, but never as healthy.
+    let tone = |t: Tone| if node.stale { Tone::Unknown } else { t };
+    let peers = if node.peers.is_empty() {
+        "none reported".to_string()
+    } else {
+        node.peers.iter().map(|(peer, status)| format!("{peer}: {status}")).collect::<Vec<_>>().join(", ")
+    };
+    let mut h = Html::new();
+    h.open("dl", &[("class", "facts compact")]);
+    h.el("dt", "", "Queue manager status").open("dd", &[]);
+    h.badge(tone(qm_status_tone(node.qm_status.as_ref())), &text(node.qm_status.as_ref().map(ToString::to_string))).close("dd");
+    h.el("dt", "", "HA role / status").open("dd", &[]).text(&text(node.ha_role.as_ref().map(ToString::to_string))).text(" · ");
+    h.badge(tone(ha_status_tone(node.ha_status.as_ref())), &text(node.ha_status.as_ref().map(ToString::to_string))).close("dd");
+    h.el("dt", "", "DR role / status").open("dd", &[]).text(&text(node.dr_role.as_ref().map(ToString::to_string))).text(" · ");
+    h.badge(tone(dr_status_tone(node.dr_status.as_deref())), &text(node.dr_status.clone())).close("dd");
+    h.fact("HA peers as it sees them", &peers).close("dl");
+    if let Some(e) = &node.error {
+        h.el("p", "inline-alert tone-bad", &format!("✖ {e}"));
+    }
+    let rows: Vec<(&str, Vec<String>)> = node.fields.iter().map(|(label, value)| ("", vec![label.clone(), value.clone()])).collect();
+    h.table("data fields", &format!("rdqmstatus -m {qm} on {}, every field as printed", node.node), &["Field", "Value"], &rows);
+    h.finish()
 }

@@ -7,8 +7,7 @@ use crate::live::use_live;
 use crate::session::{SessionState, SessionStatus, use_session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use crate::router::{navigate, query};
 
 #[derive(Clone, Debug, PartialEq)]
 struct Failure {
@@ -36,8 +35,6 @@ pub fn SignInPage() -> impl IntoView {
     set_title("Sign in");
     let session = use_session();
     let live = use_live();
-    let query = use_query_map();
-    let navigate = use_navigate();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
@@ -46,11 +43,8 @@ pub fn SignInPage() -> impl IntoView {
     // Signed in (just now, or already): go where the user was going, or to the estate.
     Effect::new(move |_| {
         if session.status() == SessionStatus::SignedIn {
-            let next = query
-                .with_untracked(|q| q.get("next"))
-                .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-                .unwrap_or_else(|| "/".to_string());
-            navigate(&next, NavigateOptions { replace: true, ..Default::default() });
+            let next = query("next").filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".to_string());
+            navigate(&next, true);
         }
     });
 
@@ -89,9 +83,21 @@ pub fn SignInPage() -> impl IntoView {
             "Sign in".to_string()
         }
     };
+    // Whether this console runs on a simulated estate, known before anyone signs in.
+    let demo = RwSignal::new(false);
+    spawn_local(async move {
+        if let Ok(info) = api::info().await {
+            demo.set(info.demo);
+        }
+    });
     view! {
         <header class="topbar">
             <span class="brand">"rdqm-console"</span>
+            <Show when=move || demo.get()>
+                <span class="demo-badge" title="The console runs on an in-process simulated estate, not on real hosts">
+                    "DEMO — simulated estate"
+                </span>
+            </Show>
         </header>
         <main id="main" class="sign-in">
             <h1>"Sign in"</h1>

@@ -514,7 +514,8 @@ impl Engine {
                 let _ = self.save(&run).await;
                 let _ = self.audit(actor, "undo", &run.subject, "ok", format!("run {}: {} on {}", run.id, undo.command, undo.host)).await;
             }
-            if run.steps[j].state != StepState::Failed {
+            // A step with nothing to undo (a backup) stays as it ran.
+            if run.steps[j].state != StepState::Failed && !plan.steps[j].undo.is_empty() {
                 run.steps[j].state = StepState::Undone;
             }
         }
