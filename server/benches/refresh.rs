@@ -7,7 +7,7 @@
 use console::config::Config;
 use console::fleet::RemoteExec;
 use console::fleet::poller::Poller;
-use console::fleet::ssh::{SshExec, SshSettings};
+use console::fleet::ssh::SshExec;
 use sim::lab::Lab;
 use std::process::Command;
 use std::sync::Arc;
@@ -21,17 +21,7 @@ fn stats(mut samples: Vec<f64>) -> (f64, f64, f64) {
 }
 
 fn ssh_exec(config: &Config, control: &std::path::Path) -> Arc<SshExec> {
-    Arc::new(SshExec::new(
-        SshSettings {
-            user: config.ssh.user.clone(),
-            key_file: config.ssh.key_file.clone(),
-            known_hosts: config.ssh.known_hosts.clone(),
-            connect_timeout: Duration::from_secs(5),
-            control_dir: control.to_path_buf(),
-            max_concurrent: 32,
-        },
-        config.ssh_hosts(),
-    ))
+    Arc::new(config.ssh_exec(control.to_path_buf()))
 }
 
 /// The best plain-ssh script: one `ssh` per host in parallel over an open ControlMaster,

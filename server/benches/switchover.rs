@@ -7,7 +7,6 @@
 use console::config::{Config, RefreshCommand};
 use console::fleet::RemoteExec;
 use console::fleet::poller::Poller;
-use console::fleet::ssh::{SshExec, SshSettings};
 use console::store::{SqliteStore, Store};
 use console::workflow::Engine;
 use console::workflow::engine::{Actor, MqiptTarget};
@@ -63,17 +62,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
 
     let (console_ms, script_ms) = runtime.block_on(async {
-        let ssh = Arc::new(SshExec::new(
-            SshSettings {
-                user: config.ssh.user.clone(),
-                key_file: config.ssh.key_file.clone(),
-                known_hosts: config.ssh.known_hosts.clone(),
-                connect_timeout: Duration::from_secs(5),
-                control_dir: control.path().to_path_buf(),
-                max_concurrent: 32,
-            },
-            config.ssh_hosts(),
-        ));
+        let ssh = Arc::new(config.ssh_exec(control.path().to_path_buf()));
         let poller = Arc::new(Poller::new(config.inventory(), ssh.clone() as Arc<dyn RemoteExec>, Duration::from_secs(60), Duration::from_secs(10)));
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("bench.sqlite")).expect("store"));
         let targets = config

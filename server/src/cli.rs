@@ -4,7 +4,6 @@ use crate::config::Config;
 use crate::fleet::RemoteExec;
 use crate::fleet::inproc::InProcessExec;
 use crate::fleet::poller::Poller;
-use crate::fleet::ssh::{SshExec, SshSettings};
 use crate::http::{self, AppState};
 use std::sync::Arc;
 use std::time::Duration;
@@ -166,15 +165,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let config = Config::load(&config)?;
             let control_dir = std::env::temp_dir().join(format!("rdqmc-{}", std::process::id()));
             std::fs::create_dir_all(&control_dir).map_err(CliError::Serve)?;
-            let settings = SshSettings {
-                user: config.ssh.user.clone(),
-                key_file: config.ssh.key_file.clone(),
-                known_hosts: config.ssh.known_hosts.clone(),
-                connect_timeout: Duration::from_secs(config.ssh.connect_timeout_secs),
-                control_dir: control_dir.clone(),
-                max_concurrent: 32,
-            };
-            let ssh = Arc::new(SshExec::new(settings, config.ssh_hosts()));
+            let ssh = Arc::new(config.ssh_exec(control_dir.clone()));
             let poller = Arc::new(Poller::new(
                 config.inventory(),
                 Arc::clone(&ssh) as Arc<dyn RemoteExec>,

@@ -499,6 +499,20 @@ impl Config {
         }
     }
 
+    /// The SSH transport for this configuration, its masters' sockets in `control_dir`
+    /// (keep that path short: Unix sockets allow 108 bytes).
+    pub fn ssh_exec(&self, control_dir: PathBuf) -> crate::fleet::ssh::SshExec {
+        let settings = crate::fleet::ssh::SshSettings {
+            user: self.ssh.user.clone(),
+            key_file: self.ssh.key_file.clone(),
+            known_hosts: self.ssh.known_hosts.clone(),
+            connect_timeout: std::time::Duration::from_secs(self.ssh.connect_timeout_secs),
+            control_dir,
+            max_concurrent: 32,
+        };
+        crate::fleet::ssh::SshExec::new(settings, self.ssh_hosts())
+    }
+
     /// How to reach every host over SSH.
     pub fn ssh_hosts(&self) -> std::collections::HashMap<String, crate::fleet::ssh::HostAddress> {
         use crate::fleet::ssh::HostAddress;

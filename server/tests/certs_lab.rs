@@ -4,7 +4,6 @@
 use console::certs::CertCollector;
 use console::config::Config;
 use console::fleet::RemoteExec;
-use console::fleet::ssh::{SshExec, SshSettings};
 use sim::lab::Lab;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,17 +13,7 @@ async fn every_flawed_certificate_is_flagged_and_only_those() {
     let lab = Lab::start_default();
     let config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).expect("lab config is valid");
     let control = tempfile::Builder::new().prefix("rc").tempdir_in("/tmp").unwrap();
-    let ssh = Arc::new(SshExec::new(
-        SshSettings {
-            user: config.ssh.user.clone(),
-            key_file: config.ssh.key_file.clone(),
-            known_hosts: config.ssh.known_hosts.clone(),
-            connect_timeout: Duration::from_secs(3),
-            control_dir: control.path().to_path_buf(),
-            max_concurrent: 16,
-        },
-        config.ssh_hosts(),
-    ));
+    let ssh = Arc::new(config.ssh_exec(control.path().to_path_buf()));
     let poller = Arc::new(console::fleet::poller::Poller::new(config.inventory(), ssh.clone() as Arc<dyn RemoteExec>, Duration::from_secs(60), Duration::from_secs(10)));
     poller.refresh().await;
     let mut collector = CertCollector::new(&config, ssh.clone() as Arc<dyn RemoteExec>);

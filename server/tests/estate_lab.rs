@@ -4,7 +4,7 @@
 use console::config::Config;
 use console::fleet::RemoteExec;
 use console::fleet::poller::Poller;
-use console::fleet::ssh::{SshExec, SshSettings};
+use console::fleet::ssh::SshExec;
 use model::estate::Snapshot;
 use sim::lab::Lab;
 use std::sync::Arc;
@@ -13,15 +13,7 @@ use std::time::Duration;
 fn exec_for(lab: &Lab) -> (Config, Arc<SshExec>, tempfile::TempDir) {
     let config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).expect("lab config is valid");
     let control = tempfile::Builder::new().prefix("rc").tempdir_in("/tmp").unwrap();
-    let settings = SshSettings {
-        user: config.ssh.user.clone(),
-        key_file: config.ssh.key_file.clone(),
-        known_hosts: config.ssh.known_hosts.clone(),
-        connect_timeout: Duration::from_secs(3),
-        control_dir: control.path().to_path_buf(),
-        max_concurrent: 16,
-    };
-    let ssh = Arc::new(SshExec::new(settings, config.ssh_hosts()));
+    let ssh = Arc::new(config.ssh_exec(control.path().to_path_buf()));
     (config, ssh, control)
 }
 

@@ -7,7 +7,7 @@ use axum::http::{Request, StatusCode, header};
 use console::config::{Config, RefreshCommand};
 use console::fleet::RemoteExec;
 use console::fleet::poller::Poller;
-use console::fleet::ssh::{SshExec, SshSettings};
+use console::fleet::ssh::SshExec;
 use console::http::{AppState, router};
 use console::store::{SqliteStore, Store};
 use console::workflow::Engine;
@@ -32,17 +32,7 @@ impl Harness {
         let lab = Lab::start_default();
         let config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).unwrap();
         let control = tempfile::Builder::new().prefix("rw").tempdir_in("/tmp").unwrap();
-        let ssh = Arc::new(SshExec::new(
-            SshSettings {
-                user: config.ssh.user.clone(),
-                key_file: config.ssh.key_file.clone(),
-                known_hosts: config.ssh.known_hosts.clone(),
-                connect_timeout: Duration::from_secs(3),
-                control_dir: control.path().to_path_buf(),
-                max_concurrent: 16,
-            },
-            config.ssh_hosts(),
-        ));
+        let ssh = Arc::new(config.ssh_exec(control.path().to_path_buf()));
         let poller = Arc::new(Poller::new(config.inventory(), ssh.clone() as Arc<dyn RemoteExec>, Duration::from_secs(60), Duration::from_secs(10)));
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(&dir.path().join("console.sqlite")).unwrap());
