@@ -215,6 +215,9 @@ fn rdqmstatus(estate: &mut Estate, inv: &Invocation) -> Outcome {
 }
 
 /// AMQ3705E: RDQM refuses DR and HA operations on a node that is not the QM's HA primary.
+///
+/// The message ids here (AMQ3705E, and AMQ3691E/3692E/3693E/3764E below) are real or
+/// plausible RDQM ids; their wording was not found in IBM's published material and is ours.
 fn not_ha_primary(qm: &str, location: Option<&str>) -> Outcome {
     let location = location.unwrap_or("(none)");
     Outcome::fail(
