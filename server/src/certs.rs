@@ -7,6 +7,7 @@ use crate::fleet::{Cmd, RemoteExec};
 use model::certs::{self, CertInventory, CertView, Purpose, StoreError};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
+use sim::keystore::mq_dn;
 use x509_parser::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -29,26 +30,6 @@ pub struct CertCollector {
 
 fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
-
-/// The DN as MQ shows it: CN, OU, O, L, ST, C.
-fn mq_dn(name: &X509Name) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for attr in name.iter_attributes() {
-        let key = match attr.attr_type().to_id_string().as_str() {
-            "2.5.4.3" => "CN",
-            "2.5.4.11" => "OU",
-            "2.5.4.10" => "O",
-            "2.5.4.6" => "C",
-            "2.5.4.8" => "ST",
-            "2.5.4.7" => "L",
-            _ => continue,
-        };
-        parts.push(format!("{key}={}", attr.as_str().unwrap_or("?")));
-    }
-    let rank = |p: &String| ["CN=", "OU=", "O=", "L=", "ST=", "C="].iter().position(|k| p.starts_with(k)).unwrap_or(9);
-    parts.sort_by_key(rank);
-    parts.join(",")
 }
 
 /// Every certificate in a PEM text, as the console shows certificates.

@@ -42,24 +42,22 @@ fn quoted(label: &str) -> String {
     if label.contains(' ') { format!("\"{label}\"") } else { label.to_string() }
 }
 
-/// GSKit prints DNs most specific first: `CN=...,OU=...,O=...,ST=...,C=US`.
-fn dn(name: &X509Name) -> String {
+/// A DN as MQ and GSKit show it, most specific first whatever the certificate's order
+/// (seed 000: `CN=...,OU=...,O=...,ST=...,C=US`); attributes MQ does not show are left out.
+pub fn mq_dn(name: &X509Name) -> String {
     let mut parts: Vec<String> = Vec::new();
-    for rdn in name.iter() {
-        for attr in rdn.iter() {
-            let key = match attr.attr_type().to_id_string().as_str() {
-                "2.5.4.3" => "CN",
-                "2.5.4.11" => "OU",
-                "2.5.4.10" => "O",
-                "2.5.4.6" => "C",
-                "2.5.4.8" => "ST",
-                "2.5.4.7" => "L",
-                other => return format!("{other}=?"),
-            };
-            parts.push(format!("{key}={}", attr.as_str().unwrap_or("?")));
-        }
+    for attr in name.iter_attributes() {
+        let key = match attr.attr_type().to_id_string().as_str() {
+            "2.5.4.3" => "CN",
+            "2.5.4.11" => "OU",
+            "2.5.4.10" => "O",
+            "2.5.4.6" => "C",
+            "2.5.4.8" => "ST",
+            "2.5.4.7" => "L",
+            _ => continue,
+        };
+        parts.push(format!("{key}={}", attr.as_str().unwrap_or("?")));
     }
-    // MQ shows DNs in one order whatever the certificate's (seed 000: CN,OU,O,ST,C).
     let rank = |p: &String| ["CN=", "OU=", "O=", "L=", "ST=", "C="].iter().position(|k| p.starts_with(k)).unwrap_or(9);
     parts.sort_by_key(rank);
     parts.join(",")
@@ -94,8 +92,8 @@ fn details(fs: &dyn HostFs, db: &str, entry: &Entry) -> Outcome {
     let _ = writeln!(out, "Key Size : {key_bits}");
     let _ = writeln!(out, "Version : X509 V{}", cert.version().0 + 1);
     let _ = writeln!(out, "Serial : {}", cert.raw_serial().iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let _ = writeln!(out, "Issuer : \"{}\"", dn(cert.issuer()));
-    let _ = writeln!(out, "Subject : \"{}\"", dn(cert.subject()));
+    let _ = writeln!(out, "Issuer : \"{}\"", mq_dn(cert.issuer()));
+    let _ = writeln!(out, "Subject : \"{}\"", mq_dn(cert.subject()));
     let _ = writeln!(out, "Not Before : {}\n", gsk_time(&cert.validity().not_before));
     let _ = writeln!(out, "Not After : {}\n", gsk_time(&cert.validity().not_after));
     let _ = writeln!(out, "Public Key\n{}", hex_lines(&cert.public_key().subject_public_key.data[..32.min(cert.public_key().subject_public_key.data.len())], " "));
