@@ -6,7 +6,9 @@
 #   - dal3-mq1's replication certificate lacks the host name (CN and SAN)
 #   - dal2-mq1's replication certificate is signed by another CA ("Rogue CA")
 # Key repositories (.kdb, .pfx) are JSON manifests naming PEM files: the simulator's runmqakm
-# reads them the way GSKit reads its databases. Generated once; `lab/down --purge` forgets them.
+# reads them the way GSKit reads its databases, and its runmqsc reads the certificate each end of
+# a channel presents from them (DRHAQM2's and SSLDRHAQM1's, for the TLS channels between them).
+# Generated once; `lab/down --purge` forgets them.
 
 # Keys and certificates are made once a day and shared by the labs started that day (tests
 # start many); each lab then lays out its own copies.
@@ -43,10 +45,11 @@ CNF
     -subj "/C=US/O=IBM/CN=$name" -days 3650 2>/dev/null
 }
 
-# issue CA NAME SUBJECT START END BITS [SAN]: writes $PKI/certs/NAME.{key,pem}
+# issue CA NAME SUBJECT START END BITS [SAN]: writes $PKI/certs/NAME.{key,pem} unless made already
 issue() {
   local ca="$PKI/$1" name="$2" subject="$3" start="$4" end="$5" bits="$6" san="${7:-}"
   local out="$PKI/certs/$name"
+  [ -s "$out.pem" ] && return 0
   mkdir -p "$PKI/certs"
   local ext=()
   [ -n "$san" ] && ext=(-addext "subjectAltName=$san")
@@ -79,21 +82,24 @@ keystore() {
   } > "$file"
 }
 
+# Every step is skipped when its result exists, so a PKI made earlier the same day only gains
+# the certificates added since; "done.N" marks the set of this version (bump N when adding).
 make_pki() {
   mkdir -p "$PKI"
   exec 9>"$PKI.lock"
   flock 9
-  if [ -f "$PKI/done" ]; then
+  if [ -f "$PKI/done.2" ]; then
     flock -u 9
     return 0
   fi
-  ca_setup ca "Lab Root CA"
-  ca_setup rogue "Rogue CA"
+  [ -s "$PKI/ca/ca.pem" ] || ca_setup ca "Lab Root CA"
+  [ -s "$PKI/rogue/ca.pem" ] || ca_setup rogue "Rogue CA"
   mkdir -p "$PKI/certs"
   cp "$PKI/ca/ca.pem" "$PKI/certs/labca.pem"
   cp "$PKI/rogue/ca.pem" "$PKI/certs/rogueca.pem"
   local good_start="-30 days" good_end="+730 days"
   issue ca ssldrhaqm1 "/C=US/ST=MA/O=IBM/OU=SSL For MQ/CN=SSLDRHAQM1" "$good_start" "$good_end" 2048
+  issue ca drhaqm2 "/C=US/ST=MA/O=IBM/OU=SSL For MQ/CN=DRHAQM2" "$good_start" "$good_end" 2048
   issue ca mqiptserver "/C=US/OU=IBM/CN=mqipt-server" "$good_start" "$good_end" 2048
   issue ca mqiptclient "/C=US/OU=IBM/CN=mqipt-client" "$good_start" "$good_end" 2048
   issue ca wdc-mq-client "/C=US/OU=IBM/CN=wdc-mq-client" "-360 days" "+5 days" 2048
@@ -107,7 +113,7 @@ make_pki() {
       *) issue ca "$host" "/CN=$host" "$good_start" "$good_end" 2048 "DNS:$host" ;;
     esac
   done
-  touch "$PKI/done"
+  touch "$PKI/done.2"
   flock -u 9
 }
 
@@ -143,6 +149,8 @@ CONF
     keystore "$NODE_DIR/hosts/$host/var/mqm/vols/ssldrhaqm1/qmgr/ssldrhaqm1/ssl/ssldrhaqm1KeyFile.kdb" cms \
       "ssldrhaqm1certlabel:ssldrhaqm1:personal:default" "Lab Root CA:labca:trusted" "mqiptclient:mqiptclient:trusted" \
       "oldpartner:oldpartner:trusted" "legacyclient:legacyclient:trusted"
+    keystore "$NODE_DIR/hosts/$host/var/mqm/vols/drhaqm2/qmgr/drhaqm2/ssl/drhaqm2KeyFile.kdb" cms \
+      "drhaqm2certlabel:drhaqm2:personal:default" "Lab Root CA:labca:trusted"
   done
   local keys="$MQIPT_DIR/keys"
   keystore "$keys/mq-ipt-server.pfx" pkcs12 "mqiptserver:mqiptserver:personal:default" "wdc-mq-client:wdc-mq-client:trusted" "Lab Root CA:labca:trusted"

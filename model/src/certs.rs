@@ -5,6 +5,9 @@
 use crate::estate::{Evidence, Finding, Severity};
 use serde::{Deserialize, Serialize};
 
+// The channel cross-check lives in `channels`; its types belong to the inventory too.
+pub use crate::channels::{ChannelStatusView, ChannelView, RouteTls, channel_findings};
+
 /// What a store is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
@@ -47,110 +50,18 @@ pub struct StoreError {
 pub struct CertInventory {
     pub collected_at: u64,
     pub certificates: Vec<CertView>,
-    /// TLS channels of the queue managers (`DISPLAY CHANNEL`), read where each runs.
+    /// TLS channels of the queue managers (`DISPLAY CHANNEL`, with their `DISPLAY CHSTATUS`),
+    /// read where each runs.
     #[serde(default)]
     pub channels: Vec<ChannelView>,
     pub errors: Vec<StoreError>,
     pub findings: Vec<Finding>,
 }
 
-/// A channel with TLS, as `runmqsc` displayed it on the node running its queue manager.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChannelView {
-    pub host: String,
-    pub qmgr: String,
-    pub name: String,
-    pub chltype: String,
-    pub sslciph: String,
-    pub sslcauth: String,
-    pub sslpeer: String,
-    /// The channel's CERTLABL, else the queue manager's.
-    pub certlabl: String,
-}
-
-/// What the channel cross-check needs of an MQIPT route that connects to a queue manager.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RouteTls {
-    pub instance: String,
-    pub qmgr: String,
-    pub listener_port: String,
-    /// `SSLClient=true`: MQIPT presents its client certificate to the queue manager.
-    pub ssl_client: bool,
-    pub client_cipher_suites: Option<String>,
-}
-
-fn cipher_core(name: &str) -> String {
-    let upper = name.trim().to_ascii_uppercase();
-    upper.strip_prefix("TLS_").or_else(|| upper.strip_prefix("SSL_")).unwrap_or(&upper).to_string()
-}
-
 /// The DN MQ shows for a peer: `SERIALNUMBER=..,` then the subject.
-fn peer_dn(cert: &CertView) -> String {
+pub fn peer_dn(cert: &CertView) -> String {
     let serial: Vec<String> = cert.serial.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).to_ascii_uppercase()).collect();
     format!("SERIALNUMBER={},{}", serial.join(":"), cert.subject)
-}
-
-/// The channel cross-check: SSLPEER against the certificate the peer presents (AMQ9636E),
-/// SSLCAUTH(REQUIRED) without a client certificate, CERTLABL naming nothing, SSLCIPH against
-/// MQIPT's cipher suites.
-pub fn channel_findings(channels: &[ChannelView], certs: &[CertView], routes: &[RouteTls]) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for ch in channels {
-        let subject = format!("{}:{}", ch.qmgr, ch.name);
-        let evidence = |lines: Vec<String>| vec![Evidence { host: ch.host.clone(), command: format!("runmqsc {} (DISPLAY CHANNEL({}))", ch.qmgr, ch.name), lines }];
-        let repo: Vec<&CertView> = certs.iter().filter(|c| c.host == ch.host && matches!(&c.purpose, Purpose::QmgrKeyRepository { qmgr } if *qmgr == ch.qmgr)).collect();
-        if !ch.certlabl.trim().is_empty() && !repo.is_empty() && !repo.iter().any(|c| c.label == ch.certlabl && c.personal) {
-            out.push(Finding {
-                severity: Severity::Critical,
-                code: "channel_certlabl".into(),
-                message: format!("{} on {}: CERTLABL({}) names no personal certificate in the key repository", ch.name, ch.qmgr, ch.certlabl),
-                subject: subject.clone(),
-                evidence: evidence(vec![format!("CERTLABL({})", ch.certlabl)]),
-            });
-        }
-        for route in routes.iter().filter(|r| r.qmgr == ch.qmgr && r.ssl_client && ch.chltype == "SVRCONN") {
-            let client: Vec<&CertView> = certs.iter().filter(|c| c.personal && matches!(&c.purpose, Purpose::MqiptClient { instance } if *instance == route.instance)).collect();
-            if ch.sslcauth.eq_ignore_ascii_case("REQUIRED") && client.is_empty() {
-                out.push(Finding {
-                    severity: Severity::Critical,
-                    code: "channel_sslcauth".into(),
-                    message: format!("{} on {} requires a client certificate (SSLCAUTH(REQUIRED)) but MQIPT {}'s client keystore has no personal certificate", ch.name, ch.qmgr, route.instance),
-                    subject: subject.clone(),
-                    evidence: evidence(vec![format!("SSLCAUTH({})", ch.sslcauth)]),
-                });
-            }
-            if !ch.sslpeer.trim().is_empty() {
-                for cert in &client {
-                    let dn = peer_dn(cert);
-                    if let Ok(result) = crate::sslpeer::matches(&dn, &ch.sslpeer) {
-                        if !result.matches {
-                            out.push(Finding {
-                                severity: Severity::Critical,
-                                code: "channel_sslpeer".into(),
-                                message: format!("{} on {}: MQIPT {} connects (route {}) with {}, which SSLPEER({}) refuses: expect AMQ9636E — {}", ch.name, ch.qmgr, route.instance, route.listener_port, cert.subject, ch.sslpeer, result.explanation),
-                                subject: subject.clone(),
-                                evidence: evidence(vec![format!("SSLPEER({})", ch.sslpeer), format!("MQIPT client certificate: {dn}")]),
-                            });
-                        }
-                    }
-                }
-            }
-            let specific = !ch.sslciph.trim().is_empty() && !ch.sslciph.to_ascii_uppercase().starts_with("ANY");
-            if let (true, Some(suites)) = (specific, &route.client_cipher_suites) {
-                let wanted = cipher_core(&ch.sslciph);
-                if !suites.split(',').any(|s| cipher_core(s) == wanted) {
-                    out.push(Finding {
-                        severity: Severity::Warning,
-                        code: "channel_sslciph".into(),
-                        message: format!("{} on {} accepts only {} but MQIPT route {} offers {suites}", ch.name, ch.qmgr, ch.sslciph, route.listener_port),
-                        subject: subject.clone(),
-                        evidence: evidence(vec![format!("SSLCIPH({})", ch.sslciph), format!("SSLClientCipherSuites={suites}")]),
-                    });
-                }
-            }
-        }
-    }
-    out
 }
 
 const DAY_MS: u64 = 24 * 3600 * 1000;
@@ -237,19 +148,19 @@ pub fn findings(certs: &[CertView], errors: &[StoreError], now_ms: u64) -> Vec<F
         if let Some(sig) = c.signature.as_deref().filter(|s| { let s = s.to_ascii_lowercase(); s.contains("sha1") || s.contains("md5") }) {
             push(&mut out, Severity::Warning, "cert_weak_signature", c, format!("{} on {} is signed with {sig}", c.label, c.host), vec![format!("Signature Algorithm : {sig}")]);
         }
-        if let Purpose::Replication { node } = &c.purpose {
-            if c.personal {
-                let cn_ok = c.subject.split(',').any(|p| p.trim().eq_ignore_ascii_case(&format!("CN={node}")));
-                let san_ok = c.san_dns.iter().any(|d| d.eq_ignore_ascii_case(node));
-                if !san_ok {
-                    let why = if cn_ok { "its SAN lacks the host name (DR/HA needs it there)" } else { "neither its CN nor its SAN names the host" };
-                    push(&mut out, Severity::Critical, "cert_hostname", c, format!("the replication certificate of {node} ({}): {why}", c.subject), vec![format!("Subject : {}", c.subject), format!("SubjectAltName : {}", c.san_dns.join(", "))]);
-                }
+        if let Purpose::Replication { node } = &c.purpose
+            && c.personal
+        {
+            let cn_ok = c.subject.split(',').any(|p| p.trim().eq_ignore_ascii_case(&format!("CN={node}")));
+            let san_ok = c.san_dns.iter().any(|d| d.eq_ignore_ascii_case(node));
+            if !san_ok {
+                let why = if cn_ok { "its SAN lacks the host name (DR/HA needs it there)" } else { "neither its CN nor its SAN names the host" };
+                push(&mut out, Severity::Critical, "cert_hostname", c, format!("the replication certificate of {node} ({}): {why}", c.subject), vec![format!("Subject : {}", c.subject), format!("SubjectAltName : {}", c.san_dns.join(", "))]);
             }
         }
     }
     trust_findings(certs, &mut out);
-    out.sort_by(|a, b| a.severity.cmp(&b.severity));
+    out.sort_by_key(|a| a.severity);
     out
 }
 

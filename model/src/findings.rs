@@ -127,29 +127,29 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
                     vec![evidence(reports, &node.node, &probe, &["HA status:", "Node:", "HA out of sync data:"])],
                 ));
             }
-            if let Some(error) = &node.error {
-                if node.qm_status.is_none() || error.starts_with("exit code") {
-                    out.push(finding(
-                        Severity::Warning,
-                        "probe_failed",
-                        &node.node,
-                        format!("{} on {}: {error}", probe.command_line(), node.node),
-                        vec![evidence(reports, &node.node, &probe, &["AMQ", "Command"])],
-                    ));
-                }
+            if let Some(error) = &node.error
+                && (node.qm_status.is_none() || error.starts_with("exit code"))
+            {
+                out.push(finding(
+                    Severity::Warning,
+                    "probe_failed",
+                    &node.node,
+                    format!("{} on {}: {error}", probe.command_line(), node.node),
+                    vec![evidence(reports, &node.node, &probe, &["AMQ", "Command"])],
+                ));
             }
         }
         let running_here = side.nodes.iter().find(|n| n.qm_status == Some(QmStatus::Running));
-        if let (Some(running), Some(preferred)) = (running_here, side.ha_preferred_location.as_ref()) {
-            if &running.node != preferred {
-                out.push(finding(
-                    Severity::Info,
-                    "qm_off_preferred",
-                    &qm.name,
-                    format!("{} runs on {} in {}, not on its preferred node {preferred}", qm.name, running.node, side.region),
-                    vec![evidence(reports, &running.node, &probe, &["HA current location:", "HA preferred location:"])],
-                ));
-            }
+        if let (Some(running), Some(preferred)) = (running_here, side.ha_preferred_location.as_ref())
+            && &running.node != preferred
+        {
+            out.push(finding(
+                Severity::Info,
+                "qm_off_preferred",
+                &qm.name,
+                format!("{} runs on {} in {}, not on its preferred node {preferred}", qm.name, running.node, side.region),
+                vec![evidence(reports, &running.node, &probe, &["HA current location:", "HA preferred location:"])],
+            ));
         }
     }
 }
@@ -236,6 +236,6 @@ pub fn derive(inventory: &Inventory, snapshot: &Snapshot, reports: &[HostReport]
         qm_findings(qm, reports, &mut out);
     }
     route_findings(inventory, snapshot, &mut out);
-    out.sort_by(|a, b| a.severity.cmp(&b.severity));
+    out.sort_by_key(|a| a.severity);
     out
 }

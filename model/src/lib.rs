@@ -8,6 +8,7 @@ pub mod drbd;
 pub mod dspmq;
 pub mod estate;
 pub mod certs;
+pub mod channels;
 pub mod findings;
 pub mod layers;
 pub mod mqipt;

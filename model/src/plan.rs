@@ -338,15 +338,15 @@ fn common_checks(ctx: &PlanContext, subject: &str, out: &mut Vec<Precondition>) 
         Some(holder) => check(CheckStatus::Block, "run_lock", format!("a run of {holder} holds {subject}; wait for it to end")),
         None => check(CheckStatus::Pass, "run_lock", format!("no other run holds {subject}")),
     });
-    if let Some(at) = ctx.last_switchover_at {
-        if ctx.now_ms.saturating_sub(at) < ctx.flap_window_ms {
-            let minutes = ctx.now_ms.saturating_sub(at) / 60_000;
-            out.push(check(
-                CheckStatus::Warn,
-                "flapping",
-                format!("{subject} was last moved {minutes} min ago; moving it again so soon may be flapping"),
-            ));
-        }
+    if let Some(at) = ctx.last_switchover_at
+        && ctx.now_ms.saturating_sub(at) < ctx.flap_window_ms
+    {
+        let minutes = ctx.now_ms.saturating_sub(at) / 60_000;
+        out.push(check(
+            CheckStatus::Warn,
+            "flapping",
+            format!("{subject} was last moved {minutes} min ago; moving it again so soon may be flapping"),
+        ));
     }
 }
 
@@ -605,10 +605,10 @@ fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, pre: &mut Vec<Pr
         if !reachable {
             group_problems.push(format!("{node} is unreachable"));
         }
-        if let Some(status) = target.nodes.iter().find(|n| &n.node == node).and_then(|n| n.ha_status.clone()) {
-            if status != HaStatus::Normal {
-                group_problems.push(format!("{node}: HA status {status}"));
-            }
+        if let Some(status) = target.nodes.iter().find(|n| &n.node == node).and_then(|n| n.ha_status.clone())
+            && status != HaStatus::Normal
+        {
+            group_problems.push(format!("{node}: HA status {status}"));
         }
     }
     pre.push(if group_problems.is_empty() {
@@ -619,10 +619,10 @@ fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, pre: &mut Vec<Pr
             qm_evidence(qm, to_region, &["HA status"]),
         )
     });
-    if let Some(readiness) = qm.readiness.get(to_region) {
-        if !readiness.ready {
-            pre.push(check(CheckStatus::Block, "readiness", format!("{to_region} cannot take {name} over now: {}", readiness.reasons.join("; "))));
-        }
+    if let Some(readiness) = qm.readiness.get(to_region)
+        && !readiness.ready
+    {
+        pre.push(check(CheckStatus::Block, "readiness", format!("{to_region} cannot take {name} over now: {}", readiness.reasons.join("; "))));
     }
     let (Some(source_host), Some(target_host)) = (source.ha_current_location.clone(), target.ha_current_location.clone()) else {
         pre.push(check(CheckStatus::Block, "ha_location", "the HA primary of a region is unknown (HA current location)"));

@@ -120,7 +120,7 @@ pub fn resume(ctx: &PlanContext, node: &str, pre: &mut Vec<Precondition>, steps:
         .qmgrs
         .iter()
         .filter(|q| q.sides.iter().any(|s| s.region == region && s.ha_preferred_location.as_deref() == Some(node)))
-        .filter(|q| q.dr_primary_regions.iter().any(|r| *r == region))
+        .filter(|q| q.dr_primary_regions.contains(&region))
         .map(|q| q.name.clone())
         .collect();
     fingerprint.running_on = Some(returning.join(","));
@@ -157,7 +157,7 @@ pub fn prefer(ctx: &PlanContext, qmgr: &str, node: &str, pre: &mut Vec<Precondit
         pre.push(check(CheckStatus::Block, "preferred", format!("{node} is already the preferred node of {qmgr} in {region}")));
         return;
     }
-    if qm.dr_primary_regions.iter().any(|r| *r == region) && qm.running_on.as_deref() != Some(node) {
+    if qm.dr_primary_regions.contains(&region) && qm.running_on.as_deref() != Some(node) {
         pre.push(check(CheckStatus::Warn, "moves", format!("{qmgr} runs in {region} and will move to {node} (its clients reconnect)")));
     }
     let undo = match &current {

@@ -71,6 +71,53 @@ fn pem_certs(text: &str, host: &str, store: &str, purpose: &Purpose, personal: b
     Ok(out)
 }
 
+/// What one `runmqsc` reads of a queue manager for the channel cross-check.
+const CHANNEL_MQSC: &[u8] = b"DISPLAY QMGR CERTLABL\nDISPLAY CHANNEL(*)\nDISPLAY CHSTATUS(*) SSLPEER SSLCERTI\n";
+
+/// The channels in `runmqsc` output of [`CHANNEL_MQSC`]: TLS channels and message channels
+/// (a pair with TLS at one end only cannot start), each with its status if it has one.
+/// `SYSTEM.*` channels are MQ's templates and are left out.
+fn channels_of(host: &str, qmgr: &str, text: &str) -> Result<Vec<certs::ChannelView>, String> {
+    let parsed = model::mqsc::parse(text);
+    // Without the queue manager's own block runmqsc did not reach it (AMQ8146E and the like).
+    let Some(qm) = parsed.objects.iter().find(|o| o.message == "AMQ8408I") else {
+        let first = text.lines().map(str::trim).find(|l| !l.is_empty());
+        return Err(parsed.errors.first().map(String::as_str).or(first).unwrap_or("runmqsc printed nothing").to_string());
+    };
+    let get = |o: &model::mqsc::MqscObject, k: &str| o.get(k).unwrap_or("").trim().to_string();
+    // MQ's default certificate label, for a queue manager that shows none.
+    let qm_label = Some(get(qm, "CERTLABL")).filter(|l| !l.is_empty()).unwrap_or_else(|| format!("ibmwebspheremq{}", qmgr.to_ascii_lowercase()));
+    let mut status: std::collections::BTreeMap<String, certs::ChannelStatusView> = Default::default();
+    for o in parsed.objects.iter().filter(|o| o.message == "AMQ8417I") {
+        let view = certs::ChannelStatusView { status: get(o, "STATUS"), conname: get(o, "CONNAME"), sslpeer: get(o, "SSLPEER"), sslcerti: get(o, "SSLCERTI") };
+        // A channel with several instances (a SVRCONN): the first running one speaks for it.
+        let name = get(o, "CHANNEL");
+        if status.get(&name).is_none_or(|s| s.status != "RUNNING" && view.status == "RUNNING") {
+            status.insert(name, view);
+        }
+    }
+    let mut out = Vec::new();
+    for ch in parsed.objects.iter().filter(|o| o.message == "AMQ8414I") {
+        let (name, chltype, sslciph) = (get(ch, "CHANNEL"), get(ch, "CHLTYPE"), get(ch, "SSLCIPH"));
+        if name.starts_with("SYSTEM.") || (sslciph.is_empty() && !model::channels::is_message_channel(&chltype)) {
+            continue;
+        }
+        let own_label = get(ch, "CERTLABL");
+        out.push(certs::ChannelView {
+            host: host.to_string(),
+            qmgr: qmgr.to_string(),
+            status: status.get(&name).cloned(),
+            name,
+            chltype,
+            sslciph,
+            sslcauth: get(ch, "SSLCAUTH"),
+            sslpeer: get(ch, "SSLPEER"),
+            certlabl: if own_label.is_empty() { qm_label.clone() } else { own_label },
+        });
+    }
+    Ok(out)
+}
+
 /// `key = value` of an INI-like file, first occurrence.
 fn ini_value(text: &str, key: &str) -> Option<String> {
     text.lines().filter(|l| !l.trim_start().starts_with('#')).find_map(|l| {
@@ -173,46 +220,22 @@ impl CertCollector {
         }
     }
 
-    /// `runmqsc` on the node running each queue manager that has a key repository inventoried.
+    /// One `runmqsc` per queue manager running in the estate, on its node, all at once: its
+    /// channels (the TLS ones and the message channels that could pair with one) and their
+    /// status.
     async fn read_channels(&self, channels: &mut Vec<certs::ChannelView>, errors: &mut Vec<StoreError>) -> Vec<certs::RouteTls> {
         let Some(snapshot) = self.poller.as_ref().and_then(|p| p.current()) else { return Vec::new() };
-        let mut qmgrs: Vec<&str> = self
-            .stores
-            .iter()
-            .filter_map(|s| match &s.purpose {
-                Purpose::QmgrKeyRepository { qmgr } => Some(qmgr.as_str()),
-                _ => None,
-            })
-            .collect();
-        qmgrs.dedup();
-        for qmgr in qmgrs {
-            let Some(host) = snapshot.qmgrs.iter().find(|q| q.name == qmgr).and_then(|q| q.running_on.clone()) else { continue };
-            let input = b"DISPLAY QMGR CERTLABL\nDISPLAY CHANNEL(*)\n";
-            let out = match self.exec.run(&host, &Cmd::new("runmqsc", [qmgr]), Some(input), self.timeout).await {
-                Ok(out) => out,
-                Err(e) => {
-                    errors.push(StoreError { host: host.clone(), store: format!("runmqsc {qmgr}"), error: e.to_string() });
-                    continue;
-                }
-            };
-            let parsed = model::mqsc::parse(&out.stdout);
-            let qm_label = parsed.objects.iter().find(|o| o.message == "AMQ8408I").and_then(|o| o.get("CERTLABL")).unwrap_or("").to_string();
-            for ch in parsed.objects.iter().filter(|o| o.message == "AMQ8414I") {
-                let sslciph = ch.get("SSLCIPH").unwrap_or("").trim().to_string();
-                if sslciph.is_empty() {
-                    continue;
-                }
-                let own_label = ch.get("CERTLABL").unwrap_or("").trim().to_string();
-                channels.push(certs::ChannelView {
-                    host: host.clone(),
-                    qmgr: qmgr.to_string(),
-                    name: ch.get("CHANNEL").unwrap_or("").to_string(),
-                    chltype: ch.get("CHLTYPE").unwrap_or("").to_string(),
-                    sslciph,
-                    sslcauth: ch.get("SSLCAUTH").unwrap_or("").to_string(),
-                    sslpeer: ch.get("SSLPEER").unwrap_or("").trim().to_string(),
-                    certlabl: if own_label.is_empty() { qm_label.clone() } else { own_label },
-                });
+        let running: Vec<(&str, &str)> = snapshot.qmgrs.iter().filter_map(|q| Some((q.name.as_str(), q.running_on.as_deref()?))).collect();
+        let outputs = futures::future::join_all(running.iter().map(|&(qmgr, host)| async move {
+            let cmd = Cmd::new("runmqsc", [qmgr]);
+            self.exec.run(host, &cmd, Some(CHANNEL_MQSC), self.timeout).await
+        }))
+        .await;
+        for (&(qmgr, host), out) in running.iter().zip(outputs) {
+            let read = out.map_err(|e| e.to_string()).and_then(|out| channels_of(host, qmgr, &out.stdout));
+            match read {
+                Ok(found) => channels.extend(found),
+                Err(error) => errors.push(StoreError { host: host.to_string(), store: format!("runmqsc {qmgr}"), error }),
             }
         }
         snapshot
@@ -246,7 +269,9 @@ impl CertCollector {
         let now = now_ms();
         let mut findings = certs::findings(&certs, &errors, now);
         findings.extend(certs::channel_findings(&channels, &certs, &routes));
-        findings.sort_by(|a, b| a.severity.cmp(&b.severity));
+        // The inventory lists TLS channels; the others were read only to check their partners.
+        channels.retain(|c| !c.sslciph.is_empty());
+        findings.sort_by_key(|f| f.severity);
         let inventory = Arc::new(CertInventory { collected_at: now, certificates: certs, channels, errors, findings });
         if let Ok(mut current) = self.current.write() {
             *current = Some(Arc::clone(&inventory));
@@ -271,5 +296,51 @@ impl CertCollector {
                 tokio::time::sleep(interval).await;
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_and_their_status_from_one_runmqsc() {
+        let text = "\
+     1 : DISPLAY QMGR CERTLABL
+AMQ8408I: Display Queue Manager details.
+   QMNAME(QM2)                             CERTLABL( )
+
+     2 : DISPLAY CHANNEL(*)
+AMQ8414I: Display Channel details.
+   CHANNEL(SYSTEM.DEF.RECEIVER)            CHLTYPE(RCVR)
+AMQ8414I: Display Channel details.
+   CHANNEL(QM1.TO.QM2)                     CHLTYPE(RCVR)
+   CERTLABL( )                             SSLCIPH(ANY_TLS12_OR_HIGHER)
+AMQ8414I: Display Channel details.
+   CHANNEL(PLAIN)                          CHLTYPE(SDR)
+AMQ8414I: Display Channel details.
+   CHANNEL(APP.SVRCONN)                    CHLTYPE(SVRCONN)
+
+     3 : DISPLAY CHSTATUS(*) SSLPEER SSLCERTI
+AMQ8417I: Display Channel Status details.
+   CHANNEL(QM1.TO.QM2)                     CHLTYPE(RCVR)
+   CONNAME(10.241.2.5)                     CURRENT
+   RQMNAME(QM1)
+   SSLCERTI(CN=QM1,OU=SSL For MQ,O=IBM,ST=MA,C=US)
+   SSLPEER(SERIALNUMBER=78:40:26:54:E5:D4:80:E4,CN=QM1,OU=SSL For MQ,O=IBM,ST=MA,C=US)
+   STATUS(RUNNING)                         SUBSTATE(RECEIVE)
+";
+        let found = channels_of("wdc1-mq1", "QM2", text).unwrap();
+        let names: Vec<&str> = found.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["QM1.TO.QM2", "PLAIN"], "templates and channels without TLS that pair with nothing are left out");
+        assert_eq!(found[0].certlabl, "ibmwebspheremqqm2", "MQ's default label");
+        let status = found[0].status.as_ref().unwrap();
+        assert_eq!((status.status.as_str(), status.conname.as_str(), status.sslcerti.as_str()), ("RUNNING", "10.241.2.5", "CN=QM1,OU=SSL For MQ,O=IBM,ST=MA,C=US"));
+        assert!(status.sslpeer.starts_with("SERIALNUMBER=78:40"));
+        assert_eq!(found[1].status, None);
+
+        let refused = channels_of("wdc1-mq1", "QM2", "AMQ8146E: IBM MQ queue manager not available.\n").unwrap_err();
+        assert_eq!(refused, "AMQ8146E: IBM MQ queue manager not available.");
+        assert!(channels_of("wdc1-mq1", "QM2", "").is_err());
     }
 }

@@ -257,10 +257,10 @@ impl Store for SqliteStore {
             let current: Option<(String, i64)> = tx
                 .query_row("SELECT holder, until FROM locks WHERE subject = ?1", [&subject], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            if let Some((current, expires)) = current {
-                if current != holder && expires as u64 > now {
-                    return Ok(Err(current));
-                }
+            if let Some((current, expires)) = current
+                && current != holder && expires as u64 > now
+            {
+                return Ok(Err(current));
             }
             tx.execute("INSERT OR REPLACE INTO locks (subject, holder, until) VALUES (?1, ?2, ?3)", params![subject, holder, until as i64])?;
             tx.commit()?;

@@ -1,5 +1,9 @@
 //! Sign-in against the lab's real slapd, sessions, CSRF, roles and rate limiting.
 
+// Test helpers unwrap like the tests they serve (clippy's allow-unwrap-in-tests covers only
+// #[test] functions).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use axum::Router;

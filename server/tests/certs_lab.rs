@@ -1,5 +1,5 @@
 //! The certificate inventory against the lab's real certificates over SSH: every planted flaw
-//! is found, with evidence, and nothing else is.
+//! is found, with evidence, and nothing else is; channels show the status `runmqsc` reports.
 
 use console::certs::CertCollector;
 use console::config::Config;
@@ -20,8 +20,9 @@ async fn every_flawed_certificate_is_flagged_and_only_those() {
     collector.poller = Some(poller);
     let inventory = collector.collect().await;
     assert!(inventory.errors.is_empty(), "{:#?}", inventory.errors);
-    // 5 entries in each of two key repositories, 3 + 2 in MQIPT's, and per node one certificate + one CA.
-    assert_eq!(inventory.certificates.len(), 5 * 2 + 3 + 2 + 6 * 2, "{:#?}", inventory.certificates.iter().map(|c| (&c.host, &c.label)).collect::<Vec<_>>());
+    // 5 entries in each of SSLDRHAQM1's two key repositories, 2 in each of DRHAQM2's, 3 + 2 in
+    // MQIPT's, and per node one certificate + one CA.
+    assert_eq!(inventory.certificates.len(), 5 * 2 + 2 * 2 + 3 + 2 + 6 * 2, "{:#?}", inventory.certificates.iter().map(|c| (&c.host, &c.label)).collect::<Vec<_>>());
 
     let found: Vec<(String, String)> = inventory.findings.iter().map(|f| (f.code.clone(), f.subject.clone())).collect();
     let expect = |code: &str, subject: &str| {
@@ -37,8 +38,51 @@ async fn every_flawed_certificate_is_flagged_and_only_those() {
     expect("channel_sslpeer", "SSLDRHAQM1:SSLDRHAQM1.MQIPT");
     let peer = inventory.findings.iter().find(|f| f.code == "channel_sslpeer").unwrap();
     assert!(peer.message.contains("AMQ9636E") && peer.message.contains("CN=mqipt-client"), "{}", peer.message);
-    assert_eq!(inventory.channels.len(), 1, "{:?}", inventory.channels);
-    let flawed = ["wdc-mq-client", "oldpartner", "legacyclient", "replication-node-3", "dal2-mq1", "SSLDRHAQM1.MQIPT"];
+    // SSLDRHAQM1's SVRCONN and both ends of its two channels with DRHAQM2.
+    assert_eq!(inventory.channels.len(), 5, "{:#?}", inventory.channels);
+    // The sender/receiver pair whose CipherSpecs differ: flagged with both queue managers' evidence.
+    expect("channel_sslciph_pair", "DRHAQM2:DRHAQM2.TO.SSLDRHAQM1");
+    let pair = inventory.findings.iter().find(|f| f.code == "channel_sslciph_pair").unwrap();
+    assert_eq!(pair.severity, model::estate::Severity::Critical);
+    assert!(pair.message.contains("AMQ9631E") && pair.message.contains("RETRYING"), "{}", pair.message);
+    let ends: Vec<(&str, &str)> = pair.evidence.iter().map(|e| (e.host.as_str(), e.command.as_str())).collect();
+    assert_eq!(
+        ends,
+        [
+            ("dal1-mq1", "runmqsc DRHAQM2 (DISPLAY CHANNEL(DRHAQM2.TO.SSLDRHAQM1))"),
+            ("dal1-mq1", "runmqsc DRHAQM2 (DISPLAY CHSTATUS(DRHAQM2.TO.SSLDRHAQM1) SSLPEER SSLCERTI)"),
+            ("wdc1-mq1", "runmqsc SSLDRHAQM1 (DISPLAY CHANNEL(DRHAQM2.TO.SSLDRHAQM1))"),
+        ]
+    );
+    assert!(pair.evidence[0].lines.contains(&"SSLCIPH(TLS_RSA_WITH_AES_128_CBC_SHA256)".to_string()), "{:?}", pair.evidence);
+    assert!(pair.evidence[2].lines.contains(&"SSLCIPH(TLS_RSA_WITH_AES_256_GCM_SHA384)".to_string()), "{:?}", pair.evidence);
+
+    // The good pair runs, each end showing the certificate its partner presented (the lab's
+    // real ones, as the inventory read them from the key repositories).
+    let channel = |qmgr: &str, name: &str| inventory.channels.iter().find(|c| c.qmgr == qmgr && c.name == name).unwrap_or_else(|| panic!("{qmgr} {name}"));
+    let qm_cert = |host: &str, qmgr: &str| {
+        inventory
+            .certificates
+            .iter()
+            .find(|c| c.host == host && c.personal && c.purpose == model::certs::Purpose::QmgrKeyRepository { qmgr: qmgr.into() })
+            .unwrap_or_else(|| panic!("{qmgr}'s certificate on {host}"))
+    };
+    let sender = channel("SSLDRHAQM1", "SSLDRHAQM1.TO.DRHAQM2").status.clone().expect("the good sender has a status");
+    let drhaqm2 = qm_cert("dal1-mq1", "DRHAQM2");
+    assert_eq!(sender.status, "RUNNING");
+    assert_eq!(sender.sslpeer, model::certs::peer_dn(drhaqm2));
+    assert!(sender.sslpeer.starts_with("SERIALNUMBER=") && sender.sslpeer.contains(",CN=DRHAQM2,OU=SSL For MQ,O=IBM,ST=MA,C=US"), "{}", sender.sslpeer);
+    assert_eq!(sender.sslcerti, drhaqm2.issuer);
+    assert_eq!(sender.conname, "e8deec77-us-south.lb.appdomain.cloud(1502)");
+    let receiver = channel("DRHAQM2", "SSLDRHAQM1.TO.DRHAQM2").status.clone().expect("the good receiver has a status");
+    assert_eq!((receiver.status.as_str(), receiver.sslpeer.clone()), ("RUNNING", model::certs::peer_dn(qm_cert("wdc1-mq1", "SSLDRHAQM1"))));
+    // The flawed pair: the sender retries with no peer, its receiver has no status.
+    let retrying = channel("DRHAQM2", "DRHAQM2.TO.SSLDRHAQM1").status.clone().expect("the flawed sender has a status");
+    assert_eq!((retrying.status.as_str(), retrying.sslpeer.as_str()), ("RETRYING", ""));
+    assert_eq!(channel("SSLDRHAQM1", "DRHAQM2.TO.SSLDRHAQM1").status, None);
+    assert!(!found.iter().any(|(_, s)| s.ends_with(":SSLDRHAQM1.TO.DRHAQM2")), "the good pair was flagged: {found:#?}");
+
+    let flawed = ["wdc-mq-client", "oldpartner", "legacyclient", "replication-node-3", "dal2-mq1", "SSLDRHAQM1.MQIPT", "DRHAQM2.TO.SSLDRHAQM1"];
     for (code, subject) in &found {
         assert!(flawed.iter().any(|f| subject.ends_with(&format!(":{f}"))), "a good certificate was flagged: {code} {subject}");
     }

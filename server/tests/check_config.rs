@@ -1,5 +1,9 @@
 //! `rdqm-console check-config` names the file, the key and the reason.
 
+// Test helpers unwrap like the tests they serve (clippy's allow-unwrap-in-tests covers only
+// #[test] functions).
+#![allow(clippy::unwrap_used)]
+
 use std::process::Command;
 
 fn check(text: &str) -> (bool, String) {

@@ -1,6 +1,10 @@
 //! Unplanned failover with two-person approval, partition resolution and HA maintenance,
 //! against the lab over real SSH.
 
+// Test helpers unwrap like the tests they serve (clippy's allow-unwrap-in-tests covers only
+// #[test] functions).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use axum::http::StatusCode;

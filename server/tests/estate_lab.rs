@@ -1,6 +1,10 @@
 //! Reading the lab's estate over real SSH: the poller's snapshot follows the seed's failover,
 //! flags the route left behind, and marks a lost node unreachable while the rest stays current.
 
+// Test helpers unwrap like the tests they serve (clippy's allow-unwrap-in-tests covers only
+// #[test] functions).
+#![allow(clippy::unwrap_used)]
+
 use console::config::Config;
 use console::fleet::RemoteExec;
 use console::fleet::poller::Poller;

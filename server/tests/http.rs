@@ -1,5 +1,9 @@
 //! The router in-process, and once through a real server on port 0.
 
+// Test helpers unwrap like the tests they serve (clippy's allow-unwrap-in-tests covers only
+// #[test] functions).
+#![allow(clippy::unwrap_used)]
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use console::fleet::inproc::InProcessExec;

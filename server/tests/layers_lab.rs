@@ -1,6 +1,10 @@
 //! DRBD and Pacemaker beneath rdqmstatus, against the lab over real SSH: readiness per region,
 //! the hidden ban, its guarded cleanup, DRBD disk findings, and the HA primary as the target.
 
+// Test helpers unwrap like the tests they serve (clippy's allow-unwrap-in-tests covers only
+// #[test] functions).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use axum::http::StatusCode;

@@ -1,6 +1,10 @@
 //! `rdqm-console parse KIND FILE|-` prints the JSON contract of DESIGN.md; bad input gets a
 //! clear error and a non-zero exit, never a panic.
 
+// Test helpers unwrap like the tests they serve (clippy's allow-unwrap-in-tests covers only
+// #[test] functions).
+#![allow(clippy::unwrap_used)]
+
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 

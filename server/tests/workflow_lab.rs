@@ -1,6 +1,10 @@
 //! The guarded DR switchover against the lab over real SSH: success both ways, and each
 //! injected fault ending rolled back (or refused), always visible as failed.
 
+// Test helpers unwrap like the tests they serve (clippy's allow-unwrap-in-tests covers only
+// #[test] functions).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use axum::http::StatusCode;

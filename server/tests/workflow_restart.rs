@@ -1,6 +1,10 @@
 //! The console killed mid-run and restarted: the run shows as interrupted at its step, and
 //! resuming re-checks the estate and completes it. A real `rdqm-console serve` on the lab.
 
+// Test helpers unwrap like the tests they serve (clippy's allow-unwrap-in-tests covers only
+// #[test] functions).
+#![allow(clippy::unwrap_used)]
+
 use model::run::{Run, RunState, StepState};
 use serde_json::{Value, json};
 use sim::lab::Lab;

@@ -144,7 +144,7 @@ fn dispatch(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
             "crm_mon" => crm_mon(estate, inv),
             "crm_resource" => crm_resource(estate, inv),
             "runmqakm" => crate::keystore::runmqakm(fs, inv.program, inv.args),
-            "runmqsc" => crate::mqsc::runmqsc(estate, inv),
+            "runmqsc" => crate::mqsc::runmqsc(estate, fs, inv),
             _ => not_found(),
         },
         Some(HostRef::Bastion(_)) => match inv.program {
@@ -339,10 +339,10 @@ fn dspmq(estate: &mut Estate, inv: &Invocation) -> Outcome {
         return Outcome::fail(1, String::new());
     };
     let only = flag_value(args, "-m");
-    if let Some(name) = only {
-        if estate.qmgr(name).and_then(|q| q.side(&region.name)).is_none() {
-            return Outcome::fail(72, "AMQ7048E: The queue manager name is either not valid or not known.\n".into());
-        }
+    if let Some(name) = only
+        && estate.qmgr(name).and_then(|q| q.side(&region.name)).is_none()
+    {
+        return Outcome::fail(72, "AMQ7048E: The queue manager name is either not valid or not known.\n".into());
     }
     let option = flag_value(args, "-o").unwrap_or("status");
     let mut out = String::new();
@@ -534,6 +534,7 @@ fn crm_resource(estate: &mut Estate, inv: &Invocation) -> Outcome {
         .collect();
     if let Some(node) = &only_node
         && !region.nodes.iter().any(|n| &n.name == node)
+       
     {
         return Outcome {
             stderr: format!("crm_resource: Node '{node}' not found\nError performing operation: No such object\n"),

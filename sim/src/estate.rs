@@ -131,6 +131,13 @@ pub struct Channel {
     pub attributes: Vec<(String, String)>,
 }
 
+impl Channel {
+    /// An attribute's value, trimmed; empty when not set.
+    pub fn get(&self, key: &str) -> &str {
+        self.attributes.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map_or("", |(_, v)| v.trim())
+    }
+}
+
 /// A failed operation of a queue manager's Pacemaker resource on a node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PcmkFailure {
@@ -406,6 +413,11 @@ impl Estate {
 }
 
 impl QueueManager {
+    /// A queue manager attribute (`DISPLAY QMGR`), trimmed; empty when not set.
+    pub fn attribute(&self, key: &str) -> &str {
+        self.qmgr_attributes.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map_or("", |(_, v)| v.trim())
+    }
+
     pub fn side(&self, region: &str) -> Option<&QmSide> {
         self.sides.iter().find(|s| s.region == region)
     }

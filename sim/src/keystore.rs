@@ -75,15 +75,47 @@ fn hex_lines(bytes: &[u8], sep: &str) -> String {
     bytes.chunks(16).map(|c| format!("    {}", c.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(sep))).collect::<Vec<_>>().join("\n")
 }
 
-fn details(fs: &dyn HostFs, db: &str, entry: &Entry) -> Outcome {
+/// The DER bytes of an entry's certificate (the manifest names a PEM file beside it).
+fn entry_der(fs: &dyn HostFs, db: &str, entry: &Entry) -> Result<Vec<u8>, Outcome> {
     let base = std::path::Path::new(db).parent().map(|p| p.join(&entry.certificate)).unwrap_or_default();
     let Ok(pem_text) = fs.read(&base.to_string_lossy()) else {
-        return fail(1, format!("CTGSK3029W The database doesn't contain an entry with label \"{}\".\n", entry.label));
+        return Err(fail(1, format!("CTGSK3029W The database doesn't contain an entry with label \"{}\".\n", entry.label)));
     };
-    let Ok((_, pem)) = x509_parser::pem::parse_x509_pem(pem_text.as_bytes()) else {
-        return fail(1, format!("CTGSK2012W The certificate \"{}\" cannot be read.\n", entry.label));
+    match x509_parser::pem::parse_x509_pem(pem_text.as_bytes()) {
+        Ok((_, pem)) => Ok(pem.contents),
+        Err(_) => Err(fail(1, format!("CTGSK2012W The certificate \"{}\" cannot be read.\n", entry.label))),
+    }
+}
+
+/// What a channel's partner sees of a certificate during the TLS handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerCert {
+    /// As `DISPLAY CHSTATUS` shows it in SSLPEER: `SERIALNUMBER=5E:C8:..,CN=..,OU=..` (seed 000).
+    pub dn: String,
+    /// The issuer's DN (SSLCERTI).
+    pub issuer: String,
+}
+
+/// The personal certificate labelled `label` in key repository `db`; an error says why not.
+pub fn personal_certificate(fs: &dyn HostFs, db: &str, label: &str) -> Result<PeerCert, String> {
+    let manifest = load(fs, db).map_err(|o| o.stdout.trim().to_string())?;
+    let entry = manifest
+        .entries
+        .iter()
+        .find(|e| e.label == label && e.personal)
+        .ok_or_else(|| format!("no personal certificate labelled {label} in {db}"))?;
+    let der = entry_der(fs, db, entry).map_err(|o| o.stdout.trim().to_string())?;
+    let (_, cert) = X509Certificate::from_der(&der).map_err(|e| format!("{label} in {db}: {e}"))?;
+    let serial: Vec<String> = cert.raw_serial().iter().map(|b| format!("{b:02X}")).collect();
+    Ok(PeerCert { dn: format!("SERIALNUMBER={},{}", serial.join(":"), mq_dn(cert.subject())), issuer: mq_dn(cert.issuer()) })
+}
+
+fn details(fs: &dyn HostFs, db: &str, entry: &Entry) -> Outcome {
+    let der = match entry_der(fs, db, entry) {
+        Ok(der) => der,
+        Err(outcome) => return outcome,
     };
-    let Ok((_, cert)) = X509Certificate::from_der(&pem.contents) else {
+    let Ok((_, cert)) = X509Certificate::from_der(&der) else {
         return fail(1, format!("CTGSK2012W The certificate \"{}\" cannot be read.\n", entry.label));
     };
     let key_bits = cert.public_key().parsed().map(|k| k.key_size()).unwrap_or(0);
@@ -98,7 +130,7 @@ fn details(fs: &dyn HostFs, db: &str, entry: &Entry) -> Outcome {
     let _ = writeln!(out, "Not After : {}\n", gsk_time(&cert.validity().not_after));
     let _ = writeln!(out, "Public Key\n{}", hex_lines(&cert.public_key().subject_public_key.data[..32.min(cert.public_key().subject_public_key.data.len())], " "));
     let _ = writeln!(out, "Public Key Type : RSA (1.2.840.113549.1.1.1)");
-    let _ = writeln!(out, "Fingerprint : SHA256 :\n{}", hex_lines(&Sha256::digest(&pem.contents), ":"));
+    let _ = writeln!(out, "Fingerprint : SHA256 :\n{}", hex_lines(&Sha256::digest(&der), ":"));
     let _ = writeln!(out, "Extensions");
     if let Ok(Some(san)) = cert.subject_alternative_name() {
         let _ = writeln!(out, "    SubjectAltName");

@@ -3,7 +3,8 @@
 //! Invoked through a link named `rdqmstatus`, `rdqmdr`, `rdqmadm`, `dspmq`, `drbdadm`,
 //! `crm_mon`, `crm_resource` or `mqiptAdmin`, it
 //! acts as that command on the host named by `RDQM_SIM_NODE` (set by the host's sshd), against
-//! the state file `RDQM_SIM_STATE`. Invoked as `rdqm-sim`, it is the lab's control command.
+//! the state file `RDQM_SIM_STATE`, reading the host's own files (key repositories) under
+//! `RDQM_SIM_HOSTS/<host>/` when set. Invoked as `rdqm-sim`, it is the lab's control command.
 
 use clap::{Parser, Subcommand};
 use sim::commands::{self, Invocation, MQ_PROGRAMS, MQIPT_PROGRAMS};
@@ -64,18 +65,19 @@ fn act_as(state: &StateFile, host: &str, program: &str, args: &[String]) -> Exit
         let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut input);
     }
     let stdin = input.as_str();
+    let fs = RealFs::from_env();
     // Added latency delays the command's arrival: it acts only after the wait. The first pass
     // (under the shared lock, which writes nothing unless the state changes) either acts at
     // once or only reports the latency to wait first.
     let first = state.run(|estate| match estate.faults.latency_ms.get(host).copied() {
         Some(ms) if ms > 0 => Err(ms),
-        _ => Ok(commands::run(estate, &RealFs, &Invocation { host, program, args, now_ms: now_ms(), stdin })),
+        _ => Ok(commands::run(estate, &fs, &Invocation { host, program, args, now_ms: now_ms(), stdin })),
     });
     let outcome = match first {
         Ok(Ok(outcome)) => Ok(outcome),
         Ok(Err(ms)) => {
             std::thread::sleep(Duration::from_millis(ms));
-            state.run(|estate| commands::run(estate, &RealFs, &Invocation { host, program, args, now_ms: now_ms(), stdin }))
+            state.run(|estate| commands::run(estate, &fs, &Invocation { host, program, args, now_ms: now_ms(), stdin }))
         }
         Err(e) => Err(e),
     };

@@ -92,10 +92,10 @@ pub fn rdqmstatus_qm(estate: &Estate, qm: &QueueManager, region: &Region, node: 
 fn dr_details(out: &mut String, estate: &Estate, qm: &QueueManager, region: &Region, node: &Node, now_ms: u64) {
     let (dr_status, out_of_sync) = estate.dr_status(qm, &region.name, now_ms);
     field(out, "DR status:", dr_status.as_str());
-    if dr_status != DrStatus::Normal {
-        if let Some(kb) = out_of_sync {
-            field(out, "DR out of sync data:", &kb_text(kb));
-        }
+    if dr_status != DrStatus::Normal
+        && let Some(kb) = out_of_sync
+    {
+        field(out, "DR out of sync data:", &kb_text(kb));
     }
     field(out, "DR port:", &qm.dr_port.to_string());
     field(out, "DR local IP address:", &node.ip);

@@ -1,7 +1,8 @@
 //! The reference estate of seed 000: two regions of three RDQM nodes and a bastion running
-//! MQIPT instance `HAMQ`, with DRHAQM1, DRHAQM2 and SSLDRHAQM1.
+//! MQIPT instance `HAMQ`, with DRHAQM1, DRHAQM2 and SSLDRHAQM1 (and TLS channels between the
+//! last two).
 
-use crate::estate::{ActiveRoute, Bastion, Estate, MqiptInstance, Node, QmSide, QueueManager, Region};
+use crate::estate::{ActiveRoute, Bastion, Channel, Estate, MqiptInstance, Node, QmSide, QueueManager, Region};
 use crate::faults::Faults;
 use model::mqipt::MqiptConf;
 use model::status::DrRole;
@@ -137,27 +138,73 @@ pub fn estate(conf_path: &str) -> Estate {
                 refreshes: 0,
             }],
         }],
-        qmgrs: vec![
-            qmgr("DRHAQM1", 1501, 7001, "WDC"),
-            qmgr("DRHAQM2", 1502, 7002, "DAL"),
-            ssl_qmgr(),
-        ],
+        qmgrs: vec![qmgr("DRHAQM1", 1501, 7001, "WDC"), drhaqm2(), ssl_qmgr()],
         faults: Faults::default(),
         resync_ms: 3000,
     }
 }
 
+fn attr(k: &str, v: &str) -> (String, String) {
+    (k.to_string(), v.to_string())
+}
+
+/// Where a channel to a DR queue manager calls: its listener behind either region's load
+/// balancer, the region where it runs now first (the way seed 000 reaches it through MQIPT).
+fn conname(port: u16, first: &str) -> String {
+    let (a, b) = if first == "DAL" { (DAL_LB, WDC_LB) } else { (WDC_LB, DAL_LB) };
+    format!("{a}({port}),{b}({port})")
+}
+
+/// One end of a queue manager to queue manager channel with TLS, attributes in MQSC's order.
+fn tls_channel(name: &str, chltype: &str, sslciph: &str, sslpeer: &str, conname: Option<String>) -> Channel {
+    let mut attributes = vec![attr("CHLTYPE", chltype), attr("ALTDATE", "2022-06-28"), attr("ALTTIME", "18.21.00"), attr("CERTLABL", " ")];
+    if let Some(conname) = &conname {
+        attributes.push(attr("CONNAME", conname));
+    }
+    let (from, to) = name.split_once(".TO.").unwrap_or((name, "?"));
+    let kind = if conname.is_some() { "Sender" } else { "Receiver" };
+    attributes.push(attr("DESCR", &format!("{kind} channel using TLS from {from} to {to}")));
+    if conname.is_none() {
+        attributes.extend([attr("MCAUSER", " "), attr("SSLCAUTH", "REQUIRED")]);
+    }
+    attributes.extend([attr("SSLCIPH", sslciph), attr("SSLPEER", sslpeer), attr("TRPTYPE", "TCP")]);
+    if conname.is_some() {
+        attributes.push(attr("XMITQ", to));
+    }
+    Channel { name: name.to_string(), attributes }
+}
+
+/// The CipherSpec IBM recommends at both ends of a channel (a minimum protocol).
+const MIN_TLS12: &str = "ANY_TLS12_OR_HIGHER";
+/// The planted mismatch: the sender names the seed's CipherSpec, its receiver another one.
+const SENDER_CIPH: &str = "TLS_RSA_WITH_AES_128_CBC_SHA256";
+const RECEIVER_CIPH: &str = "TLS_RSA_WITH_AES_256_GCM_SHA384";
+
+/// DRHAQM2 with its own key repository and TLS channels to and from SSLDRHAQM1:
+/// `SSLDRHAQM1.TO.DRHAQM2` is a good pair (its receiver's SSLPEER names SSLDRHAQM1's
+/// certificate); `DRHAQM2.TO.SSLDRHAQM1` is planted with CipherSpecs that differ between its
+/// sender and its receiver (AMQ9631E: the sender keeps retrying).
+fn drhaqm2() -> QueueManager {
+    let mut qm = qmgr("DRHAQM2", 1502, 7002, "DAL");
+    qm.qmgr_attributes = vec![attr("SSLKEYR", "/var/mqm/vols/drhaqm2/qmgr/drhaqm2/ssl/drhaqm2KeyFile"), attr("CERTLABL", "drhaqm2certlabel")];
+    qm.channels = vec![
+        tls_channel("DRHAQM2.TO.SSLDRHAQM1", "SDR", SENDER_CIPH, " ", Some(conname(1503, "WDC"))),
+        tls_channel("SSLDRHAQM1.TO.DRHAQM2", "RCVR", MIN_TLS12, "CN=SSLDRHAQM1,OU=SSL For MQ,O=IBM,C=US", None),
+    ];
+    qm
+}
+
 /// SSLDRHAQM1 as seed 000 configures it: its key repository and certificate label, and the
 /// SVRCONN channel MQIPT connects to, with an SSLPEER the MQIPT client certificate does not
-/// match (planted: the console must predict AMQ9636E).
+/// match (planted: the console must predict AMQ9636E); plus its ends of the channels with
+/// DRHAQM2 (see [`drhaqm2`]).
 fn ssl_qmgr() -> QueueManager {
-    let attr = |k: &str, v: &str| (k.to_string(), v.to_string());
     let mut qm = qmgr("SSLDRHAQM1", 1503, 7005, "WDC");
     qm.qmgr_attributes = vec![
         attr("SSLKEYR", "/var/mqm/vols/ssldrhaqm1/qmgr/ssldrhaqm1/ssl/ssldrhaqm1KeyFile"),
         attr("CERTLABL", "ssldrhaqm1certlabel"),
     ];
-    qm.channels = vec![crate::estate::Channel {
+    qm.channels = vec![Channel {
         name: "SSLDRHAQM1.MQIPT".into(),
         attributes: vec![
             attr("CHLTYPE", "SVRCONN"),
@@ -172,5 +219,9 @@ fn ssl_qmgr() -> QueueManager {
             attr("TRPTYPE", "TCP"),
         ],
     }];
+    qm.channels.extend([
+        tls_channel("DRHAQM2.TO.SSLDRHAQM1", "RCVR", RECEIVER_CIPH, "CN=DRHAQM2,OU=SSL For MQ,O=IBM,C=US", None),
+        tls_channel("SSLDRHAQM1.TO.DRHAQM2", "SDR", MIN_TLS12, " ", Some(conname(1502, "DAL"))),
+    ]);
     qm
 }

@@ -1,5 +1,9 @@
 //! The lab over real OpenSSH and real slapd: the seed's commands print what the seed shows.
 
+// Test helpers unwrap like the tests they serve (clippy's allow-unwrap-in-tests covers only
+// #[test] functions).
+#![allow(clippy::unwrap_used)]
+
 use sim::lab::Lab;
 use std::path::Path;
 use std::process::{Command, Output};

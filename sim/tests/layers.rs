@@ -136,7 +136,7 @@ fn every_layer_agrees_with_rdqmstatus_in_the_reference_estate() {
             // Pacemaker: promoted and the stack started on the same node.
             let promoted: Vec<String> =
                 placed(&mon, &format!("p_drbd_{rsc}")).into_iter().filter(|(_, r)| r == "Promoted").map(|(n, _)| n).collect();
-            assert_eq!(promoted, [location.clone()], "{host} {qm}");
+            assert_eq!(promoted, std::slice::from_ref(&location), "{host} {qm}");
             assert_eq!(placed(&mon, &format!("p_fs_{rsc}")), [(location.clone(), "Started".to_string())]);
             assert_eq!(placed(&mon, &format!("p_rdqmx_{rsc}")), [(location.clone(), "Started".to_string())]);
             assert!(mon.resources_named(&format!("p_drbd_{rsc}")).all(|r| r.parent.as_deref() == Some(format!("ms_drbd_{rsc}").as_str())));

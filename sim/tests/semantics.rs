@@ -1,5 +1,9 @@
 //! RDQM's rules as the simulator applies them, checked against seed 000's outputs.
 
+// Test helpers unwrap like the tests they serve (clippy's allow-unwrap-in-tests covers only
+// #[test] functions).
+#![allow(clippy::unwrap_used)]
+
 use model::mqipt::MqiptConf;
 use sim::commands::{self, Invocation, Outcome};
 use sim::control::{self, Fault, HostEvent};

@@ -83,12 +83,11 @@ impl SshExec {
 
     /// Forgets a master after a failure so the next call connects afresh.
     async fn drop_session(&self, host: &str) {
-        if let Some(slot) = self.sessions.get(host) {
-            if let Some(session) = slot.lock().await.take() {
-                if let Ok(session) = Arc::try_unwrap(session) {
-                    let _ = session.close().await;
-                }
-            }
+        if let Some(slot) = self.sessions.get(host)
+            && let Some(session) = slot.lock().await.take()
+            && let Ok(session) = Arc::try_unwrap(session)
+        {
+            let _ = session.close().await;
         }
     }
 

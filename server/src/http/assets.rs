@@ -24,7 +24,7 @@ fn inline_script_hashes(index_html: &str) -> Vec<String> {
         let Some(close) = body_and_rest.find("</script>") else { break };
         let opening = &after[..open_end];
         if !opening.contains("src=") {
-            let digest = Sha256::digest(body_and_rest[..close].as_bytes());
+            let digest = Sha256::digest(&body_and_rest.as_bytes()[..close]);
             hashes.push(format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
         }
         rest = &body_and_rest[close..];

@@ -141,10 +141,10 @@ pub async fn require_session(State(state): State<AppState>, mut request: Request
     let mut response = next.run(request).await;
     if let Some(renewed) = renewed {
         let already_set = response.headers().contains_key(SET_COOKIE);
-        if let (false, Ok(token)) = (already_set, state.auth.keys.sign(&renewed)) {
-            if let Some(cookie) = cookie_value(&state, &token, renewed.exp.saturating_sub(now_secs())) {
-                response.headers_mut().append(SET_COOKIE, cookie);
-            }
+        if let (false, Ok(token)) = (already_set, state.auth.keys.sign(&renewed))
+            && let Some(cookie) = cookie_value(&state, &token, renewed.exp.saturating_sub(now_secs()))
+        {
+            response.headers_mut().append(SET_COOKIE, cookie);
         }
     }
     Ok(response)

@@ -392,16 +392,15 @@ impl Engine {
     async fn drive(self: Arc<Self>, mut run: Run, plan: Plan, start: usize, resuming: bool, actor: Actor) {
         for step in plan.steps.iter().skip(start) {
             let i = step.index;
-            if resuming {
-                if let Ok(found) = actions::verify(self.exec.as_ref(), &self.poller, &step.host, &step.verify, &Done::default()).await {
-                    if !matches!(step.action, model::plan::Action::CheckEstate) {
-                        run.steps[i].state = StepState::AlreadyDone;
-                        run.steps[i].verification = Some(format!("already in place: {found}"));
-                        run.updated_at = now_ms();
-                        let _ = self.save(&run).await;
-                        continue;
-                    }
-                }
+            if resuming
+                && let Ok(found) = actions::verify(self.exec.as_ref(), &self.poller, &step.host, &step.verify, &Done::default()).await
+                && !matches!(step.action, model::plan::Action::CheckEstate)
+            {
+                run.steps[i].state = StepState::AlreadyDone;
+                run.steps[i].verification = Some(format!("already in place: {found}"));
+                run.updated_at = now_ms();
+                let _ = self.save(&run).await;
+                continue;
             }
             run.steps[i].state = StepState::Running;
             run.steps[i].started_at = Some(now_ms());
@@ -532,11 +531,11 @@ impl Engine {
                 continue;
             }
             let at = run.steps.iter().position(|s| s.state == StepState::Running).or_else(|| run.steps.iter().position(|s| s.state == StepState::Pending));
-            if let Some(i) = at {
-                if run.steps[i].state == StepState::Running {
-                    run.steps[i].state = StepState::Pending;
-                    run.steps[i].verification = Some("interrupted while running: it may or may not have taken effect".into());
-                }
+            if let Some(i) = at
+                && run.steps[i].state == StepState::Running
+            {
+                run.steps[i].state = StepState::Pending;
+                run.steps[i].verification = Some("interrupted while running: it may or may not have taken effect".into());
             }
             run.state = RunState::Interrupted;
             run.message = Some(match at {
