@@ -3,6 +3,7 @@
 //! can act on, and the event stream of estate snapshots.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use model::certs::CertInventory;
 use model::estate::Snapshot;
 use crate::wire::{IntentWire, Plan, Run};
 use model::plan::Intent;
@@ -147,7 +148,7 @@ async fn send(request: Result<Request, gloo_net::Error>, session_guard: bool) ->
 /// Sends a state-changing request built by `build`. When the server refuses the CSRF token
 /// (another tab asked for the session since, which renews the token), nothing was done: the
 /// token is renewed and the request sent once more.
-async fn send_changing(build: impl Fn() -> Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
+async fn send_changing(build: &dyn Fn() -> Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
     match send(build(), true).await {
         Err(e) if e.status == 403 && e.message.contains("X-CSRF-Token") => {
             current_session().await?;
@@ -157,17 +158,44 @@ async fn send_changing(build: impl Fn() -> Result<Request, gloo_net::Error>) -> 
     }
 }
 
+/// The body of an answer as the browser parsed it (one function for every kind of answer:
+/// what differs is only how the parsed value is read).
+async fn parsed(response: Response) -> Result<(u16, wasm_bindgen::JsValue), ApiError> {
+    let status = response.status();
+    let unreadable = |e: String| unreadable(status, e);
+    let text = response.text().await.map_err(|e| unreadable(e.to_string()))?;
+    Ok((status, parse_json(&text).map_err(unreadable)?))
+}
+
+fn unreadable(status: u16, e: String) -> ApiError {
+    ApiError { status, message: format!("the console server's answer could not be read ({e})"), retry_after_secs: None }
+}
+
 async fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    response.json::<T>().await.map_err(|e| ApiError {
-        status: response.status(),
-        message: format!("the console server's answer could not be read ({e})"),
-        retry_after_secs: None,
-    })
+    let (status, value) = parsed(response).await?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| unreadable(status, e.to_string()))
+}
+
+/// A request with `body` as its JSON body: the browser writes the JSON (as it reads it, see
+/// `decode`), which keeps a JSON library out of the bundle.
+fn with_json(builder: RequestBuilder, body: &impl Serialize) -> Result<Request, gloo_net::Error> {
+    let value = serde_wasm_bindgen::to_value(body).map_err(|e| gloo_net::Error::GlooError(e.to_string()))?;
+    let text = js_sys::JSON::stringify(&value).map_err(|e| gloo_net::Error::GlooError(format!("{e:?}")))?;
+    builder.header("Content-Type", "application/json").body(String::from(text))
+}
+
+/// JSON text as `T`: the browser parses it, serde reads the parsed value.
+fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_wasm_bindgen::from_value(parse_json(text)?).map_err(|e| e.to_string())
+}
+
+fn parse_json(text: &str) -> Result<wasm_bindgen::JsValue, String> {
+    js_sys::JSON::parse(text).map_err(|e| e.as_string().unwrap_or_else(|| "not JSON".into()))
 }
 
 /// `POST /api/session`.
 pub async fn sign_in(username: &str, password: &str) -> Result<SessionInfo, ApiError> {
-    let request = Request::post("/api/session").json(&Credentials { username, password });
+    let request = with_json(Request::post("/api/session"), &Credentials { username, password });
     let session: SessionInfo = json(send(request, false).await?).await?;
     remember(&session);
     Ok(session)
@@ -195,9 +223,25 @@ pub async fn estate() -> Result<Snapshot, ApiError> {
 
 /// `POST /api/refresh` (operators): refresh now and return the new snapshot.
 pub async fn refresh_now() -> Result<Snapshot, ApiError> {
-    json(send_changing(|| with_csrf(Request::post("/api/refresh")).build()).await?).await
+    json(send_changing(&|| with_csrf(Request::post("/api/refresh")).build()).await?).await
 }
 
+/// `GET /api/certificates`: the certificate inventory as last read (503 when no sources are
+/// configured).
+pub async fn certificates() -> Result<CertInventory, ApiError> {
+    inventory(send(Request::get("/api/certificates").build(), true).await?).await
+}
+
+/// `POST /api/certificates/refresh` (operators): read every key store again now.
+pub async fn refresh_certificates() -> Result<CertInventory, ApiError> {
+    inventory(send_changing(&|| with_csrf(Request::post("/api/certificates/refresh")).build()).await?).await
+}
+
+/// A certificate inventory's JSON, read into the model's types.
+async fn inventory(response: Response) -> Result<CertInventory, ApiError> {
+    let (status, value) = parsed(response).await?;
+    crate::wire_certs::inventory(&value).map_err(|e| unreadable(status, e))
+}
 /// `GET /api/info`: what anyone may know before signing in.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Info {
@@ -214,7 +258,7 @@ pub async fn info() -> Result<Info, ApiError> {
 /// `POST /api/plans`: the plan for `intent` (its JSON is the request body as the API wants it).
 pub async fn plan(intent: &Intent) -> Result<Plan, ApiError> {
     let body = IntentWire::from(intent);
-    json(send_changing(|| with_csrf(Request::post("/api/plans")).json(&body)).await?).await
+    json(send_changing(&|| with_json(with_csrf(Request::post("/api/plans")), &body)).await?).await
 }
 
 /// `GET /api/plans/{id}`.
@@ -235,7 +279,7 @@ struct Started {
 /// `POST /api/plans/{id}/execute` with the typed confirmation: the new run's id.
 pub async fn execute(plan_id: &str, confirm: &str) -> Result<String, ApiError> {
     let url = format!("/api/plans/{}/execute", crate::router::encode(plan_id));
-    let started: Started = json(send_changing(|| with_csrf(Request::post(&url)).json(&Confirm { confirm })).await?).await?;
+    let started: Started = json(send_changing(&|| with_json(with_csrf(Request::post(&url)), &Confirm { confirm })).await?).await?;
     Ok(started.run_id)
 }
 
@@ -252,7 +296,7 @@ pub async fn runs() -> Result<Vec<Run>, ApiError> {
 /// `POST /api/runs/{id}/{what}`: `approve`, `deny`, `resume` or `rollback`.
 pub async fn run_action(id: &str, what: &str) -> Result<(), ApiError> {
     let url = format!("/api/runs/{}/{what}", crate::router::encode(id));
-    send_changing(|| with_csrf(Request::post(&url)).build()).await.map(|_| ())
+    send_changing(&|| with_csrf(Request::post(&url)).build()).await.map(|_| ())
 }
 
 /// What the event stream reports.
@@ -279,7 +323,7 @@ pub struct EstateStream {
 
 fn decode_event<T: serde::de::DeserializeOwned>(event: &MessageEvent, wrap: fn(T) -> StreamEvent) -> StreamEvent {
     match event.data().as_string() {
-        Some(text) => serde_json::from_str::<T>(&text).map(wrap).unwrap_or_else(|e| StreamEvent::Undecodable(e.to_string())),
+        Some(text) => decode::<T>(&text).map(wrap).unwrap_or_else(StreamEvent::Undecodable),
         None => StreamEvent::Undecodable("the update was not text".into()),
     }
 }

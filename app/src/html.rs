@@ -47,6 +47,12 @@ impl Html {
         self
     }
 
+    /// Markup another `Html` made (escaped there).
+    pub fn markup(&mut self, built: Html) -> &mut Self {
+        self.0.push_str(&built.0);
+        self
+    }
+
     pub fn close(&mut self, tag: &str) -> &mut Self {
         self.0.push_str("</");
         self.0.push_str(tag);

@@ -12,15 +12,18 @@ mod live;
 mod pages;
 mod router;
 mod session;
+mod small_sort;
 mod text_fit;
 mod wire;
+mod wire_certs;
 mod words;
 
 use leptos::prelude::*;
 use router::Route;
 
 fn main() {
-    console_error_panic_hook::set_once();
+    // A panic stops the app (panic = "abort"): say why in the browser's console first.
+    std::panic::set_hook(Box::new(|info| web_sys::console::error_1(&format!("rdqm-console: {info}").into())));
     leptos::mount::mount_to_body(App);
 }
 
@@ -36,6 +39,7 @@ fn App() -> impl IntoView {
         Route::SignIn => view! { <pages::sign_in::SignInPage /> }.into_any(),
         Route::QueueManager(name) => view! { <pages::queue_manager::QueueManagerPage name=name /> }.into_any(),
         Route::Routes => view! { <pages::routes::RoutesPage /> }.into_any(),
+        Route::Certificates => view! { <pages::certificates::CertificatesPage /> }.into_any(),
         Route::Runs => view! { <pages::runs::RunsPage /> }.into_any(),
         Route::Run(id) => view! { <pages::run::RunPage id=id /> }.into_any(),
         Route::NotFound => view! { <pages::not_found::NotFoundPage /> }.into_any(),

@@ -13,6 +13,7 @@ pub enum Route {
     SignIn,
     QueueManager(String),
     Routes,
+    Certificates,
     Runs,
     Run(String),
     NotFound,
@@ -25,6 +26,7 @@ pub fn match_path(path: &str, decode: impl Fn(&str) -> String) -> Route {
         [] | [""] => Route::Estate,
         ["sign-in"] => Route::SignIn,
         ["routes"] => Route::Routes,
+        ["certificates"] => Route::Certificates,
         ["runs"] => Route::Runs,
         ["runs", id] if !id.is_empty() => Route::Run(decode(id)),
         ["queue-managers", name] if !name.is_empty() => Route::QueueManager(decode(name)),
@@ -149,6 +151,7 @@ mod tests {
         assert_eq!(match_path("/queue-managers/DRHAQM1", same), Route::QueueManager("DRHAQM1".into()));
         assert_eq!(match_path("/runs/00ab", same), Route::Run("00ab".into()));
         assert_eq!(match_path("/runs", same), Route::Runs);
+        assert_eq!(match_path("/certificates", same), Route::Certificates);
         assert_eq!(match_path("/no/such/page", same), Route::NotFound);
         assert_eq!(match_path("/queue-managers/", same), Route::NotFound);
     }

@@ -103,6 +103,8 @@ pub struct NodeView {
     /// When the node last answered, in milliseconds since the Unix epoch.
     pub last_ok_at: Option<u64>,
     /// `rdqmstatus -n` as this node sees its HA group: node → online.
+    /// Not read by the browser app, which does not show it (bundle size).
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     pub group_online: BTreeMap<String, Option<bool>>,
     /// DRBD and Pacemaker as this node reported them (the layers beneath rdqmstatus).
     pub layers: Option<crate::layers::NodeLayers>,

@@ -68,12 +68,17 @@ fn FindingItem(finding: Finding, open: RwSignal<HashSet<String>>) -> impl IntoVi
 
 fn finding_html(finding: &Finding) -> String {
     let mut h = Html::new();
+    finding_into(&mut h, finding);
+    h.finish()
+}
+
+/// A finding's summary line and its evidence, as the inside of a `<details>`.
+pub fn finding_into(h: &mut Html, finding: &Finding) {
     h.open("summary", &[]).open("span", &[("class", "severity")]).glyph(severity_icon(finding.severity)).text(severity_word(finding.severity)).close("span");
     h.el("span", "message", &finding.message).el("span", "subject", &finding.subject).close("summary");
     h.open("div", &[("class", "evidence")]).el("p", "evidence-title", &format!("Evidence ({})", finding.code));
     for e in &finding.evidence {
-        evidence_html(&mut h, e);
+        evidence_html(h, e);
     }
     h.close("div");
-    h.finish()
 }

@@ -33,6 +33,7 @@ pub fn Header() -> impl IntoView {
             <nav aria-label="Main">
                 <a href="/" aria-current=move || (route.get() == Route::Estate).then_some("page")>"Estate"</a>
                 <a href="/routes" aria-current=move || (route.get() == Route::Routes).then_some("page")>"MQIPT routes"</a>
+                <a href="/certificates" aria-current=move || (route.get() == Route::Certificates).then_some("page")>"Certificates"</a>
                 <a href="/runs" aria-current=move || matches!(route.get(), Route::Runs | Route::Run(_)).then_some("page")>"Runs"</a>
             </nav>
             <ApprovalsWaiting />

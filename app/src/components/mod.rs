@@ -2,8 +2,10 @@
 
 pub mod actions;
 pub mod badge;
+pub mod cert_table;
 pub mod copy;
 pub mod estate_map;
+pub mod expiry_timeline;
 pub mod findings;
 pub mod header;
 pub mod layers_compare;
@@ -15,3 +17,4 @@ pub mod page;
 pub mod plan;
 pub mod qm_table;
 pub mod refresh_button;
+pub mod sslpeer_tester;

@@ -1,4 +1,6 @@
-//! "Refresh now": the one operator action so far. Viewers see it disabled, with the reason.
+//! "Read it again now" buttons for operators: the estate ("Refresh now") and the certificate
+//! inventory. Viewers see the button disabled, with the reason. One component for both: the
+//! work is a boxed future that says what happened in words.
 
 use crate::api;
 use crate::clock::time_of_day;
@@ -6,48 +8,71 @@ use crate::live::use_live;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
+/// The work behind the button: `Ok` with what was done, `Err` with why it failed.
+pub type Work = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<String, String>>>>>;
+
+/// The estate's "Refresh now".
 #[component]
 pub fn RefreshButton() -> impl IntoView {
-    let session = use_session();
     let live = use_live();
-    let busy = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<Result<String, String>>);
-    let refresh = move |_| {
-        busy.set(true);
-        outcome.set(None);
-        spawn_local(async move {
+    let work: Work = Rc::new(move || {
+        Box::pin(async move {
             match api::refresh_now().await {
                 Ok(snapshot) => {
-                    outcome.set(Some(Ok(format!("Refreshed: estate as of {}.", time_of_day(snapshot.polled_at)))));
+                    let done = format!("Refreshed: estate as of {}.", time_of_day(snapshot.polled_at));
                     live.accept(snapshot);
+                    Ok(done)
                 }
-                Err(e) => outcome.set(Some(Err(format!("Refresh failed: {}", e.message)))),
+                Err(e) => Err(format!("Refresh failed: {}", e.message)),
             }
-            busy.set(false);
+        })
+    });
+    view! {
+        <OperatorButton
+            label="Refresh now"
+            busy_label="Refreshing…"
+            viewer_reason="Viewers cannot refresh the estate on demand; it refreshes by itself every few seconds."
+            work=work
+        />
+    }
+}
+
+#[component]
+pub fn OperatorButton(label: &'static str, busy_label: &'static str, viewer_reason: &'static str, work: Work) -> impl IntoView {
+    let session = use_session();
+    let busy = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let run = move |_| {
+        busy.set(true);
+        outcome.set(None);
+        let work = Rc::clone(&work);
+        spawn_local(async move {
+            let result = work().await;
+            let _ = outcome.try_set(Some(result));
+            let _ = busy.try_set(false);
         });
     };
     let operator = Memo::new(move |_| session.is_operator());
+    let reason_id = crate::components::plan::unique_id("reason");
+    let described_by = reason_id.clone();
     view! {
         <div class="action">
-            {move || {
-                if operator.get() {
-                    view! {
-                        <button type="button" class="primary" on:click=refresh disabled=move || busy.get()>
-                            {move || if busy.get() { "Refreshing…" } else { "Refresh now" }}
-                        </button>
-                    }
-                    .into_any()
-                } else {
-                    view! {
-                        <button type="button" disabled=true aria-describedby="refresh-reason">"Refresh now"</button>
-                        <span id="refresh-reason" class="reason">
-                            "Viewers cannot refresh the estate on demand; it refreshes by itself every few seconds."
-                        </span>
-                    }
-                    .into_any()
-                }
-            }}
+            <button
+                type="button"
+                class:primary=move || operator.get()
+                on:click=run
+                disabled=move || busy.get() || !operator.get()
+                aria-describedby=move || (!operator.get()).then(|| described_by.clone())
+            >
+                {move || if busy.get() { busy_label } else { label }}
+            </button>
+            <Show when=move || !operator.get()>
+                <span id=reason_id.clone() class="reason">{viewer_reason}</span>
+            </Show>
             {move || {
                 outcome.get().map(|o| match o {
                     Ok(text) => view! { <span role="status" class="outcome">{text}</span> }.into_any(),

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod certificates;
 pub mod estate;
 pub mod not_found;
 pub mod queue_manager;
