@@ -93,10 +93,10 @@ pub fn table_html(h: &mut Html, inv: &CertInventory, sort: Sort, now_ms: u64) {
             _ => ("none", " ↕"),
         };
         h.open("th", &[("scope", "col"), ("aria-sort", aria)]);
-        h.open("button", &[("type", "button"), ("class", "sort"), ("data-sort", key.name())]).text(key.heading());
+        h.open("button", &[("type", "button"), ("class", "sort"), ("id", &format!("sort-{}", key.name())), ("data-sort", key.name())]).text(key.heading());
         h.open("span", &[("aria-hidden", "true")]).text(arrow).close("span").close("button").close("th");
     }
-    for col in ["Subject", "Issuer", "Key and signature", "Host names (SAN)", "Problems"] {
+    for col in ["Subject, issued by", "Key, signature, host names (SAN)", "Problems"] {
         h.open("th", &[("scope", "col")]).text(col).close("th");
     }
     h.close("tr").close("thead").open("tbody", &[]);
@@ -113,11 +113,11 @@ fn row_html(h: &mut Html, inv: &CertInventory, c: &CertView, now_ms: u64) {
     h.open("tr", &[("class", if problems.is_empty() { "" } else { "problem" })]);
     h.open("td", &[]).el("span", "date", &c.not_after.map(date_time).unwrap_or_default()).text(" ").badge(tone, &words).close("td");
     h.open("th", &[("scope", "row")]).text(&c.label).el("span", "muted", if c.personal { " personal" } else { " signer (trusted)" }).close("th");
-    h.open("td", &[]).el("strong", "", &c.host).text(", ").text(&purpose_text(&c.purpose)).open("br", &[]).el("code", "path", &c.store).close("td");
-    h.el("td", "dn", &c.subject).el("td", "dn", &c.issuer);
+    h.open("td", &[("class", "store")]).el("strong", "", &c.host).text(", ").text(&purpose_text(&c.purpose)).open("br", &[]).el("code", "path", &c.store).close("td");
+    h.open("td", &[("class", "dn")]).text(&c.subject).open("br", &[]).el("span", "muted", "issued by ").text(&c.issuer).close("td");
     let key = c.key_bits.map_or("key size not known".to_string(), |b| format!("{b}-bit"));
-    h.el("td", "", &format!("{key}, {}", c.signature.as_deref().unwrap_or("signature not known")));
-    h.el("td", "", &if c.san_dns.is_empty() { "none".to_string() } else { c.san_dns.join(", ") });
+    let san = if c.san_dns.is_empty() { "none".to_string() } else { c.san_dns.join(", ") };
+    h.el("td", "", &format!("{key}, {}; SAN: {san}", c.signature.as_deref().unwrap_or("signature not known")));
     h.open("td", &[("class", "wrap")]);
     if problems.is_empty() {
         h.badge(Tone::Good, "none found");

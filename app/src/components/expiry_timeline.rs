@@ -104,11 +104,17 @@ pub fn timeline_svg(certs: &[CertView], now_ms: u64) -> (Html, f64) {
         h.open("rect", &[("class", class), ("x", &num(x1)), ("y", &num(TOP - 6.0)), ("width", &num(x2 - x1)), ("height", &num(bottom - TOP + 6.0))]);
         h.open("title", &[]).text(name).close("title").close("rect");
     }
+    // Labels too close to the one before are left out (the lines stay); "today" always shows.
+    let mut last_label = f64::MIN;
     for (day, label) in TICKS.iter().filter(|(d, _)| *d >= axis.lo && *d <= axis.hi) {
-        let x = num(axis.x(*day));
+        let at = axis.x(*day);
+        let x = num(at);
         let class = if *day == 0.0 { "tick today" } else { "tick" };
         h.open("line", &[("class", class), ("x1", &x), ("x2", &x), ("y1", &num(TOP - 10.0)), ("y2", &num(bottom))]).close("line");
-        h.open("text", &[("class", "tick-label"), ("x", &x), ("y", "14"), ("text-anchor", "middle")]).text(label).close("text");
+        if *day == 0.0 || at - last_label >= 56.0 {
+            h.open("text", &[("class", "tick-label"), ("x", &x), ("y", "14"), ("text-anchor", "middle")]).text(label).close("text");
+            last_label = at;
+        }
     }
     for (i, row) in rows.iter().enumerate() {
         let c = row.cert;
@@ -116,9 +122,13 @@ pub fn timeline_svg(certs: &[CertView], now_ms: u64) -> (Html, f64) {
         let (tone, words) = expiry(c.not_after, now_ms);
         let start = c.not_before.map_or(axis.lo, days);
         let end = c.not_after.map_or(axis.hi, days);
-        let name = if row.stores > 1 { format!("{} ({} stores)", c.label, row.stores) } else { format!("{} on {}", c.label, c.host) };
+        let name = match row.stores {
+            1 if c.label == c.host => c.label.clone(),
+            1 => format!("{} on {}", c.label, c.host),
+            n => format!("{} ({n} stores)", c.label),
+        };
         h.open("g", &[("class", &format!("cert-row {}", tone.class()))]);
-        h.open("title", &[]).text(&format!("{} — {}: {words}", c.subject, c.issuer)).close("title");
+        h.open("title", &[]).text(&c.subject).close("title");
         h.open("text", &[("class", "row-label"), ("x", &num(LABEL_WIDTH - 8.0)), ("y", &num(y + 4.0)), ("text-anchor", "end")]).text(&clip(&name, 44)).close("text");
         h.open("line", &[("class", "validity"), ("x1", &num(axis.x(start))), ("x2", &num(axis.x(end))), ("y1", &num(y)), ("y2", &num(y))]).close("line");
         h.open("circle", &[("class", "expiry"), ("cx", &num(axis.x(end))), ("cy", &num(y)), ("r", "5")]).close("circle");
@@ -147,7 +157,7 @@ pub fn timeline_html(h: &mut Html, certs: &[CertView], now_ms: u64) {
             _ => {}
         }
     }
-    let summary = format!("Expiry timeline of {} certificate entries: {expired} expired, {soon} expire within 30 days.", certs.len());
+    let summary = format!("Expiry timeline of {} certificate entries: {expired} expired, {soon} expiring within 30 days.", certs.len());
     h.open("figure", &[("class", "timeline")]);
     h.open("svg", &[("class", "expiry-timeline"), ("viewBox", &format!("0 0 {} {}", WIDTH as i64, height.round() as i64)), ("role", "img"), ("aria-label", &summary)]);
     h.markup(inner).close("svg");

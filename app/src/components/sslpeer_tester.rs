@@ -17,8 +17,12 @@ fn answer_html(dn: &str, filter: &str) -> String {
     }
     match sslpeer::matches(dn, filter) {
         Ok(MatchResult { matches, explanation, checks }) => {
-            let (tone, head) = if matches { (Tone::Good, "Matches") } else { (Tone::Bad, "Does not match") };
-            h.open("p", &[]).badge(tone, &format!("{head}: {explanation}")).close("p");
+            // The explanation starts with "matches" or "does not match": said once, capitalised.
+            let mut text = explanation;
+            if let Some(first) = text.get(..1).map(str::to_ascii_uppercase) {
+                text.replace_range(..1, &first);
+            }
+            h.open("p", &[]).badge(if matches { Tone::Good } else { Tone::Bad }, &text).close("p");
             let rows: Vec<(&str, Vec<String>)> = checks
                 .iter()
                 .map(|c| {

@@ -88,12 +88,16 @@ fn on_sort_click(ev: &leptos::ev::MouseEvent, sort: RwSignal<Sort>) {
     let Some(name) = button.and_then(|b| b.get_attribute("data-sort")) else { return };
     let Some(key) = SortKey::ALL.into_iter().find(|k| k.name() == name) else { return };
     sort.update(|s| *s = next_sort(*s, key));
-    let selector = format!("button[data-sort=\"{name}\"]");
-    request_animation_frame(move || {
-        if let Some(b) = document().query_selector(&selector).ok().flatten().and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
-            let _ = b.focus();
-        }
-    });
+    // After the table is written anew (effects run after this handler).
+    let id = format!("sort-{name}");
+    set_timeout(
+        move || {
+            if let Some(button) = document().get_element_by_id(&id) {
+                let _ = button.unchecked_into::<web_sys::HtmlElement>().focus();
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }
 
 /// Everything but the interactive parts: waiting, the error, or the inventory.
