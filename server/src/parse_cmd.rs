@@ -9,7 +9,7 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum ParseError {
-    #[error("unknown kind {0:?}; known: rdqmstatus, rdqmstatus-n, dspmq, mqipt-conf, drbdadm-status, crm-mon, runmqakm-list, runmqakm-details")]
+    #[error("unknown kind {0:?}; known: rdqmstatus, rdqmstatus-n, dspmq, mqipt-conf, drbdadm-status, crm-mon, runmqakm-list, runmqakm-details, runmqsc")]
     UnknownKind(String),
     #[error("{source_name}: cannot read: {error}")]
     Read { source_name: String, error: std::io::Error },
@@ -20,7 +20,7 @@ pub enum ParseError {
 }
 
 pub const KINDS: &[&str] =
-    &["rdqmstatus", "rdqmstatus-n", "dspmq", "mqipt-conf", "drbdadm-status", "crm-mon", "runmqakm-list", "runmqakm-details"];
+    &["rdqmstatus", "rdqmstatus-n", "dspmq", "mqipt-conf", "drbdadm-status", "crm-mon", "runmqakm-list", "runmqakm-details", "runmqsc"];
 
 fn read_input(file: &Path) -> Result<(String, Vec<u8>), ParseError> {
     let source_name = if file == Path::new("-") { "stdin".to_string() } else { file.display().to_string() };
@@ -122,6 +122,11 @@ pub fn parse(kind: &str, file: &Path) -> Result<Value, ParseError> {
         "runmqakm-details" => {
             let parsed = model::runmqakm::parse_details(&text);
             unrecognised(parsed.label.is_some())?;
+            serde_json::to_value(&parsed)
+        }
+        "runmqsc" => {
+            let parsed = model::mqsc::parse(&text);
+            unrecognised(!parsed.objects.is_empty() || !parsed.errors.is_empty())?;
             serde_json::to_value(&parsed)
         }
         _ => Ok(mqipt_json(&text)),

@@ -127,3 +127,16 @@ fn runmqakm_listing_and_details() {
     assert_eq!(v["subject"], "CN=QM1,O=IBM");
     assert_eq!(v["fields"]["not_after"], "June 1, 2027 1:00:00 PM GMT+00:00");
 }
+
+#[test]
+fn runmqsc_channel_and_status_blocks() {
+    // Seed 000's DISPLAY CHSTATUS, as an operator would paste it.
+    let text = b"     2 : DISPLAY CHS(QM1.TO.QM2) SSLPEER SSLCERTI\nAMQ8417I: Display Channel Status details.\n   CHANNEL(QM1.TO.QM2)                     CHLTYPE(SDR)\n   CONNAME(10.241.0.4(1414))               CURRENT\n   RQMNAME(QM2)\n   SSLCERTI(CN=QM2,OU=SSL For MQ,O=IBM,ST=MA,C=US)\n   SSLPEER(SERIALNUMBER=5E:C8:76:52:DA:81:96:5B,CN=QM2,OU=SSL For MQ,O=IBM,ST=MA,C=US)\n   STATUS(RUNNING)                         SUBSTATE(MQGET)\n";
+    let v = json(&parse_stdin("runmqsc", text));
+    assert_eq!(v["objects"][0]["message"], "AMQ8417I");
+    let attrs = v["objects"][0]["attributes"].as_array().expect("attributes");
+    assert!(attrs.iter().any(|a| a[0] == "STATUS" && a[1] == "RUNNING"), "{attrs:?}");
+    assert!(attrs.iter().any(|a| a[0] == "SSLPEER" && a[1].as_str().is_some_and(|p| p.starts_with("SERIALNUMBER=5E:C8"))), "{attrs:?}");
+    let nothing = parse_stdin("runmqsc", b"hello\n");
+    assert_eq!(nothing.status.code(), Some(1), "{}", String::from_utf8_lossy(&nothing.stdout));
+}
