@@ -164,6 +164,34 @@ pub fn findings(certs: &[CertView], errors: &[StoreError], now_ms: u64) -> Vec<F
     out
 }
 
+/// The certificate findings as one finding for the estate's list: the estate page tells the
+/// truth about TLS too, without its list drowning in one entry per certificate. None when
+/// nothing is wrong.
+pub fn summary_finding(inventory: &CertInventory) -> Option<Finding> {
+    let worst = inventory.findings.iter().map(|f| f.severity).min()?;
+    let count = |s: Severity| inventory.findings.iter().filter(|f| f.severity == s).count();
+    let first = &inventory.findings.iter().find(|f| f.severity == worst)?.message;
+    let more = match inventory.findings.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    Some(Finding {
+        severity: worst,
+        code: "certificates".into(),
+        message: format!(
+            "Certificates and TLS channels: {} critical, {} warning — {first}{more}; see the Certificates page",
+            count(Severity::Critical),
+            count(Severity::Warning)
+        ),
+        subject: "certificates".into(),
+        evidence: vec![Evidence {
+            host: "console".into(),
+            command: format!("certificate inventory read at {}", format_ms(inventory.collected_at)),
+            lines: inventory.findings.iter().map(|f| format!("{:?}: {}", f.severity, f.message)).collect(),
+        }],
+    })
+}
+
 fn trusted_by(certs: &[CertView], host_store: (&str, &str), issuer: &str) -> bool {
     certs.iter().any(|t| t.host == host_store.0 && t.store == host_store.1 && !t.personal && t.subject.eq_ignore_ascii_case(issuer))
 }
@@ -203,6 +231,18 @@ fn format_ms(ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_summary_names_the_worst_first_and_counts_the_rest() {
+        let finding = |severity, message: &str| Finding { severity, code: "c".into(), message: message.into(), subject: "s".into(), evidence: Vec::new() };
+        let mut inventory = CertInventory { collected_at: 0, certificates: Vec::new(), channels: Vec::new(), errors: Vec::new(), findings: Vec::new() };
+        assert_eq!(summary_finding(&inventory), None);
+        inventory.findings = vec![finding(Severity::Warning, "w1"), finding(Severity::Critical, "c1"), finding(Severity::Critical, "c2")];
+        let summary = summary_finding(&inventory).unwrap();
+        assert_eq!(summary.severity, Severity::Critical);
+        assert_eq!(summary.message, "Certificates and TLS channels: 2 critical, 1 warning — c1 (and 2 more); see the Certificates page");
+        assert_eq!(summary.evidence[0].lines, ["Warning: w1", "Critical: c1", "Critical: c2"]);
+    }
 
     #[test]
     fn gsk_times_parse() {

@@ -276,6 +276,9 @@ impl CertCollector {
         if let Ok(mut current) = self.current.write() {
             *current = Some(Arc::clone(&inventory));
         }
+        if let Some(poller) = &self.poller {
+            poller.set_extra_findings(certs::summary_finding(&inventory).into_iter().collect());
+        }
         inventory
     }
 

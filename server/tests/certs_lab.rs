@@ -20,6 +20,13 @@ async fn every_flawed_certificate_is_flagged_and_only_those() {
     collector.poller = Some(poller);
     let inventory = collector.collect().await;
     assert!(inventory.errors.is_empty(), "{:#?}", inventory.errors);
+    // The estate's findings say so too, as one finding that counts them (from the next refresh).
+    let snapshot = collector.poller.as_ref().expect("set above").refresh().await;
+    let summary = snapshot.findings.iter().find(|f| f.code == "certificates").expect("the estate mentions the certificates");
+    assert_eq!(summary.severity, model::estate::Severity::Critical);
+    assert!(summary.message.contains("see the Certificates page"), "{}", summary.message);
+    assert_eq!(summary.evidence[0].lines.len(), inventory.findings.len());
+    assert_eq!(snapshot.findings[0].severity, model::estate::Severity::Critical, "most severe first");
     // 5 entries in each of SSLDRHAQM1's two key repositories, 2 in each of DRHAQM2's, 3 + 2 in
     // MQIPT's, and per node one certificate + one CA.
     assert_eq!(inventory.certificates.len(), 5 * 2 + 2 * 2 + 3 + 2 + 6 * 2, "{:#?}", inventory.certificates.iter().map(|c| (&c.host, &c.label)).collect::<Vec<_>>());

@@ -3,7 +3,7 @@
 //! snapshot, so the number of SSH commands does not grow with the number of browsers.
 
 use super::exec::{Cmd, RemoteExec};
-use model::estate::{Inventory, Snapshot};
+use model::estate::{Finding, Inventory, Snapshot};
 use model::probe::{self, HostReport, Observed, ProbeResult};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +22,8 @@ pub struct Poller {
     host_errors: AtomicU64,
     /// Microseconds the last snapshot took to build from the answers (parsing, findings).
     build_micros: AtomicU64,
+    /// Findings read elsewhere (the certificate inventory), added to each snapshot.
+    extra_findings: Mutex<Vec<Finding>>,
 }
 
 fn now_ms() -> u64 {
@@ -41,6 +43,7 @@ impl Poller {
             refreshes: AtomicU64::new(0),
             host_errors: AtomicU64::new(0),
             build_micros: AtomicU64::new(0),
+            extra_findings: Mutex::new(Vec::new()),
         }
     }
 
@@ -55,6 +58,14 @@ impl Poller {
     /// The newest snapshot, if a refresh has completed.
     pub fn current(&self) -> Option<Arc<Snapshot>> {
         self.published.borrow().clone()
+    }
+
+    /// Findings another reader made (replacing the previous ones); they appear from the next
+    /// refresh on.
+    pub fn set_extra_findings(&self, findings: Vec<Finding>) {
+        if let Ok(mut extra) = self.extra_findings.lock() {
+            *extra = findings;
+        }
     }
 
     pub fn subscribe(&self) -> watch::Receiver<Option<Arc<Snapshot>>> {
@@ -110,6 +121,11 @@ impl Poller {
         let mut snapshot = model::snapshot::build(&self.inventory, &reports, now_ms(), duration);
         self.build_micros.store(building.elapsed().as_micros() as u64, Ordering::Relaxed);
         snapshot.poll_interval_ms = self.interval.as_millis() as u64;
+        if let Ok(extra) = self.extra_findings.lock() {
+            snapshot.findings.extend(extra.iter().cloned());
+            // Most severe first, as the estate's own findings are (the sort is stable).
+            snapshot.findings.sort_by_key(|f| f.severity);
+        }
         let snapshot = Arc::new(snapshot);
         self.refreshes.fetch_add(1, Ordering::Relaxed);
         self.published.send_replace(Some(Arc::clone(&snapshot)));
