@@ -133,6 +133,8 @@ async fn start_engine(
     if interrupted > 0 {
         tracing::warn!(interrupted, "runs were interrupted by the last stop; resume or roll them back");
     }
+    // Lives as long as the process (the handle is not kept).
+    engine.spawn_approval_expiry(Duration::from_secs(15));
     Ok(engine)
 }
 

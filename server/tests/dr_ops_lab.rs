@@ -9,6 +9,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::workflow::Harness;
+use console::store::Store as _;
 use model::run::RunState;
 use serde_json::json;
 use sim::reference::DAL_LB;
@@ -85,6 +86,32 @@ async fn a_denied_request_runs_nothing() {
     assert_eq!(run.state, RunState::Failed);
     assert!(run.message.as_deref().unwrap().contains("denied by mqadmin2"));
     assert_eq!(h.field("dal1-mq1", "DRHAQM1", "DR role:"), "Secondary", "nothing ran");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_nobody_approves_in_time_ends_and_frees_the_queue_manager() {
+    let h = Harness::start().await;
+    assert!(h.lab.sim(&["fault", "region-down", "WDC"]).status.success());
+    let (_, run_id) = h.start_run(json!({"kind": "dr-failover", "qmgr": "DRHAQM1", "to_region": "DAL"}), "DRHAQM1").await;
+    let mut events = h.engine.subscribe();
+    assert_eq!(h.engine.expire_approvals().await.unwrap(), 0, "the window is still open");
+    // The window passes (its end moved into the past, as the clock would).
+    let mut run = h.store.load_run(run_id.clone()).await.unwrap().unwrap();
+    assert_eq!(run.state, RunState::AwaitingApproval);
+    run.approval_expires_at = Some(run.created_at);
+    h.store.save_run(run).await.unwrap();
+    assert_eq!(h.engine.expire_approvals().await.unwrap(), 1);
+    let run = h.wait(&run_id).await;
+    assert_eq!(run.state, RunState::Failed);
+    assert!(run.message.as_deref().unwrap().contains("approval window ended"), "{run:?}");
+    let told = events.recv().await.unwrap();
+    assert_eq!((told.id.as_str(), told.state), (run_id.as_str(), RunState::Failed), "viewers hear of it");
+    assert_eq!(h.field("dal1-mq1", "DRHAQM1", "DR role:"), "Secondary", "nothing ran");
+    let audit = h.store.audit_log(50).await.unwrap();
+    assert!(audit.iter().any(|a| a.event.action == "approval-expired" && a.event.actor == "console"), "{audit:?}");
+    // The queue manager is free again: a new request is accepted.
+    let (_, again) = h.start_run(json!({"kind": "dr-failover", "qmgr": "DRHAQM1", "to_region": "DAL"}), "DRHAQM1").await;
+    assert_ne!(again, run_id);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

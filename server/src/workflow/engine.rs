@@ -372,6 +372,39 @@ impl Engine {
         Ok(())
     }
 
+    /// Ends every request whose approval window has passed ("nothing ran"), so no screen goes
+    /// on saying an approval waits, and the queue manager's run lock is freed. Returns how many.
+    pub async fn expire_approvals(&self) -> Result<usize, EngineError> {
+        let now = now_ms();
+        let console = Actor { user: "console".into(), source: "approval window".into(), operator: true };
+        let mut count = 0;
+        for run in self.store.list_runs(500).await? {
+            if run.state != RunState::AwaitingApproval || run.approval_expires_at.is_none_or(|until| now <= until) {
+                continue;
+            }
+            let detail = format!("run {} requested by {}", run.id, run.requested_by);
+            let _ = self.audit(&console, "approval-expired", &run.subject, "expired", detail).await;
+            self.end_unapproved(run, "the approval window ended before anyone approved; nothing ran".into(), &console).await;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Ends expired approval requests every `every`.
+    pub fn spawn_approval_expiry(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let engine = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match engine.expire_approvals().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(ended = n, "approval requests ended: their window passed"),
+                    Err(e) => tracing::warn!(error = %e, "expired approval requests not checked"),
+                }
+            }
+        })
+    }
+
     /// A second operator denies: nothing runs.
     pub async fn deny(&self, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
         let (mut run, _) = self.awaiting(run_id, actor).await?;

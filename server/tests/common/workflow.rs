@@ -24,6 +24,7 @@ pub struct Harness {
     pub ssh: Arc<SshExec>,
     pub store: Arc<SqliteStore>,
     pub admin: (String, String),
+    pub engine: Arc<Engine>,
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
@@ -47,12 +48,12 @@ impl Harness {
             demo: false,
             poller,
             auth: super::auth_with(Arc::new(console::auth::directory::DemoDirectory), store.clone() as Arc<dyn Store>),
-            engine: Some(engine),
+            engine: Some(Arc::clone(&engine)),
             certs: None,
         };
         let app = router(state);
         let admin = login(&app, "mqadmin", "mqadmin").await;
-        Harness { lab, app, ssh, store, admin, _dirs: (control, dir) }
+        Harness { lab, app, ssh, store, admin, engine, _dirs: (control, dir) }
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
