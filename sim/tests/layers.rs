@@ -4,47 +4,21 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::Lab;
 use model::crm::{self, CrmMon, INFINITY};
 use model::drbd::{self, DrbdStatus};
 use model::rdqmstatus;
-use sim::commands::{self, Invocation, Outcome};
 use sim::control::{self, Fault};
 use sim::estate::{DiskState, Estate};
-use sim::fs::{HostFs, MemFs};
-use sim::reference::{self, MQIPT_CONF, MQIPT_CONF_PATH};
+use sim::reference::{self, MQIPT_CONF_PATH};
 
-const T0: u64 = 1_654_197_971_000; // 2022-06-02 19:26:11 UTC
 const WDC: [&str; 3] = ["wdc1-mq1", "wdc2-mq1", "wdc3-mq1"];
 const DAL: [&str; 3] = ["dal1-mq1", "dal2-mq1", "dal3-mq1"];
 const CRM_MON: &str = "crm_mon --one-shot --inactive --output-as=xml";
 
-struct Lab {
-    estate: Estate,
-    fs: MemFs,
-    now_ms: u64,
-}
-
 impl Lab {
-    fn new() -> Self {
-        let fs = MemFs::default();
-        fs.write(MQIPT_CONF_PATH, MQIPT_CONF).unwrap();
-        Lab { estate: reference::estate(MQIPT_CONF_PATH), fs, now_ms: T0 }
-    }
-
-    fn run(&mut self, host: &str, line: &str) -> Outcome {
-        let mut words = line.split_whitespace();
-        let program = words.next().unwrap();
-        let args: Vec<String> = words.map(str::to_string).collect();
-        let inv = Invocation { host, program, args: &args, now_ms: self.now_ms, stdin: "" };
-        commands::run(&mut self.estate, &self.fs, &inv)
-    }
-
-    fn ok(&mut self, host: &str, line: &str) -> String {
-        let outcome = self.run(host, line);
-        assert_eq!(outcome.code, 0, "{host}$ {line}: {outcome:?}");
-        outcome.stdout
-    }
-
     fn drbd(&mut self, host: &str) -> DrbdStatus {
         let status = drbd::parse(&self.ok(host, "drbdadm status"));
         assert!(status.unparsed.is_empty(), "{host}: {:?}", status.unparsed);
@@ -55,16 +29,6 @@ impl Lab {
         let mon = crm::parse(&self.ok(host, CRM_MON));
         assert_eq!(mon.error, None, "{host}");
         mon
-    }
-
-    fn fault(&mut self, knob: &str) {
-        let args: Vec<String> = knob.split_whitespace().map(str::to_string).collect();
-        control::apply(&mut self.estate, &Fault::parse(&args).unwrap()).unwrap();
-    }
-
-    fn running_on(&self, qm: &str) -> Vec<String> {
-        let qm = self.estate.qmgr(qm).unwrap();
-        self.estate.running_on(qm).iter().map(|n| n.name.clone()).collect()
     }
 
     /// `(Queue manager status, HA status, HA current location)` from rdqmstatus on `host`.

@@ -4,54 +4,17 @@
 // #[test] functions).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::Lab;
 use model::mqipt::MqiptConf;
-use sim::commands::{self, Invocation, Outcome};
 use sim::control::{self, Fault, HostEvent};
-use sim::estate::Estate;
-use sim::fs::{HostFs, MemFs};
-use sim::reference::{self, DAL_LB, MQIPT_CONF, MQIPT_CONF_PATH};
-
-const T0: u64 = 1_654_197_971_000; // 2022-06-02 19:26:11 UTC, the seed's refresh
-
-struct Lab {
-    estate: Estate,
-    fs: MemFs,
-    now_ms: u64,
-}
+use sim::fs::HostFs;
+use sim::reference::{DAL_LB, MQIPT_CONF_PATH};
 
 impl Lab {
-    fn new() -> Self {
-        let fs = MemFs::default();
-        fs.write(MQIPT_CONF_PATH, MQIPT_CONF).unwrap();
-        Lab { estate: reference::estate(MQIPT_CONF_PATH), fs, now_ms: T0 }
-    }
-
-    fn run(&mut self, host: &str, line: &str) -> Outcome {
-        let mut words = line.split_whitespace();
-        let program = words.next().unwrap();
-        let args: Vec<String> = words.map(str::to_string).collect();
-        let inv = Invocation { host, program, args: &args, now_ms: self.now_ms, stdin: "" };
-        commands::run(&mut self.estate, &self.fs, &inv)
-    }
-
-    fn ok(&mut self, host: &str, line: &str) -> String {
-        let outcome = self.run(host, line);
-        assert!(outcome.code == 0 || (line.starts_with("dspmq -a") && outcome.code == 5), "{host}$ {line}: {outcome:?}");
-        outcome.stdout
-    }
-
-    fn fault(&mut self, knob: &str) -> Vec<HostEvent> {
-        let args: Vec<String> = knob.split_whitespace().map(str::to_string).collect();
-        control::apply(&mut self.estate, &Fault::parse(&args).unwrap()).unwrap()
-    }
-
     fn dr_roles(&self, qm: &str) -> Vec<String> {
         self.estate.qmgr(qm).unwrap().sides.iter().map(|s| format!("{}={}", s.region, s.dr_role)).collect()
-    }
-
-    fn running_on(&self, qm: &str) -> Vec<String> {
-        let qm = self.estate.qmgr(qm).unwrap();
-        self.estate.running_on(qm).iter().map(|n| n.name.clone()).collect()
     }
 }
 
