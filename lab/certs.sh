@@ -88,7 +88,7 @@ make_pki() {
   mkdir -p "$PKI"
   exec 9>"$PKI.lock"
   flock 9
-  if [ -f "$PKI/done.2" ]; then
+  if [ -f "$PKI/done.3" ]; then
     flock -u 9
     return 0
   fi
@@ -105,6 +105,8 @@ make_pki() {
   issue ca wdc-mq-client "/C=US/OU=IBM/CN=wdc-mq-client" "-360 days" "+5 days" 2048
   issue ca oldpartner "/C=US/O=IBM/CN=oldpartner" "-800 days" "-35 days" 2048
   issue ca legacyclient "/C=US/O=IBM/CN=legacyclient" "$good_start" "$good_end" 1024
+  # The directory's certificate, for LDAPS and StartTLS (clients connect to 127.0.0.1).
+  issue ca directory "/O=IBM/CN=localhost" "$good_start" "$good_end" 2048 "IP:127.0.0.1,DNS:localhost"
   for host in $LAB_HOSTS; do
     case "$host" in
       wdc-bastion) ;;
@@ -113,7 +115,7 @@ make_pki() {
       *) issue ca "$host" "/CN=$host" "$good_start" "$good_end" 2048 "DNS:$host" ;;
     esac
   done
-  touch "$PKI/done.2"
+  touch "$PKI/done.3"
   flock -u 9
 }
 

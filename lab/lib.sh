@@ -29,6 +29,7 @@ host_offset() {
 }
 host_port() { echo $((BASE + $(host_offset "$1"))); }
 LDAP_PORT=$((BASE + 10))
+LDAPS_PORT=$((BASE + 11))
 CONSOLE_PORT=$((BASE + 20))
 
 # Files the SSH sessions read must be reachable by the lab user, even when the clone sits

@@ -218,3 +218,44 @@ async fn group_of_names_membership_is_read_when_configured() {
     let user = directory.authenticate("mqadmin", "mqadmin").await.unwrap();
     assert!(user.groups.is_empty(), "mqadmin is only in groupOfUniqueNames groups: {:?}", user.groups);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ldaps_and_starttls_check_the_directory_certificate() {
+    use console::auth::directory::{Directory as _, DirectoryError};
+    let lab = Lab::start_default();
+    let config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).unwrap();
+    let plain = config.ldap.clone().unwrap();
+    let password = lab.var("LAB_LDAP_ADMIN_PASSWORD").to_string();
+    let lab_ca = std::path::PathBuf::from(lab.var("LAB_LDAP_CA_FILE"));
+    let sign_in = |settings: console::config::LdapConfig| {
+        let password = password.clone();
+        async move { LdapDirectory::new(settings, password).authenticate("mqadmin", "mqadmin").await }
+    };
+
+    // LDAPS, the directory's certificate checked against the lab's CA.
+    let mut ldaps = plain.clone();
+    ldaps.url = lab.var("LAB_LDAPS_URL").to_string();
+    ldaps.ca_file = Some(lab_ca.clone());
+    let user = sign_in(ldaps.clone()).await.unwrap();
+    assert!(user.groups.iter().any(|g| g == "mqadmins"), "{:?}", user.groups);
+
+    // StartTLS on the plain port, the same check.
+    let mut starttls = plain.clone();
+    starttls.starttls = true;
+    starttls.ca_file = Some(lab_ca);
+    let user = sign_in(starttls.clone()).await.unwrap();
+    assert!(user.groups.iter().any(|g| g == "mqadmins"), "{:?}", user.groups);
+
+    // A CA that did not sign the directory's certificate: no sign-in, the directory is
+    // unavailable, and the error says why without the service account's password.
+    for mut settings in [ldaps, starttls] {
+        settings.ca_file = Some(lab.var("LAB_ROGUE_CA_FILE").into());
+        match sign_in(settings.clone()).await {
+            Err(DirectoryError::Unavailable(why)) => {
+                assert!(why.to_lowercase().contains("certificate") || why.contains("UnknownIssuer"), "{}: {why}", settings.url);
+                assert!(!why.contains(lab.var("LAB_LDAP_ADMIN_PASSWORD")));
+            }
+            other => panic!("{} with the wrong CA: {other:?}", settings.url),
+        }
+    }
+}
