@@ -176,8 +176,8 @@ async fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, A
     serde_wasm_bindgen::from_value(value).map_err(|e| unreadable(status, e.to_string()))
 }
 
-/// A request with `body` as its JSON body: the browser writes the JSON (as it reads it, see
-/// `decode`), which keeps a JSON library out of the bundle.
+/// A request with `body` as its JSON body: the browser writes the JSON (as it parses what the
+/// server sends, see `decode`), which keeps a JSON library out of the bundle.
 fn with_json(builder: RequestBuilder, body: &impl Serialize) -> Result<Request, gloo_net::Error> {
     let value = serde_wasm_bindgen::to_value(body).map_err(|e| gloo_net::Error::GlooError(e.to_string()))?;
     let text = js_sys::JSON::stringify(&value).map_err(|e| gloo_net::Error::GlooError(format!("{e:?}")))?;
@@ -242,6 +242,7 @@ async fn inventory(response: Response) -> Result<CertInventory, ApiError> {
     let (status, value) = parsed(response).await?;
     crate::wire_certs::inventory(&value).map_err(|e| unreadable(status, e))
 }
+
 /// `GET /api/info`: what anyone may know before signing in.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Info {
