@@ -5,19 +5,14 @@
 //! 5EC87652DA81965B, DRHAQM2 with serial 78402654E5D480E4); the key repositories are the lab's
 //! JSON manifests, kept in memory at the paths MQ uses.
 
-use sim::commands::{self, Invocation, Outcome};
-use sim::control::{self, Fault};
-use sim::estate::Estate;
+mod common;
+
+use common::Lab;
+use sim::commands::Outcome;
 use sim::fs::{HostFs, MemFs};
-use sim::reference::{self, MQIPT_CONF, MQIPT_CONF_PATH};
 
 const SSLDRHAQM1_DN: &str = "SERIALNUMBER=5E:C8:76:52:DA:81:96:5B,CN=SSLDRHAQM1,OU=SSL For MQ,O=IBM,ST=MA,C=US";
 const DRHAQM2_DN: &str = "SERIALNUMBER=78:40:26:54:E5:D4:80:E4,CN=DRHAQM2,OU=SSL For MQ,O=IBM,ST=MA,C=US";
-
-struct Sim {
-    estate: Estate,
-    fs: MemFs,
-}
 
 fn pem(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/pki/{name}.pem", env!("CARGO_MANIFEST_DIR"))).expect("test certificate")
@@ -35,19 +30,17 @@ fn key_repository(fs: &MemFs, qmgr: &str, cert: &str) {
     fs.write(&format!("{dir}/{qmgr}KeyFile.kdb"), &manifest).expect("in memory");
 }
 
-impl Sim {
-    fn new() -> Self {
-        let fs = MemFs::default();
-        fs.write(MQIPT_CONF_PATH, MQIPT_CONF).expect("in memory");
-        key_repository(&fs, "ssldrhaqm1", "ssldrhaqm1");
-        key_repository(&fs, "drhaqm2", "drhaqm2");
-        Sim { estate: reference::estate(MQIPT_CONF_PATH), fs }
-    }
+/// The reference estate with SSLDRHAQM1's and DRHAQM2's key repositories in place.
+fn with_key_repositories() -> Lab {
+    let lab = Lab::new();
+    key_repository(&lab.fs, "ssldrhaqm1", "ssldrhaqm1");
+    key_repository(&lab.fs, "drhaqm2", "drhaqm2");
+    lab
+}
 
+impl Lab {
     fn runmqsc(&mut self, host: &str, qmgr: &str, input: &str) -> Outcome {
-        let args = vec![qmgr.to_string()];
-        let inv = Invocation { host, program: "runmqsc", args: &args, now_ms: 0, stdin: input };
-        commands::run(&mut self.estate, &self.fs, &inv)
+        self.run_with_input(host, &format!("runmqsc {qmgr}"), input)
     }
 
     /// The blocks after the echo of the first command, up to the blank line that ends it.
@@ -60,7 +53,7 @@ impl Sim {
 
 #[test]
 fn the_good_pair_runs_and_shows_each_partners_real_certificate() {
-    let mut sim = Sim::new();
+    let mut sim = with_key_repositories();
     let sender = sim.answer("wdc1-mq1", "SSLDRHAQM1", "DISPLAY CHS(SSLDRHAQM1.TO.DRHAQM2) SSLPEER SSLCERTI");
     assert_eq!(
         sender,
@@ -96,7 +89,7 @@ fn the_good_pair_runs_and_shows_each_partners_real_certificate() {
 
 #[test]
 fn differing_cipherspecs_leave_the_sender_retrying_and_the_receiver_without_status() {
-    let mut sim = Sim::new();
+    let mut sim = with_key_repositories();
     let sender = sim.answer("dal1-mq1", "DRHAQM2", "DISPLAY CHS(DRHAQM2.TO.SSLDRHAQM1) SSLPEER SSLCERTI");
     assert_eq!(
         sender,
@@ -117,7 +110,7 @@ fn differing_cipherspecs_leave_the_sender_retrying_and_the_receiver_without_stat
 
 #[test]
 fn generic_status_lists_only_channels_that_have_one_and_parses_back() {
-    let mut sim = Sim::new();
+    let mut sim = with_key_repositories();
     let out = sim.runmqsc("dal1-mq1", "DRHAQM2", "DISPLAY QMGR CERTLABL\nDISPLAY CHANNEL(*)\nDISPLAY CHSTATUS(*) SSLPEER SSLCERTI\n");
     assert_eq!(out.code, 0, "{}", out.stdout);
     let parsed = model::mqsc::parse(&out.stdout);
@@ -143,19 +136,19 @@ fn generic_status_lists_only_channels_that_have_one_and_parses_back() {
 #[test]
 fn the_pair_stops_when_a_certificate_or_the_partner_is_missing() {
     // No key repositories: neither end has a certificate to present.
-    let mut sim = Sim { fs: MemFs::default(), ..Sim::new() };
+    let mut sim = Lab::new();
     let out = sim.answer("wdc1-mq1", "SSLDRHAQM1", "DIS CHS(SSLDRHAQM1.TO.DRHAQM2)");
     assert!(out.contains("STATUS(RETRYING)"), "{out}");
     // DRHAQM2 runs nowhere once DAL is lost (its DR secondary is in WDC).
-    let mut sim = Sim::new();
-    control::apply(&mut sim.estate, &Fault::parse(&["region-down".to_string(), "DAL".to_string()]).unwrap()).unwrap();
+    let mut sim = with_key_repositories();
+    sim.fault("region-down DAL");
     let out = sim.answer("wdc1-mq1", "SSLDRHAQM1", "DIS CHS(SSLDRHAQM1.TO.DRHAQM2)");
     assert!(out.contains("STATUS(RETRYING)"), "{out}");
 }
 
 #[test]
 fn commands_it_does_not_know_are_syntax_errors() {
-    let mut sim = Sim::new();
+    let mut sim = with_key_repositories();
     let out = sim.runmqsc("wdc1-mq1", "SSLDRHAQM1", "DEFINE QLOCAL(X)\nDISPLAY CHANNEL (SSLDRHAQM1.MQIPT)\nDIS CHS\n");
     assert!(out.stdout.contains("AMQ8414I: Display Channel details.\n   CHANNEL(SSLDRHAQM1.MQIPT)"), "{}", out.stdout);
     assert!(out.stdout.ends_with("3 MQSC commands read.\n2 commands have a syntax error.\nAll valid MQSC commands were processed.\n"), "{}", out.stdout);

@@ -28,10 +28,15 @@ impl Lab {
 
     /// `line` run on `host` as its shell would split it (no quoting).
     pub fn run(&mut self, host: &str, line: &str) -> Outcome {
+        self.run_with_input(host, line, "")
+    }
+
+    /// The same, with `stdin` on its standard input (runmqsc reads its commands there).
+    pub fn run_with_input(&mut self, host: &str, line: &str, stdin: &str) -> Outcome {
         let mut words = line.split_whitespace();
         let program = words.next().expect("a command");
         let args: Vec<String> = words.map(str::to_string).collect();
-        let inv = Invocation { host, program, args: &args, now_ms: self.now_ms, stdin: "" };
+        let inv = Invocation { host, program, args: &args, now_ms: self.now_ms, stdin };
         commands::run(&mut self.estate, &self.fs, &inv)
     }
 
