@@ -96,8 +96,19 @@ pub fn query(key: &str) -> Option<String> {
     location().search.with_untracked(|s| query_value(s, key, decode))
 }
 
-/// Goes to `to` (a path in the app, with an optional query) without reloading the page.
+/// `next` when it is a path of this site (`/routes?x=1`), never anything a browser would
+/// take to another origin (`//evil`, `/\\evil`, `https://…`, control characters).
+pub fn same_site_path(next: &str) -> Option<&str> {
+    let mut chars = next.chars();
+    let starts_as_path = chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\'));
+    let clean = !next.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace());
+    (starts_as_path && clean).then_some(next)
+}
+
+/// Goes to `to` (a path in the app, with an optional query) without reloading the page;
+/// anything but a path of this site goes to the start page instead.
 pub fn navigate(to: &str, replace: bool) {
+    let to = same_site_path(to).unwrap_or("/");
     let Ok(history) = window().history() else { return };
     let done = if replace {
         history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(to))
@@ -154,6 +165,16 @@ mod tests {
         assert_eq!(match_path("/certificates", same), Route::Certificates);
         assert_eq!(match_path("/no/such/page", same), Route::NotFound);
         assert_eq!(match_path("/queue-managers/", same), Route::NotFound);
+    }
+
+    #[test]
+    fn only_paths_of_this_site_are_followed() {
+        for good in ["/", "/routes", "/queue-managers/DRHAQM1?x=1", "/runs/abc#top"] {
+            assert_eq!(same_site_path(good), Some(good));
+        }
+        for bad in ["//evil.example", "/\\evil.example", "/\\/evil", "https://evil.example", "evil", "", "/a b", "/\tx", "javascript:alert(1)"] {
+            assert_eq!(same_site_path(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -178,7 +178,7 @@ pub struct Run {
     #[serde(default)]
     pub undo: Vec<RunStep>,
     #[serde(default)]
-    pub remediation: Vec<String>,
+    pub remediation: Vec<model::run::Remediation>,
     pub message: Option<String>,
     #[serde(default)]
     pub approved_by: Option<String>,
@@ -215,6 +215,7 @@ mod tests {
                     command: "rdqmdr -p -m DRHAQM1".into(),
                     verify: Verify::RunningHere { qmgr: "DRHAQM1".into(), timeout_secs: 60 },
                 }],
+                irreversible: None,
             }],
             diff: Some("-Destination=a\n+Destination=b\n".into()),
             fingerprint: Fingerprint { dr_primary_region: None, running_on: None, conf_sha256: None },
@@ -222,6 +223,8 @@ mod tests {
             expires_at: 2,
             created_by: "mqadmin".into(),
             needs_approval: false,
+            resources: vec!["qmgr:DRHAQM1".into()],
+            consumed_by_run: None,
         };
         let json = serde_json::to_string(&plan).expect("serialises");
         let read: Plan = serde_json::from_str(&json).expect("reads");

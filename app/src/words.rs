@@ -86,10 +86,10 @@ pub fn step_look(state: StepState) -> (&'static str, &'static str, Tone) {
     }
 }
 
-/// A remediation line split into host and command when it reads `on HOST: COMMAND`.
-pub fn remediation_parts(line: &str) -> Option<(&str, &str)> {
-    let (host, command) = line.strip_prefix("on ")?.split_once(": ")?;
-    (!host.is_empty() && !host.contains(' ') && !command.trim().is_empty()).then_some((host, command))
+/// One remediation item as lines of a commented shell script (what "Copy all" copies).
+pub fn remediation_script_line(item: &model::run::Remediation) -> String {
+    let why = if item.why.is_empty() { String::new() } else { format!(" ({})", item.why.replace('\n', " ")) };
+    if item.command.is_empty() { format!("# {}", item.why.replace('\n', " ")) } else { format!("# on {}{why}\n{}", item.host, item.command) }
 }
 
 #[cfg(test)]
@@ -106,10 +106,11 @@ mod tests {
     }
 
     #[test]
-    fn remediation_lines_split_into_host_and_command() {
-        assert_eq!(remediation_parts("on wdc1-mq1: rdqmdr -p -m DRHAQM1"), Some(("wdc1-mq1", "rdqmdr -p -m DRHAQM1")));
-        assert_eq!(remediation_parts("then check with: rdqmstatus -m X on each region"), None);
-        assert_eq!(remediation_parts("first find out whether step 2 took effect"), None);
+    fn remediation_items_become_a_commented_script() {
+        let item = model::run::Remediation { host: "wdc-bastion".into(), command: "mqiptAdmin -refresh -n HAMQ".into(), why: "load the route".into() };
+        assert_eq!(remediation_script_line(&item), "# on wdc-bastion (load the route)\nmqiptAdmin -refresh -n HAMQ");
+        let note = model::run::Remediation { host: String::new(), command: String::new(), why: "check by hand".into() };
+        assert_eq!(remediation_script_line(&note), "# check by hand");
     }
 
     fn read(verify: model::plan::Verify) -> VerifyWire {

@@ -65,6 +65,21 @@ test('signed out, a deep link leads through sign-in to the page asked for; DEMO 
   expect(errors).toEqual([]);
 });
 
+test('a next= that leads off the site is not followed after sign-in', async ({ browser }) => {
+  for (const next of ['/\\evil.example', '//evil.example', 'https://evil.example/x', '/\\/evil.example']) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url + '/sign-in?next=' + encodeURIComponent(next));
+    await page.getByLabel('User name').fill('mqviewer');
+    await page.getByLabel('Password').fill('mqviewer');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('link', { name: 'Estate' })).toBeVisible();
+    expect(new URL(page.url()).origin).toBe(new URL(server.url).origin);
+    expect(new URL(page.url()).pathname).toBe('/');
+    await context.close();
+  }
+});
+
 test('too many sign-in attempts: the page says so and how long to wait', async ({ page }) => {
   // Use up the attempts this address has (the limit is per user name and per address).
   for (let i = 0; i < 20; i++) {

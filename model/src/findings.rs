@@ -191,6 +191,31 @@ fn route_findings(inventory: &Inventory, snapshot: &Snapshot, out: &mut Vec<Find
                 ),
                 vec![conf],
             )),
+            // Partitioned (DR primary in both regions, or none answering): the route must go
+            // where the queue manager runs.
+            (Some(dest), None) if !qm.running_nodes.is_empty() => {
+                let running: Vec<&str> = qm
+                    .running_nodes
+                    .iter()
+                    .filter_map(|n| snapshot.regions.iter().find(|r| r.nodes.iter().any(|x| &x.name == n)).map(|r| r.name.as_str()))
+                    .collect();
+                if !running.is_empty() && !running.contains(&dest.as_str()) {
+                    out.push(finding(
+                        Severity::Critical,
+                        "route_wrong_region",
+                        &subject,
+                        format!(
+                            "route {port} sends {} traffic to {dest} ({}) but {} runs in {} (on {})",
+                            qm.name,
+                            route.destination.clone().unwrap_or_default(),
+                            qm.name,
+                            running.join(" and "),
+                            qm.running_nodes.join(", ")
+                        ),
+                        vec![conf],
+                    ));
+                }
+            }
             (Some(dest), Some(primary)) if dest != primary => {
                 let lb = inventory.regions.iter().find(|r| &r.name == primary).map(|r| r.load_balancer.clone());
                 out.push(finding(

@@ -154,6 +154,51 @@ fn classify(text: &str) -> LineKind {
     LineKind::Other
 }
 
+/// What a secret property's value is shown as.
+pub const REDACTED: &str = "********";
+
+/// Properties whose names hold `PW` or `Password` (key ring passwords and the like).
+pub fn is_secret_key(key: &str) -> bool {
+    let key = key.trim().to_ascii_lowercase();
+    key.contains("pw") || key.contains("password")
+}
+
+/// `text` (a configuration, or a unified diff of one) with every secret property's value
+/// replaced by [`REDACTED`]; every other byte as it was.
+pub fn redact_secrets(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let (marker, rest) = match line.chars().next() {
+                Some(c @ ('+' | '-' | ' ')) if !line.starts_with("+++") && !line.starts_with("---") => line.split_at(c.len_utf8()),
+                _ => ("", line),
+            };
+            match rest.split_once('=') {
+                // A commented-out password is still a password.
+                Some((key, value)) if is_secret_key(key.trim_start().trim_start_matches('#')) && !key.trim_start().starts_with('[') => {
+                    let ending = &value[value.trim_end_matches(['\r', '\n']).len()..];
+                    format!("{marker}{key}={REDACTED}{ending}")
+                }
+                _ => line.to_string(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn secret_values_are_replaced_and_nothing_else_changes() {
+        let text = "[route]\nListenerPort=1503\nSSLServerKeyRingPW=s3cret\r\n#SSLClientKeyRingPW=old\nDestination=x\n";
+        let shown = redact_secrets(text);
+        assert_eq!(shown, "[route]\nListenerPort=1503\nSSLServerKeyRingPW=********\r\n#SSLClientKeyRingPW=********\nDestination=x\n");
+        let diff = "--- a/f\n+++ b/f\n SSLClientKeyRingPassword=p\n-Destination=a\n+Destination=b\n";
+        assert_eq!(redact_secrets(diff), "--- a/f\n+++ b/f\n SSLClientKeyRingPassword=********\n-Destination=a\n+Destination=b\n");
+        assert!(!is_secret_key("Destination"));
+    }
+}
+
 impl MqiptConf {
     /// Reads any text; never fails. Lines it does not understand are kept as they are.
     pub fn parse(text: &str) -> Self {

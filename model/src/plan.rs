@@ -160,6 +160,11 @@ pub struct Step {
     pub verify: Verify,
     /// What undoes it, in order, each on `host` (empty: nothing to undo).
     pub undo: Vec<UndoAction>,
+    /// Why its effect can never be undone (a promotion with the old region lost, discarded
+    /// data). Once such a step has taken effect, nothing before or after it is undone: the
+    /// rest of the run must follow it forward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub irreversible: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,12 +194,29 @@ pub struct Plan {
     /// A second operator must approve before it runs.
     #[serde(default)]
     pub needs_approval: bool,
+    /// Everything the run changes and locks while it runs, all or none.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Set when the plan was executed: it is single-use.
+    #[serde(default)]
+    pub consumed_by_run: Option<String>,
 }
 
 impl Plan {
     pub fn blocked(&self) -> bool {
         self.preconditions.iter().any(|p| p.status == CheckStatus::Block)
     }
+}
+
+/// A lock a run holds on something it changes (see [`Plan::resources`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldLock {
+    /// `qmgr:NAME`, `host:NAME`, `ha-group:REGION` or `mqipt:INSTANCE`.
+    pub resource: String,
+    /// The run holding it.
+    pub run_id: String,
+    /// Who and what, for people: `run ID (dr-failover of DRHAQM1) by mqadmin`.
+    pub description: String,
 }
 
 /// The facts a plan was made on; execution is refused when they differ.
@@ -223,8 +245,8 @@ pub struct PlanContext<'a> {
     /// The backup's text, for `restore-route-config`.
     pub backup_text: Option<Result<String, String>>,
     pub operator: bool,
-    /// Who holds the run lock of the subject, if anyone.
-    pub lock_holder: Option<String>,
+    /// The run locks held now by other runs (a run re-checking its own plan leaves its own out).
+    pub held_locks: Vec<HeldLock>,
     /// When this subject was last switched over (ms), for the flapping warning.
     pub last_switchover_at: Option<u64>,
     pub flap_window_ms: u64,
@@ -327,16 +349,12 @@ pub(crate) fn qm_evidence(qm: &QmgrView, region: &str, labels: &[&str]) -> Vec<E
         .collect()
 }
 
-/// The checks every plan makes: role, lock, flapping.
+/// The checks every plan makes: role and flapping (the locks come when the steps are known).
 fn common_checks(ctx: &PlanContext, subject: &str, out: &mut Vec<Precondition>) {
     out.push(if ctx.operator {
         check(CheckStatus::Pass, "operator", "you are an operator")
     } else {
         check(CheckStatus::Block, "operator", "only operators may run workflows")
-    });
-    out.push(match &ctx.lock_holder {
-        Some(holder) => check(CheckStatus::Block, "run_lock", format!("a run of {holder} holds {subject}; wait for it to end")),
-        None => check(CheckStatus::Pass, "run_lock", format!("no other run holds {subject}")),
     });
     if let Some(at) = ctx.last_switchover_at
         && ctx.now_ms.saturating_sub(at) < ctx.flap_window_ms
@@ -423,7 +441,8 @@ pub(crate) fn conf_steps(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &st
     };
     let restore = UndoAction {
         host: conf.host.clone(),
-        action: Action::WriteFile { path: conf.path.clone(), contents: old.to_string(), expect_sha256: None },
+        // Only over the text this run wrote: an edit made since is never overwritten.
+        action: Action::WriteFile { path: conf.path.clone(), contents: old.to_string(), expect_sha256: Some(new_hash.clone()) },
         command: format!("restore {} from {backup}", conf.path),
         verify: Verify::FileHash { path: conf.path.clone(), sha256: old_hash.clone() },
     };
@@ -438,6 +457,7 @@ pub(crate) fn conf_steps(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &st
         expect: "an identical copy".into(),
         verify: Verify::FileHash { path: backup.clone(), sha256: old_hash.clone() },
         undo: Vec::new(),
+        irreversible: None,
     });
     steps.push(Step {
         index: n + 1,
@@ -448,6 +468,7 @@ pub(crate) fn conf_steps(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &st
         expect: "the file as in the diff".into(),
         verify: Verify::FileHash { path: conf.path.clone(), sha256: new_hash },
         undo: vec![restore, refresh_again.clone()],
+        irreversible: None,
     });
     steps.push(Step {
         index: n + 2,
@@ -458,6 +479,7 @@ pub(crate) fn conf_steps(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &st
         expect: success.clone().map_or("exit code 0".into(), |t| format!("{t} in the output")),
         verify: refresh_verify,
         undo: Vec::new(),
+        irreversible: None,
     });
 }
 
@@ -476,6 +498,7 @@ pub(crate) fn final_check_with(qm: &str, region: &str, check_route: bool, ignore
         expect: format!("{qm} DR primary only in {region} and running there{}", if check_route { ", its route to that region" } else { "" }),
         verify: Verify::Estate { qmgr: qm.into(), region: region.into(), check_route, ignore_unreachable },
         undo: Vec::new(),
+        irreversible: None,
     });
 }
 
@@ -535,6 +558,8 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
     if intent.needs_approval() {
         pre.push(check(CheckStatus::Warn, "approval", "a second operator must approve this before it runs"));
     }
+    let resources = resources(ctx, intent, &steps);
+    pre.insert(1.min(pre.len()), lock_check(&ctx.held_locks, &resources));
     if pre.iter().any(|p| p.status == CheckStatus::Block) {
         steps.clear();
     }
@@ -551,6 +576,68 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
         expires_at: 0,
         created_by: String::new(),
         needs_approval: intent.needs_approval(),
+        resources,
+        consumed_by_run: None,
+    }
+}
+
+/// The region whose HA group `node` belongs to.
+fn region_of_node<'a>(ctx: &'a PlanContext, node: &str) -> Option<&'a str> {
+    ctx.inventory.regions.iter().find(|r| r.nodes.iter().any(|n| n == node)).map(|r| r.name.as_str())
+}
+
+/// What a run of this plan changes: the queue manager, every host a step or an undo acts on,
+/// the HA group of HA maintenance, the MQIPT configuration it writes. Sorted, each once.
+pub fn resources(ctx: &PlanContext, intent: &Intent, steps: &[Step]) -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    match intent {
+        Intent::DrSwitchover { qmgr, .. } | Intent::DrFailover { qmgr, .. } | Intent::DrResolvePartition { qmgr, .. } | Intent::RouteRetarget { qmgr, .. } => {
+            out.insert(format!("qmgr:{qmgr}"));
+        }
+        Intent::RestoreRouteConfig { instance, .. } => {
+            out.insert(format!("mqipt:{instance}"));
+        }
+        Intent::HaSuspend { node } | Intent::HaResume { node } => {
+            out.insert(format!("host:{node}"));
+            if let Some(region) = region_of_node(ctx, node) {
+                out.insert(format!("ha-group:{region}"));
+            }
+        }
+        Intent::HaPrefer { qmgr, node } => {
+            out.insert(format!("qmgr:{qmgr}"));
+            if let Some(region) = region_of_node(ctx, node) {
+                out.insert(format!("ha-group:{region}"));
+            }
+        }
+        Intent::PacemakerCleanup { qmgr, region } => {
+            out.insert(format!("qmgr:{qmgr}"));
+            out.insert(format!("ha-group:{region}"));
+        }
+    }
+    let hosts = steps.iter().flat_map(|s| std::iter::once(&s.host).chain(s.undo.iter().map(|u| &u.host)));
+    for host in hosts.filter(|h| h.as_str() != "console") {
+        out.insert(format!("host:{host}"));
+    }
+    let writes = |path: &str| steps.iter().any(|s| matches!(&s.action, Action::WriteFile { path: p, .. } | Action::Backup { path: p, .. } if p == path));
+    if let Some(conf) = &ctx.conf
+        && writes(&conf.path)
+    {
+        out.insert(format!("mqipt:{}", conf.instance));
+    }
+    out.into_iter().collect()
+}
+
+/// Blocks while another run holds any of `resources`, naming each holder.
+fn lock_check(held: &[HeldLock], resources: &[String]) -> Precondition {
+    let taken: Vec<String> = held
+        .iter()
+        .filter(|l| resources.contains(&l.resource))
+        .map(|l| format!("{} is held by {}", l.resource, l.description))
+        .collect();
+    if taken.is_empty() {
+        check(CheckStatus::Pass, "run_lock", format!("no other run holds what this one changes ({})", resources.join(", ")))
+    } else {
+        check(CheckStatus::Block, "run_lock", format!("another run holds what this one would change: {}; wait for it to end", taken.join("; ")))
     }
 }
 
@@ -642,6 +729,7 @@ fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, pre: &mut Vec<Pr
             action: Action::exec("rdqmdr", &["-p", "-m", name]),
             verify: Verify::RunningHere { qmgr: name.clone(), timeout_secs: 60 },
         }],
+        irreversible: None,
     });
     steps.push(Step {
         index: 1,
@@ -657,6 +745,7 @@ fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, pre: &mut Vec<Pr
             action: Action::exec("rdqmdr", &["-s", "-m", name]),
             verify: Verify::DrRole { qmgr: name.clone(), role: DrRole::Secondary },
         }],
+        irreversible: None,
     });
 }
 

@@ -138,8 +138,10 @@ pub fn failover(
         action: Action::exec("rdqmdr", &["-p", "-m", qmgr]),
         expect: format!("{qmgr} running on {host} (RDQM starts it; no strmqm)"),
         verify: Verify::RunningHere { qmgr: qmgr.into(), timeout_secs: 60 },
-        // Not undone: with the primary region lost, undoing would leave it running nowhere.
         undo: Vec::new(),
+        irreversible: Some(format!(
+            "{qmgr} now runs in {to_region}: with the old DR primary lost, undoing the promotion would leave it running nowhere"
+        )),
     });
     route_towards(ctx, qm, to_region, stamp, pre, steps, diff, fingerprint);
     final_check_with(qmgr, to_region, qm.route.is_some(), true, steps);
@@ -192,8 +194,10 @@ pub fn resolve_partition(
         action: Action::exec("rdqmdr", &["-s", "-m", qmgr]),
         expect: format!("Queue manager '{qmgr}' has been made the DR secondary on this node."),
         verify: Verify::DrRole { qmgr: qmgr.into(), role: DrRole::Secondary },
-        // Discarded data cannot be brought back; making it primary again would re-split.
         undo: Vec::new(),
+        irreversible: Some(format!(
+            "{lose}'s changes to {qmgr} are discarded and cannot be brought back; making it primary again would split the estate again"
+        )),
     });
     steps.push(Step {
         index: 1,
@@ -204,6 +208,7 @@ pub fn resolve_partition(
         expect: "Synchronization in progress, then Normal".into(),
         verify: Verify::DrNormal { qmgr: qmgr.into(), timeout_secs: 120 },
         undo: Vec::new(),
+        irreversible: None,
     });
     route_towards(ctx, qm, keep_region, stamp, pre, steps, diff, fingerprint);
     final_check_with(qmgr, keep_region, qm.route.is_some(), false, steps);

@@ -105,6 +105,7 @@ pub fn suspend(ctx: &PlanContext, node: &str, pre: &mut Vec<Precondition>, steps
         expect: format!("The replicated data node '{node}' has been suspended."),
         verify: Verify::NothingRunsOn { node: node.into(), timeout_secs: 60 },
         undo: vec![UndoAction { host: node.into(), command: "rdqmadm -r".into(), action: Action::exec("rdqmadm", &["-r"]), verify: Verify::ExitZero }],
+        irreversible: None,
     });
 }
 
@@ -141,6 +142,7 @@ pub fn resume(ctx: &PlanContext, node: &str, pre: &mut Vec<Precondition>, steps:
         expect: format!("The replicated data node '{node}' has been resumed."),
         verify,
         undo: vec![UndoAction { host: node.into(), command: "rdqmadm -s".into(), action: Action::exec("rdqmadm", &["-s"]), verify: Verify::ExitZero }],
+        irreversible: None,
     });
 }
 
@@ -178,6 +180,7 @@ pub fn prefer(ctx: &PlanContext, qmgr: &str, node: &str, pre: &mut Vec<Precondit
         expect: format!("HA preferred location of {qmgr}: {node}"),
         verify: Verify::Preferred { qmgr: qmgr.into(), node: node.into() },
         undo,
+        irreversible: None,
     });
 }
 
@@ -242,5 +245,6 @@ pub fn cleanup(ctx: &PlanContext, qmgr: &str, region: &str, pre: &mut Vec<Precon
         expect: format!("Cleaned up {resource} on each node of {region}; nothing is started by it"),
         verify: Verify::NoFailCounts { resource, nodes },
         undo: Vec::new(),
+        irreversible: None,
     });
 }

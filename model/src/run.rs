@@ -85,8 +85,8 @@ pub struct Run {
     pub steps: Vec<RunStep>,
     /// Undo actions run after a failure, in the order they ran.
     pub undo: Vec<RunStep>,
-    /// What a person should run when the console could not put things back.
-    pub remediation: Vec<String>,
+    /// What a person should run, in order, when the console could not put things back.
+    pub remediation: Vec<Remediation>,
     /// The outcome in one sentence.
     pub message: Option<String>,
     /// The second operator who approved it (two-person rule), or denied it.
@@ -95,4 +95,53 @@ pub struct Run {
     /// Until when (ms) an approval is accepted.
     #[serde(default)]
     pub approval_expires_at: Option<u64>,
+    /// The second operator who denied it.
+    #[serde(default)]
+    pub denied_by: Option<String>,
+}
+
+/// One thing a person (or a script) must do: on `host`, run `command`, because `why`.
+/// `host` is `console` for what the console itself checks (then `command` says how to check
+/// it by hand).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RemediationWire")]
+pub struct Remediation {
+    pub host: String,
+    pub command: String,
+    pub why: String,
+}
+
+/// Runs journaled before remediation was structured kept lines such as `on HOST: COMMAND`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RemediationWire {
+    Structured { host: String, command: String, why: String },
+    Line(String),
+}
+
+impl From<RemediationWire> for Remediation {
+    fn from(wire: RemediationWire) -> Self {
+        match wire {
+            RemediationWire::Structured { host, command, why } => Remediation { host, command, why },
+            RemediationWire::Line(line) => match line.strip_prefix("on ").and_then(|rest| rest.split_once(": ")) {
+                Some((host, command)) => Remediation { host: host.into(), command: command.into(), why: String::new() },
+                None => Remediation { host: String::new(), command: String::new(), why: line },
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remediation_reads_old_lines_and_new_records() {
+        let old: Vec<Remediation> = serde_json::from_str(r#"["on wdc1-mq1: rdqmdr -p -m DRHAQM1", "then check"]"#).unwrap();
+        assert_eq!(old[0], Remediation { host: "wdc1-mq1".into(), command: "rdqmdr -p -m DRHAQM1".into(), why: String::new() });
+        assert_eq!(old[1].why, "then check");
+        let new = Remediation { host: "h".into(), command: "c".into(), why: "w".into() };
+        let back: Remediation = serde_json::from_str(&serde_json::to_string(&new).unwrap()).unwrap();
+        assert_eq!(back, new);
+    }
 }

@@ -165,7 +165,9 @@ fn route_views(inventory: &Inventory, reports: &[HostReport]) -> (Vec<RouteView>
             let mut properties: BTreeMap<String, String> = BTreeMap::new();
             for p in &route.properties {
                 properties.retain(|k, _| !k.eq_ignore_ascii_case(&p.key));
-                properties.insert(p.key.clone(), p.value.clone());
+                // Passwords never leave the server, whoever looks.
+                let value = if crate::mqipt::is_secret_key(&p.key) { crate::mqipt::REDACTED.to_string() } else { p.value.clone() };
+                properties.insert(p.key.clone(), value);
             }
             let port = route.listener_port().unwrap_or("").trim().to_string();
             let flag = |key: &str| route.get(key).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));

@@ -40,6 +40,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Session tools.
+    Sessions {
+        #[command(subcommand)]
+        command: SessionsCommand,
+    },
     /// Prints as JSON what the console understands of a command's output (FILE or - for stdin).
     Parse {
         /// rdqmstatus, rdqmstatus-n, dspmq or mqipt-conf
@@ -54,6 +59,22 @@ pub enum AuditCommand {
     Verify {
         #[arg(long)]
         config: PathBuf,
+        /// A head the console wrote to its log (`audit head id=N hash=H`), as N:H: the chain
+        /// must still hold that record as it was (a truncated or rewritten tail shows).
+        #[arg(long)]
+        head: Option<crate::store::AuditHead>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SessionsCommand {
+    /// Ends every session of a user now (their open pages must sign in again; event streams
+    /// close within seconds).
+    Revoke {
+        #[arg(long)]
+        config: PathBuf,
+        /// The user as the directory names them (e.g. mqadmin).
+        user: String,
     },
 }
 
@@ -65,8 +86,8 @@ pub enum CliError {
     Config(#[from] crate::config::ConfigError),
     #[error("demo mode listens on loopback only; {0} is not a loopback address")]
     DemoNotLoopback(SocketAddr),
-    #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Serve(#[from] crate::serve::ServeError),
     #[error(transparent)]
     Parse(#[from] crate::parse_cmd::ParseError),
     #[error("{0}")]
@@ -75,8 +96,8 @@ pub enum CliError {
     Store(#[from] crate::store::StoreError),
     #[error("no [ldap] section: the console needs a directory to sign operators in")]
     NoDirectory,
-    #[error("server failed: {0}")]
-    Serve(std::io::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// The session signing key from the configuration, or a random one (with a warning).
@@ -99,19 +120,33 @@ fn auth_state(
     key: &[u8],
     config: &crate::config::AuthConfig,
     store: Arc<dyn crate::store::Store>,
-) -> Arc<http::AuthState> {
-    Arc::new(http::AuthState {
-        directory,
-        roles,
-        keys: crate::auth::session::SessionKeys::new(
-            key,
-            Duration::from_secs(config.session_minutes * 60),
-            Duration::from_secs(config.session_max_hours * 3600),
-        ),
-        limiter: crate::auth::limiter::LoginLimiter::new(config.login_attempts_per_minute),
-        store,
-        secure_cookies: config.secure_cookies,
-    })
+) -> http::AuthState {
+    let keys = crate::auth::session::SessionKeys::new(
+        key,
+        Duration::from_secs(config.session_minutes * 60),
+        Duration::from_secs(config.session_max_hours * 3600),
+    );
+    let mut auth = http::AuthState::new(directory, roles, keys, crate::auth::limiter::LoginLimiter::new(config.login_attempts_per_minute), store);
+    auth.secure_cookies = config.secure_cookies;
+    auth.recheck = Duration::from_secs(config.role_recheck_secs);
+    auth.streams = http::streams::StreamRegistry::new(http::streams::StreamLimits {
+        per_session: config.max_streams_per_session,
+        per_user: config.max_streams_per_user,
+        total: config.max_streams,
+    });
+    auth
+}
+
+/// The store of a configuration, its audit chain keyed when a key is configured.
+fn open_store(config: &Config) -> Result<crate::store::SqliteStore, CliError> {
+    let key = crate::config::read_secret(config.audit.key_file.as_deref(), config.audit.key_env.as_deref(), "audit key").map_err(CliError::Secret)?;
+    if key.as_ref().is_some_and(|k| k.len() < 32) {
+        return Err(CliError::Secret("audit key: fewer than 32 bytes".into()));
+    }
+    if key.is_none() {
+        tracing::warn!("no [audit] key_file or key_env: audit records are hash-chained but not keyed");
+    }
+    Ok(crate::store::SqliteStore::open(&config.store.path)?.with_audit_key(key.map(String::into_bytes)))
 }
 
 /// The workflow engine, with runs left running by a previous process marked interrupted.
@@ -138,35 +173,12 @@ async fn start_engine(
     Ok(engine)
 }
 
-async fn serve_on(addr: SocketAddr, state: AppState) -> Result<(), CliError> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| CliError::Bind { addr, source })?;
-    let local = listener.local_addr().map_err(CliError::Serve)?;
-    tracing::info!(%local, demo = state.demo, "rdqm-console listening");
-    println!("rdqm-console listening on http://{local}");
-    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(CliError::Serve)
-}
-
-async fn shutdown() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => return std::future::pending().await,
-        };
-        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
-}
-
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve { config } => {
             let config = Config::load(&config)?;
             let control_dir = std::env::temp_dir().join(format!("rdqmc-{}", std::process::id()));
-            std::fs::create_dir_all(&control_dir).map_err(CliError::Serve)?;
+            std::fs::create_dir_all(&control_dir)?;
             let ssh = Arc::new(config.ssh_exec(control_dir.clone()));
             let poller = Arc::new(Poller::new(
                 config.inventory(),
@@ -181,8 +193,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     .unwrap_or_default();
             let roles = crate::auth::RoleMap { operator_groups: ldap.operator_groups.clone(), viewer_groups: ldap.viewer_groups.clone() };
             let directory = Arc::new(crate::auth::directory::LdapDirectory::new(ldap, bind_password));
-            let store: Arc<dyn crate::store::Store> = Arc::new(crate::store::SqliteStore::open(&config.store.path)?);
-            let auth = auth_state(directory, roles, &signing_key(&config.auth)?, &config.auth, Arc::clone(&store));
+            let store: Arc<dyn crate::store::Store> = Arc::new(open_store(&config)?);
+            let mut auth = auth_state(directory, roles, &signing_key(&config.auth)?, &config.auth, Arc::clone(&store));
+            auth.secure_cookies |= config.server.tls();
+            auth.metrics_token =
+                crate::config::read_secret(config.metrics.bearer_token_file.as_deref(), config.metrics.bearer_token_env.as_deref(), "metrics token")
+                    .map_err(CliError::Secret)?;
+            let auth = Arc::new(auth);
+            let housekeeping = auth.spawn_housekeeping(Duration::from_secs(60));
             let targets = config
                 .mqipt
                 .iter()
@@ -205,14 +223,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let collecting = certs.as_ref().map(|c| c.spawn(Duration::from_secs(300)));
             let polling = poller.spawn();
             let state = AppState { assets_dir: config.server.assets_dir.clone(), demo: false, poller, auth, engine: Some(engine), certs };
-            let served = serve_on(config.server.listen, state).await;
+            let tls = match (&config.server.tls_cert_file, &config.server.tls_key_file) {
+                (Some(cert), Some(key)) => Some(crate::serve::TlsFiles { cert: cert.clone(), key: key.clone() }),
+                _ => None,
+            };
+            let served = crate::serve::serve(config.server.listen, tls, state, crate::serve::shutdown_signal()).await;
             polling.abort();
+            housekeeping.abort();
             if let Some(task) = collecting {
                 task.abort();
             }
             ssh.close_all().await;
             let _ = std::fs::remove_dir_all(&control_dir);
-            served
+            Ok(served?)
         }
         Command::Demo { listen, assets } => {
             if !listen.ip().is_loopback() {
@@ -229,7 +252,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let store: Arc<dyn crate::store::Store> = Arc::new(crate::store::SqliteStore::in_memory()?);
             let settings = crate::config::AuthConfig::default();
             let key = rand::random::<[u8; 32]>();
-            let auth = auth_state(Arc::new(crate::auth::directory::DemoDirectory), roles, &key, &settings, Arc::clone(&store));
+            let auth = Arc::new(auth_state(Arc::new(crate::auth::directory::DemoDirectory), roles, &key, &settings, Arc::clone(&store)));
+            let housekeeping = auth.spawn_housekeeping(Duration::from_secs(60));
             let engine = start_engine(store, exec, Arc::clone(&poller), vec![crate::workflow::engine::MqiptTarget {
                 name: sim::reference::MQIPT_INSTANCE.into(),
                 host: sim::reference::BASTION.into(),
@@ -238,15 +262,28 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }], &crate::config::WorkflowConfig::default(), None)
             .await?;
             let polling = poller.spawn();
-            let served = serve_on(listen, AppState { assets_dir: assets, demo: true, poller, auth, engine: Some(engine), certs: None }).await;
+            let state = AppState { assets_dir: assets, demo: true, poller, auth, engine: Some(engine), certs: None };
+            let served = crate::serve::serve(listen, None, state, crate::serve::shutdown_signal()).await;
             polling.abort();
-            served
+            housekeeping.abort();
+            Ok(served?)
         }
-        Command::Audit { command: AuditCommand::Verify { config } } => {
+        Command::Sessions { command: SessionsCommand::Revoke { config, user } } => {
             let config = Config::load(&config)?;
-            let store = crate::store::SqliteStore::open(&config.store.path)?;
+            let store = open_store(&config)?;
             use crate::store::Store as _;
-            match store.verify_audit().await? {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            store.revoke_user(user.clone(), now).await?;
+            let event = crate::store::AuditEvent::new("console-cli", "command line", "sessions_revoked", &user, "ok", format!("every session of {user} begun before now ended"));
+            store.audit(event).await?;
+            println!("every session of {user} has ended; event streams close within seconds");
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify { config, head } } => {
+            let config = Config::load(&config)?;
+            let store = open_store(&config)?;
+            use crate::store::Store as _;
+            match store.verify_audit(head).await? {
                 None => {
                     let count = store.audit_log(usize::MAX >> 1).await?.len();
                     println!("{}: audit chain intact ({count} records)", config.store.path.display());

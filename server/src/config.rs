@@ -44,6 +44,28 @@ pub struct Config {
     /// Key repositories and keystores whose certificates the console inventories.
     #[serde(default)]
     pub keystores: Vec<KeystoreConfig>,
+    #[serde(default)]
+    pub audit: AuditConfig,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+}
+
+/// The audit chain's key: records are HMAC-SHA256 under it, so nobody without it can rewrite
+/// the chain. Without one, records are plain SHA-256 (tamper-evident only against edits that
+/// do not recompute the hashes).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    pub key_file: Option<PathBuf>,
+    pub key_env: Option<String>,
+}
+
+/// Who may read `/metrics`: a scraper with this bearer token; without one, signed-in users.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    pub bearer_token_file: Option<PathBuf>,
+    pub bearer_token_env: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -76,6 +98,20 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// The Trunk-built browser app (`dist/`).
     pub assets_dir: PathBuf,
+    /// HTTPS: the certificate chain (PEM) and its private key (PEM). Cookies are then Secure.
+    pub tls_cert_file: Option<PathBuf>,
+    pub tls_key_file: Option<PathBuf>,
+    /// Plain HTTP on a non-loopback address is refused unless a TLS proxy sits in front (then
+    /// cookies are Secure too).
+    #[serde(default)]
+    pub behind_tls_proxy: bool,
+}
+
+impl ServerConfig {
+    /// Whether browsers reach the console over TLS (its own, or a proxy's).
+    pub fn tls(&self) -> bool {
+        self.tls_cert_file.is_some() || self.behind_tls_proxy
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -145,6 +181,23 @@ pub struct LdapConfig {
     pub ca_file: Option<PathBuf>,
     #[serde(default)]
     pub starttls: bool,
+    /// Accept plain `ldap://` without StartTLS to a directory that is not on this host
+    /// (passwords then cross the network in clear).
+    #[serde(default)]
+    pub allow_plaintext: bool,
+}
+
+/// Whether `url` names this host (`localhost`, `127.0.0.0/8`, `::1`).
+pub fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 fn default_user_filter() -> String {
@@ -165,9 +218,36 @@ pub struct AuthConfig {
     pub session_max_hours: u64,
     #[serde(default = "default_attempts")]
     pub login_attempts_per_minute: u32,
-    /// Mark the cookie Secure (set when the console is reached over TLS, e.g. behind a proxy).
+    /// Mark the cookie Secure (always so with HTTPS or `server.behind_tls_proxy`).
     #[serde(default)]
     pub secure_cookies: bool,
+    /// How often (s) a session's role is confirmed with the directory; a user removed from
+    /// the groups loses the session within this time.
+    #[serde(default = "default_recheck_secs")]
+    pub role_recheck_secs: u64,
+    /// Open event streams allowed per session, per user and on the console.
+    #[serde(default = "default_streams_per_session")]
+    pub max_streams_per_session: usize,
+    #[serde(default = "default_streams_per_user")]
+    pub max_streams_per_user: usize,
+    #[serde(default = "default_streams")]
+    pub max_streams: usize,
+}
+
+fn default_recheck_secs() -> u64 {
+    300
+}
+
+fn default_streams_per_session() -> usize {
+    4
+}
+
+fn default_streams_per_user() -> usize {
+    16
+}
+
+fn default_streams() -> usize {
+    2000
 }
 
 impl Default for AuthConfig {
@@ -179,6 +259,10 @@ impl Default for AuthConfig {
             session_max_hours: default_session_max_hours(),
             login_attempts_per_minute: default_attempts(),
             secure_cookies: false,
+            role_recheck_secs: default_recheck_secs(),
+            max_streams_per_session: default_streams_per_session(),
+            max_streams_per_user: default_streams_per_user(),
+            max_streams: default_streams(),
         }
     }
 }
@@ -443,9 +527,39 @@ impl Config {
         if self.auth.session_minutes == 0 || self.auth.session_minutes > 24 * 60 {
             problems.push("auth.session_minutes: must be between 1 and 1440".into());
         }
+        match (&self.server.tls_cert_file, &self.server.tls_key_file) {
+            (Some(cert), Some(key)) => {
+                for (name, path) in [("server.tls_cert_file", cert), ("server.tls_key_file", key)] {
+                    if !path.is_file() {
+                        problems.push(format!("{name}: {} does not exist", path.display()));
+                    }
+                }
+            }
+            (None, None) => {
+                if !self.server.listen.ip().is_loopback() && !self.server.behind_tls_proxy {
+                    problems.push(format!(
+                        "server.listen: {} is reachable from other hosts over plain HTTP; set tls_cert_file and tls_key_file, or behind_tls_proxy = true when a TLS proxy is in front",
+                        self.server.listen
+                    ));
+                }
+            }
+            _ => problems.push("server: set both tls_cert_file and tls_key_file, or neither".into()),
+        }
+        if self.auth.role_recheck_secs == 0 {
+            problems.push("auth.role_recheck_secs: must be at least 1".into());
+        }
+        if self.auth.max_streams_per_session == 0 || self.auth.max_streams_per_user == 0 || self.auth.max_streams == 0 {
+            problems.push("auth.max_streams*: must be at least 1".into());
+        }
         if let Some(ldap) = &self.ldap {
             if !(ldap.url.starts_with("ldap://") || ldap.url.starts_with("ldaps://")) {
                 problems.push(format!("ldap.url: {:?} must start with ldap:// or ldaps://", ldap.url));
+            }
+            if ldap.url.starts_with("ldap://") && !ldap.starttls && !ldap.allow_plaintext && !is_loopback_url(&ldap.url) {
+                problems.push(format!(
+                    "ldap.url: {:?} is plain LDAP to another host: passwords would cross the network in clear; use ldaps://, starttls = true, or allow_plaintext = true",
+                    ldap.url
+                ));
             }
             if !ldap.user_filter.contains("{username}") {
                 problems.push("ldap.user_filter: must contain {username}".into());
@@ -462,6 +576,21 @@ impl Config {
             }
         }
         problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_urls() {
+        for url in ["ldap://127.0.0.1:389", "ldap://localhost", "ldap://[::1]:389/", "ldap://127.1.2.3"] {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in ["ldap://10.0.0.1", "ldap://ldap.example.com:389", "ldap://localhost.evil.example", "ldap://127.0.0.1.evil.example"] {
+            assert!(!is_loopback_url(url), "{url}");
+        }
     }
 }
 

@@ -8,5 +8,6 @@ pub mod error;
 pub mod fleet;
 pub mod http;
 pub mod parse_cmd;
+pub mod serve;
 pub mod store;
 pub mod workflow;

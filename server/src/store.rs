@@ -3,8 +3,8 @@
 //! SQLite by default, behind `Store` so PostgreSQL can follow.
 
 use futures::future::BoxFuture;
-use model::plan::Plan;
-use model::run::Run;
+use model::plan::{HeldLock, Plan};
+use model::run::{Run, RunState};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -38,6 +38,21 @@ pub struct AuditEvent {
     pub details: String,
 }
 
+impl AuditEvent {
+    /// An event happening now.
+    pub fn new(actor: &str, source: &str, action: &str, target: &str, result: &str, details: String) -> Self {
+        AuditEvent {
+            at: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64),
+            actor: actor.into(),
+            source: source.into(),
+            action: action.into(),
+            target: target.into(),
+            result: result.into(),
+            details,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
     pub id: i64,
@@ -59,30 +74,83 @@ pub trait Store: Send + Sync {
     fn audit(&self, event: AuditEvent) -> BoxFuture<'_, Result<AuditRecord, StoreError>>;
     /// The newest `limit` records, newest first.
     fn audit_log(&self, limit: usize) -> BoxFuture<'_, Result<Vec<AuditRecord>, StoreError>>;
-    /// Walks the whole chain; the first broken link, if any.
-    fn verify_audit(&self) -> BoxFuture<'_, Result<Option<BrokenLink>, StoreError>>;
+    /// The newest record's id and hash (what the console writes to its log at intervals).
+    fn audit_head(&self) -> BoxFuture<'_, Result<Option<AuditHead>, StoreError>>;
+    /// Walks the whole chain; the first broken link, if any. With `head` (a head written to
+    /// the log earlier), a chain that no longer holds that record as it was is broken too: a
+    /// truncated or rewritten tail.
+    fn verify_audit(&self, head: Option<AuditHead>) -> BoxFuture<'_, Result<Option<BrokenLink>, StoreError>>;
     fn revoke_session(&self, jti: String, expires_at: u64) -> BoxFuture<'_, Result<(), StoreError>>;
-    fn is_revoked(&self, jti: String) -> BoxFuture<'_, Result<bool, StoreError>>;
+    /// Ends every session of `user` that began at or before `at` (s).
+    fn revoke_user(&self, user: String, at: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Whether the session `jti` of `user`, begun at `auth_time` (s), was ended.
+    fn is_revoked(&self, jti: String, user: String, auth_time: u64) -> BoxFuture<'_, Result<bool, StoreError>>;
 
     fn save_plan(&self, plan: Plan) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// The plan, with `consumed_by_run` set when it was executed.
     fn load_plan(&self, id: String) -> BoxFuture<'_, Result<Option<Plan>, StoreError>>;
-    /// Takes the run lock of `subject` for `holder` until `until` (ms); `Err(holder)` with the
-    /// current holder when someone else holds an unexpired lock.
-    fn acquire_lock(&self, subject: String, holder: String, now: u64, until: u64) -> BoxFuture<'_, Result<Result<(), String>, StoreError>>;
-    fn release_lock(&self, subject: String, holder: String) -> BoxFuture<'_, Result<(), StoreError>>;
-    fn lock_holder(&self, subject: String, now: u64) -> BoxFuture<'_, Result<Option<String>, StoreError>>;
-    /// Writes the whole run (the journal): before and after every step.
-    fn save_run(&self, run: Run) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// In one transaction: the plan is still unused, every resource is free (or already this
+    /// run's), then the locks are taken, the run is written and the plan is consumed. All or
+    /// nothing: exactly one of two concurrent starts of a plan wins.
+    fn start_run(&self, start: StartRun) -> BoxFuture<'_, Result<Result<(), StartRefused>, StoreError>>;
+    /// Compare-and-swap: writes `run` only if its stored state is still `from`; otherwise
+    /// `Err(current state)` and nothing is written.
+    fn update_run(&self, run: Run, from: RunState) -> BoxFuture<'_, Result<Result<(), RunState>, StoreError>>;
+    /// Takes every resource for `run_id` (again), all or none; `Err(the lock in the way)`.
+    fn acquire_locks(&self, resources: Vec<String>, run_id: String, description: String, now: u64, until: u64) -> BoxFuture<'_, Result<Result<(), HeldLock>, StoreError>>;
+    fn release_locks(&self, run_id: String) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Every unexpired lock.
+    fn held_locks(&self, now: u64) -> BoxFuture<'_, Result<Vec<HeldLock>, StoreError>>;
     fn load_run(&self, id: String) -> BoxFuture<'_, Result<Option<Run>, StoreError>>;
     /// The newest `limit` runs, newest first.
     fn list_runs(&self, limit: usize) -> BoxFuture<'_, Result<Vec<Run>, StoreError>>;
 }
 
+/// What [`Store::start_run`] needs.
+#[derive(Debug, Clone)]
+pub struct StartRun {
+    pub plan_id: String,
+    pub run: Run,
+    pub resources: Vec<String>,
+    pub description: String,
+    pub now: u64,
+    pub lock_until: u64,
+}
+
+/// Why a run did not start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartRefused {
+    PlanMissing,
+    /// The plan was executed already, as this run.
+    PlanConsumed { run_id: String },
+    Locked(HeldLock),
+}
+
+/// The newest audit record as the log shows it: `audit head id=N hash=H`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditHead {
+    pub id: i64,
+    pub hash: String,
+}
+
+impl std::str::FromStr for AuditHead {
+    type Err = String;
+
+    /// `N:HASH` (as `audit verify --head` takes it).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (id, hash) = text.split_once(':').ok_or_else(|| format!("{text:?} is not ID:HASH"))?;
+        let id = id.trim().parse().map_err(|_| format!("{id:?} is not a record number"))?;
+        let hash = hash.trim();
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("{hash:?} is not a 64-digit hex hash"));
+        }
+        Ok(AuditHead { id, hash: hash.to_ascii_lowercase() })
+    }
+}
+
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The hash of a record: its content and the previous record's hash.
-pub fn chain_hash(id: i64, event: &AuditEvent, prev_hash: &str) -> String {
-    let mut hasher = Sha256::new();
+fn hash_fields(hasher: &mut impl sha2::digest::Update, id: i64, event: &AuditEvent, prev_hash: &str) {
     hasher.update(prev_hash.as_bytes());
     hasher.update(b"\n");
     hasher.update(id.to_string().as_bytes());
@@ -92,11 +160,32 @@ pub fn chain_hash(id: i64, event: &AuditEvent, prev_hash: &str) -> String {
         hasher.update(b":");
         hasher.update(field.as_bytes());
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The hash of a record: its content and the previous record's hash; an HMAC-SHA256 under
+/// the audit key when there is one (then nobody without the key can rewrite the chain).
+pub fn chain_hash(key: Option<&[u8]>, id: i64, event: &AuditEvent, prev_hash: &str) -> String {
+    use hmac::Mac as _;
+    match key.and_then(|k| hmac::Hmac::<Sha256>::new_from_slice(k).ok()) {
+        Some(mut mac) => {
+            hash_fields(&mut mac, id, event, prev_hash);
+            hex(&mac.finalize().into_bytes())
+        }
+        None => {
+            let mut hasher = Sha256::new();
+            hash_fields(&mut hasher, id, event, prev_hash);
+            hex(&hasher.finalize())
+        }
+    }
 }
 
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    audit_key: Option<Arc<Vec<u8>>>,
 }
 
 impl SqliteStore {
@@ -107,6 +196,12 @@ impl SqliteStore {
 
     pub fn in_memory() -> Result<Self, StoreError> {
         Self::init(Connection::open_in_memory()?)
+    }
+
+    /// Audit records written from now on are keyed (HMAC-SHA256 with `key`).
+    pub fn with_audit_key(mut self, key: Option<Vec<u8>>) -> Self {
+        self.audit_key = key.map(Arc::new);
+        self
     }
 
     fn init(conn: Connection) -> Result<Self, StoreError> {
@@ -120,11 +215,21 @@ impl SqliteStore {
                  target TEXT NOT NULL, result TEXT NOT NULL, details TEXT NOT NULL,
                  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS revoked_sessions (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS revoked_users (user TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS plans (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, json TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS locks (subject TEXT PRIMARY KEY, holder TEXT NOT NULL, until INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS run_locks (resource TEXT PRIMARY KEY, run_id TEXT NOT NULL, description TEXT NOT NULL, until INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, state TEXT NOT NULL, json TEXT NOT NULL);",
         )?;
-        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+        // Columns added after the first release; an existing file gains them.
+        for (table, column, definition) in [("audit", "keyed", "INTEGER NOT NULL DEFAULT 0"), ("plans", "consumed_by", "TEXT")] {
+            let present: bool = conn
+                .prepare(&format!("SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"))?
+                .exists([column])?;
+            if !present {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {definition}"))?;
+            }
+        }
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)), audit_key: None })
     }
 
     /// Runs `work` on the connection off the async threads.
@@ -144,8 +249,8 @@ impl SqliteStore {
     }
 }
 
-fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
-    Ok(AuditRecord {
+fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(AuditRecord, bool)> {
+    let record = AuditRecord {
         id: row.get(0)?,
         event: AuditEvent {
             at: row.get::<_, i64>(1)? as u64,
@@ -158,13 +263,44 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
         },
         prev_hash: row.get(8)?,
         hash: row.get(9)?,
-    })
+    };
+    Ok((record, row.get::<_, i64>(10)? != 0))
 }
 
-const COLUMNS: &str = "id, at, actor, source, action, target, result, details, prev_hash, hash";
+const COLUMNS: &str = "id, at, actor, source, action, target, result, details, prev_hash, hash, keyed";
+
+fn state_text(state: RunState) -> Result<String, StoreError> {
+    to_json(&state)
+}
+
+fn lock_in_way(tx: &rusqlite::Transaction<'_>, resources: &[String], run_id: &str, now: u64) -> Result<Option<HeldLock>, StoreError> {
+    for resource in resources {
+        let current: Option<(String, String, i64)> = tx
+            .query_row("SELECT run_id, description, until FROM run_locks WHERE resource = ?1", [resource], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        if let Some((holder, description, until)) = current
+            && holder != run_id
+            && until as u64 > now
+        {
+            return Ok(Some(HeldLock { resource: resource.clone(), run_id: holder, description }));
+        }
+    }
+    Ok(None)
+}
+
+fn take_locks(tx: &rusqlite::Transaction<'_>, resources: &[String], run_id: &str, description: &str, until: u64) -> Result<(), StoreError> {
+    for resource in resources {
+        tx.execute(
+            "INSERT OR REPLACE INTO run_locks (resource, run_id, description, until) VALUES (?1, ?2, ?3, ?4)",
+            params![resource, run_id, description, until as i64],
+        )?;
+    }
+    Ok(())
+}
 
 impl Store for SqliteStore {
     fn audit(&self, event: AuditEvent) -> BoxFuture<'_, Result<AuditRecord, StoreError>> {
+        let key = self.audit_key.clone();
         self.blocking(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let last: Option<(i64, String)> = tx
@@ -174,10 +310,10 @@ impl Store for SqliteStore {
                 Some((id, hash)) => (id + 1, hash),
                 None => (1, GENESIS.to_string()),
             };
-            let hash = chain_hash(id, &event, &prev_hash);
+            let hash = chain_hash(key.as_deref().map(Vec::as_slice), id, &event, &prev_hash);
             tx.execute(
-                &format!("INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
-                params![id, event.at as i64, event.actor, event.source, event.action, event.target, event.result, event.details, prev_hash, hash],
+                &format!("INSERT INTO audit ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+                params![id, event.at as i64, event.actor, event.source, event.action, event.target, event.result, event.details, prev_hash, hash, i64::from(key.is_some())],
             )?;
             tx.commit()?;
             Ok(AuditRecord { id, event, prev_hash, hash })
@@ -187,19 +323,30 @@ impl Store for SqliteStore {
     fn audit_log(&self, limit: usize) -> BoxFuture<'_, Result<Vec<AuditRecord>, StoreError>> {
         self.blocking(move |conn| {
             let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY id DESC LIMIT ?1"))?;
-            let rows = stmt.query_map([limit as i64], row_to_record)?.collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
+            let rows = stmt.query_map([limit.min(i64::MAX as usize) as i64], row_to_record)?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows.into_iter().map(|(r, _)| r).collect())
         })
     }
 
-    fn verify_audit(&self) -> BoxFuture<'_, Result<Option<BrokenLink>, StoreError>> {
+    fn audit_head(&self) -> BoxFuture<'_, Result<Option<AuditHead>, StoreError>> {
         self.blocking(|conn| {
+            Ok(conn
+                .query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| Ok(AuditHead { id: r.get(0)?, hash: r.get(1)? }))
+                .optional()?)
+        })
+    }
+
+    fn verify_audit(&self, head: Option<AuditHead>) -> BoxFuture<'_, Result<Option<BrokenLink>, StoreError>> {
+        let key = self.audit_key.clone();
+        self.blocking(move |conn| {
             let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY id ASC"))?;
             let mut rows = stmt.query([])?;
             let mut prev = GENESIS.to_string();
             let mut expected_id = 1;
+            let mut keyed_seen = false;
+            let mut head_found = false;
             while let Some(row) = rows.next()? {
-                let record = row_to_record(row)?;
+                let (record, keyed) = row_to_record(row)?;
                 let broken = |reason: String| Ok(Some(BrokenLink { id: record.id, reason }));
                 if record.id != expected_id {
                     return broken(format!("record {expected_id} is missing"));
@@ -207,11 +354,36 @@ impl Store for SqliteStore {
                 if record.prev_hash != prev {
                     return broken("it does not link to the record before it".into());
                 }
-                if chain_hash(record.id, &record.event, &record.prev_hash) != record.hash {
+                if keyed_seen && !keyed {
+                    return broken("an unkeyed record after keyed ones (rewritten without the audit key)".into());
+                }
+                keyed_seen |= keyed;
+                let record_key = if keyed {
+                    match &key {
+                        Some(k) => Some(k.as_slice()),
+                        None => return broken("the record is keyed but no audit key is configured, so it cannot be checked".into()),
+                    }
+                } else {
+                    None
+                };
+                if chain_hash(record_key, record.id, &record.event, &record.prev_hash) != record.hash {
                     return broken("its content does not match its hash (altered)".into());
+                }
+                if let Some(h) = &head
+                    && h.id == record.id
+                {
+                    if h.hash != record.hash {
+                        return broken(format!("it differs from the head the log recorded ({}): the tail was rewritten", h.hash));
+                    }
+                    head_found = true;
                 }
                 prev = record.hash;
                 expected_id += 1;
+            }
+            if let Some(h) = head
+                && !head_found
+            {
+                return Ok(Some(BrokenLink { id: h.id, reason: format!("the log recorded record {} as the head, but the chain ends at {}: the tail was truncated", h.id, expected_id - 1) }));
             }
             Ok(None)
         })
@@ -226,10 +398,30 @@ impl Store for SqliteStore {
         })
     }
 
-    fn is_revoked(&self, jti: String) -> BoxFuture<'_, Result<bool, StoreError>> {
+    fn revoke_user(&self, user: String, at: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        // The directory matches names without regard to case: so does revocation.
+        let user = user.to_lowercase();
         self.blocking(move |conn| {
-            let found: Option<i64> =
-                conn.query_row("SELECT 1 FROM revoked_sessions WHERE jti = ?1", [jti], |r| r.get(0)).optional()?;
+            conn.execute(
+                "INSERT INTO revoked_users (user, revoked_at) VALUES (?1, ?2)
+                 ON CONFLICT(user) DO UPDATE SET revoked_at = MAX(revoked_at, excluded.revoked_at)",
+                params![user, at as i64],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn is_revoked(&self, jti: String, user: String, auth_time: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let user = user.to_lowercase();
+        self.blocking(move |conn| {
+            let found: Option<i64> = conn
+                .query_row(
+                    "SELECT 1 FROM revoked_sessions WHERE jti = ?1
+                     UNION ALL SELECT 1 FROM revoked_users WHERE user = ?2 AND revoked_at >= ?3 LIMIT 1",
+                    params![jti, user, auth_time as i64],
+                    |r| r.get(0),
+                )
+                .optional()?;
             Ok(found.is_some())
         })
     }
@@ -239,59 +431,96 @@ impl Store for SqliteStore {
             let json = to_json(&plan)?;
             // Plans live minutes: old ones are dropped as new ones come.
             conn.execute("DELETE FROM plans WHERE created_at < ?1", [plan.created_at as i64 - 24 * 3600 * 1000])?;
-            conn.execute("INSERT OR REPLACE INTO plans (id, created_at, json) VALUES (?1, ?2, ?3)", params![plan.id, plan.created_at as i64, json])?;
+            conn.execute("INSERT INTO plans (id, created_at, json) VALUES (?1, ?2, ?3)", params![plan.id, plan.created_at as i64, json])?;
             Ok(())
         })
     }
 
     fn load_plan(&self, id: String) -> BoxFuture<'_, Result<Option<Plan>, StoreError>> {
         self.blocking(move |conn| {
-            let json: Option<String> = conn.query_row("SELECT json FROM plans WHERE id = ?1", [id], |r| r.get(0)).optional()?;
-            json.map(|j| from_json(&j)).transpose()
+            let row: Option<(String, Option<String>)> =
+                conn.query_row("SELECT json, consumed_by FROM plans WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+            row.map(|(json, consumed_by)| {
+                let mut plan: Plan = from_json(&json)?;
+                plan.consumed_by_run = consumed_by;
+                Ok(plan)
+            })
+            .transpose()
         })
     }
 
-    fn acquire_lock(&self, subject: String, holder: String, now: u64, until: u64) -> BoxFuture<'_, Result<Result<(), String>, StoreError>> {
+    fn start_run(&self, start: StartRun) -> BoxFuture<'_, Result<Result<(), StartRefused>, StoreError>> {
         self.blocking(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let current: Option<(String, i64)> = tx
-                .query_row("SELECT holder, until FROM locks WHERE subject = ?1", [&subject], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            if let Some((current, expires)) = current
-                && current != holder && expires as u64 > now
-            {
-                return Ok(Err(current));
+            let consumed: Option<Option<String>> =
+                tx.query_row("SELECT consumed_by FROM plans WHERE id = ?1", [&start.plan_id], |r| r.get(0)).optional()?;
+            match consumed {
+                None => return Ok(Err(StartRefused::PlanMissing)),
+                Some(Some(run_id)) => return Ok(Err(StartRefused::PlanConsumed { run_id })),
+                Some(None) => {}
             }
-            tx.execute("INSERT OR REPLACE INTO locks (subject, holder, until) VALUES (?1, ?2, ?3)", params![subject, holder, until as i64])?;
+            if let Some(lock) = lock_in_way(&tx, &start.resources, &start.run.id, start.now)? {
+                return Ok(Err(StartRefused::Locked(lock)));
+            }
+            take_locks(&tx, &start.resources, &start.run.id, &start.description, start.lock_until)?;
+            tx.execute(
+                "INSERT INTO runs (id, created_at, state, json) VALUES (?1, ?2, ?3, ?4)",
+                params![start.run.id, start.run.created_at as i64, state_text(start.run.state)?, to_json(&start.run)?],
+            )?;
+            let changed = tx.execute("UPDATE plans SET consumed_by = ?1 WHERE id = ?2 AND consumed_by IS NULL", params![start.run.id, start.plan_id])?;
+            if changed != 1 {
+                return Err(StoreError::Other(format!("plan {} changed during its own start", start.plan_id)));
+            }
             tx.commit()?;
             Ok(Ok(()))
         })
     }
 
-    fn release_lock(&self, subject: String, holder: String) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn update_run(&self, run: Run, from: RunState) -> BoxFuture<'_, Result<Result<(), RunState>, StoreError>> {
         self.blocking(move |conn| {
-            conn.execute("DELETE FROM locks WHERE subject = ?1 AND holder = ?2", params![subject, holder])?;
-            Ok(())
-        })
-    }
-
-    fn lock_holder(&self, subject: String, now: u64) -> BoxFuture<'_, Result<Option<String>, StoreError>> {
-        self.blocking(move |conn| {
-            Ok(conn
-                .query_row("SELECT holder FROM locks WHERE subject = ?1 AND until > ?2", params![subject, now as i64], |r| r.get(0))
-                .optional()?)
-        })
-    }
-
-    fn save_run(&self, run: Run) -> BoxFuture<'_, Result<(), StoreError>> {
-        self.blocking(move |conn| {
-            let json = to_json(&run)?;
-            let state = to_json(&run.state)?;
-            conn.execute(
-                "INSERT OR REPLACE INTO runs (id, created_at, state, json) VALUES (?1, ?2, ?3, ?4)",
-                params![run.id, run.created_at as i64, state, json],
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let changed = tx.execute(
+                "UPDATE runs SET state = ?1, json = ?2 WHERE id = ?3 AND state = ?4",
+                params![state_text(run.state)?, to_json(&run)?, run.id, state_text(from)?],
             )?;
+            if changed == 1 {
+                tx.commit()?;
+                return Ok(Ok(()));
+            }
+            let current: Option<String> = tx.query_row("SELECT state FROM runs WHERE id = ?1", [&run.id], |r| r.get(0)).optional()?;
+            match current {
+                Some(state) => Ok(Err(from_json(&state)?)),
+                None => Err(StoreError::Other(format!("no run {}", run.id))),
+            }
+        })
+    }
+
+    fn acquire_locks(&self, resources: Vec<String>, run_id: String, description: String, now: u64, until: u64) -> BoxFuture<'_, Result<Result<(), HeldLock>, StoreError>> {
+        self.blocking(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            if let Some(lock) = lock_in_way(&tx, &resources, &run_id, now)? {
+                return Ok(Err(lock));
+            }
+            take_locks(&tx, &resources, &run_id, &description, until)?;
+            tx.commit()?;
+            Ok(Ok(()))
+        })
+    }
+
+    fn release_locks(&self, run_id: String) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.blocking(move |conn| {
+            conn.execute("DELETE FROM run_locks WHERE run_id = ?1", [run_id])?;
             Ok(())
+        })
+    }
+
+    fn held_locks(&self, now: u64) -> BoxFuture<'_, Result<Vec<HeldLock>, StoreError>> {
+        self.blocking(move |conn| {
+            let mut stmt = conn.prepare("SELECT resource, run_id, description FROM run_locks WHERE until > ?1 ORDER BY resource")?;
+            let rows = stmt
+                .query_map([now as i64], |r| Ok(HeldLock { resource: r.get(0)?, run_id: r.get(1)?, description: r.get(2)? }))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
     }
 
@@ -343,25 +572,152 @@ mod tests {
         for action in ["login", "plan", "execute", "logout"] {
             store.audit(event(action)).await.unwrap();
         }
-        assert_eq!(store.verify_audit().await.unwrap(), None);
+        assert_eq!(store.verify_audit(None).await.unwrap(), None);
         let log = store.audit_log(10).await.unwrap();
         assert_eq!(log.len(), 4);
         assert_eq!(log[0].event.action, "logout");
         assert_eq!(log[3].prev_hash, GENESIS);
         Connection::open(&path).unwrap().execute("UPDATE audit SET actor = 'intruder' WHERE id = 2", []).unwrap();
-        let broken = store.verify_audit().await.unwrap().unwrap();
+        let broken = store.verify_audit(None).await.unwrap().unwrap();
         assert_eq!(broken.id, 2);
         assert!(broken.reason.contains("altered"));
         Connection::open(&path).unwrap().execute("DELETE FROM audit WHERE id = 2", []).unwrap();
-        let broken = store.verify_audit().await.unwrap().unwrap();
+        let broken = store.verify_audit(None).await.unwrap().unwrap();
         assert_eq!(broken.reason, "record 2 is missing");
     }
 
+    /// A keyed chain: rewriting the tail consistently needs the key; truncating it shows
+    /// against the head the log recorded.
     #[tokio::test]
-    async fn revoked_sessions_are_remembered() {
+    async fn a_keyed_chain_detects_a_rewritten_or_truncated_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite");
+        let key = b"audit key audit key audit key !!".to_vec();
+        let store = SqliteStore::open(&path).unwrap().with_audit_key(Some(key.clone()));
+        for action in ["login", "plan", "execute", "outcome"] {
+            store.audit(event(action)).await.unwrap();
+        }
+        let head = store.audit_head().await.unwrap().unwrap();
+        assert_eq!(head.id, 4);
+        assert_eq!(store.verify_audit(Some(head.clone())).await.unwrap(), None);
+
+        // Someone without the key recomputes the last record's hash with plain SHA-256.
+        let records = store.audit_log(10).await.unwrap();
+        let mut forged = records[0].event.clone();
+        forged.result = "refused".into();
+        let forged_hash = chain_hash(None, 4, &forged, &records[0].prev_hash);
+        Connection::open(&path)
+            .unwrap()
+            .execute("UPDATE audit SET result = 'refused', hash = ?1 WHERE id = 4", [&forged_hash])
+            .unwrap();
+        let broken = store.verify_audit(None).await.unwrap().unwrap();
+        assert_eq!((broken.id, broken.reason.contains("altered")), (4, true), "{broken:?}");
+        Connection::open(&path).unwrap().execute("UPDATE audit SET keyed = 0 WHERE id = 4", []).unwrap();
+        let broken = store.verify_audit(None).await.unwrap().unwrap();
+        assert!(broken.reason.contains("unkeyed record after keyed"), "{broken:?}");
+
+        // The tail is cut off: the chain itself still holds, the recorded head does not.
+        Connection::open(&path).unwrap().execute("DELETE FROM audit WHERE id = 4", []).unwrap();
+        assert_eq!(store.verify_audit(None).await.unwrap(), None);
+        let broken = store.verify_audit(Some(head)).await.unwrap().unwrap();
+        assert!(broken.reason.contains("truncated"), "{broken:?}");
+        assert!("4:xyz".parse::<AuditHead>().is_err());
+    }
+
+    #[tokio::test]
+    async fn revoked_sessions_and_users_are_remembered() {
         let store = SqliteStore::in_memory().unwrap();
-        assert!(!store.is_revoked("a".into()).await.unwrap());
+        assert!(!store.is_revoked("a".into(), "mqadmin".into(), 100).await.unwrap());
         store.revoke_session("a".into(), u64::MAX / 4).await.unwrap();
-        assert!(store.is_revoked("a".into()).await.unwrap());
+        assert!(store.is_revoked("a".into(), "mqadmin".into(), 100).await.unwrap());
+        store.revoke_user("mqadmin".into(), 200).await.unwrap();
+        assert!(store.is_revoked("b".into(), "mqadmin".into(), 150).await.unwrap(), "a session begun before the revocation");
+        assert!(!store.is_revoked("c".into(), "mqadmin".into(), 201).await.unwrap(), "a session begun after it");
+        assert!(!store.is_revoked("d".into(), "mqadmin2".into(), 150).await.unwrap());
+    }
+
+    fn run(id: &str, state: RunState) -> Run {
+        Run {
+            id: id.into(),
+            plan_id: "p1".into(),
+            kind: "dr-switchover".into(),
+            subject: "DRHAQM1".into(),
+            intent: model::plan::Intent::DrSwitchover { qmgr: "DRHAQM1".into(), to_region: "DAL".into() },
+            requested_by: "mqadmin".into(),
+            state,
+            created_at: 1,
+            updated_at: 1,
+            steps: Vec::new(),
+            undo: Vec::new(),
+            remediation: Vec::new(),
+            message: None,
+            approved_by: None,
+            approval_expires_at: None,
+            denied_by: None,
+        }
+    }
+
+    fn plan(id: &str) -> Plan {
+        let json = serde_json::json!({
+            "id": id, "kind": "dr-switchover", "intent": {"kind": "dr-switchover", "qmgr": "DRHAQM1", "to_region": "DAL"},
+            "subject": "DRHAQM1", "preconditions": [], "steps": [], "diff": null,
+            "fingerprint": {"dr_primary_region": null, "running_on": null, "conf_sha256": null},
+            "created_at": 1, "expires_at": 2, "created_by": "mqadmin"
+        });
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn start(plan_id: &str, run_id: &str, resources: &[&str]) -> StartRun {
+        StartRun {
+            plan_id: plan_id.into(),
+            run: run(run_id, RunState::Running),
+            resources: resources.iter().map(|r| r.to_string()).collect(),
+            description: format!("run {run_id}"),
+            now: 10,
+            lock_until: 1000,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_plan_starts_once_and_locks_all_or_nothing() {
+        let store = SqliteStore::in_memory().unwrap();
+        store.save_plan(plan("p1")).await.unwrap();
+        store.save_plan(plan("p2")).await.unwrap();
+        assert_eq!(store.start_run(start("p1", "r1", &["qmgr:DRHAQM1", "mqipt:HAMQ"])).await.unwrap(), Ok(()));
+        assert_eq!(
+            store.start_run(start("p1", "r2", &["qmgr:OTHER"])).await.unwrap(),
+            Err(StartRefused::PlanConsumed { run_id: "r1".into() })
+        );
+        assert_eq!(store.load_plan("p1".into()).await.unwrap().unwrap().consumed_by_run.as_deref(), Some("r1"));
+        let refused = store.start_run(start("p2", "r3", &["host:wdc-bastion", "mqipt:HAMQ"])).await.unwrap();
+        assert!(matches!(&refused, Err(StartRefused::Locked(l)) if l.resource == "mqipt:HAMQ" && l.run_id == "r1"), "{refused:?}");
+        let held = store.held_locks(10).await.unwrap();
+        assert_eq!(held.iter().map(|l| l.resource.as_str()).collect::<Vec<_>>(), ["mqipt:HAMQ", "qmgr:DRHAQM1"], "nothing of the refused start was taken");
+        assert!(store.load_run("r3".into()).await.unwrap().is_none());
+        assert_eq!(store.load_plan("p2".into()).await.unwrap().unwrap().consumed_by_run, None, "the refused plan stays usable");
+        store.release_locks("r1".into()).await.unwrap();
+        assert_eq!(store.start_run(start("p2", "r3", &["host:wdc-bastion", "mqipt:HAMQ"])).await.unwrap(), Ok(()));
+        assert_eq!(store.held_locks(2000).await.unwrap(), Vec::new(), "leases end");
+    }
+
+    #[tokio::test]
+    async fn run_transitions_are_compare_and_swap() {
+        let store = SqliteStore::in_memory().unwrap();
+        store.save_plan(plan("p1")).await.unwrap();
+        let mut s = start("p1", "r1", &[]);
+        s.run.state = RunState::AwaitingApproval;
+        store.start_run(s).await.unwrap().unwrap();
+        let mut tasks = Vec::new();
+        let store = Arc::new(store);
+        for _ in 0..10 {
+            let store = Arc::clone(&store);
+            tasks.push(tokio::spawn(async move { store.update_run(run("r1", RunState::Running), RunState::AwaitingApproval).await.unwrap() }));
+        }
+        let mut outcomes = Vec::new();
+        for t in tasks {
+            outcomes.push(t.await.unwrap());
+        }
+        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
+        assert!(outcomes.iter().filter(|o| o.is_err()).all(|o| *o == Err(RunState::Running)));
     }
 }

@@ -95,7 +95,7 @@ async fn roles_come_from_the_directory_groups() {
     let log = s.store.audit_log(10).await.unwrap();
     let actions: Vec<String> = log.iter().rev().map(|r| format!("{}:{}:{}", r.event.actor, r.event.action, r.event.result)).collect();
     assert_eq!(actions, ["mqadmin:login:ok", "mqviewer:login:ok", "mqadmin2:login:ok", "app:login_refused:no_role"]);
-    assert_eq!(s.store.verify_audit().await.unwrap(), None);
+    assert_eq!(s.store.verify_audit(None).await.unwrap(), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

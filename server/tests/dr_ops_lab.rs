@@ -99,7 +99,7 @@ async fn a_request_nobody_approves_in_time_ends_and_frees_the_queue_manager() {
     let mut run = h.store.load_run(run_id.clone()).await.unwrap().unwrap();
     assert_eq!(run.state, RunState::AwaitingApproval);
     run.approval_expires_at = Some(run.created_at);
-    h.store.save_run(run).await.unwrap();
+    h.store.update_run(run, RunState::AwaitingApproval).await.unwrap().unwrap();
     assert_eq!(h.engine.expire_approvals().await.unwrap(), 1);
     let run = h.wait(&run_id).await;
     assert_eq!(run.state, RunState::Failed);

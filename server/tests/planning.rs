@@ -24,7 +24,7 @@ fn ctx<'a>(snapshot: &'a Snapshot, inventory: &'a model::estate::Inventory, conf
         conf: Some(ConfRead { instance: "HAMQ".into(), host: "wdc-bastion".into(), path: MQIPT_CONF_PATH.into(), text: Ok(conf.into()) }),
         backup_text: None,
         operator: true,
-        lock_holder: None,
+        held_locks: Vec::new(),
         last_switchover_at: None,
         flap_window_ms: 15 * 60_000,
         now_ms: 1_000_000,
@@ -90,7 +90,11 @@ async fn blocks_with_evidence() {
     assert_eq!(status_of(&p, "dr_primary"), CheckStatus::Block);
     let mut viewer = ctx(&snapshot, &inventory, MQIPT_CONF);
     viewer.operator = false;
-    viewer.lock_holder = Some("run x by mqadmin2".into());
+    viewer.held_locks = vec![model::plan::HeldLock {
+        resource: "qmgr:DRHAQM1".into(),
+        run_id: "x".into(),
+        description: "run x (ha-prefer of DRHAQM1) by mqadmin2".into(),
+    }];
     let p = plan::plan(&viewer, &switchover("DRHAQM1", "DAL"), "1");
     assert_eq!(status_of(&p, "operator"), CheckStatus::Block);
     assert_eq!(status_of(&p, "run_lock"), CheckStatus::Block);

@@ -70,7 +70,7 @@ async fn switchover_to_dal_and_back() {
     // The audit chain recorded it all and holds.
     let log = h.store.audit_log(100).await.unwrap();
     assert!(log.iter().any(|r| r.event.action == "step" && r.event.details.contains("rdqmdr -p -m DRHAQM1 on dal1-mq1")));
-    assert_eq!(h.store.verify_audit().await.unwrap(), None);
+    assert_eq!(h.store.verify_audit(None).await.unwrap(), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

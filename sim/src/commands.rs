@@ -82,6 +82,14 @@ pub fn run(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
     } else {
         dispatch(estate, fs, inv)
     };
+    if changes_state(inv) {
+        let log = &mut estate.command_log;
+        log.push(crate::estate::LoggedCommand { at_ms: inv.now_ms, host: inv.host.to_string(), command: command_line(inv), exit_code: outcome.code });
+        if log.len() > crate::estate::COMMAND_LOG_LIMIT {
+            let excess = log.len() - crate::estate::COMMAND_LOG_LIMIT;
+            log.drain(..excess);
+        }
+    }
     outcome.delay_ms = delay_ms;
     if estate.faults.sudo_trailer.contains(inv.host) && outcome.code != 127 {
         let _ = writeln!(outcome.stdout, "Command '{}' run with sudo.", program_path(inv.program));
@@ -91,6 +99,18 @@ pub fn run(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
         outcome.stderr = stdout + &outcome.stderr;
     }
     outcome
+}
+
+/// Commands that change the estate (not the reads a console polls with).
+fn changes_state(inv: &Invocation) -> bool {
+    match inv.program {
+        "rdqmdr" => inv.args.iter().any(|a| a == "-p" || a == "-s"),
+        "rdqmadm" => inv.args.iter().any(|a| a == "-s" || a == "-r" || a == "-p"),
+        "mqiptAdmin" => inv.args.iter().any(|a| a == "-refresh"),
+        "crm_resource" => inv.args.iter().any(|a| a == "--cleanup" || a == "-C"),
+        "strmqm" | "endmqm" => true,
+        _ => false,
+    }
 }
 
 fn injected_failure(inv: &Invocation) -> Outcome {

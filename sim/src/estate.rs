@@ -18,7 +18,24 @@ pub struct Estate {
     /// How long a DR resynchronisation shows `Synchronization in progress`, in milliseconds.
     #[serde(default = "default_sync_ms")]
     pub resync_ms: u64,
+    /// Every command that changes something, as the hosts' own records (shell history,
+    /// syslog) would show it: what tests read to know how often a step really ran.
+    #[serde(default)]
+    pub command_log: Vec<LoggedCommand>,
 }
+
+/// One state-changing command a host ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedCommand {
+    pub at_ms: u64,
+    pub host: String,
+    /// The command line, e.g. `rdqmdr -p -m DRHAQM1`.
+    pub command: String,
+    pub exit_code: i32,
+}
+
+/// The log keeps this many newest commands.
+pub const COMMAND_LOG_LIMIT: usize = 2000;
 
 fn default_sync_ms() -> u64 {
     3000

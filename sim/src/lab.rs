@@ -108,6 +108,23 @@ impl Lab {
     }
 
     /// Runs the lab's control command (`$LAB_SIM`).
+    /// Applies `ldif` to the lab's directory as its administrator (`ldapmodify`).
+    pub fn ldapmodify(&self, ldif: &str) {
+        use std::io::Write as _;
+        let mut child = Command::new("ldapmodify")
+            .args(["-x", "-H", self.var("LAB_LDAP_URL"), "-D", self.var("LAB_LDAP_ADMIN_DN"), "-w", self.var("LAB_LDAP_ADMIN_PASSWORD")])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("ldapmodify runs");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(ldif.as_bytes()).expect("ldif written");
+        }
+        let out = child.wait_with_output().expect("ldapmodify ends");
+        assert!(out.status.success(), "ldapmodify failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
     pub fn sim(&self, args: &[&str]) -> Output {
         Command::new(self.var("LAB_SIM")).args(args).output().expect("LAB_SIM runs")
     }

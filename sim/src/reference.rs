@@ -141,6 +141,7 @@ pub fn estate(conf_path: &str) -> Estate {
         qmgrs: vec![qmgr("DRHAQM1", 1501, 7001, "WDC"), drhaqm2(), ssl_qmgr()],
         faults: Faults::default(),
         resync_ms: 3000,
+        command_log: Vec::new(),
     }
 }
 

@@ -241,5 +241,11 @@ fn usage_errors_do_not_change_state() {
     for line in ["rdqmdr -m DRHAQM1", "rdqmdr -p -s -m DRHAQM1", "rdqmdr -p -m", "rdqmadm -x", "dspmq -z", "rdqmstatus -m NOPE"] {
         assert_ne!(lab.run("wdc1-mq1", line).code, 0, "{line}");
     }
-    assert_eq!(lab.estate, before);
+    // The host's record of commands keeps the refused ones too; nothing else changed.
+    let refused: Vec<(&str, i32)> = lab.estate.command_log.iter().map(|c| (c.command.as_str(), c.exit_code)).collect();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(refused.iter().all(|(c, code)| c.starts_with("rdqmdr -p") && *code != 0), "{refused:?}");
+    let mut after = lab.estate.clone();
+    after.command_log.clear();
+    assert_eq!(after, before);
 }

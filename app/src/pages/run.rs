@@ -12,7 +12,7 @@ use crate::components::page::Page;
 use crate::components::plan::{PlanDetails, TypedConfirm, VIEWER_REASON};
 use crate::live::use_live;
 use crate::session::use_session;
-use crate::words::{remediation_parts, run_look, step_look};
+use crate::words::{remediation_script_line, run_look, step_look};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use crate::wire::{Plan, Run};
@@ -257,29 +257,31 @@ fn StepCard(step: RunStep) -> impl IntoView {
     view! { <li class=class inner_html=step_html(&step)></li> }
 }
 
-/// Commands a person must run, each copyable.
+/// Commands a person must run, each with its host and why, each copyable.
 #[component]
-fn Remediation(lines: Vec<String>) -> impl IntoView {
-    let all = lines.iter().map(|l| remediation_parts(l).map_or_else(|| format!("# {l}"), |(host, cmd)| format!("# on {host}\n{cmd}"))).collect::<Vec<_>>().join("\n");
+fn Remediation(lines: Vec<model::run::Remediation>) -> impl IntoView {
+    let all = lines.iter().map(remediation_script_line).collect::<Vec<_>>().join("\n");
     view! {
         <section class="remediation" aria-labelledby="remediation-heading">
             <h2 id="remediation-heading">"✖ A person must finish this: run these, in order"</h2>
             <ol>
                 {lines
                     .into_iter()
-                    .map(|line| match remediation_parts(&line) {
-                        Some((host, command)) => {
-                            let label = format!("Copy the command for {host}");
-                            view! {
-                                <li>
-                                    "on " <strong>{host.to_string()}</strong> ":"
-                                    <pre><code>{command.to_string()}</code></pre>
-                                    <CopyButton text=command.to_string() label=label />
-                                </li>
-                            }
-                            .into_any()
+                    .map(|item| {
+                        if item.command.is_empty() {
+                            return view! { <li>{item.why}</li> }.into_any();
                         }
-                        None => view! { <li>{line}</li> }.into_any(),
+                        let label = format!("Copy the command for {}", item.host);
+                        let why = (!item.why.is_empty()).then(|| view! { <p class="why">{item.why.clone()}</p> });
+                        view! {
+                            <li>
+                                "on " <strong>{item.host.clone()}</strong> ":"
+                                <pre><code>{item.command.clone()}</code></pre>
+                                {why}
+                                <CopyButton text=item.command.clone() label=label />
+                            </li>
+                        }
+                        .into_any()
                     })
                     .collect_view()}
             </ol>

@@ -43,7 +43,7 @@ pub fn SignInPage() -> impl IntoView {
     // Signed in (just now, or already): go where the user was going, or to the estate.
     Effect::new(move |_| {
         if session.status() == SessionStatus::SignedIn {
-            let next = query("next").filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".to_string());
+            let next = query("next").and_then(|n| crate::router::same_site_path(&n).map(str::to_string)).unwrap_or_else(|| "/".to_string());
             navigate(&next, true);
         }
     });

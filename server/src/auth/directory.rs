@@ -25,7 +25,29 @@ pub enum DirectoryError {
 }
 
 pub trait Directory: Send + Sync {
+    /// Checks the password; the user as the directory names it (its own `uid`, whatever case
+    /// or width the name was typed in).
     fn authenticate<'a>(&'a self, username: &'a str, password: &'a str) -> BoxFuture<'a, Result<DirectoryUser, DirectoryError>>;
+    /// The entry `dn` and its groups now (no password: the service account reads them), for
+    /// re-checking a session's rights; `None` when the entry is gone.
+    fn lookup<'a>(&'a self, dn: &'a str) -> BoxFuture<'a, Result<Option<DirectoryUser>, DirectoryError>>;
+}
+
+/// The demo directory's users: name, display name, groups.
+const DEMO_USERS: [(&str, &str, &[&str]); 4] = [
+    ("mqadmin", "mqadminCN", &["mqadmins"]),
+    ("mqadmin2", "mqadmin2CN", &["mqadmins"]),
+    ("mqviewer", "mqviewerCN", &["mqviewers"]),
+    ("app", "appCN", &["apps"]),
+];
+
+fn demo_user((u, cn, groups): &(&str, &str, &[&str])) -> DirectoryUser {
+    DirectoryUser {
+        username: u.to_string(),
+        dn: format!("uid={u},ou=people,dc=ibm,dc=com"),
+        display_name: cn.to_string(),
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+    }
 }
 
 /// The lab's users, built in, for `rdqm-console demo`.
@@ -34,23 +56,16 @@ pub struct DemoDirectory;
 impl Directory for DemoDirectory {
     fn authenticate<'a>(&'a self, username: &'a str, password: &'a str) -> BoxFuture<'a, Result<DirectoryUser, DirectoryError>> {
         Box::pin(async move {
-            let users: [(&str, &str, &[&str]); 4] = [
-                ("mqadmin", "mqadminCN", &["mqadmins"]),
-                ("mqadmin2", "mqadmin2CN", &["mqadmins"]),
-                ("mqviewer", "mqviewerCN", &["mqviewers"]),
-                ("app", "appCN", &["apps"]),
-            ];
-            // The demo's passwords equal the user names, as in the lab's directory.
-            match users.iter().find(|(u, ..)| *u == username) {
-                Some((u, cn, groups)) if !password.is_empty() && password == *u => Ok(DirectoryUser {
-                    username: u.to_string(),
-                    dn: format!("uid={u},ou=people,dc=ibm,dc=com"),
-                    display_name: cn.to_string(),
-                    groups: groups.iter().map(|g| g.to_string()).collect(),
-                }),
+            // As LDAP's uid matching: case-insensitive. The demo's passwords equal the names.
+            match DEMO_USERS.iter().find(|(u, ..)| u.eq_ignore_ascii_case(username)) {
+                Some(user) if !password.is_empty() && password == user.0 => Ok(demo_user(user)),
                 _ => Err(DirectoryError::InvalidCredentials),
             }
         })
+    }
+
+    fn lookup<'a>(&'a self, dn: &'a str) -> BoxFuture<'a, Result<Option<DirectoryUser>, DirectoryError>> {
+        Box::pin(async move { Ok(DEMO_USERS.iter().map(demo_user).find(|u| u.dn.eq_ignore_ascii_case(dn))) })
     }
 }
 
@@ -142,7 +157,7 @@ impl Directory for LdapDirectory {
                 .success()
                 .map_err(|e| unavailable(format!("service bind as {} refused: {e}", self.config.bind_dn)))?;
             let filter = self.config.user_filter.replace("{username}", &ldap_escape(username));
-            let attrs = vec!["cn", "displayName", "memberOf"];
+            let attrs = vec!["uid", "cn", "displayName", "memberOf"];
             let (entries, _) = ldap
                 .with_timeout(self.timeout)
                 .search(&self.config.user_base, Scope::Subtree, &filter, attrs)
@@ -173,13 +188,49 @@ impl Directory for LdapDirectory {
                 .map_err(unavailable)?;
             let groups = self.groups(&mut ldap, &entry.dn, entry).await?;
             let _ = ldap.unbind().await;
-            let attr = |name: &str| entry.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.first().cloned());
-            Ok(DirectoryUser {
-                username: username.to_string(),
-                dn: entry.dn.clone(),
-                display_name: attr("displayName").or_else(|| attr("cn")).unwrap_or_else(|| username.to_string()),
-                groups,
-            })
+            Ok(user_of(entry, groups))
         })
+    }
+
+    fn lookup<'a>(&'a self, dn: &'a str) -> BoxFuture<'a, Result<Option<DirectoryUser>, DirectoryError>> {
+        Box::pin(async move {
+            let mut ldap = self.connect().await?;
+            ldap.with_timeout(self.timeout)
+                .simple_bind(&self.config.bind_dn, &self.bind_password)
+                .await
+                .map_err(unavailable)?
+                .success()
+                .map_err(|e| unavailable(format!("service bind as {} refused: {e}", self.config.bind_dn)))?;
+            let found = ldap
+                .with_timeout(self.timeout)
+                .search(dn, Scope::Base, "(objectClass=*)", vec!["uid", "cn", "displayName", "memberOf"])
+                .await
+                .map_err(unavailable)?;
+            // 32: noSuchObject, the entry is gone.
+            if found.1.rc == 32 {
+                let _ = ldap.unbind().await;
+                return Ok(None);
+            }
+            let (entries, _) = found.success().map_err(unavailable)?;
+            let Some(entry) = entries.into_iter().map(SearchEntry::construct).next() else {
+                let _ = ldap.unbind().await;
+                return Ok(None);
+            };
+            let groups = self.groups(&mut ldap, &entry.dn, &entry).await?;
+            let _ = ldap.unbind().await;
+            Ok(Some(user_of(&entry, groups)))
+        })
+    }
+}
+
+/// The user as the entry names it: its first `uid` (the DN when it has none).
+fn user_of(entry: &SearchEntry, groups: Vec<String>) -> DirectoryUser {
+    let attr = |name: &str| entry.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.first().cloned());
+    let username = attr("uid").unwrap_or_else(|| entry.dn.clone());
+    DirectoryUser {
+        display_name: attr("displayName").or_else(|| attr("cn")).unwrap_or_else(|| username.clone()),
+        username,
+        dn: entry.dn.clone(),
+        groups,
     }
 }

@@ -5,30 +5,36 @@ use super::Role;
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::time::Duration;
 
 pub const COOKIE: &str = "rdqm_session";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
-    /// The user name.
+    /// The user as the directory names it (its `uid`), never as typed.
     pub sub: String,
+    /// The directory entry, for re-checking the user's groups during the session.
+    #[serde(default)]
+    pub dn: String,
     pub name: String,
     pub role: Role,
-    /// Token id, for revocation on logout.
+    /// Token id, for revocation on logout; the CSRF token is derived from it.
     pub jti: String,
-    /// SHA-256 of the CSRF token handed to the browser at sign-in.
-    pub csrf: String,
     pub iat: u64,
     pub exp: u64,
     /// When the session began; renewal never extends past `max_age`.
     pub auth_time: u64,
+    /// When the directory last confirmed the role (s).
+    #[serde(default)]
+    pub checked_at: u64,
 }
 
 pub struct SessionKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Derives each session's CSRF token from its id (so reading the session changes nothing).
+    csrf_key: Vec<u8>,
     pub lifetime: Duration,
     pub max_age: Duration,
 }
@@ -43,8 +49,14 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
-pub fn csrf_digest(token: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+fn hmac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    use hmac::Mac as _;
+    #[allow(clippy::expect_used)]
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().to_vec()
 }
 
 impl SessionKeys {
@@ -52,25 +64,40 @@ impl SessionKeys {
         SessionKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            csrf_key: hmac(secret, &[b"rdqm-console csrf"]),
             lifetime,
             max_age,
         }
     }
 
-    /// A new session: the JWT for the cookie, its claims and the CSRF token for the browser.
-    pub fn issue(&self, sub: &str, name: &str, role: Role, now: u64) -> Result<(String, Claims, String), String> {
-        let csrf = random_token();
+    /// The CSRF token of session `jti`: the same for the session's whole life.
+    pub fn csrf_token(&self, jti: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hmac(&self.csrf_key, &[jti.as_bytes()]))
+    }
+
+    /// Whether `sent` is the CSRF token of session `jti` (compared in constant time).
+    pub fn csrf_matches(&self, jti: &str, sent: &str) -> bool {
+        use subtle::ConstantTimeEq as _;
+        let expected = self.csrf_token(jti);
+        !sent.is_empty() && bool::from(expected.as_bytes().ct_eq(sent.as_bytes()))
+    }
+
+    /// A new session for the directory's `user`: the JWT for the cookie, its claims and the
+    /// CSRF token for the browser.
+    pub fn issue(&self, sub: &str, dn: &str, name: &str, role: Role, now: u64) -> Result<(String, Claims, String), String> {
         let claims = Claims {
             sub: sub.to_string(),
+            dn: dn.to_string(),
             name: name.to_string(),
             role,
             jti: random_token(),
-            csrf: csrf_digest(&csrf),
             iat: now,
             exp: now + self.lifetime.as_secs(),
             auth_time: now,
+            checked_at: now,
         };
         let token = self.sign(&claims)?;
+        let csrf = self.csrf_token(&claims.jti);
         Ok((token, claims, csrf))
     }
 
@@ -112,18 +139,20 @@ mod tests {
 
     #[test]
     fn issued_tokens_verify_and_carry_the_role() {
-        let (token, claims, csrf) = keys().issue("mqadmin", "mqadminCN", Role::Operator, now()).unwrap();
+        let (token, claims, csrf) = keys().issue("mqadmin", "uid=mqadmin", "mqadminCN", Role::Operator, now()).unwrap();
         let verified = keys().verify(&token).unwrap();
         assert_eq!(verified, claims);
-        assert_eq!(verified.csrf, csrf_digest(&csrf));
+        assert!(keys().csrf_matches(&verified.jti, &csrf));
+        assert!(!keys().csrf_matches(&verified.jti, ""));
+        assert!(!keys().csrf_matches("another session", &csrf));
     }
 
     #[test]
     fn expired_tampered_foreign_and_unsigned_tokens_are_refused() {
         let k = keys();
-        let (token, claims, _) = k.issue("mqviewer", "v", Role::Viewer, now() - 1000).unwrap();
+        let (token, claims, _) = k.issue("mqviewer", "uid=mqviewer", "v", Role::Viewer, now() - 1000).unwrap();
         assert!(k.verify(&token).is_err(), "expired");
-        let (token, _, _) = k.issue("mqviewer", "v", Role::Viewer, now()).unwrap();
+        let (token, _, _) = k.issue("mqviewer", "uid=mqviewer", "v", Role::Viewer, now()).unwrap();
         let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
         let mut payload: serde_json::Value =
             serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
@@ -131,7 +160,7 @@ mod tests {
         parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload.to_string());
         assert!(k.verify(&parts.join(".")).is_err(), "tampered");
         let other = SessionKeys::new(b"another key another key another!", Duration::from_secs(900), Duration::from_secs(3600));
-        let (foreign, _, _) = other.issue("mqadmin", "a", Role::Operator, now()).unwrap();
+        let (foreign, _, _) = other.issue("mqadmin", "uid=mqadmin", "a", Role::Operator, now()).unwrap();
         assert!(k.verify(&foreign).is_err(), "foreign key");
         let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
         let body = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -143,7 +172,7 @@ mod tests {
     fn renewal_slides_but_stops_at_max_age() {
         let k = keys();
         let t0 = 1_000_000;
-        let (_, claims, _) = k.issue("u", "u", Role::Viewer, t0).unwrap();
+        let (_, claims, _) = k.issue("u", "uid=u", "u", Role::Viewer, t0).unwrap();
         assert!(k.renew(&claims, t0 + 100).is_none(), "too early");
         let renewed = k.renew(&claims, t0 + 500).unwrap();
         assert_eq!(renewed.exp, t0 + 1400);

@@ -61,6 +61,20 @@ impl InProcessExec {
             ("cp", [flag, from, to]) if flag == "-p" => file_op(self.fs.read(from).and_then(|t| self.fs.write(to, &t)).map(|_| String::new())),
             ("mv", [flag, from, to]) if flag == "-f" => file_op(self.fs.rename(from, to).map(|_| String::new())),
             ("sha256sum", [path]) => file_op(self.fs.read(path).map(|t| format!("{}  {path}\n", model::plan::sha256_hex(&t)))),
+            // The console's own compare-and-swap write script (see `workflow::actions`), done
+            // as the script does it, under the estate's lock.
+            ("sh", [flag, script, _, path, expect]) if flag == "-c" && script == crate::workflow::actions::REPLACE_FILE_SCRIPT => {
+                let text = String::from_utf8_lossy(stdin.unwrap_or_default()).into_owned();
+                match self.fs.read(path) {
+                    Err(e) => commands::Outcome { stderr: format!("sh: {path}: {e}\n"), code: 4, ..Default::default() },
+                    Ok(current) if !expect.is_empty() && model::plan::sha256_hex(&current) != *expect => commands::Outcome {
+                        stderr: format!("rdqm-console: {path} changed: sha256 {}, expected {expect}; nothing written\n", model::plan::sha256_hex(&current)),
+                        code: 3,
+                        ..Default::default()
+                    },
+                    Ok(_) => file_op(self.fs.write(path, &text).map(|_| format!("{}\n", model::plan::sha256_hex(&text)))),
+                }
+            }
             _ => commands::run(&mut estate, &self.fs, &Invocation { host, program, args: &cmd.args, now_ms: Self::now_ms(), stdin: &String::from_utf8_lossy(stdin.unwrap_or_default()) }),
         };
         let hang = outcome.hang;

@@ -29,15 +29,26 @@ fn estate_event(snapshot: &Snapshot) -> Event {
     Event::default().event("estate").json_data(snapshot).unwrap_or_else(|_| Event::default().event("error"))
 }
 
+/// How often an open stream checks that its session still holds (expiry, revocation from
+/// another process, the directory's re-check).
+const SESSION_CHECK: Duration = Duration::from_secs(2);
+
 /// The current snapshot at once, then every new one; a dropped client simply reconnects.
-pub async fn events(State(state): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+/// The stream ends with its session: at logout, at expiry, when it is revoked or the user's
+/// rights are withdrawn; each session, user and the console have a cap on open streams.
+pub async fn events(State(state): State<AppState>, super::session::CurrentUser(claims): super::session::CurrentUser) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let guard = state.auth.streams.open(&claims.jti, &claims.sub)?;
     let mut updates = state.poller.subscribe();
     let mut runs = state.engine.as_ref().map(|e| e.subscribe());
+    let mut ended = state.auth.ended.subscribe();
     let stream = async_stream::stream! {
+        let _place = guard;
+        let mut claims = claims;
         let first = updates.borrow_and_update().clone();
         if let Some(snapshot) = first {
             yield Ok(estate_event(&snapshot));
         }
+        let mut check = tokio::time::interval(SESSION_CHECK);
         loop {
             let run_update = async {
                 match runs.as_mut() {
@@ -59,8 +70,41 @@ pub async fn events(State(state): State<AppState>) -> Sse<impl Stream<Item = Res
                         yield Ok(Event::default().event("run").json_data(&run).unwrap_or_else(|_| Event::default().event("error")));
                     }
                 }
+                end = ended.recv() => match end {
+                    Ok(super::SessionEnded::Session(jti)) if jti == claims.jti => break,
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                },
+                _ = check.tick() => {
+                    if !session_holds(&state, &mut claims).await {
+                        break;
+                    }
+                }
             }
         }
     };
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// Whether an open stream's session still holds now.
+async fn session_holds(state: &AppState, claims: &mut crate::auth::session::Claims) -> bool {
+    let now = super::session::now_secs();
+    if now >= claims.exp {
+        return false;
+    }
+    if state.auth.store.is_revoked(claims.jti.clone(), claims.sub.clone(), claims.auth_time).await.unwrap_or(false) {
+        return false;
+    }
+    if now < claims.checked_at + state.auth.recheck.as_secs() {
+        return true;
+    }
+    match state.auth.current_role(&claims.dn, now).await {
+        super::session::RoleCheck::Role(_) => {
+            claims.checked_at = now;
+            true
+        }
+        super::session::RoleCheck::Withdrawn(_) => false,
+        // A viewer's stream needs no operator rights: it goes on until the directory answers.
+        super::session::RoleCheck::Unavailable => true,
+    }
 }

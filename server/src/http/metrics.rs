@@ -1,6 +1,7 @@
 //! `GET /metrics`: Prometheus text exposition of the last refresh.
 
 use super::AppState;
+use crate::error::ApiError;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -10,7 +11,24 @@ fn escape(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// A scraper with the configured bearer token, or a signed-in user when none is configured.
+async fn allowed(state: &AppState, headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    match &state.auth.metrics_token {
+        Some(token) => {
+            use subtle::ConstantTimeEq as _;
+            let sent = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+            if !sent.is_empty() && bool::from(sent.as_bytes().ct_eq(token.as_bytes())) {
+                Ok(())
+            } else {
+                Err(ApiError::Unauthorized("/metrics needs Authorization: Bearer <the configured metrics token>".into()))
+            }
+        }
+        None => super::session::verify_session(state, headers, "metrics").await.map(|_| ()),
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Result<impl IntoResponse, ApiError> {
+    allowed(&state, &headers).await?;
     let mut out = String::new();
     let poller = &state.poller;
     let _ = writeln!(out, "# HELP rdqm_console_ssh_channels_total Remote command channels opened since start.");
@@ -99,5 +117,5 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             let _ = writeln!(out, "rdqm_console_findings{{severity=\"{severity}\"}} {count}");
         }
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out)
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], out))
 }

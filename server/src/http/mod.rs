@@ -4,6 +4,7 @@ mod assets;
 mod estate;
 mod metrics;
 pub mod session;
+pub mod streams;
 mod tls;
 mod workflows;
 
@@ -17,8 +18,11 @@ use crate::store::Store;
 use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast;
 
 /// What every handler may reach.
 #[derive(Clone)]
@@ -42,6 +46,77 @@ pub struct AuthState {
     pub limiter: LoginLimiter,
     pub store: Arc<dyn Store>,
     pub secure_cookies: bool,
+    /// How long the directory's word on a session's role holds before it is asked again.
+    pub recheck: Duration,
+    /// The last lookup per directory entry: when, and what it said.
+    pub role_checks: Mutex<HashMap<String, (u64, session::RoleCheck)>>,
+    pub streams: streams::StreamRegistry,
+    /// Sessions ended in this process (logout, a lost role): their event streams close.
+    pub ended: broadcast::Sender<SessionEnded>,
+    /// `/metrics` with `Authorization: Bearer <token>`; without one configured, a session.
+    pub metrics_token: Option<String>,
+}
+
+/// A session that ended, for the event streams to close.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEnded {
+    Session(String),
+}
+
+impl AuthState {
+    /// Sign-in with the defaults: role re-checked every 5 minutes, default stream limits,
+    /// `/metrics` behind a session.
+    pub fn new(directory: Arc<dyn Directory>, roles: RoleMap, keys: SessionKeys, limiter: LoginLimiter, store: Arc<dyn Store>) -> Self {
+        AuthState {
+            directory,
+            roles,
+            keys,
+            limiter,
+            store,
+            secure_cookies: false,
+            recheck: Duration::from_secs(300),
+            role_checks: Mutex::new(HashMap::new()),
+            streams: streams::StreamRegistry::default(),
+            ended: broadcast::channel(256).0,
+            metrics_token: None,
+        }
+    }
+
+    /// Every minute: the tallied sign-in refusals into the audit log, idle limiter keys
+    /// dropped, and the audit chain's head written to the log when it moved (so that a
+    /// rewritten or truncated tail can be found with `audit verify --head`).
+    pub fn spawn_housekeeping(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let auth = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut last_head = None;
+            loop {
+                tokio::time::sleep(every).await;
+                session::flush_refusals(&auth).await;
+                auth.limiter.prune();
+                match auth.store.audit_head().await {
+                    Ok(Some(head)) if last_head.as_ref() != Some(&head) => {
+                        tracing::info!(target: "audit", "audit head id={} hash={}", head.id, head.hash);
+                        last_head = Some(head);
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "audit head not read"),
+                }
+            }
+        })
+    }
+}
+
+/// Every API answer: never cached, never sniffed, never framed, no referrer.
+async fn api_headers(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
+    response
 }
 
 /// Builds the whole router; `main` only binds it to a listener.
@@ -69,7 +144,8 @@ pub fn router(state: AppState) -> Router {
         .route("/session", post(session::login))
         .route("/info", get(info))
         .merge(signed_in)
-        .fallback(api_not_found);
+        .fallback(api_not_found)
+        .layer(middleware::from_fn(api_headers));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::metrics))

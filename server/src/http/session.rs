@@ -1,10 +1,11 @@
-//! `POST/GET/DELETE /api/session`, and the layer every other `/api` route sits behind.
+//! `POST/GET/DELETE /api/session`, and the layer every other `/api` route sits behind: a
+//! valid session whose rights the directory has confirmed recently, CSRF on every change.
 
 use super::AppState;
 use crate::auth::directory::DirectoryError;
-use crate::auth::session::{COOKIE, Claims, csrf_digest, random_token};
+use crate::auth::session::{COOKIE, Claims};
 use crate::auth::{Role, RoleMap};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiJson};
 use crate::store::AuditEvent;
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -26,10 +27,12 @@ pub struct LoginRequest {
 
 #[derive(Serialize)]
 pub struct SessionInfo {
+    /// The user as the directory names it.
     pub user: String,
     pub display_name: String,
     pub role: Role,
-    /// Send it back in `X-CSRF-Token` on every state-changing request.
+    /// Send it back in `X-CSRF-Token` on every state-changing request (the same for the
+    /// session's whole life).
     pub csrf: String,
     pub expires_at: u64,
     pub demo: bool,
@@ -51,6 +54,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 #[derive(Debug, Clone)]
 pub struct CurrentUser(pub Claims);
 
+/// Whether the directory confirmed the session's role within the re-check interval (it may
+/// be unavailable: then the role is not extended).
+#[derive(Debug, Clone, Copy)]
+struct RoleConfirmed(bool);
+
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = ApiError;
 
@@ -63,7 +71,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     }
 }
 
-/// A signed-in operator; viewers get 403.
+/// A signed-in operator whose role the directory confirmed recently; viewers get 403.
 pub struct Operator(pub Claims);
 
 impl<S: Send + Sync> FromRequestParts<S> for Operator {
@@ -74,11 +82,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Operator {
         if claims.role != Role::Operator {
             return Err(ApiError::Forbidden(format!("{} is a viewer; only operators may do this", claims.sub)));
         }
+        if parts.extensions.get::<RoleConfirmed>().is_some_and(|c| !c.0) {
+            return Err(ApiError::Unavailable(format!(
+                "{}'s operator rights could not be re-confirmed: the directory does not answer; they return when it does",
+                claims.sub
+            )));
+        }
         Ok(Operator(claims))
     }
 }
 
-fn now_secs() -> u64 {
+pub fn now_secs() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
@@ -105,39 +119,122 @@ async fn audit(state: &AppState, event: AuditEvent) -> Result<(), ApiError> {
 }
 
 fn event(actor: &str, source: &str, action: &str, result: &str, details: String) -> AuditEvent {
-    AuditEvent {
-        at: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64),
-        actor: actor.to_string(),
-        source: source.to_string(),
-        action: action.to_string(),
-        target: actor.to_string(),
-        result: result.to_string(),
-        details,
-    }
+    AuditEvent::new(actor, source, action, actor, result, details)
 }
 
-/// Every `/api` route but sign-in: a valid, unrevoked session; the CSRF token on anything
-/// that changes state; a renewed cookie when more than half the session has passed.
-pub async fn require_session(State(state): State<AppState>, mut request: Request, next: Next) -> Result<Response, ApiError> {
-    let token = session_cookie(request.headers()).ok_or_else(|| ApiError::Unauthorized("sign in first".into()))?;
-    let claims = state
+/// A session as verified for one request.
+pub struct Verified {
+    pub claims: Claims,
+    /// The directory confirmed the role within the interval (false: it did not answer).
+    pub confirmed: bool,
+    /// The claims changed (role re-checked): the cookie must be re-issued.
+    pub changed: bool,
+}
+
+/// Verifies the session cookie in `headers`: signature, expiry, not revoked (by logout or by
+/// `sessions revoke`), and, once the re-check interval has passed, the role the directory
+/// gives the user now. A user who lost every group loses the session at once.
+pub async fn verify_session(state: &AppState, headers: &HeaderMap, source: &str) -> Result<Verified, ApiError> {
+    let token = session_cookie(headers).ok_or_else(|| ApiError::Unauthorized("sign in first".into()))?;
+    let mut claims = state
         .auth
         .keys
         .verify(&token)
         .map_err(|_| ApiError::Unauthorized("the session is invalid or has expired; sign in again".into()))?;
-    let revoked = state.auth.store.is_revoked(claims.jti.clone()).await.map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let revoked = state.auth.store.is_revoked(claims.jti.clone(), claims.sub.clone(), claims.auth_time).await?;
     if revoked {
         return Err(ApiError::Unauthorized("the session has ended; sign in again".into()));
     }
+    let now = now_secs();
+    if now < claims.checked_at + state.auth.recheck.as_secs() {
+        return Ok(Verified { claims, confirmed: true, changed: false });
+    }
+    match state.auth.current_role(&claims.dn, now).await {
+        RoleCheck::Role(role) => {
+            if role != claims.role {
+                let change = format!("role {:?} -> {role:?} (directory groups changed)", claims.role);
+                audit(state, event(&claims.sub, source, "session_role", "changed", change)).await?;
+            }
+            claims.role = role;
+            claims.checked_at = now;
+            Ok(Verified { claims, confirmed: true, changed: true })
+        }
+        RoleCheck::Withdrawn(why) => {
+            end_session(state, &claims).await?;
+            audit(state, event(&claims.sub, source, "session_ended", "withdrawn", why.clone())).await?;
+            Err(ApiError::Unauthorized(format!("your session has ended: {why}; sign in again")))
+        }
+        RoleCheck::Unavailable => Ok(Verified { claims, confirmed: false, changed: false }),
+    }
+}
+
+/// Revokes the session and closes its event streams.
+async fn end_session(state: &AppState, claims: &Claims) -> Result<(), ApiError> {
+    state.auth.store.revoke_session(claims.jti.clone(), claims.auth_time + state.auth.keys.max_age.as_secs()).await?;
+    let _ = state.auth.ended.send(super::SessionEnded::Session(claims.jti.clone()));
+    Ok(())
+}
+
+/// What the directory says of a session's user now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleCheck {
+    Role(Role),
+    /// No longer in any group of the console, or the entry is gone.
+    Withdrawn(String),
+    /// The directory did not answer: rights are not extended.
+    Unavailable,
+}
+
+impl super::AuthState {
+    /// The role the directory gives `dn` now; one lookup per user per interval whatever the
+    /// number of requests (a failed lookup too, so an outage is not hammered).
+    pub async fn current_role(&self, dn: &str, now: u64) -> RoleCheck {
+        let reuse_for = self.recheck.as_secs().clamp(1, 30);
+        if let Ok(cache) = self.role_checks.lock()
+            && let Some((at, outcome)) = cache.get(dn)
+            && now < at + reuse_for
+        {
+            return outcome.clone();
+        }
+        let outcome = if dn.is_empty() {
+            RoleCheck::Withdrawn("the session does not name its directory entry".into())
+        } else {
+            match self.directory.lookup(dn).await {
+                Ok(Some(user)) => match self.roles.role_for(&user.groups) {
+                    Some(role) => RoleCheck::Role(role),
+                    None => RoleCheck::Withdrawn(refused_message(&self.roles, &user.username)),
+                },
+                Ok(None) => RoleCheck::Withdrawn(format!("{dn} is no longer in the directory")),
+                Err(DirectoryError::InvalidCredentials) => RoleCheck::Withdrawn(format!("{dn} was refused by the directory")),
+                Err(DirectoryError::Unavailable(reason)) => {
+                    tracing::warn!(%reason, "directory unavailable: session rights not re-confirmed");
+                    RoleCheck::Unavailable
+                }
+            }
+        };
+        if let Ok(mut cache) = self.role_checks.lock() {
+            cache.retain(|_, (at, _)| now < *at + reuse_for);
+            cache.insert(dn.to_string(), (now, outcome.clone()));
+        }
+        outcome
+    }
+}
+
+/// Every `/api` route but sign-in: a valid, unrevoked session with confirmed rights; the
+/// CSRF token on anything that changes state; a renewed cookie when more than half the
+/// session has passed or the role was re-checked.
+pub async fn require_session(State(state): State<AppState>, ClientAddr(addr): ClientAddr, mut request: Request, next: Next) -> Result<Response, ApiError> {
+    let Verified { claims, confirmed, changed } = verify_session(&state, request.headers(), &addr).await?;
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe {
         let sent = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if sent.is_empty() || csrf_digest(sent) != claims.csrf {
+        if !state.auth.keys.csrf_matches(&claims.jti, sent) {
             return Err(ApiError::Forbidden("missing or wrong X-CSRF-Token header".into()));
         }
     }
-    let renewed = state.auth.keys.renew(&claims, now_secs());
+    let renewed = state.auth.keys.renew(&claims, now_secs()).or_else(|| changed.then(|| claims.clone()));
     request.extensions_mut().insert(CurrentUser(claims));
+    request.extensions_mut().insert(RoleConfirmed(confirmed));
     let mut response = next.run(request).await;
     if let Some(renewed) = renewed {
         let already_set = response.headers().contains_key(SET_COOKIE);
@@ -158,15 +255,19 @@ fn refused_message(roles: &RoleMap, user: &str) -> String {
     )
 }
 
-pub async fn login(State(state): State<AppState>, ClientAddr(addr): ClientAddr, Json(body): Json<LoginRequest>) -> Result<Response, ApiError> {
+pub async fn login(State(state): State<AppState>, ClientAddr(addr): ClientAddr, ApiJson(body): ApiJson<LoginRequest>) -> Result<Response, ApiError> {
     let auth = &state.auth;
     let username = body.username.trim().to_string();
     if username.len() > 256 || username.chars().any(char::is_control) {
         return Err(ApiError::BadRequest("the user name is too long or contains control characters".into()));
     }
     if let Err(wait) = auth.limiter.check(&username, &addr) {
-        audit(&state, event(&username, &addr, "login_refused", "rate_limited", String::new())).await?;
-        return Err(ApiError::TooManyRequests { retry_after_secs: wait.as_secs().max(1) });
+        // The first refusal of a kind is audited now; the rest are counted and written as one
+        // record a minute (see `flush_refusals`).
+        if auth.limiter.note_refusal(&username, &addr) {
+            audit(&state, event(&username, &addr, "login_refused", "rate_limited", String::new())).await?;
+        }
+        return Err(ApiError::TooManyRequests { retry_after_secs: wait.as_secs().max(1), message: None });
     }
     let user = match auth.directory.authenticate(&username, &body.password).await {
         Ok(user) => user,
@@ -185,8 +286,9 @@ pub async fn login(State(state): State<AppState>, ClientAddr(addr): ClientAddr, 
         return Err(ApiError::Forbidden(refused_message(&auth.roles, &user.username)));
     };
     let (token, claims, csrf) =
-        auth.keys.issue(&user.username, &user.display_name, role, now_secs()).map_err(ApiError::Internal)?;
-    audit(&state, event(&user.username, &addr, "login", "ok", format!("role={}", serde_json::to_string(&role).unwrap_or_default()))).await?;
+        auth.keys.issue(&user.username, &user.dn, &user.display_name, role, now_secs()).map_err(ApiError::Internal)?;
+    let typed = if username == user.username { String::new() } else { format!("; typed as {username:?}") };
+    audit(&state, event(&user.username, &addr, "login", "ok", format!("role={}{typed}", serde_json::to_string(&role).unwrap_or_default()))).await?;
     let info = SessionInfo {
         user: user.username,
         display_name: user.display_name,
@@ -202,37 +304,35 @@ pub async fn login(State(state): State<AppState>, ClientAddr(addr): ClientAddr, 
     Ok(response)
 }
 
-/// The current user, with a fresh CSRF token (the browser may have reloaded and lost its own).
-pub async fn current(State(state): State<AppState>, CurrentUser(claims): CurrentUser) -> Result<Response, ApiError> {
-    let csrf = random_token();
-    let claims = Claims { csrf: csrf_digest(&csrf), ..claims };
-    let token = state.auth.keys.sign(&claims).map_err(ApiError::Internal)?;
-    let info = SessionInfo {
+/// The current user and the session's CSRF token (the browser may have reloaded and lost
+/// it); reading the session changes nothing.
+pub async fn current(State(state): State<AppState>, CurrentUser(claims): CurrentUser) -> Json<SessionInfo> {
+    Json(SessionInfo {
         user: claims.sub.clone(),
         display_name: claims.name.clone(),
         role: claims.role,
-        csrf,
+        csrf: state.auth.keys.csrf_token(&claims.jti),
         expires_at: claims.exp,
         demo: state.demo,
-    };
-    let mut response = Json(info).into_response();
-    if let Some(cookie) = cookie_value(&state, &token, claims.exp.saturating_sub(now_secs())) {
-        response.headers_mut().append(SET_COOKIE, cookie);
-    }
-    Ok(response)
+    })
 }
 
 pub async fn logout(State(state): State<AppState>, ClientAddr(addr): ClientAddr, CurrentUser(claims): CurrentUser) -> Result<Response, ApiError> {
-    state
-        .auth
-        .store
-        .revoke_session(claims.jti.clone(), claims.auth_time + state.auth.keys.max_age.as_secs())
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    end_session(&state, &claims).await?;
     audit(&state, event(&claims.sub, &addr, "logout", "ok", String::new())).await?;
     let mut response = axum::http::StatusCode::NO_CONTENT.into_response();
     if let Some(cookie) = cookie_value(&state, "", 0) {
         response.headers_mut().append(SET_COOKIE, cookie);
     }
     Ok(response)
+}
+
+/// Writes the tallied rate-limit refusals as one audit record per user and address.
+pub async fn flush_refusals(auth: &super::AuthState) {
+    for (user, address, count) in auth.limiter.drain_refusals() {
+        let record = AuditEvent::new(&user, &address, "login_refused", &user, "rate_limited", format!("{count} more attempts refused for too many attempts"));
+        if let Err(e) = auth.store.audit(record).await {
+            tracing::error!(error = %e, "refused sign-ins not recorded in the audit log");
+        }
+    }
 }

@@ -15,7 +15,7 @@ pub struct SslPeerCheck {
     pub filter: String,
 }
 
-pub async fn sslpeer_check(_user: super::session::CurrentUser, Json(body): Json<SslPeerCheck>) -> Result<Json<MatchResult>, ApiError> {
+pub async fn sslpeer_check(_user: super::session::CurrentUser, crate::error::ApiJson(body): crate::error::ApiJson<SslPeerCheck>) -> Result<Json<MatchResult>, ApiError> {
     if body.dn.len() > 1024 || body.filter.len() > 1024 {
         return Err(ApiError::BadRequest("a DN or SSLPEER filter is at most 1024 characters".into()));
     }

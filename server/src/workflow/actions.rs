@@ -58,43 +58,51 @@ pub async fn perform(exec_: &dyn RemoteExec, host: &str, action: &Action) -> Don
     }
 }
 
-/// Compare-and-swap write: check the file is as planned, copy it (keeping owner and mode) to
-/// a temporary file beside it, write the new text there, rename it over the original.
+/// The compare-and-swap write of a file, as one script on its host (so no other writer can
+/// slip in between the check and the write): under an exclusive lock on the directory, check
+/// the file's SHA-256, write the new text (stdin) to a temporary file beside it with the
+/// original's mode and owner, fsync it, rename it over the original, fsync the directory.
+/// Exit 3: the file changed (nothing written); anything else non-zero: nothing replaced.
+/// `$1` the file, `$2` the SHA-256 it must have (empty: do not check).
+pub const REPLACE_FILE_SCRIPT: &str = r#"set -u
+f=$1; want=$2; dir=$(dirname -- "$f")
+exec 9<"$dir" || exit 4
+flock -w 10 9 || { echo "rdqm-console: cannot lock $dir" >&2; exit 5; }
+if [ -n "$want" ]; then
+  have=$(sha256sum < "$f" | cut -d' ' -f1) || exit 4
+  if [ "$have" != "$want" ]; then echo "rdqm-console: $f changed: sha256 $have, expected $want; nothing written" >&2; exit 3; fi
+fi
+tmp=$(mktemp -- "$f.rdqm-console-tmp.XXXXXX") || exit 4
+trap 'rm -f -- "$tmp"' EXIT
+cat > "$tmp" || exit 4
+chmod --reference="$f" -- "$tmp" || exit 4
+chown --reference="$f" -- "$tmp" 2>/dev/null || true
+sync -- "$tmp" || exit 4
+mv -f -- "$tmp" "$f" || exit 4
+trap - EXIT
+sync -- "$dir" || true
+sha256sum < "$f" | cut -d' ' -f1
+"#;
+
+/// The command that runs [`REPLACE_FILE_SCRIPT`] for `path` (contents on its stdin).
+pub fn replace_file_cmd(path: &str, expect_sha256: Option<&str>) -> Cmd {
+    Cmd::new("sh", ["-c", REPLACE_FILE_SCRIPT, "rdqm-console-replace", path, expect_sha256.unwrap_or("")])
+}
+
+/// Compare-and-swap write of `path` (see [`REPLACE_FILE_SCRIPT`]).
 async fn write_file(exec_: &dyn RemoteExec, host: &str, path: &str, contents: &str, expect: Option<&str>) -> Done {
-    if let Some(expect) = expect {
-        match remote_sha256(exec_, host, path).await {
-            Ok(actual) if actual == expect => {}
-            Ok(actual) => {
-                return Done {
-                    failure: Some(format!("{path} changed since planning (sha256 {actual}, planned on {expect}); nothing written")),
-                    ..Done::default()
-                };
-            }
-            Err(e) => return Done { failure: Some(format!("cannot check {path}: {e}")), ..Done::default() },
+    match exec(exec_, host, replace_file_cmd(path, expect), Some(contents.as_bytes())).await {
+        Ok(output) => {
+            let failure = match output.exit_code {
+                Some(0) => None,
+                Some(3) => Some(format!("{path} changed since planning; nothing written: {}", output.stderr.trim())),
+                Some(code) => Some(format!("writing {path} failed (exit {code}); the file was not replaced: {}", output.stderr.trim())),
+                None => Some(format!("writing {path}: the command ended without an exit code")),
+            };
+            Done { failure, output }
         }
+        Err(e) => failed(&e),
     }
-    let tmp = format!("{path}.rdqm-console-tmp");
-    let steps = [
-        (Cmd::new("cp", ["-p", path, tmp.as_str()]), None),
-        (Cmd::new("tee", [tmp.as_str()]), Some(contents.as_bytes())),
-        (Cmd::new("mv", ["-f", tmp.as_str(), path]), None),
-    ];
-    let mut last = CmdOutput::default();
-    for (cmd, stdin) in steps {
-        let shown = cmd.display();
-        match exec(exec_, host, cmd, stdin).await {
-            Ok(out) => {
-                if let Some(f) = exit_failure(&shown, &out) {
-                    return Done { failure: Some(format!("{f}: {}", out.stderr.trim())), output: out };
-                }
-                last = out;
-            }
-            Err(e) => return failed(&e),
-        }
-    }
-    // tee echoes what it wrote; the journal keeps the command's own messages only.
-    last.stdout.clear();
-    Done { output: last, failure: None }
 }
 
 /// Checks the result of an action; `Ok(what was found)` or `Err(why not)`.

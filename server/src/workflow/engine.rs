@@ -5,9 +5,9 @@ use super::actions::{self, Done};
 use crate::config::RefreshCommand;
 use crate::fleet::poller::Poller;
 use crate::fleet::{Cmd, RemoteExec};
-use crate::store::{AuditEvent, Store, StoreError};
+use crate::store::{AuditEvent, StartRefused, StartRun, Store, StoreError};
 use model::estate::Inventory;
-use model::plan::{self, CheckStatus, ConfRead, Intent, Plan, PlanContext};
+use model::plan::{self, CheckStatus, ConfRead, HeldLock, Intent, Plan, PlanContext};
 use model::run::{Run, RunState, RunStep, StepState};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,14 +18,17 @@ use tokio::sync::broadcast;
 pub enum EngineError {
     #[error("{0}")]
     NotFound(String),
-    #[error("the plan expired; make a new one (plans are valid for {0} minutes)")]
-    Expired(u64),
+    #[error("{0}")]
+    Expired(String),
     #[error("type {0} to confirm")]
     Confirm(String),
     #[error("a precondition blocks this plan: {0}")]
     Blocked(String),
     #[error("{0}")]
     Locked(String),
+    /// Another request changed the run or the plan first (the compare-and-swap lost).
+    #[error("{0}")]
+    Conflict(String),
     #[error("the estate changed since planning, so nothing was run: {0}")]
     Changed(String),
     #[error("{0}")]
@@ -69,12 +72,69 @@ fn new_id() -> String {
     format!("{:016x}", rand::random::<u64>())
 }
 
-/// Who asks, from where, in which role.
+/// Who asks, from where, in which role. `user` is the directory's own name for the person
+/// (the `uid` of the entry that authenticated), never the name as typed.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub user: String,
     pub source: String,
     pub operator: bool,
+}
+
+impl Actor {
+    /// The one operator check of the engine.
+    fn require_operator(&self, what: &str) -> Result<(), EngineError> {
+        if self.operator { Ok(()) } else { Err(EngineError::Forbidden(format!("{} is a viewer; only operators may {what}", self.user))) }
+    }
+}
+
+/// Where `drive` starts: from the first step, or after an interruption (a step whose effect
+/// is already in place is then not run again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    Fresh,
+    Resume,
+}
+
+/// How a run that completes its steps ends.
+#[derive(Debug, Clone)]
+enum Ending {
+    Succeeded,
+    /// The operator asked to roll back, but an irreversible step had taken effect: the rest
+    /// was carried forward, and a person must still look (`why`).
+    FollowedIrreversible { why: String },
+}
+
+/// `run ID (KIND of SUBJECT) by USER`: the holder of a run's locks, for people.
+fn lock_description(run: &Run) -> String {
+    format!("run {} ({} of {}) by {}", run.id, run.kind, run.subject, run.requested_by)
+}
+
+fn state_word(state: RunState) -> String {
+    serde_json::to_value(state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| format!("{state:?}"))
+}
+
+/// What differs between a plan and the same plan made again now; `None` when nothing does.
+fn differences(planned: &Plan, fresh: &Plan) -> Option<Vec<String>> {
+    let blocks: Vec<String> = fresh.preconditions.iter().filter(|c| c.status == CheckStatus::Block).map(|c| c.message.clone()).collect();
+    if fresh.fingerprint == planned.fingerprint && fresh.steps == planned.steps && blocks.is_empty() {
+        return None;
+    }
+    let mut why = Vec::new();
+    if fresh.fingerprint.conf_sha256 != planned.fingerprint.conf_sha256 {
+        why.push("mqipt.conf was edited".to_string());
+    }
+    if fresh.fingerprint.dr_primary_region != planned.fingerprint.dr_primary_region {
+        why.push(format!("the DR primary is now {:?}, was {:?}", fresh.fingerprint.dr_primary_region, planned.fingerprint.dr_primary_region));
+    }
+    if fresh.fingerprint.running_on != planned.fingerprint.running_on {
+        why.push(format!("the queue manager now runs on {:?}, was {:?}", fresh.fingerprint.running_on, planned.fingerprint.running_on));
+    }
+    if why.is_empty() && blocks.is_empty() {
+        why.push("the steps would now differ (an HA primary moved, or a block appeared)".into());
+    }
+    why.extend(blocks);
+    Some(why)
 }
 
 impl Engine {
@@ -103,15 +163,7 @@ impl Engine {
     }
 
     async fn audit(&self, actor: &Actor, action: &str, target: &str, result: &str, details: String) -> Result<(), EngineError> {
-        let event = AuditEvent {
-            at: now_ms(),
-            actor: actor.user.clone(),
-            source: actor.source.clone(),
-            action: action.into(),
-            target: target.into(),
-            result: result.into(),
-            details,
-        };
+        let event = AuditEvent::new(&actor.user, &actor.source, action, target, result, details);
         self.store.audit(event).await.map(|_| ()).map_err(EngineError::Audit)
     }
 
@@ -144,13 +196,7 @@ impl Engine {
             .max())
     }
 
-    /// Plans `intent` on a fresh read of the estate and of the MQIPT configuration.
-    async fn make_plan(&self, intent: &Intent, actor: &Actor, stamp: &str) -> Result<Plan, EngineError> {
-        self.make_plan_holding(intent, actor, stamp, None).await
-    }
-
-    /// Plans, not counting the run lock held by `own_lock` (a run re-checking its own plan).
-    async fn make_plan_holding(&self, intent: &Intent, actor: &Actor, stamp: &str, own_lock: Option<&str>) -> Result<Plan, EngineError> {
+    fn validate(intent: &Intent) -> Result<(), EngineError> {
         let bad = |e: model::names::NameError| EngineError::BadRequest(e.to_string());
         match intent {
             Intent::DrSwitchover { qmgr, .. }
@@ -170,6 +216,13 @@ impl Engine {
                 model::names::validate_host_name(node).map_err(bad)?;
             }
         }
+        Ok(())
+    }
+
+    /// Plans `intent` on a fresh read of the estate and of the MQIPT configuration; the locks
+    /// of `own_run` (a run re-checking its own plan) do not count.
+    async fn make_plan(&self, intent: &Intent, actor: &Actor, stamp: &str, own_run: Option<&str>) -> Result<Plan, EngineError> {
+        Self::validate(intent)?;
         let snapshot = self.poller.refresh().await;
         let target = self.mqipt_for(intent).cloned();
         let conf = match &target {
@@ -196,13 +249,14 @@ impl Engine {
         };
         let now = now_ms();
         let certs = self.certs.as_ref().and_then(|c| c.current());
+        let held_locks: Vec<HeldLock> = self.store.held_locks(now).await?.into_iter().filter(|l| Some(l.run_id.as_str()) != own_run).collect();
         let ctx = PlanContext {
             snapshot: &snapshot,
             inventory: self.inventory(),
             conf,
             backup_text,
             operator: actor.operator,
-            lock_holder: self.store.lock_holder(intent.subject().to_string(), now).await?.filter(|h| Some(h.as_str()) != own_lock),
+            held_locks,
             last_switchover_at: self.last_switchover(intent.subject()).await?,
             flap_window_ms: self.flap_window.as_millis() as u64,
             now_ms: now,
@@ -213,9 +267,10 @@ impl Engine {
     }
 
     pub async fn plan(&self, intent: Intent, actor: &Actor) -> Result<Plan, EngineError> {
+        actor.require_operator("plan workflows")?;
         let now = now_ms();
         // The backup's name carries the planning time: the same at execution's re-check.
-        let mut plan = self.make_plan(&intent, actor, &now.to_string()).await?;
+        let mut plan = self.make_plan(&intent, actor, &now.to_string(), None).await?;
         plan.created_at = now;
         plan.id = new_id();
         plan.created_by = actor.user.clone();
@@ -230,55 +285,63 @@ impl Engine {
         self.store.load_plan(id.to_string()).await?.ok_or_else(|| EngineError::NotFound(format!("no plan {id}")))
     }
 
-    /// Checks the plan, re-plans it on a fresh read (compare-and-swap), takes the lock and
-    /// starts the run; returns its id.
+    async fn load_run(&self, run_id: &str) -> Result<Run, EngineError> {
+        self.store.load_run(run_id.to_string()).await?.ok_or_else(|| EngineError::NotFound(format!("no run {run_id}")))
+    }
+
+    /// Writes a state change of `run` only if the stored run is still `from` (compare-and-swap);
+    /// otherwise 409 with the state another request put it in.
+    async fn transition(&self, run: &mut Run, from: RunState) -> Result<(), EngineError> {
+        run.updated_at = now_ms();
+        match self.store.update_run(run.clone(), from).await? {
+            Ok(()) => {
+                let _ = self.runs.send(run.clone());
+                Ok(())
+            }
+            Err(current) => Err(EngineError::Conflict(format!(
+                "run {} is {} now (another request changed it first); nothing was done",
+                run.id,
+                state_word(current)
+            ))),
+        }
+    }
+
+    /// Checks the plan (its author, once, in time), re-plans it on a fresh read
+    /// (compare-and-swap on the estate), then in one store transaction consumes the plan, takes
+    /// every lock and writes the run; returns its id.
     pub async fn execute(self: &Arc<Self>, plan_id: &str, confirm: &str, actor: &Actor) -> Result<String, EngineError> {
+        actor.require_operator("run workflows")?;
         let plan = self.load_plan(plan_id).await?;
-        if !actor.operator {
-            return Err(EngineError::Forbidden(format!("{} is a viewer; only operators may run workflows", actor.user)));
+        if plan.created_by != actor.user {
+            return Err(EngineError::Forbidden(format!(
+                "plan {plan_id} was made by {}; only its author may execute it: make your own preview",
+                plan.created_by
+            )));
+        }
+        if let Some(run_id) = &plan.consumed_by_run {
+            return Err(EngineError::Conflict(format!("plan {plan_id} was executed already (run {run_id}); a plan runs once: make a new one")));
         }
         if now_ms() > plan.expires_at {
-            return Err(EngineError::Expired(self.plan_ttl.as_secs() / 60));
+            return Err(EngineError::Expired(format!(
+                "plan {plan_id} expired; make a new one (plans are valid for {} minutes)",
+                self.plan_ttl.as_secs() / 60
+            )));
         }
         if confirm.trim() != plan.subject {
             return Err(EngineError::Confirm(plan.subject.clone()));
         }
-        let blocks = |p: &Plan| p.preconditions.iter().filter(|c| c.status == CheckStatus::Block).map(|c| c.message.clone()).collect::<Vec<_>>();
         if plan.blocked() {
-            return Err(EngineError::Blocked(blocks(&plan).join("; ")));
+            let blocks: Vec<String> = plan.preconditions.iter().filter(|c| c.status == CheckStatus::Block).map(|c| c.message.clone()).collect();
+            return Err(EngineError::Blocked(blocks.join("; ")));
         }
-        if let Some(holder) = self.store.lock_holder(plan.subject.clone(), now_ms()).await? {
-            return Err(EngineError::Locked(format!("{} is held by {holder}", plan.subject)));
-        }
-        let fresh = self.make_plan(&plan.intent, actor, &plan.created_at.to_string()).await?;
-        if fresh.fingerprint != plan.fingerprint || fresh.steps != plan.steps {
-            let mut why = Vec::new();
-            if fresh.fingerprint.conf_sha256 != plan.fingerprint.conf_sha256 {
-                why.push("mqipt.conf was edited".to_string());
-            }
-            if fresh.fingerprint.dr_primary_region != plan.fingerprint.dr_primary_region {
-                why.push(format!("the DR primary is now {:?}, was {:?}", fresh.fingerprint.dr_primary_region, plan.fingerprint.dr_primary_region));
-            }
-            if fresh.fingerprint.running_on != plan.fingerprint.running_on {
-                why.push(format!("the queue manager now runs on {:?}, was {:?}", fresh.fingerprint.running_on, plan.fingerprint.running_on));
-            }
-            if why.is_empty() {
-                why.push("the steps would now differ (an HA primary moved, or a block appeared)".into());
-            }
-            if fresh.blocked() {
-                why.extend(blocks(&fresh));
-            }
+        let fresh = self.make_plan(&plan.intent, actor, &plan.created_at.to_string(), None).await?;
+        if let Some(why) = differences(&plan, &fresh) {
             self.audit(actor, "execute", &plan.subject, "refused", why.join("; ")).await?;
             return Err(EngineError::Changed(format!("{}; plan again", why.join("; "))));
         }
-        let run_id = new_id();
-        let holder = format!("run {run_id} by {}", actor.user);
         let now = now_ms();
-        if let Err(current) = self.store.acquire_lock(plan.subject.clone(), holder, now, now + self.lock_ttl.as_millis() as u64).await? {
-            return Err(EngineError::Locked(format!("{} is held by {current}", plan.subject)));
-        }
-        let run = Run {
-            id: run_id.clone(),
+        let mut run = Run {
+            id: new_id(),
             plan_id: plan.id.clone(),
             kind: plan.kind.clone(),
             subject: plan.subject.clone(),
@@ -293,38 +356,69 @@ impl Engine {
             message: None,
             approved_by: None,
             approval_expires_at: None,
+            denied_by: None,
         };
-        let mut run = run;
-        let started = if plan.needs_approval { "awaiting_approval" } else { "started" };
-        if let Err(e) = self.audit(actor, "execute", &plan.subject, started, format!("run {run_id} of plan {}", plan.id)).await {
-            let _ = self.store.release_lock(plan.subject.clone(), format!("run {run_id} by {}", actor.user)).await;
-            return Err(e);
-        }
         if plan.needs_approval {
-            let until = now + self.approval_ttl.as_millis() as u64;
             run.state = RunState::AwaitingApproval;
-            run.approval_expires_at = Some(until);
+            run.approval_expires_at = Some(now + self.approval_ttl.as_millis() as u64);
             run.message = Some(format!(
                 "waiting for another operator to approve (within {} min); nothing has run yet",
                 self.approval_ttl.as_secs() / 60
             ));
-            self.save(&run).await?;
-            return Ok(run_id);
         }
-        self.save(&run).await?;
+        let start = StartRun {
+            plan_id: plan.id.clone(),
+            run: run.clone(),
+            resources: plan.resources.clone(),
+            description: lock_description(&run),
+            now,
+            lock_until: now + self.lock_ttl.as_millis() as u64,
+        };
+        match self.store.start_run(start).await? {
+            Ok(()) => {}
+            Err(StartRefused::PlanMissing) => return Err(EngineError::NotFound(format!("no plan {plan_id}"))),
+            Err(StartRefused::PlanConsumed { run_id }) => {
+                return Err(EngineError::Conflict(format!("plan {plan_id} was executed already (run {run_id}); a plan runs once: make a new one")));
+            }
+            Err(StartRefused::Locked(lock)) => return Err(EngineError::Locked(format!("{} is held by {}", lock.resource, lock.description))),
+        }
+        let _ = self.runs.send(run.clone());
+        let started = if plan.needs_approval { "awaiting_approval" } else { "started" };
+        if let Err(e) = self.audit(actor, "execute", &plan.subject, started, format!("run {} of plan {}", run.id, plan.id)).await {
+            self.abandon(&mut run, "the audit log cannot be written, so nothing ran").await;
+            return Err(e);
+        }
+        if plan.needs_approval {
+            return Ok(run.id);
+        }
+        let run_id = run.id.clone();
         let engine = Arc::clone(self);
         let actor = actor.clone();
-        tokio::spawn(async move { engine.drive(run, plan, 0, false, actor).await });
+        tokio::spawn(async move { engine.drive(run, plan, Start::Fresh, Ending::Succeeded, actor).await });
         Ok(run_id)
     }
 
-    async fn awaiting(&self, run_id: &str, actor: &Actor) -> Result<(Run, Plan), EngineError> {
-        let run = self.store.load_run(run_id.to_string()).await?.ok_or_else(|| EngineError::NotFound(format!("no run {run_id}")))?;
-        if !actor.operator {
-            return Err(EngineError::Forbidden(format!("{} is a viewer; only operators may approve", actor.user)));
+    /// Ends a run that has not run anything (it is awaiting approval or has just been claimed)
+    /// as failed, and frees what it locked.
+    async fn abandon(&self, run: &mut Run, why: &str) {
+        let from = run.state;
+        run.state = RunState::Failed;
+        run.message = Some(why.to_string());
+        if let Err(e) = self.transition(run, from).await {
+            tracing::warn!(run = %run.id, error = %e, "could not end the run");
         }
+        if let Err(e) = self.store.release_locks(run.id.clone()).await {
+            tracing::error!(run = %run.id, error = %e, "run locks not released; they expire with their lease");
+        }
+    }
+
+    /// The run awaiting a second operator's decision, after the checks every decision makes.
+    async fn awaiting(&self, run_id: &str, actor: &Actor, what: &str) -> Result<Run, EngineError> {
+        actor.require_operator(what)?;
+        let run = self.load_run(run_id).await?;
         if run.state != RunState::AwaitingApproval {
-            return Err(EngineError::Locked(format!("run {run_id} is not awaiting approval")));
+            let by = run.approved_by.as_ref().or(run.denied_by.as_ref()).map(|u| format!(" ({u} decided)")).unwrap_or_default();
+            return Err(EngineError::Conflict(format!("run {run_id} is {}, not awaiting approval{by}", state_word(run.state))));
         }
         if run.requested_by == actor.user {
             return Err(EngineError::Forbidden(format!(
@@ -332,59 +426,84 @@ impl Engine {
                 actor.user
             )));
         }
-        let plan = self.load_plan(&run.plan_id).await?;
-        Ok((run, plan))
+        Ok(run)
     }
 
-    async fn end_unapproved(&self, mut run: Run, message: String, actor: &Actor) {
-        run.state = RunState::Failed;
-        run.message = Some(message);
-        self.finish(run, actor).await;
-    }
-
-    /// A second operator approves: the estate is re-checked against the plan, then it runs.
+    /// A second operator approves: the run is claimed (compare-and-swap: of concurrent
+    /// approvals exactly one wins), the estate re-checked against the plan, then it runs.
     pub async fn approve(self: &Arc<Self>, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
-        let (mut run, plan) = self.awaiting(run_id, actor).await?;
+        let mut run = self.awaiting(run_id, actor, "approve").await?;
         if run.approval_expires_at.is_some_and(|until| now_ms() > until) {
+            let message = "the approval window ended before anyone approved; nothing ran".to_string();
+            let mut expired = run.clone();
+            expired.state = RunState::Failed;
+            expired.message = Some(message.clone());
+            self.transition(&mut expired, RunState::AwaitingApproval).await?;
+            self.release(&expired).await;
             let _ = self.audit(actor, "approve", &run.subject, "expired", format!("run {run_id}")).await;
-            self.end_unapproved(run, "the approval window ended before anyone approved; nothing ran".into(), actor).await;
-            return Err(EngineError::Expired(self.approval_ttl.as_secs() / 60));
+            return Err(EngineError::Expired(format!("{message} ({} min)", self.approval_ttl.as_secs() / 60)));
         }
-        let requester = Actor { user: run.requested_by.clone(), source: actor.source.clone(), operator: true };
-        let own = format!("run {} by {}", run.id, run.requested_by);
-        let fresh = self.make_plan_holding(&plan.intent, &requester, &plan.created_at.to_string(), Some(&own)).await?;
-        let same_steps = fresh.fingerprint == plan.fingerprint && fresh.steps == plan.steps;
-        let fresh_blocks: Vec<String> =
-            fresh.preconditions.iter().filter(|c| c.status == CheckStatus::Block).map(|c| c.message.clone()).collect();
-        if !same_steps || !fresh_blocks.is_empty() {
-            let why = if fresh_blocks.is_empty() { "the estate changed while it awaited approval".to_string() } else { fresh_blocks.join("; ") };
-            let _ = self.audit(actor, "approve", &run.subject, "refused", format!("run {run_id}: {why}")).await;
-            self.end_unapproved(run, format!("not run: {why}; plan again"), actor).await;
-            return Err(EngineError::Changed(why));
-        }
-        self.audit(actor, "approve", &run.subject, "ok", format!("run {run_id} requested by {}", run.requested_by)).await?;
+        let plan = self.load_plan(&run.plan_id).await?;
         run.state = RunState::Running;
         run.approved_by = Some(actor.user.clone());
+        run.message = Some(format!("approved by {}; re-checking the estate before the first step", actor.user));
+        self.transition(&mut run, RunState::AwaitingApproval).await?;
+        let requester = Actor { user: run.requested_by.clone(), source: actor.source.clone(), operator: true };
+        let fresh = match self.make_plan(&plan.intent, &requester, &plan.created_at.to_string(), Some(&run.id)).await {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                self.end_claimed(&mut run, format!("not run: the estate could not be re-checked ({e})")).await;
+                return Err(e);
+            }
+        };
+        if let Some(why) = differences(&plan, &fresh) {
+            let why = why.join("; ");
+            let _ = self.audit(actor, "approve", &run.subject, "refused", format!("run {run_id}: {why}")).await;
+            self.end_claimed(&mut run, format!("not run: {why}; plan again")).await;
+            return Err(EngineError::Changed(why));
+        }
+        if let Err(e) = self.audit(actor, "approve", &run.subject, "ok", format!("run {run_id} requested by {}", run.requested_by)).await {
+            self.end_claimed(&mut run, "not run: the audit log cannot be written".into()).await;
+            return Err(e);
+        }
         run.message = None;
-        self.save(&run).await?;
         let engine = Arc::clone(self);
-        tokio::spawn(async move { engine.drive(run, plan, 0, false, requester).await });
+        tokio::spawn(async move { engine.drive(run, plan, Start::Fresh, Ending::Succeeded, requester).await });
         Ok(())
     }
 
+    /// Ends a run this request claimed (state Running) before any step ran.
+    async fn end_claimed(&self, run: &mut Run, message: String) {
+        self.abandon(run, &message).await;
+    }
+
+    async fn release(&self, run: &Run) {
+        if let Err(e) = self.store.release_locks(run.id.clone()).await {
+            tracing::error!(run = %run.id, error = %e, "run locks not released; they expire with their lease");
+        }
+    }
+
     /// Ends every request whose approval window has passed ("nothing ran"), so no screen goes
-    /// on saying an approval waits, and the queue manager's run lock is freed. Returns how many.
+    /// on saying an approval waits, and the run's locks are freed. Returns how many.
     pub async fn expire_approvals(&self) -> Result<usize, EngineError> {
         let now = now_ms();
         let console = Actor { user: "console".into(), source: "approval window".into(), operator: true };
         let mut count = 0;
-        for run in self.store.list_runs(500).await? {
+        for mut run in self.store.list_runs(500).await? {
             if run.state != RunState::AwaitingApproval || run.approval_expires_at.is_none_or(|until| now <= until) {
                 continue;
             }
+            run.state = RunState::Failed;
+            run.message = Some("the approval window ended before anyone approved; nothing ran".into());
+            // Someone may decide at this very moment: whoever writes first wins.
+            if self.transition(&mut run, RunState::AwaitingApproval).await.is_err() {
+                continue;
+            }
+            self.release(&run).await;
             let detail = format!("run {} requested by {}", run.id, run.requested_by);
-            let _ = self.audit(&console, "approval-expired", &run.subject, "expired", detail).await;
-            self.end_unapproved(run, "the approval window ended before anyone approved; nothing ran".into(), &console).await;
+            if let Err(e) = self.audit(&console, "approval-expired", &run.subject, "expired", detail).await {
+                tracing::error!(run = %run.id, error = %e, "the end of an approval window is not in the audit log");
+            }
             count += 1;
         }
         Ok(count)
@@ -405,42 +524,63 @@ impl Engine {
         })
     }
 
-    /// A second operator denies: nothing runs.
+    /// A second operator denies: nothing runs (compare-and-swap against approvals).
     pub async fn deny(&self, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
-        let (mut run, _) = self.awaiting(run_id, actor).await?;
-        self.audit(actor, "deny", &run.subject, "ok", format!("run {run_id} requested by {}", run.requested_by)).await?;
+        let mut run = self.awaiting(run_id, actor, "deny").await?;
+        run.state = RunState::Failed;
+        run.denied_by = Some(actor.user.clone());
+        // Kept for readers that know only `approved_by` as "the second operator".
         run.approved_by = Some(actor.user.clone());
-        self.end_unapproved(run, format!("denied by {}; nothing ran", actor.user), actor).await;
-        Ok(())
+        run.message = Some(format!("denied by {}; nothing ran", actor.user));
+        self.transition(&mut run, RunState::AwaitingApproval).await?;
+        self.release(&run).await;
+        self.audit(actor, "deny", &run.subject, "ok", format!("run {run_id} requested by {}", run.requested_by)).await
     }
 
-    async fn save(&self, run: &Run) -> Result<(), StoreError> {
-        self.store.save_run(run.clone()).await?;
-        let _ = self.runs.send(run.clone());
-        Ok(())
+    /// Journals the run while it runs: a compare-and-swap on `running`, so a run that another
+    /// request ended is never written over.
+    async fn journal(&self, run: &mut Run) -> Result<(), String> {
+        run.updated_at = now_ms();
+        match self.store.update_run(run.clone(), RunState::Running).await {
+            Ok(Ok(())) => {
+                let _ = self.runs.send(run.clone());
+                Ok(())
+            }
+            Ok(Err(current)) => Err(format!("the stored run is {} (changed by another request)", state_word(current))),
+            Err(e) => Err(format!("the journal could not be written: {e}")),
+        }
     }
 
-    /// Runs the steps from `start`; after an interruption (`resuming`), a step whose effect is
-    /// already in place is not run again.
-    async fn drive(self: Arc<Self>, mut run: Run, plan: Plan, start: usize, resuming: bool, actor: Actor) {
-        for step in plan.steps.iter().skip(start) {
+    /// Runs every step not yet done. With `Start::Resume` (after an interruption), a step whose
+    /// effect is already in place is not run again. Every step is in the audit log before it
+    /// starts (or it does not start) and after it ends.
+    async fn drive(self: Arc<Self>, mut run: Run, plan: Plan, start: Start, ending: Ending, actor: Actor) {
+        for step in &plan.steps {
             let i = step.index;
-            if resuming
-                && let Ok(found) = actions::verify(self.exec.as_ref(), &self.poller, &step.host, &step.verify, &Done::default()).await
+            if matches!(run.steps[i].state, StepState::Succeeded | StepState::AlreadyDone) {
+                continue;
+            }
+            if start == Start::Resume
                 && !matches!(step.action, model::plan::Action::CheckEstate)
+                && let Ok(found) = actions::verify(self.exec.as_ref(), &self.poller, &step.host, &step.verify, &Done::default()).await
             {
                 run.steps[i].state = StepState::AlreadyDone;
                 run.steps[i].verification = Some(format!("already in place: {found}"));
-                run.updated_at = now_ms();
-                let _ = self.save(&run).await;
+                if let Err(e) = self.journal(&mut run).await {
+                    return self.stop_needing_attention(run, &plan, format!("{e}; stopped before step {}", i + 1), &actor).await;
+                }
                 continue;
+            }
+            let what = format!("run {} step {}: {} on {}", run.id, i + 1, step.command, step.host);
+            if let Err(e) = self.audit(&actor, "step", &run.subject, "started", what.clone()).await {
+                let why = format!("{e}; step {} ({}) was not started", i + 1, step.title);
+                return self.stop_needing_attention(run, &plan, why, &actor).await;
             }
             run.steps[i].state = StepState::Running;
             run.steps[i].started_at = Some(now_ms());
-            run.updated_at = now_ms();
-            if let Err(e) = self.save(&run).await {
+            if let Err(e) = self.journal(&mut run).await {
                 tracing::error!(run = %run.id, error = %e, "journal write failed; stopping the run");
-                return self.stop_needing_attention(run, &plan, i, format!("the journal could not be written: {e}"), &actor).await;
+                return self.stop_needing_attention(run, &plan, format!("{e}; step {} was not started", i + 1), &actor).await;
             }
             let done = if matches!(step.action, model::plan::Action::CheckEstate) {
                 Done::default()
@@ -461,18 +601,26 @@ impl Engine {
                 Ok(found) => {
                     s.state = StepState::Succeeded;
                     s.verification = Some(found);
-                    let _ = self.save(&run).await;
-                    let _ = self.audit(&actor, "step", &run.subject, "ok", format!("run {} step {}: {} on {}", run.id, i + 1, step.command, step.host)).await;
+                    let journaled = self.journal(&mut run).await;
+                    let audited = self.audit(&actor, "step", &run.subject, "ok", what).await;
+                    if let Some(e) = journaled.err().or(audited.err().map(|e| e.to_string())) {
+                        let why = format!("step {} ({}) ran and was verified, but {e}; the run stopped there", i + 1, step.title);
+                        return self.stop_needing_attention(run, &plan, why, &actor).await;
+                    }
                 }
                 Err(why) => {
                     s.state = StepState::Failed;
                     s.verification = Some(why.clone());
-                    let _ = self.save(&run).await;
-                    let _ = self.audit(&actor, "step", &run.subject, "failed", format!("run {} step {}: {} on {}: {why}", run.id, i + 1, step.command, step.host)).await;
+                    let mut why = format!("step {} ({}) failed: {why}", i + 1, step.title);
+                    if let Err(e) = self.journal(&mut run).await {
+                        why.push_str(&format!(" ({e})"));
+                    }
+                    if let Err(e) = self.audit(&actor, "step", &run.subject, "failed", format!("{what}: {why}")).await {
+                        why.push_str(&format!(" ({e})"));
+                    }
                     // The action ran (exit 0) but was not verified: its effect may be in place.
                     let include_failed = done.failure.is_none();
                     let unknown = done.output.exit_code.is_none() && done.failure.is_some();
-                    let mut why = format!("step {} ({}) failed: {why}", i + 1, step.title);
                     if unknown {
                         why.push_str(&format!(
                             "; the connection was lost, so whether `{}` took effect on {} is unknown",
@@ -483,41 +631,87 @@ impl Engine {
                 }
             }
         }
-        run.state = RunState::Succeeded;
-        run.message = Some(format!("{} of {} completed and verified", plan.kind, plan.subject));
+        match ending {
+            Ending::Succeeded => {
+                run.state = RunState::Succeeded;
+                run.message = Some(format!("{} of {} completed and verified", plan.kind, plan.subject));
+            }
+            Ending::FollowedIrreversible { why } => {
+                run.state = RunState::NeedsAttention;
+                run.message = Some(format!("{why}; every remaining step completed and was verified: check the estate (below)"));
+                run.remediation = super::remediation::checks(&plan);
+            }
+        }
         self.finish(run, &actor).await;
     }
 
+    /// Records the outcome (audit first: a run whose outcome cannot be recorded ends in needs
+    /// attention), journals it and frees the run's locks.
     async fn finish(&self, mut run: Run, actor: &Actor) {
-        run.updated_at = now_ms();
-        let _ = self.save(&run).await;
-        let holder = format!("run {} by {}", run.id, run.requested_by);
-        let _ = self.store.release_lock(run.subject.clone(), holder).await;
-        let state = serde_json::to_value(run.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        let _ = self.audit(actor, "outcome", &run.subject, &state, format!("run {}: {}", run.id, run.message.clone().unwrap_or_default())).await;
+        let state = state_word(run.state);
+        let details = format!("run {}: {}", run.id, run.message.clone().unwrap_or_default());
+        if let Err(e) = self.audit(actor, "outcome", &run.subject, &state, details).await {
+            tracing::error!(run = %run.id, error = %e, "the run's outcome is not in the audit log");
+            run.state = RunState::NeedsAttention;
+            let message = run.message.take().unwrap_or_default();
+            run.message = Some(format!("{message}; the outcome ({state}) could not be recorded in the audit log: {e}"));
+        }
+        if let Err(e) = self.journal(&mut run).await {
+            tracing::error!(run = %run.id, error = %e, "the run's outcome is not in the journal");
+        }
+        self.release(&run).await;
     }
 
-    async fn stop_needing_attention(&self, mut run: Run, plan: &Plan, failed: usize, why: String, actor: &Actor) {
+    async fn stop_needing_attention(&self, mut run: Run, plan: &Plan, why: String, actor: &Actor) {
         run.state = RunState::NeedsAttention;
-        run.remediation = remediation(plan, &run, failed);
+        run.remediation = super::remediation::after_stop(plan, &run);
         run.message = Some(why);
         self.finish(run, actor).await;
     }
 
-    /// Undoes completed steps in reverse; rolled back, or needs attention with what to run.
+    /// Undoes completed steps in reverse: rolled back, or needs attention with what to run.
+    /// A step that took effect and cannot be undone (`irreversible`) decides: nothing is
+    /// undone, and the remediation carries the run forward from where it stopped.
     async fn undo(&self, mut run: Run, plan: &Plan, failed: usize, include_failed: bool, why: String, actor: &Actor) {
+        let in_effect =
+            |run: &Run, j: usize| matches!(run.steps[j].state, StepState::Succeeded | StepState::AlreadyDone) || (j == failed && include_failed);
+        let last = failed.min(plan.steps.len().saturating_sub(1));
+        if let Some(k) = (0..=last).rev().find(|&j| j < plan.steps.len() && in_effect(&run, j) && plan.steps[j].irreversible.is_some()) {
+            let step = &plan.steps[k];
+            run.state = RunState::NeedsAttention;
+            run.message = Some(format!(
+                "{why}; step {} ({}) took effect and cannot be undone ({}), so nothing was undone: finish the run forward (below)",
+                k + 1,
+                step.title,
+                step.irreversible.clone().unwrap_or_default()
+            ));
+            run.remediation = super::remediation::forward(plan, &run, k);
+            let _ = self.audit(actor, "undo", &run.subject, "refused", format!("run {}: step {} is irreversible", run.id, k + 1)).await;
+            return self.finish(run, actor).await;
+        }
         let last = if include_failed { failed + 1 } else { failed };
-        for j in (0..last).rev() {
-            let done_before = matches!(run.steps[j].state, StepState::Succeeded | StepState::AlreadyDone) || (j == failed && include_failed);
-            if !done_before {
+        for j in (0..last.min(plan.steps.len())).rev() {
+            if !in_effect(&run, j) {
                 continue;
             }
             for undo in &plan.steps[j].undo {
+                let what = format!("run {}: {} on {}", run.id, undo.command, undo.host);
+                if let Err(e) = self.audit(actor, "undo", &run.subject, "started", what.clone()).await {
+                    run.remediation = super::remediation::undo_left(plan, &run, j);
+                    run.state = RunState::NeedsAttention;
+                    run.message = Some(format!("{why}; the undo stopped: {e}"));
+                    return self.finish(run, actor).await;
+                }
                 let mut record = RunStep::pending(j, &format!("Undo step {}: {}", j + 1, plan.steps[j].title), &undo.host, &undo.command);
                 record.state = StepState::Running;
                 record.started_at = Some(now_ms());
                 run.undo.push(record);
-                let _ = self.save(&run).await;
+                if let Err(e) = self.journal(&mut run).await {
+                    run.remediation = super::remediation::undo_left(plan, &run, j);
+                    run.state = RunState::NeedsAttention;
+                    run.message = Some(format!("{why}; the undo stopped: {e}"));
+                    return self.finish(run, actor).await;
+                }
                 let done = actions::perform(self.exec.as_ref(), &undo.host, &undo.action).await;
                 let verdict = match &done.failure {
                     Some(f) => Err(f.clone()),
@@ -536,15 +730,21 @@ impl Engine {
                     Err(e) => {
                         record.state = StepState::Failed;
                         record.verification = Some(e.clone());
-                        run.remediation = remediation(plan, &run, j);
+                        run.remediation = super::remediation::undo_left(plan, &run, j);
                         run.state = RunState::NeedsAttention;
                         run.message = Some(format!("{why}; undoing it failed too ({}: {e}): a person must finish the undo", undo.command));
-                        let _ = self.audit(actor, "undo", &run.subject, "failed", format!("run {}: {} on {}: {e}", run.id, undo.command, undo.host)).await;
+                        let _ = self.audit(actor, "undo", &run.subject, "failed", format!("{what}: {e}")).await;
                         return self.finish(run, actor).await;
                     }
                 }
-                let _ = self.save(&run).await;
-                let _ = self.audit(actor, "undo", &run.subject, "ok", format!("run {}: {} on {}", run.id, undo.command, undo.host)).await;
+                let journaled = self.journal(&mut run).await;
+                let audited = self.audit(actor, "undo", &run.subject, "ok", what).await;
+                if let Some(e) = journaled.err().or(audited.err().map(|e| e.to_string())) {
+                    run.remediation = super::remediation::undo_left(plan, &run, j);
+                    run.state = RunState::NeedsAttention;
+                    run.message = Some(format!("{why}; the undo stopped: {e}"));
+                    return self.finish(run, actor).await;
+                }
             }
             // A step with nothing to undo (a backup) stays as it ran.
             if run.steps[j].state != StepState::Failed && !plan.steps[j].undo.is_empty() {
@@ -556,7 +756,7 @@ impl Engine {
         self.finish(run, actor).await;
     }
 
-    /// After a restart: runs left running were interrupted.
+    /// After a restart: runs left running were interrupted (each a compare-and-swap).
     pub async fn recover(&self) -> Result<usize, EngineError> {
         let mut count = 0;
         for mut run in self.store.list_runs(500).await? {
@@ -575,26 +775,35 @@ impl Engine {
                 Some(i) => format!("the console stopped during step {} ({}); resume or roll back", i + 1, run.steps[i].title),
                 None => "the console stopped after the last step; resume to verify".into(),
             });
-            run.updated_at = now_ms();
-            self.save(&run).await?;
-            count += 1;
+            if self.transition(&mut run, RunState::Running).await.is_ok() {
+                count += 1;
+            }
         }
         Ok(count)
     }
 
-    async fn interrupted(&self, run_id: &str, actor: &Actor) -> Result<(Run, Plan), EngineError> {
-        if !actor.operator {
-            return Err(EngineError::Forbidden(format!("{} is a viewer; only operators may run workflows", actor.user)));
-        }
-        let run = self.store.load_run(run_id.to_string()).await?.ok_or_else(|| EngineError::NotFound(format!("no run {run_id}")))?;
+    /// Claims an interrupted run for `what` (resume or roll back): its locks again, then the
+    /// compare-and-swap `interrupted` → `running` that exactly one request wins.
+    async fn claim_interrupted(&self, run_id: &str, actor: &Actor, what: &str) -> Result<(Run, Plan), EngineError> {
+        actor.require_operator(what)?;
+        let mut run = self.load_run(run_id).await?;
         if run.state != RunState::Interrupted {
-            return Err(EngineError::BadRequest(format!("run {run_id} is not interrupted (it is {:?})", run.state)));
+            return Err(EngineError::Conflict(format!("run {run_id} is {}, not interrupted", state_word(run.state))));
         }
         let plan = self.load_plan(&run.plan_id).await?;
-        let holder = format!("run {} by {}", run.id, run.requested_by);
         let now = now_ms();
-        if let Err(current) = self.store.acquire_lock(run.subject.clone(), holder, now, now + self.lock_ttl.as_millis() as u64).await? {
-            return Err(EngineError::Locked(format!("{} is held by {current}", run.subject)));
+        let until = now + self.lock_ttl.as_millis() as u64;
+        if let Err(lock) = self.store.acquire_locks(plan.resources.clone(), run.id.clone(), lock_description(&run), now, until).await? {
+            return Err(EngineError::Locked(format!("{} is held by {}", lock.resource, lock.description)));
+        }
+        run.state = RunState::Running;
+        run.message = Some(format!("{what} by {}", actor.user));
+        self.transition(&mut run, RunState::Interrupted).await?;
+        if let Err(e) = self.audit(actor, what, &run.subject, "started", format!("run {run_id}")).await {
+            run.state = RunState::Interrupted;
+            run.message = Some(format!("not {what}: the audit log cannot be written; resume or roll back"));
+            let _ = self.transition(&mut run, RunState::Running).await;
+            return Err(e);
         }
         Ok((run, plan))
     }
@@ -602,71 +811,59 @@ impl Engine {
     /// Continues an interrupted run after re-reading the estate; steps already in effect are
     /// not run again.
     pub async fn resume(self: &Arc<Self>, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
-        let (mut run, plan) = self.interrupted(run_id, actor).await?;
-        self.audit(actor, "resume", &run.subject, "started", format!("run {run_id}")).await?;
-        self.poller.refresh().await;
-        let start = run.steps.iter().position(|s| !matches!(s.state, StepState::Succeeded | StepState::AlreadyDone)).unwrap_or(run.steps.len());
-        run.state = RunState::Running;
+        let (mut run, plan) = self.claim_interrupted(run_id, actor, "resume").await?;
         run.message = None;
-        self.save(&run).await?;
         let engine = Arc::clone(self);
         let actor = actor.clone();
-        tokio::spawn(async move { engine.drive(run, plan, start, true, actor).await });
+        tokio::spawn(async move {
+            engine.poller.refresh().await;
+            engine.drive(run, plan, Start::Resume, Ending::Succeeded, actor).await
+        });
         Ok(())
     }
 
-    /// Undoes what an interrupted run did (including the interrupted step, if its effect is there).
+    /// Undoes what an interrupted run did (including the interrupted step, if its effect is
+    /// there). When an irreversible step has taken effect, nothing can be undone: the rest of
+    /// the run is carried forward so that everything follows it, and it ends in needs attention.
     pub async fn rollback(self: &Arc<Self>, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
-        let (mut run, plan) = self.interrupted(run_id, actor).await?;
-        self.audit(actor, "rollback", &run.subject, "started", format!("run {run_id}")).await?;
-        let next = run.steps.iter().position(|s| !matches!(s.state, StepState::Succeeded | StepState::AlreadyDone)).unwrap_or(run.steps.len());
-        let in_effect = match plan.steps.get(next) {
-            Some(step) => actions::verify(self.exec.as_ref(), &self.poller, &step.host, &step.verify, &Done::default()).await.is_ok(),
-            None => false,
-        };
-        run.state = RunState::Running;
-        self.save(&run).await?;
+        let (mut run, plan) = self.claim_interrupted(run_id, actor, "rollback").await?;
         let engine = Arc::clone(self);
         let actor = actor.clone();
-        let why = "rolled back at the operator's request after an interruption".to_string();
         tokio::spawn(async move {
+            let next = run.steps.iter().position(|s| !matches!(s.state, StepState::Succeeded | StepState::AlreadyDone)).unwrap_or(run.steps.len());
+            let in_effect = match plan.steps.get(next) {
+                Some(step) if !matches!(step.action, model::plan::Action::CheckEstate) => {
+                    actions::verify(engine.exec.as_ref(), &engine.poller, &step.host, &step.verify, &Done::default()).await.ok()
+                }
+                _ => None,
+            };
+            let irreversible = (0..next.min(plan.steps.len()))
+                .rev()
+                .find(|&j| plan.steps[j].irreversible.is_some())
+                .or_else(|| in_effect.as_ref().and_then(|_| plan.steps.get(next).filter(|s| s.irreversible.is_some()).map(|s| s.index)));
+            if let Some(k) = irreversible {
+                if let (Some(found), Some(step)) = (&in_effect, run.steps.get_mut(next)) {
+                    step.state = StepState::AlreadyDone;
+                    step.verification = Some(format!("already in place: {found}"));
+                }
+                let step = &plan.steps[k];
+                let why = format!(
+                    "{} asked to roll back, but step {} ({}) had taken effect and cannot be undone ({}); the rest of the run was carried forward so that everything follows it",
+                    actor.user,
+                    k + 1,
+                    step.title,
+                    step.irreversible.clone().unwrap_or_default()
+                );
+                run.message = Some(why.clone());
+                return engine.drive(run, plan, Start::Resume, Ending::FollowedIrreversible { why }, actor).await;
+            }
+            let why = "rolled back at the operator's request after an interruption".to_string();
             if next < plan.steps.len() {
-                engine.undo(run, &plan, next, in_effect, why, &actor).await;
+                engine.undo(run, &plan, next, in_effect.is_some(), why, &actor).await;
             } else {
                 engine.undo(run, &plan, plan.steps.len().saturating_sub(1), true, why, &actor).await;
             }
         });
         Ok(())
     }
-}
-
-/// The undo commands a person still has to run, from step `from` down, as `on HOST: COMMAND`.
-fn remediation(plan: &Plan, run: &Run, from: usize) -> Vec<String> {
-    let done: Vec<&str> = run.undo.iter().filter(|u| u.state == StepState::Succeeded).map(|u| u.command.as_str()).collect();
-    let last = from + 1;
-    let mut out = Vec::new();
-    for j in (0..last.min(plan.steps.len())).rev() {
-        let ran = matches!(run.steps[j].state, StepState::Succeeded | StepState::AlreadyDone | StepState::Failed);
-        if !ran {
-            continue;
-        }
-        for undo in &plan.steps[j].undo {
-            if !done.contains(&undo.command.as_str()) {
-                out.push(format!("on {}: {}", undo.host, undo.command));
-            }
-        }
-    }
-    if let Some(failed) = run.steps.iter().find(|s| s.state == StepState::Failed && s.exit_code.is_none()) {
-        out.insert(
-            0,
-            format!(
-                "first find out whether step {} (`{}` on {}) took effect: its connection was lost; if it did, undo it too",
-                failed.index + 1,
-                failed.command,
-                failed.host
-            ),
-        );
-    }
-    out.push(format!("then check with: rdqmstatus -m {} on each region's HA primary, and the route in mqipt.conf", run.subject));
-    out
 }

@@ -3,5 +3,6 @@
 
 pub mod actions;
 pub mod engine;
+pub mod remediation;
 
 pub use engine::{Engine, EngineError};

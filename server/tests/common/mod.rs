@@ -1,6 +1,7 @@
 //! Shared by the server's integration tests.
 #![allow(dead_code)]
 
+pub mod serve;
 pub mod workflow;
 
 use axum::Router;
@@ -20,14 +21,18 @@ use tower::ServiceExt;
 pub const KEY: &[u8] = b"test signing key, 32 bytes long!!";
 
 pub fn auth_with(directory: Arc<dyn Directory>, store: Arc<dyn Store>) -> Arc<AuthState> {
-    Arc::new(AuthState {
+    Arc::new(auth_state(directory, store))
+}
+
+/// The tests' sign-in settings, to adjust before wrapping in an `Arc`.
+pub fn auth_state(directory: Arc<dyn Directory>, store: Arc<dyn Store>) -> AuthState {
+    AuthState::new(
         directory,
-        roles: RoleMap { operator_groups: vec!["mqadmins".into()], viewer_groups: vec!["mqviewers".into()] },
-        keys: SessionKeys::new(KEY, Duration::from_secs(900), Duration::from_secs(8 * 3600)),
-        limiter: LoginLimiter::new(10),
+        RoleMap { operator_groups: vec!["mqadmins".into()], viewer_groups: vec!["mqviewers".into()] },
+        SessionKeys::new(KEY, Duration::from_secs(900), Duration::from_secs(8 * 3600)),
+        LoginLimiter::new(10),
         store,
-        secure_cookies: false,
-    })
+    )
 }
 
 pub fn demo_auth() -> Arc<AuthState> {

@@ -23,6 +23,7 @@ pub struct Harness {
     pub app: Router,
     pub ssh: Arc<SshExec>,
     pub store: Arc<SqliteStore>,
+    store_path: std::path::PathBuf,
     pub admin: (String, String),
     pub engine: Arc<Engine>,
     _dirs: (tempfile::TempDir, tempfile::TempDir),
@@ -30,30 +31,40 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Harness {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A console on a new lab whose sign-in (against the lab's slapd) `adjust` may change.
+    pub async fn start_with(adjust: impl FnOnce(&mut console::http::AuthState)) -> Harness {
         let lab = Lab::start_default();
         let config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).unwrap();
         let control = tempfile::Builder::new().prefix("rw").tempdir_in("/tmp").unwrap();
         let ssh = Arc::new(config.ssh_exec(control.path().to_path_buf()));
         let poller = Arc::new(Poller::new(config.inventory(), ssh.clone() as Arc<dyn RemoteExec>, Duration::from_secs(60), Duration::from_secs(10)));
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(&dir.path().join("console.sqlite")).unwrap());
+        let store_path = dir.path().join("console.sqlite");
+        let store = Arc::new(SqliteStore::open(&store_path).unwrap());
         let targets = config
             .mqipt
             .iter()
             .map(|m| MqiptTarget { name: m.name.clone(), host: m.host.clone(), conf_path: m.conf_path.clone(), refresh: RefreshCommand::parse(&m.refresh).unwrap() })
             .collect();
         let engine = Arc::new(Engine::new(store.clone() as Arc<dyn Store>, ssh.clone() as Arc<dyn RemoteExec>, Arc::clone(&poller), targets));
+        let directory = console::auth::directory::LdapDirectory::new(config.ldap.clone().unwrap(), lab.var("LAB_LDAP_ADMIN_PASSWORD").to_string());
+        let mut auth = super::auth_state(Arc::new(directory), store.clone() as Arc<dyn Store>);
+        adjust(&mut auth);
+        let auth = Arc::new(auth);
         let state = AppState {
             assets_dir: dir.path().to_path_buf(),
             demo: false,
             poller,
-            auth: super::auth_with(Arc::new(console::auth::directory::DemoDirectory), store.clone() as Arc<dyn Store>),
+            auth,
             engine: Some(Arc::clone(&engine)),
             certs: None,
         };
         let app = router(state);
         let admin = login(&app, "mqadmin", "mqadmin").await;
-        Harness { lab, app, ssh, store, admin, engine, _dirs: (control, dir) }
+        Harness { lab, app, ssh, store, store_path, admin, engine, _dirs: (control, dir) }
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
@@ -63,6 +74,47 @@ impl Harness {
     /// Signs another user in (cookie, CSRF token).
     pub async fn login(&self, user: &str) -> (String, String) {
         login(&self.app, user, user).await
+    }
+
+    /// The console's SQLite file.
+    pub fn store_path(&self) -> &std::path::Path {
+        &self.store_path
+    }
+
+    /// The lab's console configuration with this console's store, for the command line.
+    pub fn config_with_store(&self) -> String {
+        let text = std::fs::read_to_string(self.lab.var("LAB_CONSOLE_CONFIG")).unwrap();
+        let store = text.find("[store]").unwrap();
+        let line = text[store..].find("\npath = ").unwrap() + store + 1;
+        let end = text[line..].find('\n').unwrap() + line;
+        let changed = format!("{}path = {:?}{}", &text[..line], self.store_path.display().to_string(), &text[end..]);
+        let path = self.store_path.with_extension("toml");
+        std::fs::write(&path, changed).unwrap();
+        path.display().to_string()
+    }
+
+    /// Signs in with a name typed as `typed` (any case or width) and `password`.
+    pub async fn login_as(&self, typed: &str, password: &str) -> (String, String) {
+        login(&self.app, typed, password).await
+    }
+
+    /// The commands the lab's hosts ran that change something, as the simulator records them
+    /// (`"$LAB_SIM" state`, not the console's word).
+    pub fn commands_run(&self) -> Vec<(String, String)> {
+        let out = self.lab.sim(&["state"]);
+        let state: Value = serde_json::from_slice(&out.stdout).unwrap();
+        state["command_log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["host"].as_str().unwrap().to_string(), c["command"].as_str().unwrap().to_string()))
+            .collect()
+    }
+
+    pub async fn get_as(&self, session: &(String, String), path: &str) -> (StatusCode, Value) {
+        let request = Request::get(path).header(header::COOKIE, &session.0).body(Body::empty()).unwrap();
+        let (status, _, text) = send(&self.app, request).await;
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     pub async fn post_as(&self, session: &(String, String), path: &str, body: Value) -> (StatusCode, Value) {
