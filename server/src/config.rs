@@ -579,21 +579,6 @@ impl Config {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn loopback_urls() {
-        for url in ["ldap://127.0.0.1:389", "ldap://localhost", "ldap://[::1]:389/", "ldap://127.1.2.3"] {
-            assert!(is_loopback_url(url), "{url}");
-        }
-        for url in ["ldap://10.0.0.1", "ldap://ldap.example.com:389", "ldap://localhost.evil.example", "ldap://127.0.0.1.evil.example"] {
-            assert!(!is_loopback_url(url), "{url}");
-        }
-    }
-}
-
 impl Config {
     /// The estate the console expects, for the poller and the snapshot.
     pub fn inventory(&self) -> model::estate::Inventory {
@@ -693,5 +678,20 @@ pub fn demo_inventory() -> model::estate::Inventory {
             host: sim::reference::BASTION.into(),
             conf_path: sim::reference::MQIPT_CONF_PATH.into(),
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_urls() {
+        for url in ["ldap://127.0.0.1:389", "ldap://localhost", "ldap://[::1]:389/", "ldap://127.1.2.3"] {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in ["ldap://10.0.0.1", "ldap://ldap.example.com:389", "ldap://localhost.evil.example", "ldap://127.0.0.1.evil.example"] {
+            assert!(!is_loopback_url(url), "{url}");
+        }
     }
 }

@@ -26,11 +26,16 @@ use std::time::Duration;
 struct Setup {
     lab: Lab,
     app: Router,
+    auth: Arc<console::http::AuthState>,
     store: Arc<SqliteStore>,
     _dir: tempfile::TempDir,
 }
 
 fn setup() -> Setup {
+    setup_with(|_| {})
+}
+
+fn setup_with(adjust: impl FnOnce(&mut console::http::AuthState)) -> Setup {
     let lab = Lab::start_default();
     let config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).unwrap();
     let ldap = config.ldap.clone().unwrap();
@@ -47,11 +52,15 @@ fn setup() -> Setup {
         assets_dir: dir.path().to_path_buf(),
         demo: false,
         poller,
-        auth: common::auth_with(directory, store.clone() as Arc<dyn Store>),
+        auth: {
+            let mut auth = common::auth_state(directory, store.clone() as Arc<dyn Store>);
+            adjust(&mut auth);
+            Arc::new(auth)
+        },
         engine: None,
         certs: None,
     };
-    Setup { lab, app: router(state), store, _dir: dir }
+    Setup { lab, auth: Arc::clone(&state.auth), app: router(state), store, _dir: dir }
 }
 
 fn json(body: &str) -> serde_json::Value {
@@ -191,6 +200,35 @@ async fn the_eleventh_rapid_attempt_gets_429_with_retry_after() {
     let retry: u64 = headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
     assert!(retry >= 1);
     assert_eq!(json(&body)["error"]["code"], "too_many_requests");
+
+    // A flood of refused attempts is one audit record now and one per minute after, not a
+    // write each.
+    for _ in 0..30 {
+        assert_eq!(send(&s.app, login_request("MQADMIN", "wrong")).await.0, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let limited = |log: &[console::store::AuditRecord]| log.iter().filter(|r| r.event.result == "rate_limited").count();
+    assert_eq!(limited(&s.store.audit_log(100).await.unwrap()), 1);
+    console::http::session::flush_refusals(&s.auth).await;
+    let log = s.store.audit_log(100).await.unwrap();
+    assert_eq!(limited(&log), 2);
+    assert!(log[0].event.details.starts_with("30 more attempts refused"), "{:?}", log[0]);
+}
+
+/// With the directory down, a session keeps reading but its operator rights are not
+/// extended past the re-check interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_directory_outage_does_not_extend_operator_rights() {
+    let s = setup_with(|auth| auth.recheck = Duration::from_secs(1));
+    let (admin, csrf) = login(&s.app, "mqadmin", "mqadmin").await;
+    assert_eq!(send(&s.app, post("/api/refresh", &admin, Some(&csrf))).await.0, StatusCode::OK);
+    let pid = std::fs::read_to_string(s.lab.run_dir().join("pids/slapd.pid")).unwrap();
+    std::process::Command::new("kill").arg(pid.trim()).status().unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    let (status, _, body) = send(&s.app, post("/api/refresh", &admin, Some(&csrf))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(json(&body)["error"]["message"].as_str().unwrap().contains("could not be re-confirmed"), "{body}");
+    let (status, _, _) = send(&s.app, get("/api/session", &admin)).await;
+    assert_eq!(status, StatusCode::OK, "reading goes on");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

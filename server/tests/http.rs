@@ -132,6 +132,24 @@ async fn estate_is_503_until_the_first_refresh_then_the_snapshot() {
     assert_eq!(json["routes"][0]["destination_region"], "WDC");
     assert!(json["polled_at"].as_u64().unwrap() > 0);
     assert_eq!(json["findings"], serde_json::json!([]));
+    // Passwords in MQIPT's routes never leave the server.
+    let tls_route = json["routes"].as_array().unwrap().iter().find(|r| r["listener_port"] == "1503").unwrap();
+    assert_eq!(tls_route["properties"]["SSLServerKeyRingPW"], "********", "{tls_route}");
+    assert!(!body.contains("mq-ipt-pw.key"), "the value appears nowhere");
+}
+
+#[tokio::test]
+async fn metrics_take_the_configured_bearer_token() {
+    let dir = assets();
+    let mut auth = common::auth_state(std::sync::Arc::new(console::auth::directory::DemoDirectory), std::sync::Arc::new(console::store::SqliteStore::in_memory().unwrap()));
+    auth.metrics_token = Some("scrape-token-for-tests".into());
+    let app = router(AppState { auth: Arc::new(auth), ..state(&dir, demo_poller()) });
+    let scrape = |token: &str| Request::get("/metrics").header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap();
+    assert_eq!(common::send(&app, scrape("scrape-token-for-tests")).await.0, StatusCode::OK);
+    let (status, _, body) = common::send(&app, scrape("wrong")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(!body.contains("scrape-token-for-tests"));
+    assert_eq!(common::send(&app, Request::get("/metrics").body(Body::empty()).unwrap()).await.0, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

@@ -97,7 +97,7 @@ pub fn undo_left(plan: &Plan, run: &Run, from: usize) -> Vec<Remediation> {
     let mut out = Vec::new();
     for (step, journaled) in plan.steps.iter().zip(&run.steps) {
         let lost = journaled.state == StepState::Failed && journaled.exit_code.is_none() && !matches!(step.action, Action::CheckEstate);
-        if lost && step.index <= from {
+        if lost {
             let probe = match &step.verify {
                 Verify::FileHash { path, .. } => format!("sha256sum {path}"),
                 Verify::NoFailCounts { .. } => "crm_mon --one-shot --inactive".to_string(),
@@ -120,7 +120,21 @@ pub fn undo_left(plan: &Plan, run: &Run, from: usize) -> Vec<Remediation> {
             }
         }
     }
-    out.extend(checks(plan));
+    out.extend(undo_checks(plan));
+    out
+}
+
+/// How to check by hand, once the undo is finished, that the estate is whole again.
+fn undo_checks(plan: &Plan) -> Vec<Remediation> {
+    let host = rdqm_host(plan).unwrap_or("each node");
+    let mut out = vec![item(
+        host,
+        format!("rdqmstatus -m {}", plan.subject),
+        format!("once the undo is done, {} must be DR primary and running in one region only", plan.subject),
+    )];
+    if let Some((conf_host, path)) = conf_file(plan) {
+        out.push(item(conf_host, format!("cat {path}"), "the route must point at that region's load balancer"));
+    }
     out
 }
 
