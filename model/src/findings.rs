@@ -81,7 +81,23 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
             ev,
         ));
     }
-    if has_fresh && qm.running_nodes.is_empty() {
+    let starting: Vec<&str> = qm
+        .sides
+        .iter()
+        .flat_map(|s| s.nodes.iter())
+        .filter(|n| !n.stale && n.qm_status == Some(QmStatus::Starting))
+        .map(|n| n.node.as_str())
+        .collect();
+    if has_fresh && qm.running_nodes.is_empty() && !starting.is_empty() {
+        // Between a move and `Running`: not yet serving clients, not lost either.
+        out.push(finding(
+            Severity::Warning,
+            "qm_starting",
+            &qm.name,
+            format!("{} is starting on {} and does not accept connections yet", qm.name, starting.join(" and ")),
+            starting.iter().map(|h| evidence(reports, h, &probe, &["Queue manager status:", "HA current location:"])).collect(),
+        ));
+    } else if has_fresh && qm.running_nodes.is_empty() {
         out.push(finding(
             Severity::Critical,
             "qm_not_running",
@@ -252,10 +268,42 @@ fn layer_findings(inventory: &Inventory, snapshot: &Snapshot, reports: &[HostRep
     }
 }
 
+/// A node that answers the console but has lost both HA peers while they answer too: it is
+/// cut off from its group (quorum lost), not down; it runs nothing and cannot take over.
+fn isolation_findings(snapshot: &Snapshot, reports: &[HostReport], out: &mut Vec<Finding>) {
+    let reachable = |name: &str| snapshot.regions.iter().flat_map(|r| r.nodes.iter()).any(|n| n.name == name && n.reachable && !n.stale);
+    let mut seen = std::collections::BTreeSet::new();
+    for qm in &snapshot.qmgrs {
+        for side in &qm.sides {
+            for view in side.nodes.iter().filter(|v| !v.stale && reachable(&v.node)) {
+                let lost_all = !view.peers.is_empty() && view.peers.iter().all(|(_, s)| *s == HaStatus::RemoteUnavailable);
+                let peers_answer = view.peers.iter().any(|(p, _)| reachable(p));
+                if lost_all && peers_answer && seen.insert(view.node.clone()) {
+                    let probe = Probe::QmStatus(qm.name.clone());
+                    let mut evidence_lines = vec![evidence(reports, &view.node, &probe, &["Node:", "HA status:", "HA current location:"])];
+                    evidence_lines.extend(view.peers.iter().filter(|(p, _)| reachable(p)).take(1).map(|(p, _)| evidence(reports, p, &probe, &["Node:", "HA status:"])));
+                    out.push(finding(
+                        Severity::Critical,
+                        "node_isolated",
+                        &view.node,
+                        format!(
+                            "{} answers but has lost both HA peers ({}), which answer too: it is cut off from its HA group (quorum lost), runs no queue manager and cannot take one over",
+                            view.node,
+                            view.peers.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                        evidence_lines,
+                    ));
+                }
+            }
+        }
+    }
+}
+
 /// Every finding for the snapshot, most severe first.
 pub fn derive(inventory: &Inventory, snapshot: &Snapshot, reports: &[HostReport], layers: &crate::layers::LayerMap) -> Vec<Finding> {
     let mut out = Vec::new();
     node_findings(snapshot, &mut out);
+    isolation_findings(snapshot, reports, &mut out);
     layer_findings(inventory, snapshot, reports, layers, &mut out);
     for qm in &snapshot.qmgrs {
         qm_findings(qm, reports, &mut out);

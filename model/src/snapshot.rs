@@ -129,7 +129,11 @@ fn readiness(inventory: &Inventory, qmgr: &str, side: &QmSide, reports: &[HostRe
         }
     }
     if is_primary && !side.nodes.iter().any(|n| n.qm_status == Some(QmStatus::Running) && !n.stale) {
-        reasons.push("the queue manager is not running here".into());
+        let starting = side.nodes.iter().find(|n| n.qm_status == Some(QmStatus::Starting) && !n.stale);
+        reasons.push(match starting {
+            Some(n) => format!("the queue manager is still starting on {}", n.node),
+            None => "the queue manager is not running here".into(),
+        });
     }
     Readiness { ready: reasons.is_empty(), reasons }
 }

@@ -124,6 +124,11 @@ async fn ha_maintenance_keeps_quorum_and_moves_queue_managers() {
     assert_eq!(quorum["status"], "block", "{plan}");
     assert!(quorum["message"].as_str().unwrap().contains("wdc3-mq1 is unreachable"));
     assert!(h.lab.sim(&["fault", "node-up", "wdc3-mq1"]).status.success());
+    // The returning node resynchronises first; a suspension must wait for it.
+    let (_, plan) = h.post("/api/plans", json!({"kind": "ha-suspend", "node": "wdc1-mq1"})).await;
+    let quorum = plan["preconditions"].as_array().unwrap().iter().find(|p| p["code"] == "quorum").unwrap().clone();
+    assert_eq!(quorum["status"], "block", "{plan}");
+    h.lab.wait_ha_normal("wdc1-mq1", "DRHAQM1");
 
     let (plan, run_id) = h.start_run(json!({"kind": "ha-suspend", "node": "wdc1-mq1"}), "wdc1-mq1").await;
     assert!(codes(&plan).contains(&"warn:moves".into()), "{plan}");

@@ -32,6 +32,8 @@ pub struct Outcome {
     pub delay_ms: u64,
     /// The command never answers (the caller blocks until it is killed or times out).
     pub hang: bool,
+    /// How long the command takes after it acted, before it returns (a role change).
+    pub takes_ms: u64,
 }
 
 impl Outcome {
@@ -77,11 +79,19 @@ pub fn run(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
     if Faults::take(&mut estate.faults.hang_next, inv.host, inv.program) {
         return Outcome { hang: true, delay_ms, ..Default::default() };
     }
+    estate.advance(inv.now_ms);
+    let before = changes_state(inv).then(|| estate.clone());
     let mut outcome = if Faults::take(&mut estate.faults.fail_next, inv.host, inv.program) {
         injected_failure(inv)
     } else {
         dispatch(estate, fs, inv)
     };
+    if let Some(before) = &before {
+        estate.note_changes(before, inv.now_ms);
+        if inv.program == "rdqmdr" && outcome.code == 0 {
+            outcome.takes_ms = estate.timing.scaled(estate.timing.role_change_ms);
+        }
+    }
     if changes_state(inv) {
         let log = &mut estate.command_log;
         log.push(crate::estate::LoggedCommand { at_ms: inv.now_ms, host: inv.host.to_string(), command: command_line(inv), exit_code: outcome.code });
@@ -91,10 +101,13 @@ pub fn run(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
         }
     }
     outcome.delay_ms = delay_ms;
-    if estate.faults.sudo_trailer.contains(inv.host) && outcome.code != 127 {
+    // RDQM's own programs re-run themselves through sudo and say so; DRBD, Pacemaker, dspmq,
+    // runmqsc and runmqakm do not.
+    let rdqm_wrapped = matches!(inv.program, "rdqmstatus" | "rdqmadm" | "rdqmdr");
+    if rdqm_wrapped && estate.faults.sudo_trailer.contains(inv.host) && outcome.code != 127 {
         let _ = writeln!(outcome.stdout, "Command '{}' run with sudo.", program_path(inv.program));
     }
-    if estate.faults.stderr_output.contains(inv.host) {
+    if rdqm_wrapped && estate.faults.stderr_output.contains(inv.host) {
         let stdout = std::mem::take(&mut outcome.stdout);
         outcome.stderr = stdout + &outcome.stderr;
     }
@@ -230,7 +243,7 @@ fn rdqmstatus(estate: &mut Estate, inv: &Invocation) -> Outcome {
             Some(qm) => Outcome::ok(print::rdqmstatus_qm(estate, qm, region, node, inv.now_ms)),
             None => unknown_qm(name),
         },
-        None => Outcome::ok(print::rdqmstatus_summary(estate, region, node)),
+        None => Outcome::ok(print::rdqmstatus_summary(estate, region, node, inv.now_ms)),
     }
 }
 
@@ -371,7 +384,7 @@ fn dspmq(estate: &mut Estate, inv: &Invocation) -> Outcome {
         if only.is_some_and(|n| n != qm.name) {
             continue;
         }
-        let status = print::qm_status_on(estate, qm, region, node);
+        let status = print::qm_status_on(estate, qm, region, node, inv.now_ms);
         let running_here = status == QmStatus::Running;
         if has_flag(args, "-a") && !running_here {
             continue;

@@ -22,12 +22,18 @@ pub enum Fault {
     PacemakerBan { region: String, qmgr: String },
     /// The HA DRBD resource's disk state on a node, as the node and its peers report it.
     DrbdDisk { host: String, qmgr: String, state: DiskState },
+    /// The node stays up and reachable but loses both HA peers (quorum loss); and its pair.
+    NodeIsolate(String),
+    NodeRejoin(String),
+    /// The DR replication link is cut (or restored) while both regions stay up.
+    DrLinkDown,
+    DrLinkUp,
     Clear,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FaultError {
-    #[error("unknown fault {0:?}; known: node-down, node-up, region-down, region-up, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
+    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
     UnknownKnob(String),
     #[error("{knob} expects: {usage}")]
     Usage { knob: String, usage: &'static str },
@@ -96,8 +102,13 @@ impl Fault {
                 qmgr: qmgr.to_string(),
                 state: DiskState::parse(state).ok_or_else(|| FaultError::BadDiskState(state.to_string()))?,
             },
+            ("node-isolate", [host]) => Fault::NodeIsolate(host.to_string()),
+            ("node-rejoin", [host]) => Fault::NodeRejoin(host.to_string()),
+            ("dr-link-down", []) => Fault::DrLinkDown,
+            ("dr-link-up", []) => Fault::DrLinkUp,
             ("clear", []) => Fault::Clear,
-            ("node-down" | "node-up" | "fail-next" | "hang-next" | "latency", _) => {
+            ("dr-link-down" | "dr-link-up", _) => return Err(usage("(no arguments)")),
+            ("node-down" | "node-up" | "node-isolate" | "node-rejoin" | "fail-next" | "hang-next" | "latency", _) => {
                 return Err(usage(match knob {
                     "latency" => "HOST MS",
                     "fail-next" | "hang-next" => "HOST COMMAND",
@@ -112,6 +123,17 @@ impl Fault {
             ("clear", _) => return Err(usage("(no arguments)")),
             _ => return Err(FaultError::UnknownKnob(knob.to_string())),
         })
+    }
+}
+
+/// The DR link is back: a secondary catches up what it missed (`Synchronization in
+/// progress`), a split stays a split.
+fn dr_link_restored(estate: &mut Estate) {
+    let until = estate.clock_ms + estate.resync_ms.max(estate.timing.scaled(estate.timing.ha_resync_ms));
+    for qm in &mut estate.qmgrs {
+        if qm.dr_primary_regions().len() == 1 {
+            qm.resync_until_ms = Some(until);
+        }
     }
 }
 
@@ -256,9 +278,33 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
             }
             Ok(Vec::new())
         }
+        Fault::NodeIsolate(host) | Fault::NodeRejoin(host) => {
+            if !matches!(estate.host(host), Some(HostRef::Node { .. })) {
+                return Err(FaultError::NotAnRdqmNode(host.clone()));
+            }
+            if matches!(fault, Fault::NodeIsolate(_)) {
+                estate.faults.isolated.insert(host.clone());
+            } else {
+                estate.faults.isolated.remove(host);
+            }
+            Ok(Vec::new())
+        }
+        Fault::DrLinkDown => {
+            estate.faults.dr_link_down = true;
+            Ok(Vec::new())
+        }
+        Fault::DrLinkUp => {
+            estate.faults.dr_link_down = false;
+            dr_link_restored(estate);
+            Ok(Vec::new())
+        }
         Fault::Clear => {
             // Injected misbehaviour ends; the estate's own state (roles, locations) stays.
+            let link_was_down = estate.faults.dr_link_down;
             estate.faults = Faults::default();
+            if link_was_down {
+                dr_link_restored(estate);
+            }
             let mut events = Vec::new();
             for qm in &mut estate.qmgrs {
                 qm.forced_dr = None;

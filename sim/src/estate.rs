@@ -22,6 +22,65 @@ pub struct Estate {
     /// syslog) would show it: what tests read to know how often a step really ran.
     #[serde(default)]
     pub command_log: Vec<LoggedCommand>,
+    /// How long transitions take.
+    #[serde(default)]
+    pub timing: Timing,
+    /// The time (ms since the epoch) of the last command or knob: what time-driven states
+    /// (a resynchronisation ending) are judged by.
+    #[serde(default)]
+    pub clock_ms: u64,
+}
+
+/// How long RDQM's transitions take, in milliseconds at `scale` 1 (`LAB_TIME_SCALE`), as on
+/// real systems: a queue manager shows `Starting` before `Running`, `rdqmdr` returns only
+/// after the role change, a returning node resynchronises. At scale 0 every transition is
+/// instant (the in-memory estate of unit tests).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    pub scale: f64,
+    /// From the moment the queue manager's resources move to a node until it is `Running`.
+    pub start_ms: u64,
+    /// How long `rdqmdr -p` and `-s` take to return.
+    pub role_change_ms: u64,
+    /// How long a node that comes back (or is resumed) resynchronises its HA resources.
+    pub ha_resync_ms: u64,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing { scale: 0.0, start_ms: 6000, role_change_ms: 2000, ha_resync_ms: 12000 }
+    }
+}
+
+impl Timing {
+    /// The lab's realistic timing at `scale`: every intermediate state lasts at least two
+    /// polls of the lab's console (2 s) at scale 1.
+    pub fn lab(scale: f64) -> Timing {
+        Timing { scale: if scale.is_finite() && scale > 0.0 { scale } else { 0.0 }, ..Timing::default() }
+    }
+
+    pub fn scaled(&self, ms: u64) -> u64 {
+        (ms as f64 * self.scale).round() as u64
+    }
+}
+
+/// A transition in progress: since when, until when (ms since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub since_ms: u64,
+    pub until_ms: u64,
+}
+
+impl Window {
+    pub fn active(&self, now_ms: u64) -> bool {
+        now_ms < self.until_ms
+    }
+
+    /// How far along, 0.0 to 100.0.
+    pub fn percent(&self, now_ms: u64) -> f64 {
+        let span = self.until_ms.saturating_sub(self.since_ms).max(1) as f64;
+        (now_ms.saturating_sub(self.since_ms) as f64 / span * 100.0).clamp(0.0, 100.0)
+    }
 }
 
 /// One state-changing command a host ran.
@@ -57,6 +116,9 @@ pub struct Node {
     /// `rdqmadm -s`: the node stays in the group but runs no queue manager.
     #[serde(default)]
     pub suspended: bool,
+    /// After it came back or was resumed: its HA resources resynchronise from the others.
+    #[serde(default)]
+    pub resync: Option<Window>,
 }
 
 impl Node {
@@ -105,6 +167,9 @@ pub struct QueueManager {
     /// `endmqm` on an HA RDQM disables it on every node until `strmqm`.
     #[serde(default)]
     pub disabled: bool,
+    /// Its resources moved to this node and it is still starting there.
+    #[serde(default)]
+    pub starting: Option<(String, Window)>,
     /// Data written on the DR primary and not yet replicated, in KB.
     #[serde(default)]
     pub out_of_sync_kb: u64,
@@ -331,7 +396,7 @@ impl Estate {
 
     /// Pacemaker needs a majority of the HA group's three nodes.
     pub fn has_quorum(&self, region: &Region) -> bool {
-        let up = region.nodes.iter().filter(|n| n.up).count();
+        let up = region.nodes.iter().filter(|n| self.member(n)).count();
         up * 2 > region.nodes.len()
     }
 
@@ -354,13 +419,14 @@ impl Estate {
                 .find(|n| n.name == side.preferred && allowed(n))
                 .or_else(|| region.nodes.iter().find(|n| allowed(n)))
         };
+        // A node still resynchronising has no up-to-date copy: Pacemaker places nothing there.
         if side.dr_role == DrRole::Primary
             && !qm.disabled
-            && let Some(node) = pick(&|n: &Node| n.can_run() && !qm.banned_on(&n.name))
+            && let Some(node) = pick(&|n: &Node| self.eligible(n) && !qm.banned_on(&n.name))
         {
             return Some(node);
         }
-        pick(&|n: &Node| n.can_run())
+        pick(&|n: &Node| self.eligible(n)).or_else(|| pick(&|n: &Node| n.can_run()))
     }
 
     /// The node of `region` where the QM runs: its HA location when the region is DR primary
@@ -380,7 +446,8 @@ impl Estate {
 
     /// The DR replication link needs an HA location on both sides.
     pub fn dr_link_up(&self, qm: &QueueManager) -> bool {
-        qm.sides.iter().all(|s| self.region(&s.region).and_then(|r| self.ha_location(qm, r)).is_some())
+        !self.faults.dr_link_down
+            && qm.sides.iter().all(|s| self.region(&s.region).and_then(|r| self.ha_location(qm, r)).is_some())
     }
 
     /// `DR status` and `DR out of sync data` (KB) as printed in `region`.
@@ -407,21 +474,107 @@ impl Estate {
         (DrStatus::Normal, None)
     }
 
+    /// Moves the clock to `now_ms`: what time alone changes (a resynchronised node takes its
+    /// queue managers back, which then start there) happens now.
+    pub fn advance(&mut self, now_ms: u64) {
+        if now_ms <= self.clock_ms {
+            return;
+        }
+        let before = self.clone();
+        self.clock_ms = now_ms;
+        self.note_changes(&before, now_ms);
+    }
+
+    /// A node may hold queue managers: up, in its group, not suspended, not resynchronising.
+    pub fn eligible(&self, node: &Node) -> bool {
+        node.can_run() && self.member(node) && self.resyncing(node, self.clock_ms).is_none()
+    }
+
+    /// A node that is up and in touch with its HA group (not isolated).
+    pub fn member(&self, node: &Node) -> bool {
+        node.up && !self.faults.isolated.contains(&node.name)
+    }
+
+    /// The node has lost both HA peers while it stays up.
+    pub fn isolated(&self, node: &str) -> bool {
+        self.faults.isolated.contains(node)
+    }
+
+    /// What a change from `before` to now sets in motion, taking time: a queue manager that
+    /// now runs on another node starts there; a node back in its group resynchronises.
+    pub fn note_changes(&mut self, before: &Estate, now_ms: u64) {
+        let start = self.timing.scaled(self.timing.start_ms);
+        let resync = self.timing.scaled(self.timing.ha_resync_ms);
+        for region in &mut self.regions {
+            for node in &mut region.nodes {
+                let was = before.regions.iter().flat_map(|r| r.nodes.iter()).find(|n| n.name == node.name);
+                let rejoined = before.faults.isolated.contains(&node.name) && !self.faults.isolated.contains(&node.name);
+                let came_back = (was.is_some_and(|w| !w.can_run()) || rejoined) && node.can_run();
+                if came_back && resync > 0 {
+                    node.resync = Some(Window { since_ms: now_ms, until_ms: now_ms + resync });
+                }
+                if !node.up {
+                    node.resync = None;
+                }
+            }
+        }
+        for i in 0..self.qmgrs.len() {
+            let name = self.qmgrs[i].name.clone();
+            let old: Vec<String> = before.qmgr(&name).map(|q| before.running_on(q).iter().map(|n| n.name.clone()).collect()).unwrap_or_default();
+            let new: Vec<String> = self.running_on(&self.qmgrs[i]).iter().map(|n| n.name.clone()).collect();
+            let qm = &mut self.qmgrs[i];
+            if let Some(node) = new.iter().find(|n| !old.contains(n))
+                && start > 0
+            {
+                qm.starting = Some((node.clone(), Window { since_ms: now_ms, until_ms: now_ms + start }));
+            }
+            if qm.starting.as_ref().is_some_and(|(node, _)| !new.contains(node)) {
+                qm.starting = None;
+            }
+        }
+    }
+
+    /// The queue manager is still starting on `node`.
+    pub fn starting_on(&self, qm: &QueueManager, node: &str, now_ms: u64) -> bool {
+        qm.starting.as_ref().is_some_and(|(n, w)| n == node && w.active(now_ms))
+    }
+
+    /// The node's HA resynchronisation, while it lasts.
+    pub fn resyncing(&self, node: &Node, now_ms: u64) -> Option<Window> {
+        node.resync.filter(|w| node.up && w.active(now_ms))
+    }
+
+    /// The HA DRBD disk state of `node`: forced by the `drbd-disk` knob, a sync target while
+    /// the node resynchronises, else UpToDate.
+    pub fn disk_of(&self, qm: &QueueManager, node: &Node, now_ms: u64) -> DiskState {
+        if let Some(forced) = qm.drbd_disk.get(&node.name) {
+            return *forced;
+        }
+        match self.resyncing(node, now_ms) {
+            Some(w) => DiskState::SyncTarget { done_centi: (w.percent(now_ms) * 100.0) as u32 },
+            None => DiskState::UpToDate,
+        }
+    }
+
     /// `HA status` of `peer` as seen from the HA group.
-    pub fn peer_ha_status(&self, peer: &Node) -> HaStatus {
-        match (peer.up, peer.suspended) {
+    pub fn peer_ha_status(&self, peer: &Node, now_ms: u64) -> HaStatus {
+        match (self.member(peer), peer.suspended) {
             (false, _) => HaStatus::RemoteUnavailable,
             (true, true) => HaStatus::RemoteNodeInStandby,
+            (true, false) if self.resyncing(peer, now_ms).is_some() => HaStatus::SynchronizationInProgress,
             (true, false) => HaStatus::Normal,
         }
     }
 
     /// The local node's `HA status`: Remote unavailable when it has lost every peer, Mixed
     /// when it has lost some, else Normal (a peer in standby still replicates).
-    pub fn local_ha_status(&self, region: &Region, local: &Node) -> HaStatus {
+    pub fn local_ha_status(&self, region: &Region, local: &Node, now_ms: u64) -> HaStatus {
         let peers: Vec<&Node> = region.nodes.iter().filter(|n| n.name != local.name).collect();
-        let lost = peers.iter().filter(|p| !p.up).count();
+        // An isolated node has lost every peer, whatever they say of each other.
+        let lost = if self.isolated(&local.name) { peers.len() } else { peers.iter().filter(|p| !self.member(p)).count() };
+        let syncing = region.nodes.iter().any(|n| self.resyncing(n, now_ms).is_some());
         match lost {
+            0 if syncing => HaStatus::SynchronizationInProgress,
             0 => HaStatus::Normal,
             n if n == peers.len() => HaStatus::RemoteUnavailable,
             _ => HaStatus::Mixed,

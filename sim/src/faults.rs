@@ -20,6 +20,12 @@ pub struct Faults {
     /// Hosts whose commands end with sudo's `Command '/opt/mqm/bin/<cmd>' run with sudo.` line.
     #[serde(default)]
     pub sudo_trailer: BTreeSet<String>,
+    /// The DR replication link between the regions is cut while both stay up.
+    #[serde(default)]
+    pub dr_link_down: bool,
+    /// Nodes that stay up (and reachable over SSH) but have lost both HA peers.
+    #[serde(default)]
+    pub isolated: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,6 +14,10 @@ pub struct Lab {
     env: BTreeMap<String, String>,
 }
 
+/// Tests' labs run 20 times faster than real RDQM: every intermediate state still shows (a
+/// start lasts 300 ms, a resynchronisation 600 ms), and a suite stays within CI's time.
+pub const TEST_TIME_SCALE: &str = "0.05";
+
 /// Ports base..base+30 must all be free on 127.0.0.1.
 fn free_port_base() -> u16 {
     let seed = std::time::SystemTime::now()
@@ -42,6 +46,11 @@ fn parse_env(text: &str) -> BTreeMap<String, String> {
 impl Lab {
     /// Runs `lab/up` with `sim_bin` as the simulator (tests pass `CARGO_BIN_EXE_rdqm-sim`).
     pub fn start(sim_bin: &Path) -> Lab {
+        Self::start_scaled(sim_bin, &std::env::var("LAB_TIME_SCALE").unwrap_or_else(|_| TEST_TIME_SCALE.to_string()))
+    }
+
+    /// Runs `lab/up` with simulated durations scaled by `time_scale` (`LAB_TIME_SCALE`).
+    pub fn start_scaled(sim_bin: &Path, time_scale: &str) -> Lab {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf();
         let dir = tempfile::Builder::new().prefix("rdqm-lab-").tempdir().expect("temp dir");
         let run_dir = dir.path().join("run");
@@ -50,6 +59,7 @@ impl Lab {
             .env("LAB_RUN_DIR", &run_dir)
             .env("LAB_PORT_BASE", base.to_string())
             .env("RDQM_SIM_BIN", sim_bin)
+            .env("LAB_TIME_SCALE", time_scale)
             .output()
             .expect("lab/up runs");
         let mut lab = Lab { repo, run_dir, _dir: dir, env: BTreeMap::new() };
@@ -61,6 +71,16 @@ impl Lab {
 
     /// Runs `lab/up` with the workspace's built simulator (building it if needed).
     pub fn start_default() -> Lab {
+        Lab::start(&Self::sim_bin())
+    }
+
+    /// The default simulator with durations scaled by `time_scale`.
+    pub fn start_default_scaled(time_scale: &str) -> Lab {
+        Lab::start_scaled(&Self::sim_bin(), time_scale)
+    }
+
+    /// The workspace's `rdqm-sim`, built when missing.
+    fn sim_bin() -> PathBuf {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf();
         let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo.join("target"), PathBuf::from);
         let bin = target.join("debug").join("rdqm-sim");
@@ -72,7 +92,7 @@ impl Lab {
                 .expect("cargo runs");
             assert!(status.success(), "building rdqm-sim failed");
         }
-        Lab::start(&bin)
+        bin
     }
 
     /// A value of `lab.env`, e.g. `LAB_SSH_PORT_WDC1_MQ1`.
@@ -108,6 +128,27 @@ impl Lab {
     }
 
     /// Runs the lab's control command (`$LAB_SIM`).
+    /// Runs `command` on `host` over SSH until its output satisfies `ready` (a transition
+    /// that takes time has ended), at most `timeout`; the last output either way.
+    pub fn wait_for(&self, host: &str, command: &str, timeout: std::time::Duration, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let out = String::from_utf8_lossy(&self.ssh(host, command).stdout).into_owned();
+            if ready(&out) || std::time::Instant::now() >= deadline {
+                return out;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until every node's `rdqmstatus -m QM` in the group of `host` says HA Normal.
+    pub fn wait_ha_normal(&self, host: &str, qmgr: &str) {
+        let out = self.wait_for(host, &format!("rdqmstatus -m {qmgr}"), std::time::Duration::from_secs(20), |out| {
+            !out.contains("Synchronization in progress") && !out.contains("Starting")
+        });
+        assert!(!out.contains("Synchronization in progress"), "still resynchronising: {out}");
+    }
+
     /// Applies `ldif` to the lab's directory as its administrator (`ldapmodify`).
     pub fn ldapmodify(&self, ldif: &str) {
         use std::io::Write as _;

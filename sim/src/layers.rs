@@ -50,24 +50,24 @@ pub struct DrbdBlock {
 }
 
 /// The HA resource `<qm>` as `node` sees it.
-fn ha_block(estate: &Estate, qm: &QueueManager, region: &Region, node: &Node) -> DrbdBlock {
+fn ha_block(estate: &Estate, qm: &QueueManager, region: &Region, node: &Node, now_ms: u64) -> DrbdBlock {
     let name = qm.resource_name();
     let location = estate.ha_location(qm, region).map(|n| n.name.as_str());
     let role = |n: &str| if location == Some(n) { "Primary" } else { "Secondary" };
     let quorum = estate.has_quorum(region);
-    let local = qm.disk_on(&node.name);
+    let local = estate.disk_of(qm, node, now_ms);
     let mut text = String::new();
     let _ = writeln!(text, "{name} role:{}", role(&node.name));
     let _ = writeln!(text, "  {}", local_disk_words(local, quorum));
     let mut peers: Vec<&Node> = region.nodes.iter().filter(|n| n.name != node.name).collect();
     peers.sort_by(|a, b| a.name.cmp(&b.name));
     for peer in peers {
-        if !peer.up {
+        if !peer.up || estate.isolated(&peer.name) || estate.isolated(&node.name) {
             let _ = writeln!(text, "  {} connection:Connecting", peer.name);
             continue;
         }
         let _ = writeln!(text, "  {} role:{}", peer.name, role(&peer.name));
-        let disk = qm.disk_on(&peer.name);
+        let disk = estate.disk_of(qm, peer, now_ms);
         let words = match (local, disk) {
             // This node resynchronises from its up-to-date peers.
             (DiskState::SyncTarget { .. }, DiskState::UpToDate) => {
@@ -138,7 +138,7 @@ fn dr_block(estate: &Estate, qm: &QueueManager, region: &Region, now_ms: u64) ->
 pub fn drbd_blocks(estate: &Estate, region: &Region, node: &Node, now_ms: u64) -> Vec<DrbdBlock> {
     let mut blocks = Vec::new();
     for qm in estate.qmgrs.iter().filter(|q| q.side(&region.name).is_some()) {
-        blocks.push(ha_block(estate, qm, region, node));
+        blocks.push(ha_block(estate, qm, region, node, now_ms));
         if estate.ha_location(qm, region).is_some_and(|l| l.name == node.name) {
             blocks.extend(dr_block(estate, qm, region, now_ms));
         }
@@ -165,6 +165,16 @@ fn iso_time(ms: u64) -> String {
     use time::macros::format_description;
     let at = OffsetDateTime::from_unix_timestamp((ms / 1000) as i64).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let fmt = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
+    at.format(&fmt).unwrap_or_default()
+}
+
+/// A local time as RDQM prints `HA estimated time to completion`: `2018-01-15 16:14:23`
+/// (the lab's hosts keep UTC).
+pub fn local_time(ms: u64) -> String {
+    use time::OffsetDateTime;
+    use time::macros::format_description;
+    let at = OffsetDateTime::from_unix_timestamp((ms / 1000) as i64).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let fmt = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     at.format(&fmt).unwrap_or_default()
 }
 
@@ -432,7 +442,7 @@ pub fn crm_mon_xml(estate: &Estate, region: &Region, request: &str, inactive: bo
         for node in &online {
             element(&mut out, 4, "node", &[("name", node.name.clone())], true);
             for qm in &qmgrs {
-                let score = if qm.disk_on(&node.name) == DiskState::UpToDate { "10000" } else { "0" };
+                let score = if estate.disk_of(qm, node, now_ms) == DiskState::UpToDate { "10000" } else { "0" };
                 let name = format!("master-p_drbd_{}", qm.resource_name());
                 element(&mut out, 6, "attribute", &[("name", name), ("value", score.into())], false);
             }

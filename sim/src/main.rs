@@ -36,6 +36,9 @@ enum Control {
         /// Replace an existing state.
         #[arg(long)]
         force: bool,
+        /// A factor on every simulated duration (1: realistic; 0: instant).
+        #[arg(long, env = "LAB_TIME_SCALE", default_value_t = 1.0)]
+        time_scale: f64,
     },
     /// Prints the whole simulated state as JSON.
     State,
@@ -91,6 +94,8 @@ fn act_as(state: &StateFile, host: &str, program: &str, args: &[String]) -> Exit
     if outcome.hang {
         std::thread::sleep(Duration::from_secs(24 * 3600));
     }
+    // A role change returns only once it is done, as rdqmdr does.
+    std::thread::sleep(Duration::from_millis(outcome.takes_ms));
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
     ExitCode::from(u8::try_from(outcome.code).unwrap_or(1))
@@ -117,15 +122,19 @@ fn run_hooks(events: &[HostEvent]) -> Result<(), String> {
 fn control(cli: Cli) -> Result<(), String> {
     let state = StateFile::new(&cli.state);
     match cli.command {
-        Control::Init { mqipt_conf, force } => {
+        Control::Init { mqipt_conf, force, time_scale } => {
             if state.path().exists() && !force {
-                return Ok(());
+                // The time scale follows the lab's environment on every `lab/up`.
+                return state
+                    .update(|estate| estate.timing = sim::estate::Timing::lab(time_scale))
+                    .map_err(|e| e.to_string());
             }
             if !mqipt_conf.exists() {
                 std::fs::write(&mqipt_conf, sim::reference::MQIPT_CONF)
                     .map_err(|e| format!("cannot write {}: {e}", mqipt_conf.display()))?;
             }
-            let estate = sim::reference::estate(&mqipt_conf.to_string_lossy());
+            let mut estate = sim::reference::estate(&mqipt_conf.to_string_lossy());
+            estate.timing = sim::estate::Timing::lab(time_scale);
             state.write(&estate).map_err(|e| e.to_string())
         }
         Control::State => {
@@ -137,7 +146,13 @@ fn control(cli: Cli) -> Result<(), String> {
         Control::Fault { knob } => {
             let fault = Fault::parse(&knob).map_err(|e| e.to_string())?;
             let events = state
-                .update(|estate| control::apply(estate, &fault))
+                .update(|estate| {
+                    estate.advance(now_ms());
+                    let before = estate.clone();
+                    let events = control::apply(estate, &fault);
+                    estate.note_changes(&before, now_ms());
+                    events
+                })
                 .map_err(|e| e.to_string())?
                 .map_err(|e| e.to_string())?;
             run_hooks(&events)

@@ -162,7 +162,7 @@ pub fn runmqsc(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcom
     let Some(qm) = estate.qmgr(qm_name) else {
         return Outcome { stdout: format!("AMQ8118E: IBM MQ queue manager '{qm_name}' does not exist.\n"), code: 72, ..Default::default() };
     };
-    if crate::print::qm_status_on(estate, qm, region, node) != QmStatus::Running {
+    if crate::print::qm_status_on(estate, qm, region, node, inv.now_ms) != QmStatus::Running {
         return Outcome { stdout: "AMQ8146E: IBM MQ queue manager not available.\n".into(), code: 20, ..Default::default() };
     }
     let mut out = format!("5724-H72 (C) Copyright IBM Corp. 1994, 2022.\nStarting MQSC for queue manager {qm_name}.\n\n\n");

@@ -14,7 +14,7 @@ fn here_or(name: &str, local: &str) -> String {
 }
 
 /// `Queue manager status` of `qm` as `node` (in `region`) sees it.
-pub fn qm_status_on(estate: &Estate, qm: &QueueManager, region: &Region, node: &Node) -> QmStatus {
+pub fn qm_status_on(estate: &Estate, qm: &QueueManager, region: &Region, node: &Node, now_ms: u64) -> QmStatus {
     let Some(side) = qm.side(&region.name) else {
         return QmStatus::StatusNotAvailable;
     };
@@ -27,6 +27,7 @@ pub fn qm_status_on(estate: &Estate, qm: &QueueManager, region: &Region, node: &
         // Pacemaker has banned it from the node where its HA resources run (every node of
         // the group): it is not running anywhere, and rdqmstatus says no more than that.
         Some(location) if qm.banned_on(&location.name) => QmStatus::EndedUnexpectedly,
+        Some(location) if location.name == node.name && estate.starting_on(qm, &node.name, now_ms) => QmStatus::Starting,
         Some(location) if location.name == node.name => QmStatus::Running,
         Some(_) => QmStatus::RunningElsewhere,
     }
@@ -42,7 +43,7 @@ fn kb_text(kb: u64) -> String {
 /// (`DR status: See <node>`), as MQ 9.4.5 does.
 pub fn rdqmstatus_qm(estate: &Estate, qm: &QueueManager, region: &Region, node: &Node, now_ms: u64) -> String {
     let mut out = String::new();
-    let status = qm_status_on(estate, qm, region, node);
+    let status = qm_status_on(estate, qm, region, node, now_ms);
     let location = estate.ha_location(qm, region);
     let side = qm.side(&region.name);
     let is_location = location.is_some_and(|l| l.name == node.name);
@@ -59,7 +60,7 @@ pub fn rdqmstatus_qm(estate: &Estate, qm: &QueueManager, region: &Region, node: 
         Some(_) => HaRole::Secondary,
     };
     field(&mut out, "HA role:", ha_role.as_str());
-    field(&mut out, "HA status:", estate.local_ha_status(region, node).as_str());
+    field(&mut out, "HA status:", estate.local_ha_status(region, node, now_ms).as_str());
     field(&mut out, "HA control:", "Enabled");
     field(&mut out, "HA current location:", &location.map_or("None".to_string(), |l| here_or(&l.name, &node.name)));
     let preferred = side.map_or("None".to_string(), |s| here_or(&s.preferred, &node.name));
@@ -79,9 +80,14 @@ pub fn rdqmstatus_qm(estate: &Estate, qm: &QueueManager, region: &Region, node: 
     }
     for peer in region.nodes.iter().filter(|n| n.name != node.name) {
         out.push('\n');
-        let peer_status = estate.peer_ha_status(peer);
+        let peer_status = if estate.isolated(&node.name) { HaStatus::RemoteUnavailable } else { estate.peer_ha_status(peer, now_ms) };
         field(&mut out, "Node:", &peer.name);
         field(&mut out, "HA status:", peer_status.as_str());
+        // As IBM's capture of a resynchronising group shows: progress and an absolute ETA.
+        if let Some(window) = estate.resyncing(peer, now_ms) {
+            field(&mut out, "HA synchronization progress:", &format!("{:.1}%", window.percent(now_ms)));
+            field(&mut out, "HA estimated time to completion:", &crate::layers::local_time(window.until_ms));
+        }
         if peer_status == HaStatus::RemoteUnavailable {
             field(&mut out, "HA out of sync data:", "0KB");
         }
@@ -107,7 +113,7 @@ fn dr_details(out: &mut String, estate: &Estate, qm: &QueueManager, region: &Reg
 }
 
 /// Bare `rdqmstatus`: the node's DRBD details, then a summary of every RDQM.
-pub fn rdqmstatus_summary(estate: &Estate, region: &Region, node: &Node) -> String {
+pub fn rdqmstatus_summary(estate: &Estate, region: &Region, node: &Node, now_ms: u64) -> String {
     let mut out = String::new();
     field(&mut out, "Node:", &node.name);
     field(&mut out, "OS kernel version:", "4.18.0-305");
@@ -118,7 +124,7 @@ pub fn rdqmstatus_summary(estate: &Estate, region: &Region, node: &Node) -> Stri
         let location = estate.ha_location(qm, region);
         out.push('\n');
         field(&mut out, "Queue manager name:", &qm.name);
-        field(&mut out, "Queue manager status:", qm_status_on(estate, qm, region, node).as_str());
+        field(&mut out, "Queue manager status:", qm_status_on(estate, qm, region, node, now_ms).as_str());
         field(&mut out, "HA current location:", &location.map_or("None".into(), |l| here_or(&l.name, &node.name)));
         if let Some(side) = qm.side(&region.name) {
             field(&mut out, "HA preferred location:", &here_or(&side.preferred, &node.name));

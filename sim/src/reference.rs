@@ -2,7 +2,7 @@
 //! MQIPT instance `HAMQ`, with DRHAQM1, DRHAQM2 and SSLDRHAQM1 (and TLS channels between the
 //! last two).
 
-use crate::estate::{ActiveRoute, Bastion, Channel, Estate, MqiptInstance, Node, QmSide, QueueManager, Region};
+use crate::estate::{ActiveRoute, Bastion, Channel, Estate, MqiptInstance, Node, QmSide, QueueManager, Region, Timing};
 use crate::faults::Faults;
 use model::mqipt::MqiptConf;
 use model::status::DrRole;
@@ -56,7 +56,7 @@ Trace=0
 ";
 
 fn node(name: &str, ip: &str) -> Node {
-    Node { name: name.to_string(), ip: ip.to_string(), up: true, suspended: false }
+    Node { name: name.to_string(), ip: ip.to_string(), up: true, suspended: false, resync: None }
 }
 
 fn qmgr(name: &str, listener_port: u16, dr_port: u16, primary: &str) -> QueueManager {
@@ -71,6 +71,7 @@ fn qmgr(name: &str, listener_port: u16, dr_port: u16, primary: &str) -> QueueMan
         dr_port,
         sides: vec![side("WDC", "wdc1-mq1"), side("DAL", "dal1-mq1")],
         disabled: false,
+        starting: None,
         out_of_sync_kb: 0,
         lost_kb: 0,
         split_survivor: None,
@@ -142,6 +143,8 @@ pub fn estate(conf_path: &str) -> Estate {
         faults: Faults::default(),
         resync_ms: 3000,
         command_log: Vec::new(),
+        timing: Timing::default(),
+        clock_ms: 0,
     }
 }
 

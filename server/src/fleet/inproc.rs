@@ -83,7 +83,7 @@ impl InProcessExec {
 
     async fn answer(&self, host: &str, cmd: &Cmd, stdin: Option<&[u8]>, timeout: Duration) -> Result<CmdOutput, ExecError> {
         let (outcome, hang) = self.run_one(host, cmd, stdin)?;
-        let delay = Duration::from_millis(outcome.delay_ms);
+        let delay = Duration::from_millis(outcome.delay_ms + outcome.takes_ms);
         if hang || delay >= timeout {
             tokio::time::sleep(timeout).await;
             return Err(ExecError::Timeout { host: host.to_string(), secs: timeout.as_secs() });

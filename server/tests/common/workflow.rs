@@ -36,7 +36,15 @@ impl Harness {
 
     /// A console on a new lab whose sign-in (against the lab's slapd) `adjust` may change.
     pub async fn start_with(adjust: impl FnOnce(&mut console::http::AuthState)) -> Harness {
-        let lab = Lab::start_default();
+        Self::start_on(Lab::start_default(), adjust).await
+    }
+
+    /// A console on a lab whose simulated durations are scaled by `time_scale`.
+    pub async fn start_scaled(time_scale: &str) -> Harness {
+        Self::start_on(Lab::start_default_scaled(time_scale), |_| {}).await
+    }
+
+    async fn start_on(lab: Lab, adjust: impl FnOnce(&mut console::http::AuthState)) -> Harness {
         let config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).unwrap();
         let control = tempfile::Builder::new().prefix("rw").tempdir_in("/tmp").unwrap();
         let ssh = Arc::new(config.ssh_exec(control.path().to_path_buf()));

@@ -51,7 +51,11 @@ impl Lab {
     /// A fault knob as `rdqm-sim fault` takes it, e.g. `region-down WDC`.
     pub fn fault(&mut self, knob: &str) -> Vec<HostEvent> {
         let args: Vec<String> = knob.split_whitespace().map(str::to_string).collect();
-        control::apply(&mut self.estate, &Fault::parse(&args).expect("a known knob")).expect("applies")
+        self.estate.advance(self.now_ms);
+        let before = self.estate.clone();
+        let events = control::apply(&mut self.estate, &Fault::parse(&args).expect("a known knob")).expect("applies");
+        self.estate.note_changes(&before, self.now_ms);
+        events
     }
 
     pub fn running_on(&self, qm: &str) -> Vec<String> {
