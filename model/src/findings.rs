@@ -25,6 +25,11 @@ fn evidence(reports: &[HostReport], host: &str, probe: &Probe, labels: &[&str]) 
     Evidence { host: host.to_string(), command: probe.command_line(), lines }
 }
 
+/// What OpenSSH says when the host key differs from known_hosts.
+fn host_key_refused(error: &str) -> bool {
+    error.contains("Host key verification failed") || error.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")
+}
+
 fn age_text(now: u64, then: Option<u64>) -> String {
     match then {
         Some(t) => format!("last answered {} s ago", now.saturating_sub(t) / 1000),
@@ -34,6 +39,22 @@ fn age_text(now: u64, then: Option<u64>) -> String {
 
 fn node_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
     for node in snapshot.regions.iter().flat_map(|r| r.nodes.iter()) {
+        if !node.reachable && node.error.as_deref().is_some_and(host_key_refused) {
+            // Never accepted: it may be a rebuilt host, or someone in the middle.
+            let error = node.error.clone().unwrap_or_default();
+            out.push(finding(
+                Severity::Critical,
+                "host_key_changed",
+                &node.name,
+                format!(
+                    "{} presents an SSH host key that the console's known_hosts does not hold: the console refuses to connect and shows nothing newer ({}). Check the new key with the host's owner (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console), then replace its line in the known_hosts file of the console's [ssh] settings (ssh-keygen -R, then the verified key)",
+                    node.name,
+                    age_text(snapshot.polled_at, node.last_ok_at)
+                ),
+                vec![Evidence { host: node.name.clone(), command: "ssh".into(), lines: vec![error] }],
+            ));
+            continue;
+        }
         if !node.reachable {
             let error = node.error.clone().unwrap_or_default();
             let data = if node.stale { "its data below is stale" } else { "no data" };

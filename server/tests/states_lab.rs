@@ -125,3 +125,45 @@ async fn resync_isolation_and_a_cut_dr_link_are_shown_as_they_are() {
     assert_eq!(h.field("wdc1-mq1", "DRHAQM1", "DR role:"), "Primary");
     assert_eq!(h.field("dal1-mq1", "DRHAQM1", "DR role:"), "Primary");
 }
+
+/// A host that presents a new SSH host key is refused loudly, never accepted; a bastion whose
+/// MQIPT directory may not be written leaves mqipt.conf intact and the run rolled back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_host_key_and_an_unwritable_mqipt_conf() {
+    let h = Harness::start().await;
+    assert!(h.lab.sim(&["fault", "host-key-rotate", "wdc3-mq1"]).status.success());
+    let mut snapshot = Value::Null;
+    for _ in 0..20 {
+        snapshot = h.post("/api/refresh", json!({})).await.1;
+        if has(&snapshot, "host_key_changed", "wdc3-mq1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let changed = snapshot["findings"].as_array().unwrap().iter().find(|f| f["code"] == "host_key_changed").cloned();
+    let changed = changed.unwrap_or_else(|| panic!("{:?}", findings(&snapshot)));
+    assert_eq!(changed["severity"], "critical");
+    assert!(changed["message"].as_str().unwrap().contains("known_hosts"), "{changed}");
+    let wdc3 = snapshot["regions"][0]["nodes"].as_array().unwrap().iter().find(|n| n["name"] == "wdc3-mq1").unwrap();
+    assert_eq!(wdc3["reachable"], false, "the new key is not accepted");
+    assert!(h.lab.sim(&["fault", "clear"]).status.success());
+    let mut back = false;
+    for _ in 0..20 {
+        let (_, snapshot) = h.post("/api/refresh", json!({})).await;
+        if !has(&snapshot, "host_key_changed", "wdc3-mq1") && !has(&snapshot, "node_unreachable", "wdc3-mq1") {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(back, "the known key is accepted again");
+
+    let before = h.conf();
+    assert!(h.lab.sim(&["fault", "mqipt-conf-readonly", "on"]).status.success());
+    let run = h.switch("DRHAQM1", "DAL").await;
+    assert_eq!(run.state, RunState::RolledBack, "{run:#?}");
+    assert_eq!(h.conf(), before, "mqipt.conf is intact");
+    assert!(run.steps[2].stderr.to_lowercase().contains("permission denied"), "{:?}", run.steps[2]);
+    assert_eq!(h.field("wdc1-mq1", "DRHAQM1", "DR role:"), "Primary", "the switchover was undone");
+    assert!(h.lab.sim(&["fault", "mqipt-conf-readonly", "off"]).status.success());
+}

@@ -28,12 +28,16 @@ pub enum Fault {
     /// The DR replication link is cut (or restored) while both regions stay up.
     DrLinkDown,
     DrLinkUp,
+    /// The host presents a new SSH host key (a rebuilt host, or someone in the middle).
+    HostKeyRotate(String),
+    /// Writing the bastion's `mqipt.conf` (or anything beside it) is refused.
+    MqiptConfReadonly(bool),
     Clear,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FaultError {
-    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
+    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, host-key-rotate, mqipt-conf-readonly, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
     UnknownKnob(String),
     #[error("{knob} expects: {usage}")]
     Usage { knob: String, usage: &'static str },
@@ -58,6 +62,12 @@ pub enum FaultError {
 pub enum HostEvent {
     Down(String),
     Up(String),
+    /// The host's sshd restarts with a new host key.
+    Rekey(String),
+    /// The host's original host key is put back.
+    RestoreKey(String),
+    /// The bastion's MQIPT directory becomes read-only (true) or writable again.
+    ConfReadonly(bool),
 }
 
 fn number(text: &str) -> Result<u64, FaultError> {
@@ -104,11 +114,14 @@ impl Fault {
             },
             ("node-isolate", [host]) => Fault::NodeIsolate(host.to_string()),
             ("node-rejoin", [host]) => Fault::NodeRejoin(host.to_string()),
+            ("host-key-rotate", [host]) => Fault::HostKeyRotate(host.to_string()),
+            ("mqipt-conf-readonly", [state]) => Fault::MqiptConfReadonly(on_off(knob, state)?),
+            ("mqipt-conf-readonly", _) => return Err(usage("on|off")),
             ("dr-link-down", []) => Fault::DrLinkDown,
             ("dr-link-up", []) => Fault::DrLinkUp,
             ("clear", []) => Fault::Clear,
             ("dr-link-down" | "dr-link-up", _) => return Err(usage("(no arguments)")),
-            ("node-down" | "node-up" | "node-isolate" | "node-rejoin" | "fail-next" | "hang-next" | "latency", _) => {
+            ("node-down" | "node-up" | "node-isolate" | "node-rejoin" | "host-key-rotate" | "fail-next" | "hang-next" | "latency", _) => {
                 return Err(usage(match knob {
                     "latency" => "HOST MS",
                     "fail-next" | "hang-next" => "HOST COMMAND",
@@ -289,6 +302,15 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
             }
             Ok(Vec::new())
         }
+        Fault::HostKeyRotate(host) => {
+            check_host(estate, host)?;
+            estate.faults.rekeyed.insert(host.clone());
+            Ok(vec![HostEvent::Rekey(host.clone())])
+        }
+        Fault::MqiptConfReadonly(on) => {
+            estate.faults.mqipt_conf_readonly = *on;
+            Ok(vec![HostEvent::ConfReadonly(*on)])
+        }
         Fault::DrLinkDown => {
             estate.faults.dr_link_down = true;
             Ok(Vec::new())
@@ -301,12 +323,19 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
         Fault::Clear => {
             // Injected misbehaviour ends; the estate's own state (roles, locations) stays.
             let link_was_down = estate.faults.dr_link_down;
+            let mut events: Vec<HostEvent> = estate.faults.rekeyed.iter().map(|h| HostEvent::RestoreKey(h.clone())).collect();
+            if estate.faults.mqipt_conf_readonly {
+                events.push(HostEvent::ConfReadonly(false));
+            }
             estate.faults = Faults::default();
             if link_was_down {
                 dr_link_restored(estate);
             }
-            let mut events = Vec::new();
             for qm in &mut estate.qmgrs {
+                // Out-of-sync data the dr-status knob set goes with it.
+                if qm.forced_dr.is_some() {
+                    qm.out_of_sync_kb = 0;
+                }
                 qm.forced_dr = None;
                 qm.fail_counts.clear();
                 qm.failures.clear();

@@ -26,6 +26,12 @@ pub struct Faults {
     /// Nodes that stay up (and reachable over SSH) but have lost both HA peers.
     #[serde(default)]
     pub isolated: BTreeSet<String>,
+    /// Hosts that present a new SSH host key (the lab keeps the old one to put back).
+    #[serde(default)]
+    pub rekeyed: BTreeSet<String>,
+    /// The directory of the bastion's `mqipt.conf` may not be written (permission denied).
+    #[serde(default)]
+    pub mqipt_conf_readonly: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

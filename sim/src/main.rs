@@ -108,8 +108,11 @@ fn run_hooks(events: &[HostEvent]) -> Result<(), String> {
     };
     for event in events {
         let (verb, host) = match event {
-            HostEvent::Down(h) => ("down", h),
-            HostEvent::Up(h) => ("up", h),
+            HostEvent::Down(h) => ("down", h.as_str()),
+            HostEvent::Up(h) => ("up", h.as_str()),
+            HostEvent::Rekey(h) => ("rekey", h.as_str()),
+            HostEvent::RestoreKey(h) => ("restore-key", h.as_str()),
+            HostEvent::ConfReadonly(on) => ("conf-readonly", if *on { "on" } else { "off" }),
         };
         let status = Command::new(&hook).arg(verb).arg(host).status().map_err(|e| format!("{hook}: {e}"))?;
         if !status.success() {
