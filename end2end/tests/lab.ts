@@ -114,7 +114,13 @@ export async function startLab(): Promise<Lab> {
   let env: Record<string, string>;
   try {
     await exec(path.join(repo, 'lab', 'up'), [], {
-      env: { ...labEnv, LAB_PORT_BASE: String(base), RDQM_SIM_BIN: path.join(targetDir, 'debug', 'rdqm-sim') },
+      // Transitions take a tenth of real time: every intermediate state still shows.
+      env: {
+        ...labEnv,
+        LAB_PORT_BASE: String(base),
+        RDQM_SIM_BIN: path.join(targetDir, 'debug', 'rdqm-sim'),
+        LAB_TIME_SCALE: process.env.LAB_TIME_SCALE ?? '0.1',
+      },
     });
     env = readEnvFile(path.join(runDir, 'lab.env'));
   } catch (e) {
