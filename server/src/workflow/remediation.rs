@@ -98,15 +98,24 @@ pub fn undo_left(plan: &Plan, run: &Run, from: usize) -> Vec<Remediation> {
     for (step, journaled) in plan.steps.iter().zip(&run.steps) {
         let lost = journaled.state == StepState::Failed && journaled.exit_code.is_none() && !matches!(step.action, Action::CheckEstate);
         if lost {
-            let probe = match &step.verify {
-                Verify::FileHash { path, .. } => format!("sha256sum {path}"),
-                Verify::NoFailCounts { .. } => "crm_mon --one-shot --inactive".to_string(),
-                _ => format!("rdqmstatus -m {}", plan.subject),
+            let (probe, how) = match &step.verify {
+                Verify::FileHash { path, .. } => (format!("sha256sum {path}"), "compare with the plan"),
+                Verify::NoFailCounts { .. } => ("crm_mon --one-shot --inactive".to_string(), "look for fail-counts"),
+                Verify::DrRole { qmgr, .. } | Verify::RunningHere { qmgr, .. } | Verify::DrNormal { qmgr, .. } | Verify::Preferred { qmgr, .. } => {
+                    (format!("rdqmstatus -m {qmgr}"), "read the DR role and where it runs")
+                }
+                Verify::NothingRunsOn { .. } | Verify::RunsOn { .. } => ("dspmq -a -x -s".to_string(), "see what runs here"),
+                // A refresh and the like are safe to repeat: running it again tells.
+                Verify::ExitZero | Verify::OutputContains { .. } | Verify::Estate { .. } => (step.command.clone(), "it is safe to run again; read its output"),
             };
             out.push(item(
                 &step.host,
                 probe,
-                format!("first find out whether step {} (`{}`) took effect: its connection was lost; if it did, undo it too", step.index + 1, step.command),
+                format!(
+                    "first find out whether step {} (`{}`) took effect ({how}): its connection was lost; if it did, undo it too",
+                    step.index + 1,
+                    step.command
+                ),
             ));
         }
     }
