@@ -379,7 +379,6 @@ fn dspmq(estate: &mut Estate, inv: &Invocation) -> Outcome {
     }
     let option = flag_value(args, "-o").unwrap_or("status");
     let mut out = String::new();
-    let mut shown = 0;
     for qm in estate.qmgrs.iter().filter(|q| q.side(&region.name).is_some()) {
         if only.is_some_and(|n| n != qm.name) {
             continue;
@@ -414,11 +413,10 @@ fn dspmq(estate: &mut Estate, inv: &Invocation) -> Outcome {
         }
         let instances = if has_flag(args, "-x") && running_here { vec![node.name.clone()] } else { Vec::new() };
         print::dspmq_entry(&mut out, &qm.name, &attributes, &instances);
-        shown += 1;
     }
-    // dspmq -a reports success with return code 5 only when something is active.
-    let code = if has_flag(args, "-a") && shown > 0 { 5 } else { 0 };
-    Outcome { stdout: out, code, ..Default::default() }
+    // IBM documents dspmq's return codes as 0, 36, 71 and 72: with -a, 0 whether or not
+    // anything is active (the listing says what is).
+    Outcome { stdout: out, ..Default::default() }
 }
 
 /// The command line as Pacemaker's `request` attribute quotes it.

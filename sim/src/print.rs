@@ -4,9 +4,15 @@ use crate::estate::{Estate, Node, QueueManager, Region};
 use model::status::{DrRole, DrStatus, HaRole, HaStatus, QmStatus};
 use std::fmt::Write as _;
 
-/// rdqmstatus pads every label to 40 columns.
+/// rdqmstatus pads every label to 40 columns; a line that would reach 80 columns wraps at
+/// its last space, as IBM's capture of a 40-character node name shows: the label padded to
+/// 39 (trailing spaces kept), the value alone on the next line.
 pub fn field(out: &mut String, label: &str, value: &str) {
-    let _ = writeln!(out, "{label:<40}{value}");
+    if label.len().max(40) + value.len() >= 80 {
+        let _ = writeln!(out, "{label:<39}\n{value}");
+    } else {
+        let _ = writeln!(out, "{label:<40}{value}");
+    }
 }
 
 fn here_or(name: &str, local: &str) -> String {
@@ -61,7 +67,8 @@ pub fn rdqmstatus_qm(estate: &Estate, qm: &QueueManager, region: &Region, node: 
     };
     field(&mut out, "HA role:", ha_role.as_str());
     field(&mut out, "HA status:", estate.local_ha_status(region, node, now_ms).as_str());
-    field(&mut out, "HA control:", "Enabled");
+    // endmqm takes the queue manager out of Pacemaker's hands until strmqm.
+    field(&mut out, "HA control:", if qm.disabled { "Disabled" } else { "Enabled" });
     field(&mut out, "HA current location:", &location.map_or("None".to_string(), |l| here_or(&l.name, &node.name)));
     let preferred = side.map_or("None".to_string(), |s| here_or(&s.preferred, &node.name));
     field(&mut out, "HA preferred location:", &preferred);

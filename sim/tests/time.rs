@@ -144,3 +144,28 @@ fn a_dr_link_cut_with_both_regions_up() {
     let dal = lab.ok("dal1-mq1", "rdqmstatus -m DRHAQM1");
     assert_eq!((line(&wdc, "DR role:"), line(&dal, "DR role:")), (Some("Primary"), Some("Primary")), "the split stays until resolved");
 }
+
+/// Long host names wrap as rdqmstatus wraps them at 80 columns, and the console's parser
+/// reads them back whole.
+#[test]
+fn long_node_names_wrap_at_80_columns_and_read_back() {
+    let mut lab = Lab::new();
+    let long = "ip-10-0-2-244.us-west-2.compute.internal";
+    lab.estate.regions[0].nodes[1].name = long.to_string();
+    let status = lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1");
+    assert!(status.contains(&format!("\nNode:{}\n{long}\nHA status:", " ".repeat(34))), "{status}");
+    assert!(status.lines().all(|l| l.len() < 80), "{status}");
+    let parsed = model::rdqmstatus::parse(&status);
+    let names: Vec<&str> = parsed.nodes.iter().map(|n| n.node.as_str()).collect();
+    assert_eq!(names, ["wdc1-mq1", long, "wdc3-mq1"], "{status}");
+}
+
+#[test]
+fn endmqm_disables_ha_control_and_strmqm_enables_it() {
+    let mut lab = Lab::new();
+    lab.ok("wdc1-mq1", "endmqm DRHAQM1");
+    let status = lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1");
+    assert_eq!(line(&status, "HA control:"), Some("Disabled"), "{status}");
+    lab.ok("wdc1-mq1", "strmqm DRHAQM1");
+    assert_eq!(line(&lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1"), "HA control:"), Some("Enabled"));
+}

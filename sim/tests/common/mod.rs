@@ -40,11 +40,10 @@ impl Lab {
         commands::run(&mut self.estate, &self.fs, &inv)
     }
 
-    /// Its output; it must succeed (`dspmq -a` exits 5 when a queue manager is not running on
-    /// this node, as IBM's does).
+    /// Its output; it must succeed.
     pub fn ok(&mut self, host: &str, line: &str) -> String {
         let outcome = self.run(host, line);
-        assert!(outcome.code == 0 || (line.starts_with("dspmq -a") && outcome.code == 5), "{host}$ {line}: {outcome:?}");
+        assert!(outcome.code == 0, "{host}$ {line}: {outcome:?}");
         outcome.stdout
     }
 
