@@ -57,7 +57,8 @@ impl Outcome {
 }
 
 /// The programs the simulator answers as; anything else is "command not found".
-pub const MQ_PROGRAMS: &[&str] = &["rdqmstatus", "rdqmdr", "rdqmadm", "dspmq", "drbdadm", "crm_mon", "crm_resource", "runmqakm", "runmqsc"];
+pub const MQ_PROGRAMS: &[&str] =
+    &["rdqmstatus", "rdqmdr", "rdqmadm", "dspmq", "strmqm", "endmqm", "drbdadm", "crm_mon", "crm_resource", "runmqakm", "runmqsc"];
 pub const MQIPT_PROGRAMS: &[&str] = &["mqiptAdmin", "mqiptKeycmd"];
 /// The DRBD and Pacemaker tools of an RDQM node (installed in `/usr/sbin`).
 pub const CLUSTER_PROGRAMS: &[&str] = &["drbdadm", "crm_mon", "crm_resource"];
@@ -173,6 +174,7 @@ fn dispatch(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
             "rdqmdr" => rdqmdr(estate, inv),
             "rdqmadm" => rdqmadm(estate, inv),
             "dspmq" => dspmq(estate, inv),
+            "strmqm" | "endmqm" => start_or_end(estate, inv),
             "drbdadm" => drbdadm(estate, inv),
             "crm_mon" => crm_mon(estate, inv),
             "crm_resource" => crm_resource(estate, inv),
@@ -186,6 +188,47 @@ fn dispatch(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
             _ => not_found(),
         },
         None => Outcome::fail(255, format!("host {} is not part of the simulated estate\n", inv.host)),
+    }
+}
+
+/// `strmqm QM` and `endmqm [-i|-w] QM` on an HA RDQM. `endmqm` takes it out of Pacemaker's
+/// hands and stops it on every node ("disabled"); `strmqm` gives it back. While HA manages it
+/// (after `rdqmdr -p`, HA starts it by itself), `strmqm` is refused with AMQ3681E. The AMQ3681E
+/// and "disabled" wordings are ours: IBM's exact texts were not found in a capture; the
+/// "enabled" line is the one crtmqm prints.
+fn start_or_end(estate: &mut Estate, inv: &Invocation) -> Outcome {
+    let start = inv.program == "strmqm";
+    let names: Vec<&String> = inv.args.iter().filter(|a| !a.starts_with('-')).collect();
+    let flags_ok = inv.args.iter().filter(|a| a.starts_with('-')).all(|a| !start && (a == "-i" || a == "-w"));
+    let (true, [name]) = (flags_ok, names.as_slice()) else {
+        return Outcome::usage(inv.program, if start { "QMgrName" } else { "[-i | -w] QMgrName" });
+    };
+    let Some((region, _)) = local_node(estate, inv.host) else {
+        return Outcome::fail(1, String::new());
+    };
+    let region = region.name.clone();
+    let Some(qm) = estate.qmgr_mut(name) else {
+        return Outcome::fail(72, "AMQ7048E: The queue manager name is either not valid or not known.\n".into());
+    };
+    if qm.side(&region).is_none_or(|s| s.dr_role != DrRole::Primary) {
+        return Outcome::fail(40, format!("AMQ8146E: IBM MQ queue manager '{name}' not available: it is the DR secondary here.\n"));
+    }
+    match (start, qm.disabled) {
+        (true, true) => {
+            qm.disabled = false;
+            Outcome::ok(format!("Replicated data queue manager enabled.\nIBM MQ queue manager '{name}' starting.\n"))
+        }
+        (true, false) => Outcome::fail(
+            5,
+            format!("AMQ3681E: Queue manager '{name}' is managed by the replicated data HA subsystem, which starts it; strmqm is not needed.\n"),
+        ),
+        (false, true) => Outcome::fail(16, format!("AMQ8147E: IBM MQ queue manager '{name}' not running.\n")),
+        (false, false) => {
+            qm.disabled = true;
+            Outcome::ok(format!(
+                "Replicated data queue manager disabled.\nIBM MQ queue manager '{name}' ending.\nIBM MQ queue manager '{name}' ended.\n"
+            ))
+        }
     }
 }
 

@@ -166,6 +166,13 @@ fn endmqm_disables_ha_control_and_strmqm_enables_it() {
     lab.ok("wdc1-mq1", "endmqm DRHAQM1");
     let status = lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1");
     assert_eq!(line(&status, "HA control:"), Some("Disabled"), "{status}");
+    assert_eq!(line(&status, "Queue manager status:"), Some("Ended normally"), "ended on every node");
     lab.ok("wdc1-mq1", "strmqm DRHAQM1");
-    assert_eq!(line(&lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1"), "HA control:"), Some("Enabled"));
+    let status = lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1");
+    assert_eq!(line(&status, "HA control:"), Some("Enabled"));
+    assert_eq!(line(&status, "Queue manager status:"), Some("Running"));
+    // Under HA control strmqm is refused: HA starts the queue manager by itself.
+    let refused = lab.run("wdc1-mq1", "strmqm DRHAQM1");
+    assert_eq!(refused.code, 5);
+    assert!(refused.stdout.starts_with("AMQ3681E"), "{refused:?}");
 }
