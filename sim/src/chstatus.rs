@@ -1,12 +1,46 @@
-//! `DISPLAY CHSTATUS` of a simulated queue manager: what each channel is doing, decided from
-//! both ends' definitions by the rules the console predicts with (`model::channels`) and from
-//! the certificates the ends present, read from the queue managers' key repositories (the
-//! lab's real certificates), so SSLPEER and SSLCERTI show real DNs, never invented ones.
+//! `DISPLAY CHSTATUS` of a simulated queue manager. Whether a TLS channel pair's handshake
+//! succeeds is what the lab planted ([`PLANTED`]), written down from the lab's configuration
+//! and IBM's documentation, never computed with the console's own rules (`model::channels`,
+//! `model::sslpeer`): a wrong rule there then shows as a wrong prediction instead of moving
+//! the simulated outcome with it. The certificates the ends present are read from the queue
+//! managers' key repositories (the lab's real certificates), so SSLPEER and SSLCERTI show
+//! real DNs, never invented ones.
 
 use crate::estate::{Channel, Estate, Node, QueueManager};
 use crate::fs::HostFs;
 use crate::keystore::{self, PeerCert};
-use model::channels::{self, CipherFit, End};
+
+/// The TLS channel pairs of the lab and whether MQ starts them, with why (what MQ logs).
+pub const PLANTED: &[(&str, bool, &str)] = &[
+    // Receiver's SSLPEER names SSLDRHAQM1's certificate; both ends accept TLS 1.2 or higher.
+    ("SSLDRHAQM1.TO.DRHAQM2", true, "the handshake succeeds"),
+    // The sender offers a TLS 1.2 suite, the receiver insists on another one.
+    ("DRHAQM2.TO.SSLDRHAQM1", false, "AMQ9631E: the CipherSpecs of the two ends differ"),
+];
+
+/// Which end of a pair a channel is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    Sender,
+    Receiver,
+}
+
+/// MQ's message channel pairs (sending type, receiving type).
+const PAIRS: [(&str, &str); 4] = [("SDR", "RCVR"), ("SVR", "RCVR"), ("SDR", "RQSTR"), ("CLUSSDR", "CLUSRCVR")];
+
+fn pair_end(mine: &str, theirs: &str) -> Option<End> {
+    PAIRS.iter().find_map(|(s, r)| match (mine.trim(), theirs.trim()) {
+        (m, t) if m.eq_ignore_ascii_case(s) && t.eq_ignore_ascii_case(r) => Some(End::Sender),
+        (m, t) if m.eq_ignore_ascii_case(r) && t.eq_ignore_ascii_case(s) => Some(End::Receiver),
+        _ => None,
+    })
+}
+
+/// Whether the planted outcome of `channel` lets it run; a TLS channel the lab did not plant
+/// does not start (the simulator does not guess).
+fn planted_runs(channel: &str, tls: bool) -> bool {
+    PLANTED.iter().find(|(name, ..)| *name == channel).map_or(!tls, |(_, runs, _)| *runs)
+}
 
 /// One status block (`AMQ8417I`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,40 +101,20 @@ fn presented(fs: &dyn HostFs, (qm, ch): End2, node: &Node) -> Result<PeerCert, S
     keystore::personal_certificate(fs, &fs.host_path(&node.name, &format!("{keyr}.kdb")), &label)
 }
 
-/// Does `cert` pass `filter` (an empty SSLPEER passes everyone)?
-fn passes(filter: &str, cert: Option<&PeerCert>) -> bool {
-    filter.is_empty() || cert.is_some_and(|c| model::sslpeer::matches(&c.dn, filter).is_ok_and(|m| m.matches))
-}
-
-/// The pair's link when both queue managers run and the TLS handshake succeeds; `None` for
-/// what MQ reports as AMQ9631E (CipherSpecs), AMQ9637E (no certificate), AMQ9636E (SSLPEER).
-/// Whether each end trusts the other's issuer is not checked: the lab's queue manager
-/// certificates all come from the CA both repositories trust.
+/// The pair's link when both queue managers run and the lab planted a handshake that
+/// succeeds; the certificates each end presents, read from its key repository.
 fn link<'a>(estate: &'a Estate, fs: &dyn HostFs, sender: End2<'a>, receiver: End2<'a>) -> Option<Link<'a>> {
     let sender_node = estate.running_on(sender.0).into_iter().next()?;
     let receiver_node = estate.running_on(receiver.0).into_iter().next()?;
-    let swapped = channels::receiver_initiates(receiver.1.get("CHLTYPE"));
-    let ((init, init_node), (resp, resp_node)) = if swapped {
-        ((receiver, receiver_node), (sender, sender_node))
-    } else {
-        ((sender, sender_node), (receiver, receiver_node))
-    };
-    // "Likely to fail" fails here: the handshake settles on the strongest CipherSpec both offer.
-    if channels::cipher_fit(init.1.get("SSLCIPH"), resp.1.get("SSLCIPH")).0 != CipherFit::Match {
+    let tls = !sender.1.get("SSLCIPH").is_empty() || !receiver.1.get("SSLCIPH").is_empty();
+    if !planted_runs(&sender.1.name, tls) {
         return None;
     }
-    let (mut init_cert, mut resp_cert) = (None, None);
-    if !resp.1.get("SSLCIPH").is_empty() {
-        resp_cert = Some(presented(fs, resp, resp_node).ok()?);
-        init_cert = presented(fs, init, init_node).ok();
-        if init_cert.is_none() && !resp.1.get("SSLCAUTH").eq_ignore_ascii_case("OPTIONAL") {
-            return None;
-        }
-        if !passes(resp.1.get("SSLPEER"), init_cert.as_ref()) || !passes(init.1.get("SSLPEER"), resp_cert.as_ref()) {
-            return None;
-        }
-    }
-    let (sender_cert, receiver_cert) = if swapped { (resp_cert, init_cert) } else { (init_cert, resp_cert) };
+    let (sender_cert, receiver_cert) = if tls {
+        (presented(fs, sender, sender_node).ok(), Some(presented(fs, receiver, receiver_node).ok()?))
+    } else {
+        (None, None)
+    };
     Some(Link { sender_node, receiver_node, sender_cert, receiver_cert })
 }
 
@@ -113,10 +127,10 @@ fn connames(conname: &str) -> Vec<&str> {
 pub fn status(estate: &Estate, fs: &dyn HostFs, qm: &QueueManager, channel: &Channel) -> Option<ChannelStatus> {
     let mine = channel.get("CHLTYPE");
     let partner = estate.qmgrs.iter().filter(|q| q.name != qm.name).find_map(|q| {
-        q.channels.iter().find(|c| c.name == channel.name && channels::pair_end(mine, c.get("CHLTYPE")).is_some()).map(|c| (q, c))
+        q.channels.iter().find(|c| c.name == channel.name && pair_end(mine, c.get("CHLTYPE")).is_some()).map(|c| (q, c))
     });
     let end = match partner {
-        Some((_, theirs)) => channels::pair_end(mine, theirs.get("CHLTYPE"))?,
+        Some((_, theirs)) => pair_end(mine, theirs.get("CHLTYPE"))?,
         // Without a partner a sender with somewhere to call still tries (AMQ9520E remotely).
         None if matches!(mine, "SDR" | "SVR" | "CLUSSDR") && !channel.get("CONNAME").is_empty() => End::Sender,
         None => return None,

@@ -154,3 +154,15 @@ fn commands_it_does_not_know_are_syntax_errors() {
     assert!(out.stdout.ends_with("3 MQSC commands read.\n2 commands have a syntax error.\nAll valid MQSC commands were processed.\n"), "{}", out.stdout);
     assert_eq!(out.code, 10);
 }
+
+/// Every TLS channel pair of the lab has a planted outcome, written down independently of the
+/// console's rules: a new pair must say how it should behave.
+#[test]
+fn every_tls_pair_of_the_lab_has_a_planted_outcome() {
+    let estate = sim::reference::estate(sim::reference::MQIPT_CONF_PATH);
+    for qm in &estate.qmgrs {
+        for channel in qm.channels.iter().filter(|c| c.get("CHLTYPE") == "SDR" && !c.get("SSLCIPH").is_empty()) {
+            assert!(sim::chstatus::PLANTED.iter().any(|(name, ..)| *name == channel.name), "{} has no planted outcome", channel.name);
+        }
+    }
+}
