@@ -320,11 +320,48 @@ fn isolation_findings(snapshot: &Snapshot, reports: &[HostReport], out: &mut Vec
     }
 }
 
+/// A reachable node whose `rdqmstatus` failed: the console does not know that node's view. A
+/// refusal for want of rights (AMQ7077E) says how to give them.
+fn unreadable_status_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
+    let reachable = |name: &str| snapshot.regions.iter().flat_map(|r| r.nodes.iter()).any(|n| n.name == name && n.reachable && !n.stale);
+    let mut seen = std::collections::BTreeSet::new();
+    for qm in &snapshot.qmgrs {
+        for view in qm.sides.iter().flat_map(|s| s.nodes.iter()).filter(|v| !v.stale && reachable(&v.node)) {
+            let Some(error) = &view.error else { continue };
+            let command = format!("rdqmstatus -m {}", qm.name);
+            let evidence = vec![Evidence { host: view.node.clone(), command, lines: vec![error.clone()] }];
+            if error.contains("AMQ7077E") {
+                if seen.insert(view.node.clone()) {
+                    out.push(finding(
+                        Severity::Critical,
+                        "not_authorized",
+                        &view.node,
+                        format!(
+                            "{} refuses the console's RDQM commands (AMQ7077E: not authorized): the console's SSH user must be in the haclient group there (usermod -aG haclient USER), or its [[nodes]] entry must set sudo = true with the seed's sudoers rule; nothing {} reports is known",
+                            view.node, view.node
+                        ),
+                        evidence,
+                    ));
+                }
+            } else {
+                out.push(finding(
+                    Severity::Warning,
+                    "qm_status_unreadable",
+                    &qm.name,
+                    format!("{} on {}: rdqmstatus failed ({error}); that node's view of it is unknown", qm.name, view.node),
+                    evidence,
+                ));
+            }
+        }
+    }
+}
+
 /// Every finding for the snapshot, most severe first.
 pub fn derive(inventory: &Inventory, snapshot: &Snapshot, reports: &[HostReport], layers: &crate::layers::LayerMap) -> Vec<Finding> {
     let mut out = Vec::new();
     node_findings(snapshot, &mut out);
     isolation_findings(snapshot, reports, &mut out);
+    unreadable_status_findings(snapshot, &mut out);
     layer_findings(inventory, snapshot, reports, layers, &mut out);
     for qm in &snapshot.qmgrs {
         qm_findings(qm, reports, &mut out);

@@ -127,6 +127,10 @@ fn readiness(inventory: &Inventory, qmgr: &str, side: &QmSide, reports: &[HostRe
         if let Some(status) = node.ha_status.as_ref().filter(|s| **s != HaStatus::Normal && !node.stale) {
             reasons.push(format!("{}: HA status {status}", node.node));
         }
+        // A node that answers but whose rdqmstatus failed: its view is unknown, not healthy.
+        if let Some(error) = node.error.as_ref().filter(|_| !node.stale && report(reports, &node.node).is_some_and(|r| r.error.is_none())) {
+            reasons.push(format!("{}: rdqmstatus failed ({error})", node.node));
+        }
     }
     if is_primary && !side.nodes.iter().any(|n| n.qm_status == Some(QmStatus::Running) && !n.stale) {
         let starting = side.nodes.iter().find(|n| n.qm_status == Some(QmStatus::Starting) && !n.stale);

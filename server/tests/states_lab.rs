@@ -158,6 +158,18 @@ async fn a_changed_host_key_and_an_unwritable_mqipt_conf() {
     }
     assert!(back, "the known key is accepted again");
 
+    // The SSH user not in haclient on one node: refused, and the console says how to fix it.
+    assert!(h.lab.sim(&["fault", "not-haclient", "dal2-mq1", "on"]).status.success());
+    let (_, snapshot) = h.post("/api/refresh", json!({})).await;
+    let refused = snapshot["findings"].as_array().unwrap().iter().find(|f| f["code"] == "not_authorized").cloned();
+    let refused = refused.unwrap_or_else(|| panic!("{:?}", findings(&snapshot)));
+    assert_eq!((refused["severity"].as_str(), refused["subject"].as_str()), (Some("critical"), Some("dal2-mq1")));
+    assert!(refused["message"].as_str().unwrap().contains("haclient"), "{refused}");
+    assert!(refused["evidence"][0]["lines"].to_string().contains("AMQ7077E"), "{refused}");
+    let dal = &qm(&snapshot, "DRHAQM2")["readiness"]["DAL"];
+    assert_eq!(dal["ready"], false, "a node whose view is unknown is not called ready: {dal}");
+    assert!(h.lab.sim(&["fault", "not-haclient", "dal2-mq1", "off"]).status.success());
+
     let before = h.conf();
     assert!(h.lab.sim(&["fault", "mqipt-conf-readonly", "on"]).status.success());
     let run = h.switch("DRHAQM1", "DAL").await;

@@ -82,7 +82,10 @@ pub fn run(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
     }
     estate.advance(inv.now_ms);
     let before = changes_state(inv).then(|| estate.clone());
-    let mut outcome = if Faults::take(&mut estate.faults.fail_next, inv.host, inv.program) {
+    let refused = matches!(inv.program, "rdqmstatus" | "rdqmadm" | "rdqmdr" | "strmqm" | "endmqm") && estate.faults.not_haclient.contains(inv.host);
+    let mut outcome = if refused {
+        Outcome::fail(1, "AMQ7077E: You are not authorized to perform the requested operation.\n".into())
+    } else if Faults::take(&mut estate.faults.fail_next, inv.host, inv.program) {
         injected_failure(inv)
     } else {
         dispatch(estate, fs, inv)

@@ -32,12 +32,14 @@ pub enum Fault {
     HostKeyRotate(String),
     /// Writing the bastion's `mqipt.conf` (or anything beside it) is refused.
     MqiptConfReadonly(bool),
+    /// The lab user is not (or again) in the `haclient` group on the host.
+    NotHaclient { host: String, on: bool },
     Clear,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FaultError {
-    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, host-key-rotate, mqipt-conf-readonly, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
+    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, host-key-rotate, mqipt-conf-readonly, not-haclient, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
     UnknownKnob(String),
     #[error("{knob} expects: {usage}")]
     Usage { knob: String, usage: &'static str },
@@ -117,6 +119,8 @@ impl Fault {
             ("host-key-rotate", [host]) => Fault::HostKeyRotate(host.to_string()),
             ("mqipt-conf-readonly", [state]) => Fault::MqiptConfReadonly(on_off(knob, state)?),
             ("mqipt-conf-readonly", _) => return Err(usage("on|off")),
+            ("not-haclient", [host, state]) => Fault::NotHaclient { host: host.to_string(), on: on_off(knob, state)? },
+            ("not-haclient", _) => return Err(usage("HOST on|off")),
             ("dr-link-down", []) => Fault::DrLinkDown,
             ("dr-link-up", []) => Fault::DrLinkUp,
             ("clear", []) => Fault::Clear,
@@ -310,6 +314,17 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
         Fault::MqiptConfReadonly(on) => {
             estate.faults.mqipt_conf_readonly = *on;
             Ok(vec![HostEvent::ConfReadonly(*on)])
+        }
+        Fault::NotHaclient { host, on } => {
+            if !matches!(estate.host(host), Some(HostRef::Node { .. })) {
+                return Err(FaultError::NotAnRdqmNode(host.clone()));
+            }
+            if *on {
+                estate.faults.not_haclient.insert(host.clone());
+            } else {
+                estate.faults.not_haclient.remove(host);
+            }
+            Ok(Vec::new())
         }
         Fault::DrLinkDown => {
             estate.faults.dr_link_down = true;

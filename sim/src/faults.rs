@@ -32,6 +32,9 @@ pub struct Faults {
     /// The directory of the bastion's `mqipt.conf` may not be written (permission denied).
     #[serde(default)]
     pub mqipt_conf_readonly: bool,
+    /// Hosts whose lab user is not in `haclient`: RDQM's commands refuse it (AMQ7077E).
+    #[serde(default)]
+    pub not_haclient: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
