@@ -82,6 +82,12 @@ pub async fn serve(addr: SocketAddr, tls: Option<TlsFiles>, state: AppState, shu
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(%local, demo = state.demo, scheme, "rdqm-console listening");
     println!("rdqm-console listening on {scheme}://{local}");
+    // Open event streams end at shutdown (they would otherwise hold a graceful stop).
+    let ended = state.auth.ended.clone();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = ended.send(http::SessionEnded::All);
+    };
     let app = http::router(state);
     let Some(files) = tls else {
         let app = app.into_make_service_with_connect_info::<SocketAddr>();
@@ -94,7 +100,9 @@ pub async fn serve(addr: SocketAddr, tls: Option<TlsFiles>, state: AppState, shu
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin.
                     tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     continue;
                 }
             },
@@ -105,10 +113,15 @@ pub async fn serve(addr: SocketAddr, tls: Option<TlsFiles>, state: AppState, shu
         tokio::spawn(async move {
             // A failed handshake (a plain-HTTP client, an untrusted certificate) ends only
             // that connection.
-            let stream = match acceptor.accept(tcp).await {
-                Ok(stream) => stream,
-                Err(e) => {
+            // A client that never finishes its handshake does not hold a connection for long.
+            let stream = match tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(tcp)).await {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(e)) => {
                     tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!(%peer, "TLS handshake timed out");
                     return;
                 }
             };

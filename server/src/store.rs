@@ -380,6 +380,14 @@ impl Store for SqliteStore {
                 prev = record.hash;
                 expected_id += 1;
             }
+            // With a key configured the console writes keyed records only: a chain whose newest
+            // record is unkeyed was rewritten by someone without the key.
+            if key.is_some() && expected_id > 1 && !keyed_seen {
+                return Ok(Some(BrokenLink {
+                    id: expected_id - 1,
+                    reason: "no record is keyed although an audit key is configured (the chain was rewritten without the key, or the key was set after the last record: write one and verify again)".into(),
+                }));
+            }
             if let Some(h) = head
                 && !head_found
             {
@@ -622,6 +630,17 @@ mod tests {
         let broken = store.verify_audit(Some(head)).await.unwrap().unwrap();
         assert!(broken.reason.contains("truncated"), "{broken:?}");
         assert!("4:xyz".parse::<AuditHead>().is_err());
+
+        // Every record turned unkeyed and re-hashed with plain SHA-256 from the genesis.
+        let db = Connection::open(&path).unwrap();
+        let mut prev = GENESIS.to_string();
+        for record in store.audit_log(10).await.unwrap().into_iter().rev() {
+            let hash = chain_hash(None, record.id, &record.event, &prev);
+            db.execute("UPDATE audit SET keyed = 0, prev_hash = ?1, hash = ?2 WHERE id = ?3", rusqlite::params![prev, hash, record.id]).unwrap();
+            prev = hash;
+        }
+        let broken = store.verify_audit(None).await.unwrap().unwrap();
+        assert!(broken.reason.contains("no record is keyed"), "{broken:?}");
     }
 
     #[tokio::test]

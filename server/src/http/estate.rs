@@ -72,6 +72,7 @@ pub async fn events(State(state): State<AppState>, super::session::CurrentUser(c
                 }
                 end = ended.recv() => match end {
                     Ok(super::SessionEnded::Session(jti)) if jti == claims.jti => break,
+                    Ok(super::SessionEnded::All) => break,
                     Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 },

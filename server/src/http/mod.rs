@@ -61,6 +61,8 @@ pub struct AuthState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionEnded {
     Session(String),
+    /// The console is stopping.
+    All,
 }
 
 impl AuthState {

@@ -105,6 +105,14 @@ enum Ending {
     FollowedIrreversible { why: String },
 }
 
+/// Where a run failed: the step, whether its effect is in place, whether that is unknown.
+#[derive(Debug, Clone, Copy)]
+struct Failure {
+    at: usize,
+    in_effect: bool,
+    outcome_unknown: bool,
+}
+
 /// `run ID (KIND of SUBJECT) by USER`: the holder of a run's locks, for people.
 fn lock_description(run: &Run) -> String {
     format!("run {} ({} of {}) by {}", run.id, run.kind, run.subject, run.requested_by)
@@ -310,6 +318,23 @@ impl Engine {
     /// (compare-and-swap on the estate), then in one store transaction consumes the plan, takes
     /// every lock and writes the run; returns its id.
     pub async fn execute(self: &Arc<Self>, plan_id: &str, confirm: &str, actor: &Actor) -> Result<String, EngineError> {
+        let (plan_id, confirm) = (plan_id.to_string(), confirm.to_string());
+        self.detached(actor, move |engine, actor| async move { engine.execute_here(&plan_id, &confirm, &actor).await }).await
+    }
+
+    /// Runs `work` in a task of its own and waits for it: once a request has changed a run's
+    /// state, the rest (its audit, starting the steps) happens even if the client goes away.
+    async fn detached<T, F, Fut>(self: &Arc<Self>, actor: &Actor, work: F) -> Result<T, EngineError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Arc<Self>, Actor) -> Fut,
+        Fut: std::future::Future<Output = Result<T, EngineError>> + Send + 'static,
+    {
+        let task = tokio::spawn(work(Arc::clone(self), actor.clone()));
+        task.await.map_err(|e| EngineError::Store(StoreError::Other(format!("the request's work stopped: {e}"))))?
+    }
+
+    async fn execute_here(self: &Arc<Self>, plan_id: &str, confirm: &str, actor: &Actor) -> Result<String, EngineError> {
         actor.require_operator("run workflows")?;
         let plan = self.load_plan(plan_id).await?;
         if plan.created_by != actor.user {
@@ -404,11 +429,10 @@ impl Engine {
         let from = run.state;
         run.state = RunState::Failed;
         run.message = Some(why.to_string());
-        if let Err(e) = self.transition(run, from).await {
-            tracing::warn!(run = %run.id, error = %e, "could not end the run");
-        }
-        if let Err(e) = self.store.release_locks(run.id.clone()).await {
-            tracing::error!(run = %run.id, error = %e, "run locks not released; they expire with their lease");
+        // Another request may have taken the run meanwhile: then its locks are its own.
+        match self.transition(run, from).await {
+            Ok(()) => self.release(run).await,
+            Err(e) => tracing::warn!(run = %run.id, error = %e, "could not end the run"),
         }
     }
 
@@ -432,6 +456,11 @@ impl Engine {
     /// A second operator approves: the run is claimed (compare-and-swap: of concurrent
     /// approvals exactly one wins), the estate re-checked against the plan, then it runs.
     pub async fn approve(self: &Arc<Self>, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
+        let run_id = run_id.to_string();
+        self.detached(actor, move |engine, actor| async move { engine.approve_here(&run_id, &actor).await }).await
+    }
+
+    async fn approve_here(self: &Arc<Self>, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
         let mut run = self.awaiting(run_id, actor, "approve").await?;
         if run.approval_expires_at.is_some_and(|until| now_ms() > until) {
             let message = "the approval window ended before anyone approved; nothing ran".to_string();
@@ -448,6 +477,10 @@ impl Engine {
         run.approved_by = Some(actor.user.clone());
         run.message = Some(format!("approved by {}; re-checking the estate before the first step", actor.user));
         self.transition(&mut run, RunState::AwaitingApproval).await?;
+        if let Err(why) = self.renew_locks(&run, &plan).await {
+            self.end_claimed(&mut run, format!("not run: {why}")).await;
+            return Err(EngineError::Locked(why));
+        }
         let requester = Actor { user: run.requested_by.clone(), source: actor.source.clone(), operator: true };
         let fresh = match self.make_plan(&plan.intent, &requester, &plan.created_at.to_string(), Some(&run.id)).await {
             Ok(fresh) => fresh,
@@ -470,6 +503,18 @@ impl Engine {
         let engine = Arc::clone(self);
         tokio::spawn(async move { engine.drive(run, plan, Start::Fresh, Ending::Succeeded, requester).await });
         Ok(())
+    }
+
+    /// Takes (or extends) every lock of the run for another lease; `Err` names the holder when
+    /// another run took one after a lease ended.
+    async fn renew_locks(&self, run: &Run, plan: &Plan) -> Result<(), String> {
+        let now = now_ms();
+        let until = now + self.lock_ttl.as_millis() as u64;
+        match self.store.acquire_locks(plan.resources.clone(), run.id.clone(), lock_description(run), now, until).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(lock)) => Err(format!("{} is held by {}", lock.resource, lock.description)),
+            Err(e) => Err(format!("the run's locks could not be renewed: {e}")),
+        }
     }
 
     /// Ends a run this request claimed (state Running) before any step ran.
@@ -571,6 +616,9 @@ impl Engine {
                 }
                 continue;
             }
+            if let Err(why) = self.renew_locks(&run, &plan).await {
+                return self.stop_needing_attention(run, &plan, format!("{why}; step {} was not started", i + 1), &actor).await;
+            }
             let what = format!("run {} step {}: {} on {}", run.id, i + 1, step.command, step.host);
             if let Err(e) = self.audit(&actor, "step", &run.subject, "started", what.clone()).await {
                 let why = format!("{e}; step {} ({}) was not started", i + 1, step.title);
@@ -619,15 +667,29 @@ impl Engine {
                         why.push_str(&format!(" ({e})"));
                     }
                     // The action ran (exit 0) but was not verified: its effect may be in place.
-                    let include_failed = done.failure.is_none();
-                    let unknown = done.output.exit_code.is_none() && done.failure.is_some();
-                    if unknown {
-                        why.push_str(&format!(
-                            "; the connection was lost, so whether `{}` took effect on {} is unknown",
-                            step.command, step.host
-                        ));
+                    let mut in_effect = done.failure.is_none();
+                    let mut outcome_unknown = false;
+                    if done.output.exit_code.is_none() && done.failure.is_some() {
+                        // The connection was lost: whether it took effect decides what the undo
+                        // may do, so look (briefly; a host that is gone cannot tell).
+                        let nothing = Done::default();
+                        let look = actions::verify(self.exec.as_ref(), &self.poller, &step.host, &step.verify, &nothing);
+                        match tokio::time::timeout(Duration::from_secs(10), look).await {
+                            Ok(Ok(found)) => {
+                                in_effect = true;
+                                why.push_str(&format!("; the connection was lost, but it took effect ({found})"));
+                            }
+                            Ok(Err(seen)) => {
+                                outcome_unknown = true;
+                                why.push_str(&format!("; the connection was lost, so whether `{}` took effect on {} is unknown ({seen})", step.command, step.host));
+                            }
+                            Err(_) => {
+                                outcome_unknown = true;
+                                why.push_str(&format!("; the connection was lost, so whether `{}` took effect on {} is unknown", step.command, step.host));
+                            }
+                        }
                     }
-                    return self.undo(run, &plan, i, include_failed, why, &actor).await;
+                    return self.undo(run, &plan, Failure { at: i, in_effect, outcome_unknown }, why, &actor).await;
                 }
             }
         }
@@ -656,10 +718,19 @@ impl Engine {
             let message = run.message.take().unwrap_or_default();
             run.message = Some(format!("{message}; the outcome ({state}) could not be recorded in the audit log: {e}"));
         }
-        if let Err(e) = self.journal(&mut run).await {
-            tracing::error!(run = %run.id, error = %e, "the run's outcome is not in the journal");
+        let mut journaled = self.journal(&mut run).await;
+        for wait_ms in [200, 1000, 5000] {
+            let Err(e) = &journaled else { break };
+            tracing::warn!(run = %run.id, error = %e, "the run's outcome is not in the journal yet; trying again");
+            tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+            journaled = self.journal(&mut run).await;
         }
-        self.release(&run).await;
+        match journaled {
+            Ok(()) => self.release(&run).await,
+            // The store still says running: its locks stay until their lease ends, so nothing
+            // else acts on what it touched before a person looks.
+            Err(e) => tracing::error!(run = %run.id, error = %e, "the run's outcome could not be journaled; its locks stay until their lease ends"),
+        }
     }
 
     async fn stop_needing_attention(&self, mut run: Run, plan: &Plan, why: String, actor: &Actor) {
@@ -672,7 +743,8 @@ impl Engine {
     /// Undoes completed steps in reverse: rolled back, or needs attention with what to run.
     /// A step that took effect and cannot be undone (`irreversible`) decides: nothing is
     /// undone, and the remediation carries the run forward from where it stopped.
-    async fn undo(&self, mut run: Run, plan: &Plan, failed: usize, include_failed: bool, why: String, actor: &Actor) {
+    async fn undo(&self, mut run: Run, plan: &Plan, failure: Failure, why: String, actor: &Actor) {
+        let Failure { at: failed, in_effect: include_failed, outcome_unknown } = failure;
         let in_effect =
             |run: &Run, j: usize| matches!(run.steps[j].state, StepState::Succeeded | StepState::AlreadyDone) || (j == failed && include_failed);
         let last = failed.min(plan.steps.len().saturating_sub(1));
@@ -751,6 +823,13 @@ impl Engine {
                 run.steps[j].state = StepState::Undone;
             }
         }
+        if outcome_unknown {
+            // Everything known was undone, but one step may still be in effect: a person checks.
+            run.state = RunState::NeedsAttention;
+            run.remediation = super::remediation::undo_left(plan, &run, failed);
+            run.message = Some(format!("{why}; every other completed step was undone: find out whether step {} took effect (below)", failed + 1));
+            return self.finish(run, actor).await;
+        }
         run.state = RunState::RolledBack;
         run.message = Some(format!("{why}; every completed step was undone"));
         self.finish(run, actor).await;
@@ -791,14 +870,16 @@ impl Engine {
             return Err(EngineError::Conflict(format!("run {run_id} is {}, not interrupted", state_word(run.state))));
         }
         let plan = self.load_plan(&run.plan_id).await?;
-        let now = now_ms();
-        let until = now + self.lock_ttl.as_millis() as u64;
-        if let Err(lock) = self.store.acquire_locks(plan.resources.clone(), run.id.clone(), lock_description(&run), now, until).await? {
-            return Err(EngineError::Locked(format!("{} is held by {}", lock.resource, lock.description)));
-        }
         run.state = RunState::Running;
         run.message = Some(format!("{what} by {}", actor.user));
         self.transition(&mut run, RunState::Interrupted).await?;
+        // The run is this request's now: its locks again (their lease may have ended meanwhile).
+        if let Err(why) = self.renew_locks(&run, &plan).await {
+            run.state = RunState::Interrupted;
+            run.message = Some(format!("not {what}: {why}; resume or roll back when it is free"));
+            let _ = self.transition(&mut run, RunState::Running).await;
+            return Err(EngineError::Locked(why));
+        }
         if let Err(e) = self.audit(actor, what, &run.subject, "started", format!("run {run_id}")).await {
             run.state = RunState::Interrupted;
             run.message = Some(format!("not {what}: the audit log cannot be written; resume or roll back"));
@@ -811,6 +892,11 @@ impl Engine {
     /// Continues an interrupted run after re-reading the estate; steps already in effect are
     /// not run again.
     pub async fn resume(self: &Arc<Self>, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
+        let run_id = run_id.to_string();
+        self.detached(actor, move |engine, actor| async move { engine.resume_here(&run_id, &actor).await }).await
+    }
+
+    async fn resume_here(self: &Arc<Self>, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
         let (mut run, plan) = self.claim_interrupted(run_id, actor, "resume").await?;
         run.message = None;
         let engine = Arc::clone(self);
@@ -826,6 +912,11 @@ impl Engine {
     /// there). When an irreversible step has taken effect, nothing can be undone: the rest of
     /// the run is carried forward so that everything follows it, and it ends in needs attention.
     pub async fn rollback(self: &Arc<Self>, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
+        let run_id = run_id.to_string();
+        self.detached(actor, move |engine, actor| async move { engine.rollback_here(&run_id, &actor).await }).await
+    }
+
+    async fn rollback_here(self: &Arc<Self>, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
         let (mut run, plan) = self.claim_interrupted(run_id, actor, "rollback").await?;
         let engine = Arc::clone(self);
         let actor = actor.clone();
@@ -859,9 +950,11 @@ impl Engine {
             }
             let why = "rolled back at the operator's request after an interruption".to_string();
             if next < plan.steps.len() {
-                engine.undo(run, &plan, next, in_effect.is_some(), why, &actor).await;
+                let failure = Failure { at: next, in_effect: in_effect.is_some(), outcome_unknown: false };
+                engine.undo(run, &plan, failure, why, &actor).await;
             } else {
-                engine.undo(run, &plan, plan.steps.len().saturating_sub(1), true, why, &actor).await;
+                let failure = Failure { at: plan.steps.len().saturating_sub(1), in_effect: true, outcome_unknown: false };
+                engine.undo(run, &plan, failure, why, &actor).await;
             }
         });
         Ok(())

@@ -53,14 +53,9 @@ fn by_hand(plan: &Plan, step: &Step) -> Vec<Remediation> {
         Action::Exec { .. } => vec![item(&step.host, step.command.clone(), why)],
         Action::Backup { path, to } => vec![item(&step.host, format!("cp -p {path} {to}"), why)],
         Action::WriteFile { path, .. } => {
-            let changes: Vec<&str> = plan
-                .diff
-                .as_deref()
-                .unwrap_or("")
-                .lines()
-                .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
-                .map(|l| &l[1..])
-                .collect();
+            // Viewers read remediation: passwords stay out of it.
+            let diff = model::mqipt::redact_secrets(plan.diff.as_deref().unwrap_or(""));
+            let changes: Vec<&str> = diff.lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).map(|l| &l[1..]).collect();
             vec![item(&step.host, format!("edit {path}: {}", changes.join("; ")), format!("{why}: the file must read as the plan's diff shows"))]
         }
         Action::CheckEstate => check_items(plan, &step.verify),
