@@ -228,6 +228,33 @@ test('a whole region lost: nothing in it is shown as healthy, and nothing is cla
   await expect(node(page, 'wdc1-mq1')).toContainText('✓ reachable');
 });
 
+test('an isolated node and a cut DR link are never shown healthy, each with its evidence', async () => {
+  await lab.sim('fault', 'node-isolate', 'wdc1-mq1');
+  try {
+    const findings = page.getByRole('region', { name: /Findings/ });
+    await expect(findings).toContainText('wdc1-mq1 answers but has lost both HA peers', { timeout: 15_000 });
+    await expect(node(page, 'wdc1-mq1')).toContainText('✓ reachable');
+    await expect(qmCard(page, 'DRHAQM1', 'running', 'wdc2-mq1')).toBeVisible({ timeout: 15_000 });
+    const row = page.getByRole('table', { name: /Queue managers/ }).getByRole('row', { name: /^DRHAQM1 / });
+    await expect(row).toContainText('WDC: not ready');
+    await shot(page, 'estate-node-isolated.png');
+    await fitsWidth(page);
+  } finally {
+    await lab.sim('fault', 'node-rejoin', 'wdc1-mq1');
+  }
+  await expect(qmCard(page, 'DRHAQM1', 'running', 'wdc1-mq1')).toBeVisible({ timeout: 20_000 });
+  await lab.sim('fault', 'dr-link-down');
+  try {
+    const findings = page.getByRole('region', { name: /Findings/ });
+    await expect(findings).toContainText('Remote unavailable', { timeout: 15_000 });
+    await expect(qmCard(page, 'DRHAQM1', 'running', 'wdc1-mq1')).toBeVisible();
+    await expect(findings).not.toContainText('running in no region');
+    await shot(page, 'estate-dr-link-cut.png');
+  } finally {
+    await lab.sim('fault', 'dr-link-up');
+  }
+});
+
 test('a Pacemaker ban that rdqmstatus does not show is shown beside it, and the region is not ready', async () => {
   await lab.sim('fault', 'pacemaker-ban', 'DAL', 'DRHAQM1');
   try {
