@@ -34,12 +34,16 @@ pub enum Fault {
     MqiptConfReadonly(bool),
     /// The lab user is not (or again) in the `haclient` group on the host.
     NotHaclient { host: String, on: bool },
+    /// Applications write this many KB a second to the queue manager (0: stop).
+    DrWriteRate { qmgr: String, kb_per_s: u64 },
+    /// A resynchronisation on the host makes no progress (or does again).
+    SlowDisk { host: String, on: bool },
     Clear,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FaultError {
-    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, host-key-rotate, mqipt-conf-readonly, not-haclient, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
+    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, host-key-rotate, mqipt-conf-readonly, not-haclient, dr-write-rate, slow-disk, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
     UnknownKnob(String),
     #[error("{knob} expects: {usage}")]
     Usage { knob: String, usage: &'static str },
@@ -121,6 +125,10 @@ impl Fault {
             ("mqipt-conf-readonly", _) => return Err(usage("on|off")),
             ("not-haclient", [host, state]) => Fault::NotHaclient { host: host.to_string(), on: on_off(knob, state)? },
             ("not-haclient", _) => return Err(usage("HOST on|off")),
+            ("dr-write-rate", [qmgr, rate]) => Fault::DrWriteRate { qmgr: qmgr.to_string(), kb_per_s: number(rate)? },
+            ("dr-write-rate", _) => return Err(usage("QM KB_PER_S")),
+            ("slow-disk", [host, state]) => Fault::SlowDisk { host: host.to_string(), on: on_off(knob, state)? },
+            ("slow-disk", _) => return Err(usage("HOST on|off")),
             ("dr-link-down", []) => Fault::DrLinkDown,
             ("dr-link-up", []) => Fault::DrLinkUp,
             ("clear", []) => Fault::Clear,
@@ -323,6 +331,26 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
                 estate.faults.not_haclient.insert(host.clone());
             } else {
                 estate.faults.not_haclient.remove(host);
+            }
+            Ok(Vec::new())
+        }
+        Fault::DrWriteRate { qmgr, kb_per_s } => {
+            let name = estate.qmgrs[qmgr_index(estate, qmgr)?].name.clone();
+            if *kb_per_s == 0 {
+                estate.faults.dr_write_rate.remove(&name);
+            } else {
+                estate.faults.dr_write_rate.insert(name, *kb_per_s);
+            }
+            Ok(Vec::new())
+        }
+        Fault::SlowDisk { host, on } => {
+            if !matches!(estate.host(host), Some(HostRef::Node { .. })) {
+                return Err(FaultError::NotAnRdqmNode(host.clone()));
+            }
+            if *on {
+                estate.faults.slow_disk.insert(host.clone());
+            } else {
+                estate.faults.slow_disk.remove(host);
             }
             Ok(Vec::new())
         }

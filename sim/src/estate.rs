@@ -481,8 +481,40 @@ impl Estate {
             return;
         }
         let before = self.clone();
+        let elapsed = now_ms - self.clock_ms;
+        if self.clock_ms > 0 {
+            self.pass_time(elapsed);
+        }
         self.clock_ms = now_ms;
         self.note_changes(&before, now_ms);
+    }
+
+    /// What `elapsed_ms` of time does by itself: writes pile up while DR replication is cut;
+    /// a resynchronisation on a slow disk stands still.
+    fn pass_time(&mut self, elapsed_ms: u64) {
+        for i in 0..self.qmgrs.len() {
+            let rate = self.faults.dr_write_rate.get(&self.qmgrs[i].name).copied().unwrap_or(0);
+            let behind = !self.dr_link_up(&self.qmgrs[i]) && !self.running_on(&self.qmgrs[i]).is_empty();
+            if rate > 0 && behind {
+                self.qmgrs[i].out_of_sync_kb += rate * elapsed_ms / 1000;
+            }
+            // Caught up: replicated, nothing waits any more.
+            let qm = &self.qmgrs[i];
+            let caught_up = self.dr_link_up(qm)
+                && qm.dr_primary_regions().len() == 1
+                && qm.forced_dr.is_none()
+                && qm.resync_until_ms.is_none_or(|until| until <= self.clock_ms + elapsed_ms);
+            if caught_up && self.faults.dr_write_rate.contains_key(&qm.name) {
+                self.qmgrs[i].out_of_sync_kb = 0;
+            }
+        }
+        let slow = self.faults.slow_disk.clone();
+        for node in self.regions.iter_mut().flat_map(|r| r.nodes.iter_mut()).filter(|n| slow.contains(&n.name)) {
+            if let Some(window) = node.resync.as_mut() {
+                window.since_ms += elapsed_ms;
+                window.until_ms += elapsed_ms;
+            }
+        }
     }
 
     /// A node may hold queue managers: up, in its group, not suspended, not resynchronising.

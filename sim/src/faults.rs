@@ -35,6 +35,13 @@ pub struct Faults {
     /// Hosts whose lab user is not in `haclient`: RDQM's commands refuse it (AMQ7077E).
     #[serde(default)]
     pub not_haclient: BTreeSet<String>,
+    /// KB a second each queue manager's applications write on its DR primary: while DR
+    /// replication is cut, it piles up as `DR out of sync data`.
+    #[serde(default)]
+    pub dr_write_rate: BTreeMap<String, u64>,
+    /// Hosts whose disk is so slow that a resynchronisation there makes no progress.
+    #[serde(default)]
+    pub slow_disk: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

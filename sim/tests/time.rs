@@ -176,3 +176,34 @@ fn endmqm_disables_ha_control_and_strmqm_enables_it() {
     assert_eq!(refused.code, 5);
     assert!(refused.stdout.starts_with("AMQ3681E"), "{refused:?}");
 }
+
+#[test]
+fn writes_pile_up_while_the_dr_link_is_cut_and_a_slow_disk_stalls_a_resync() {
+    let mut lab = realistic();
+    lab.fault("dr-write-rate DRHAQM1 100");
+    lab.fault("dr-link-down");
+    lab.now_ms += 10_000;
+    let status = lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1");
+    assert_eq!(line(&status, "DR out of sync data:"), Some("1000KB"), "{status}");
+    lab.now_ms += 5_000;
+    assert_eq!(line(&lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1"), "DR out of sync data:"), Some("1500KB"));
+    lab.fault("dr-link-up");
+    let status = lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1");
+    assert_eq!(line(&status, "DR status:"), Some("Synchronization in progress"), "{status}");
+    lab.now_ms += 20_000;
+    let status = lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1");
+    assert_eq!(line(&status, "DR status:"), Some("Normal"), "{status}");
+
+    // A slow disk: the returning node's resynchronisation does not move.
+    lab.fault("slow-disk wdc2-mq1 on");
+    lab.fault("node-down wdc2-mq1");
+    lab.fault("node-up wdc2-mq1");
+    lab.now_ms += 60_000;
+    let status = lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1");
+    assert!(status.contains("HA synchronization progress:            0.0%"), "{status}");
+    lab.fault("slow-disk wdc2-mq1 off");
+    lab.now_ms += 6_000;
+    assert!(lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1").contains("HA synchronization progress:            50.0%"));
+    lab.now_ms += 6_000;
+    assert!(!lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1").contains("Synchronization"));
+}
