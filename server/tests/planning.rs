@@ -116,6 +116,31 @@ async fn partitioned_queue_managers_are_not_switched_over() {
     assert!(block.message.contains("partitioned"), "{}", block.message);
 }
 
+/// During a partition the route is judged against where the queue manager runs: DR primary
+/// in both regions, banned from every WDC node, it runs only in DAL while route 1501 still
+/// points at WDC.
+#[tokio::test]
+async fn during_a_partition_the_route_follows_where_the_queue_manager_runs() {
+    let (snapshot, _) = snapshot_after(|e| {
+        let qm = e.qmgr_mut("DRHAQM1").unwrap();
+        for side in &mut qm.sides {
+            side.dr_role = model::status::DrRole::Primary;
+        }
+        qm.split_survivor = Some("DAL".into());
+        for node in ["wdc1-mq1", "wdc2-mq1", "wdc3-mq1"] {
+            qm.fail_counts.insert(node.into(), sim::estate::INFINITY);
+        }
+    })
+    .await;
+    let qm = snapshot.qmgrs.iter().find(|q| q.name == "DRHAQM1").unwrap();
+    assert_eq!(qm.dr_primary_region, None, "partitioned");
+    assert_eq!(qm.running_nodes, ["dal1-mq1"]);
+    let wrong = snapshot.findings.iter().find(|f| f.code == "route_wrong_region" && f.subject == "HAMQ:1501");
+    let wrong = wrong.unwrap_or_else(|| panic!("{:#?}", snapshot.findings.iter().map(|f| &f.code).collect::<Vec<_>>()));
+    assert!(wrong.message.contains("runs in DAL"), "{}", wrong.message);
+    assert_eq!(wrong.severity, model::estate::Severity::Critical);
+}
+
 #[tokio::test]
 async fn a_route_already_at_the_target_is_left_alone_with_a_warning() {
     let (snapshot, inventory) = snapshot_after(|_| {}).await;
