@@ -178,4 +178,16 @@ async fn a_changed_host_key_and_an_unwritable_mqipt_conf() {
     assert!(run.steps[2].stderr.to_lowercase().contains("permission denied"), "{:?}", run.steps[2]);
     assert_eq!(h.field("wdc1-mq1", "DRHAQM1", "DR role:"), "Primary", "the switchover was undone");
     assert!(h.lab.sim(&["fault", "mqipt-conf-readonly", "off"]).status.success());
+
+    // MQIPT not running: the refresh fails with MQIPT's own words; the file is put back, but
+    // the undo's own refresh fails too, so a person finishes the undo, told exactly what to run.
+    assert!(h.lab.sim(&["fault", "mqipt-down"]).status.success());
+    let run = h.switch("DRHAQM1", "DAL").await;
+    assert_eq!(run.state, RunState::NeedsAttention, "{run:#?}");
+    assert!(run.steps[4].stdout.contains("MQCAI159 MQIPT instance with name HAMQ is not active"), "{:?}", run.steps[4]);
+    assert_eq!(h.conf(), before, "mqipt.conf restored");
+    let todo: Vec<(&str, &str)> = run.remediation.iter().map(|r| (r.host.as_str(), r.command.as_str())).collect();
+    assert!(todo.contains(&("wdc-bastion", "mqiptAdmin -refresh -n HAMQ")), "{todo:?}");
+    assert!(todo.contains(&("dal1-mq1", "rdqmdr -s -m DRHAQM1")) && todo.contains(&("wdc1-mq1", "rdqmdr -p -m DRHAQM1")), "{todo:?}");
+    assert!(h.lab.sim(&["fault", "mqipt-up"]).status.success());
 }

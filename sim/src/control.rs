@@ -38,12 +38,14 @@ pub enum Fault {
     DrWriteRate { qmgr: String, kb_per_s: u64 },
     /// A resynchronisation on the host makes no progress (or does again).
     SlowDisk { host: String, on: bool },
+    /// Every MQIPT instance stops (or starts again with the routes it last loaded).
+    MqiptRunning(bool),
     Clear,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FaultError {
-    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, host-key-rotate, mqipt-conf-readonly, not-haclient, dr-write-rate, slow-disk, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
+    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, host-key-rotate, mqipt-conf-readonly, not-haclient, dr-write-rate, slow-disk, mqipt-down, mqipt-up, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
     UnknownKnob(String),
     #[error("{knob} expects: {usage}")]
     Usage { knob: String, usage: &'static str },
@@ -129,6 +131,9 @@ impl Fault {
             ("dr-write-rate", _) => return Err(usage("QM KB_PER_S")),
             ("slow-disk", [host, state]) => Fault::SlowDisk { host: host.to_string(), on: on_off(knob, state)? },
             ("slow-disk", _) => return Err(usage("HOST on|off")),
+            ("mqipt-down", []) => Fault::MqiptRunning(false),
+            ("mqipt-up", []) => Fault::MqiptRunning(true),
+            ("mqipt-down" | "mqipt-up", _) => return Err(usage("(no arguments)")),
             ("dr-link-down", []) => Fault::DrLinkDown,
             ("dr-link-up", []) => Fault::DrLinkUp,
             ("clear", []) => Fault::Clear,
@@ -354,6 +359,12 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
             }
             Ok(Vec::new())
         }
+        Fault::MqiptRunning(running) => {
+            for instance in estate.bastions.iter_mut().flat_map(|b| b.mqipt.iter_mut()) {
+                instance.running = *running;
+            }
+            Ok(Vec::new())
+        }
         Fault::DrLinkDown => {
             estate.faults.dr_link_down = true;
             Ok(Vec::new())
@@ -371,6 +382,9 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
                 events.push(HostEvent::ConfReadonly(false));
             }
             estate.faults = Faults::default();
+            for instance in estate.bastions.iter_mut().flat_map(|b| b.mqipt.iter_mut()) {
+                instance.running = true;
+            }
             if link_was_down {
                 dr_link_restored(estate);
             }
