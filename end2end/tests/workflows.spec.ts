@@ -432,6 +432,8 @@ test('a node suspended and resumed through the preview, confirmed by its name', 
   await expect(page.getByRole('status').filter({ hasText: 'ha-resume of wdc2-mq1' })).toContainText('Succeeded', { timeout: 60_000 });
   await openQm(page, 'DRHAQM2');
   await expect(page.getByRole('article', { name: 'node wdc2-mq1' }).getByRole('button', { name: 'Suspend node wdc2-mq1' })).toBeVisible({ timeout: 15_000 });
+  // The resumed node resynchronises before the group is whole again (the next test needs it).
+  await expect.poll(async () => lab.ssh('wdc1-mq1', 'rdqmstatus -m DRHAQM1'), { timeout: 30_000 }).not.toContain('Synchronization in progress');
 });
 
 test('the console stops mid-run: the run shows interrupted, says what resume and roll back would do, and resume finishes it', async () => {
