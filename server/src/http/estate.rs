@@ -93,7 +93,9 @@ async fn session_holds(state: &AppState, claims: &mut crate::auth::session::Clai
     if now >= claims.exp {
         return false;
     }
-    if state.auth.store.is_revoked(claims.jti.clone(), claims.sub.clone(), claims.auth_time).await.unwrap_or(false) {
+    // A store that cannot say whether the session was revoked ends the stream (fail closed);
+    // the browser reconnects, and its request is checked again.
+    if state.auth.store.is_revoked(claims.jti.clone(), claims.sub.clone(), claims.auth_time).await.unwrap_or(true) {
         return false;
     }
     if now < claims.checked_at + state.auth.recheck.as_secs() {

@@ -175,6 +175,18 @@ impl Engine {
         self.store.audit(event).await.map(|_| ()).map_err(EngineError::Audit)
     }
 
+    /// Audits something already done in the safe direction (nothing more runs): its failure
+    /// cannot undo it, so it is said where people look, as a note for the run's message.
+    async fn audit_done(&self, actor: &Actor, action: &str, target: &str, result: &str, details: String) -> String {
+        match self.audit(actor, action, target, result, details).await {
+            Ok(()) => String::new(),
+            Err(e) => {
+                tracing::error!(error = %e, action, target, "not recorded in the audit log");
+                format!(" (this is not in the audit log: {e})")
+            }
+        }
+    }
+
     fn mqipt_for(&self, intent: &Intent) -> Option<&MqiptTarget> {
         let instance = match intent {
             Intent::DrSwitchover { qmgr, .. }
@@ -469,8 +481,8 @@ impl Engine {
             expired.message = Some(message.clone());
             self.transition(&mut expired, RunState::AwaitingApproval).await?;
             self.release(&expired).await;
-            let _ = self.audit(actor, "approve", &run.subject, "expired", format!("run {run_id}")).await;
-            return Err(EngineError::Expired(format!("{message} ({} min)", self.approval_ttl.as_secs() / 60)));
+            let note = self.audit_done(actor, "approve", &run.subject, "expired", format!("run {run_id}")).await;
+            return Err(EngineError::Expired(format!("{message} ({} min){note}", self.approval_ttl.as_secs() / 60)));
         }
         let plan = self.load_plan(&run.plan_id).await?;
         run.state = RunState::Running;
@@ -478,25 +490,25 @@ impl Engine {
         run.message = Some(format!("approved by {}; re-checking the estate before the first step", actor.user));
         self.transition(&mut run, RunState::AwaitingApproval).await?;
         if let Err(why) = self.renew_locks(&run, &plan).await {
-            self.end_claimed(&mut run, format!("not run: {why}")).await;
+            self.abandon(&mut run, &format!("not run: {why}")).await;
             return Err(EngineError::Locked(why));
         }
         let requester = Actor { user: run.requested_by.clone(), source: actor.source.clone(), operator: true };
         let fresh = match self.make_plan(&plan.intent, &requester, &plan.created_at.to_string(), Some(&run.id)).await {
             Ok(fresh) => fresh,
             Err(e) => {
-                self.end_claimed(&mut run, format!("not run: the estate could not be re-checked ({e})")).await;
+                self.abandon(&mut run, &format!("not run: the estate could not be re-checked ({e})")).await;
                 return Err(e);
             }
         };
         if let Some(why) = differences(&plan, &fresh) {
             let why = why.join("; ");
-            let _ = self.audit(actor, "approve", &run.subject, "refused", format!("run {run_id}: {why}")).await;
-            self.end_claimed(&mut run, format!("not run: {why}; plan again")).await;
+            let note = self.audit_done(actor, "approve", &run.subject, "refused", format!("run {run_id}: {why}")).await;
+            self.abandon(&mut run, &format!("not run: {why}; plan again{note}")).await;
             return Err(EngineError::Changed(why));
         }
         if let Err(e) = self.audit(actor, "approve", &run.subject, "ok", format!("run {run_id} requested by {}", run.requested_by)).await {
-            self.end_claimed(&mut run, "not run: the audit log cannot be written".into()).await;
+            self.abandon(&mut run, "not run: the audit log cannot be written").await;
             return Err(e);
         }
         run.message = None;
@@ -515,11 +527,6 @@ impl Engine {
             Ok(Err(lock)) => Err(format!("{} is held by {}", lock.resource, lock.description)),
             Err(e) => Err(format!("the run's locks could not be renewed: {e}")),
         }
-    }
-
-    /// Ends a run this request claimed (state Running) before any step ran.
-    async fn end_claimed(&self, run: &mut Run, message: String) {
-        self.abandon(run, &message).await;
     }
 
     async fn release(&self, run: &Run) {
@@ -758,7 +765,8 @@ impl Engine {
                 step.irreversible.clone().unwrap_or_default()
             ));
             run.remediation = super::remediation::forward(plan, &run, k);
-            let _ = self.audit(actor, "undo", &run.subject, "refused", format!("run {}: step {} is irreversible", run.id, k + 1)).await;
+            let note = self.audit_done(actor, "undo", &run.subject, "refused", format!("run {}: step {} is irreversible", run.id, k + 1)).await;
+            run.message = run.message.take().map(|m| m + &note);
             return self.finish(run, actor).await;
         }
         let last = if include_failed { failed + 1 } else { failed };
@@ -804,8 +812,8 @@ impl Engine {
                         record.verification = Some(e.clone());
                         run.remediation = super::remediation::undo_left(plan, &run, j);
                         run.state = RunState::NeedsAttention;
-                        run.message = Some(format!("{why}; undoing it failed too ({}: {e}): a person must finish the undo", undo.command));
-                        let _ = self.audit(actor, "undo", &run.subject, "failed", format!("{what}: {e}")).await;
+                        let note = self.audit_done(actor, "undo", &run.subject, "failed", format!("{what}: {e}")).await;
+                        run.message = Some(format!("{why}; undoing it failed too ({}: {e}): a person must finish the undo{note}", undo.command));
                         return self.finish(run, actor).await;
                     }
                 }
@@ -875,18 +883,25 @@ impl Engine {
         self.transition(&mut run, RunState::Interrupted).await?;
         // The run is this request's now: its locks again (their lease may have ended meanwhile).
         if let Err(why) = self.renew_locks(&run, &plan).await {
-            run.state = RunState::Interrupted;
-            run.message = Some(format!("not {what}: {why}; resume or roll back when it is free"));
-            let _ = self.transition(&mut run, RunState::Running).await;
+            self.unclaim(&mut run, format!("not {what}: {why}; resume or roll back when it is free")).await?;
             return Err(EngineError::Locked(why));
         }
         if let Err(e) = self.audit(actor, what, &run.subject, "started", format!("run {run_id}")).await {
-            run.state = RunState::Interrupted;
-            run.message = Some(format!("not {what}: the audit log cannot be written; resume or roll back"));
-            let _ = self.transition(&mut run, RunState::Running).await;
+            self.unclaim(&mut run, format!("not {what}: the audit log cannot be written; resume or roll back")).await?;
             return Err(e);
         }
         Ok((run, plan))
+    }
+
+    /// Gives a claimed interrupted run back (nothing ran); if even that cannot be written, the
+    /// run stays `running` in the store until the console's next start marks it interrupted.
+    async fn unclaim(&self, run: &mut Run, message: String) -> Result<(), EngineError> {
+        run.state = RunState::Interrupted;
+        run.message = Some(message);
+        self.transition(run, RunState::Running).await.map_err(|e| {
+            tracing::error!(run = %run.id, error = %e, "a claimed run could not be given back");
+            EngineError::Conflict(format!("run {} could not be given back as interrupted ({e}); restart the console to recover it", run.id))
+        })
     }
 
     /// Continues an interrupted run after re-reading the estate; steps already in effect are
