@@ -167,6 +167,15 @@ fn dr_link_restored(estate: &mut Estate) {
     }
 }
 
+/// Puts `host` in `set` (on) or takes it out (off).
+fn toggle(set: &mut std::collections::BTreeSet<String>, host: &str, on: bool) {
+    if on {
+        set.insert(host.to_string());
+    } else {
+        set.remove(host);
+    }
+}
+
 fn check_host(estate: &Estate, host: &str) -> Result<(), FaultError> {
     estate.host(host).map(|_| ()).ok_or_else(|| FaultError::NoSuchHost(host.to_string()))
 }
@@ -312,11 +321,7 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
             if !matches!(estate.host(host), Some(HostRef::Node { .. })) {
                 return Err(FaultError::NotAnRdqmNode(host.clone()));
             }
-            if matches!(fault, Fault::NodeIsolate(_)) {
-                estate.faults.isolated.insert(host.clone());
-            } else {
-                estate.faults.isolated.remove(host);
-            }
+            toggle(&mut estate.faults.isolated, host, matches!(fault, Fault::NodeIsolate(_)));
             Ok(Vec::new())
         }
         Fault::HostKeyRotate(host) => {
@@ -332,11 +337,7 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
             if !matches!(estate.host(host), Some(HostRef::Node { .. })) {
                 return Err(FaultError::NotAnRdqmNode(host.clone()));
             }
-            if *on {
-                estate.faults.not_haclient.insert(host.clone());
-            } else {
-                estate.faults.not_haclient.remove(host);
-            }
+            toggle(&mut estate.faults.not_haclient, host, *on);
             Ok(Vec::new())
         }
         Fault::DrWriteRate { qmgr, kb_per_s } => {
@@ -352,11 +353,7 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
             if !matches!(estate.host(host), Some(HostRef::Node { .. })) {
                 return Err(FaultError::NotAnRdqmNode(host.clone()));
             }
-            if *on {
-                estate.faults.slow_disk.insert(host.clone());
-            } else {
-                estate.faults.slow_disk.remove(host);
-            }
+            toggle(&mut estate.faults.slow_disk, host, *on);
             Ok(Vec::new())
         }
         Fault::MqiptRunning(running) => {

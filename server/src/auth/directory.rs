@@ -85,6 +85,17 @@ impl LdapDirectory {
         LdapDirectory { config, bind_password, timeout: Duration::from_secs(5) }
     }
 
+    /// Binds as the service account (searches and group reads are its).
+    async fn service_bind(&self, ldap: &mut ldap3::Ldap) -> Result<(), DirectoryError> {
+        ldap.with_timeout(self.timeout)
+            .simple_bind(&self.config.bind_dn, &self.bind_password)
+            .await
+            .map_err(unavailable)?
+            .success()
+            .map_err(|e| unavailable(format!("service bind as {} refused: {e}", self.config.bind_dn)))?;
+        Ok(())
+    }
+
     async fn connect(&self) -> Result<ldap3::Ldap, DirectoryError> {
         let mut settings = LdapConnSettings::new().set_conn_timeout(self.timeout).set_starttls(self.config.starttls);
         if let Some(ca) = &self.config.ca_file {
@@ -150,12 +161,7 @@ impl Directory for LdapDirectory {
                 return Err(DirectoryError::InvalidCredentials);
             }
             let mut ldap = self.connect().await?;
-            ldap.with_timeout(self.timeout)
-                .simple_bind(&self.config.bind_dn, &self.bind_password)
-                .await
-                .map_err(unavailable)?
-                .success()
-                .map_err(|e| unavailable(format!("service bind as {} refused: {e}", self.config.bind_dn)))?;
+            self.service_bind(&mut ldap).await?;
             let filter = self.config.user_filter.replace("{username}", &ldap_escape(username));
             let attrs = vec!["uid", "cn", "displayName", "memberOf"];
             let (entries, _) = ldap
@@ -180,12 +186,7 @@ impl Directory for LdapDirectory {
                 return Err(if bound.rc == 49 { DirectoryError::InvalidCredentials } else { unavailable(bound) });
             }
             // Group reads use the service account: users may not read groups themselves.
-            ldap.with_timeout(self.timeout)
-                .simple_bind(&self.config.bind_dn, &self.bind_password)
-                .await
-                .map_err(unavailable)?
-                .success()
-                .map_err(unavailable)?;
+            self.service_bind(&mut ldap).await?;
             let groups = self.groups(&mut ldap, &entry.dn, entry).await?;
             let _ = ldap.unbind().await;
             Ok(user_of(entry, groups))
@@ -195,12 +196,7 @@ impl Directory for LdapDirectory {
     fn lookup<'a>(&'a self, dn: &'a str) -> BoxFuture<'a, Result<Option<DirectoryUser>, DirectoryError>> {
         Box::pin(async move {
             let mut ldap = self.connect().await?;
-            ldap.with_timeout(self.timeout)
-                .simple_bind(&self.config.bind_dn, &self.bind_password)
-                .await
-                .map_err(unavailable)?
-                .success()
-                .map_err(|e| unavailable(format!("service bind as {} refused: {e}", self.config.bind_dn)))?;
+            self.service_bind(&mut ldap).await?;
             let found = ldap
                 .with_timeout(self.timeout)
                 .search(dn, Scope::Base, "(objectClass=*)", vec!["uid", "cn", "displayName", "memberOf"])
