@@ -129,6 +129,9 @@ make_lab_certs() {
     cp "$PKI/certs/$host.pem" "$etc/drbd.d/$host.crt"
     cp "$PKI/certs/$host.key" "$etc/drbd.d/$host.key"
     chmod 600 "$etc/drbd.d/$host.key"
+    # The files as the host sees them (its real /etc with real paths).
+    local seen
+    seen="$(host_root "$host")/etc"
     cat > "$etc/tlshd.conf" <<CONF
 [debug]
 loglevel=0
@@ -139,14 +142,14 @@ nl=0
 #keyrings= <keyring>;<keyring>;<keyring>
 
 [authenticate.client]
-x509.truststore=$etc/drbd.d/lab_root_ca.crt
-x509.certificate=$etc/drbd.d/$host.crt
-x509.private_key=$etc/drbd.d/$host.key
+x509.truststore=$seen/drbd.d/lab_root_ca.crt
+x509.certificate=$seen/drbd.d/$host.crt
+x509.private_key=$seen/drbd.d/$host.key
 
 [authenticate.server]
-x509.truststore=$etc/drbd.d/lab_root_ca.crt
-x509.certificate=$etc/drbd.d/$host.crt
-x509.private_key=$etc/drbd.d/$host.key
+x509.truststore=$seen/drbd.d/lab_root_ca.crt
+x509.certificate=$seen/drbd.d/$host.crt
+x509.private_key=$seen/drbd.d/$host.key
 CONF
     keystore "$NODE_DIR/hosts/$host/var/mqm/vols/ssldrhaqm1/qmgr/ssldrhaqm1/ssl/ssldrhaqm1KeyFile.kdb" cms \
       "ssldrhaqm1certlabel:ssldrhaqm1:personal:default" "Lab Root CA:labca:trusted" "mqiptclient:mqiptclient:trusted" \

@@ -43,6 +43,27 @@ else
 fi
 STATE="$NODE_DIR/state/estate.json"
 MQIPT_DIR="$NODE_DIR/hosts/wdc-bastion/opt/mqipt/installation1/mqipt/HAMQ"
+
+# Real paths: as root, each host's sshd runs in a mount namespace of its own where the host's
+# files sit where a real host has them (/opt/mqipt on the bastion; /var/mqm, /etc/tlshd.conf and
+# /etc/drbd.d on the nodes), bind-mounted from $NODE_DIR/hosts/HOST. Without root the paths keep
+# that prefix. LAB_REAL_PATHS=0 turns them off.
+if [ "$(id -u)" = 0 ] && [ "${LAB_REAL_PATHS:-1}" != 0 ] && unshare --mount --propagation private true 2>/dev/null; then
+  REAL_PATHS=1
+else
+  REAL_PATHS=0
+fi
+# Where HOST's absolute paths are, as its own sessions see them.
+host_root() { [ "$REAL_PATHS" = 1 ] || echo "$NODE_DIR/hosts/$1"; }
+# The real paths a host has: directories, then single files.
+host_mount_dirs() { if [ "$1" = wdc-bastion ]; then echo /opt/mqipt; else echo /var/mqm /etc/drbd.d; fi; }
+host_mount_files() {
+  [ "$1" = wdc-bastion ] && return 0
+  echo /etc/tlshd.conf
+  # The lab's own sudoers, where Debian's sudo is installed (the sudo-required knob).
+  [ -e /etc/sudoers ] && echo /etc/sudoers
+  return 0
+}
 MQIPT_CONF="$MQIPT_DIR/mqipt.conf"
 
 # A process runs if it exists and is not a zombie (a container's PID 1 may never reap it).
@@ -85,8 +106,53 @@ start_sshd() {
   port="$(host_port "$host")"
   pid_alive "$RUN/pids/sshd-$host.pid" && return 0
   mkdir -p /run/sshd 2>/dev/null || true
-  /usr/sbin/sshd -f "$RUN/ssh/sshd-$host.conf" -E "$RUN/logs/sshd-$host.log"
+  if [ "$REAL_PATHS" = 1 ]; then
+    unshare --mount --propagation private -- /bin/sh -c "$(host_mounts "$host") exec /usr/sbin/sshd -f '$RUN/ssh/sshd-$host.conf' -E '$RUN/logs/sshd-$host.log'"
+  else
+    /usr/sbin/sshd -f "$RUN/ssh/sshd-$host.conf" -E "$RUN/logs/sshd-$host.log"
+  fi
   wait_port "$port" "sshd for $host"
 }
 
 stop_sshd() { stop_pidfile "$RUN/pids/sshd-$1.pid"; }
+
+# The mounts of HOST's namespace, as shell commands. The mount points are made, empty, in the
+# machine's own tree (a bind mount needs one); they are left there, as another lab may use them.
+host_mounts() {
+  local host="$1" path
+  for path in $(host_mount_dirs "$host"); do
+    mkdir -p "$path" "$NODE_DIR/hosts/$host$path"
+    printf "mount --bind '%s' '%s' && " "$NODE_DIR/hosts/$host$path" "$path"
+  done
+  for path in $(host_mount_files "$host"); do
+    [ -e "$path" ] || touch "$path"
+    [ -e "$NODE_DIR/hosts/$host$path" ] || touch "$NODE_DIR/hosts/$host$path"
+    printf "mount --bind '%s' '%s' && " "$NODE_DIR/hosts/$host$path" "$path"
+  done
+}
+
+# `disk_full HOST on|off`: inside HOST's mount namespace, each of its real-path directories is
+# covered by a tmpfs holding a copy of its files, then filled, so every write there fails with
+# "No space left on device" from the kernel itself; `off` uncovers the untouched originals.
+disk_full() {
+  local host="$1" state="$2" pid dir
+  if [ "$REAL_PATHS" != 1 ]; then
+    echo "lab: disk-full needs the real paths of a lab run as root" >&2
+    return 1
+  fi
+  pid="$(cat "$RUN/pids/sshd-$host.pid")"
+  for dir in $(host_mount_dirs "$host"); do
+    if [ "$state" = on ]; then
+      nsenter -t "$pid" -m -- /bin/sh -ec "
+        mountpoint -q '$dir' && [ \"\$(stat -f -c %T '$dir')\" = tmpfs ] && exit 0
+        stage=\$(mktemp -d)
+        cp -a '$dir/.' \"\$stage/\"
+        mount -t tmpfs -o size=\$(( \$(du -sb \"\$stage\" | cut -f1) + 1048576 )),mode=\$(stat -c %a '$dir'),uid=\$(stat -c %u '$dir'),gid=\$(stat -c %g '$dir') lab-disk-full '$dir'
+        cp -a \"\$stage/.\" '$dir/'
+        rm -rf \"\$stage\"
+        dd if=/dev/zero of='$dir/.lab-disk-full' bs=4096 2>/dev/null || true"
+    else
+      nsenter -t "$pid" -m -- /bin/sh -c "[ \"\$(stat -f -c %T '$dir')\" != tmpfs ] || umount '$dir'"
+    fi
+  done
+}

@@ -20,6 +20,8 @@ pub struct Invocation<'a> {
     pub now_ms: u64,
     /// What the command reads on standard input (MQSC commands for `runmqsc`).
     pub stdin: &'a str,
+    /// The command was run through `sudo` (the host's sudoers allowed it).
+    pub via_sudo: bool,
 }
 
 /// What the command printed and returned, plus what the caller must simulate around it.
@@ -34,6 +36,8 @@ pub struct Outcome {
     pub hang: bool,
     /// How long the command takes after it acted, before it returns (a role change).
     pub takes_ms: u64,
+    /// The output stops halfway and the connection drops (the caller cuts it off).
+    pub cut_off: bool,
 }
 
 impl Outcome {
@@ -51,6 +55,11 @@ impl Outcome {
         Outcome { stdout, code, ..Default::default() }
     }
 
+    /// A failure said on standard error only, as system tools say theirs.
+    fn error(code: i32, stderr: String) -> Self {
+        Outcome { stderr, code, ..Default::default() }
+    }
+
     fn usage(program: &str, usage: &str) -> Self {
         Outcome { stderr: format!("Usage: {program} {usage}\n"), code: 1, ..Default::default() }
     }
@@ -60,6 +69,8 @@ impl Outcome {
 pub const MQ_PROGRAMS: &[&str] =
     &["rdqmstatus", "rdqmdr", "rdqmadm", "dspmq", "strmqm", "endmqm", "drbdadm", "crm_mon", "crm_resource", "runmqakm", "runmqsc"];
 pub const MQIPT_PROGRAMS: &[&str] = &["mqiptAdmin", "mqiptKeycmd"];
+/// Programs every simulated host has (the seed reloads MQIPT through its systemd unit).
+pub const SYSTEM_PROGRAMS: &[&str] = &["systemctl", "date"];
 /// The DRBD and Pacemaker tools of an RDQM node (installed in `/usr/sbin`).
 pub const CLUSTER_PROGRAMS: &[&str] = &["drbdadm", "crm_mon", "crm_resource"];
 
@@ -81,9 +92,13 @@ pub fn run(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
         return Outcome { hang: true, delay_ms, ..Default::default() };
     }
     estate.advance(inv.now_ms);
+    let cut_off = Faults::take(&mut estate.faults.truncate_next, inv.host, inv.program);
     let before = changes_state(inv).then(|| estate.clone());
     let refused = matches!(inv.program, "rdqmstatus" | "rdqmadm" | "rdqmdr" | "strmqm" | "endmqm") && estate.faults.not_haclient.contains(inv.host);
-    let mut outcome = if refused {
+    let needs_sudo = estate.faults.sudo_required.contains(inv.host) && !inv.via_sudo && !SYSTEM_PROGRAMS.contains(&inv.program);
+    let mut outcome = if needs_sudo {
+        sudo_refused(inv)
+    } else if refused {
         Outcome::fail(1, "AMQ7077E: You are not authorized to perform the requested operation.\n".into())
     } else if Faults::take(&mut estate.faults.fail_next, inv.host, inv.program) {
         injected_failure(inv)
@@ -105,6 +120,7 @@ pub fn run(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
         }
     }
     outcome.delay_ms = delay_ms;
+    outcome.cut_off = cut_off;
     // RDQM's own programs re-run themselves through sudo and say so; DRBD, Pacemaker, dspmq,
     // runmqsc and runmqakm do not.
     let rdqm_wrapped = matches!(inv.program, "rdqmstatus" | "rdqmadm" | "rdqmdr");
@@ -124,10 +140,24 @@ fn changes_state(inv: &Invocation) -> bool {
         "rdqmdr" => inv.args.iter().any(|a| a == "-p" || a == "-s"),
         "rdqmadm" => inv.args.iter().any(|a| a == "-s" || a == "-r" || a == "-p"),
         "mqiptAdmin" => inv.args.iter().any(|a| a == "-refresh"),
+        "systemctl" => inv.args.first().is_some_and(|a| a == "reload"),
         "crm_resource" => inv.args.iter().any(|a| a == "--cleanup" || a == "-C"),
         "strmqm" | "endmqm" => true,
         _ => false,
     }
+}
+
+/// A host where the MQ and cluster tools need root: run without sudo, RDQM's programs fail in
+/// their own sudo (no terminal for a password), the others are refused by the OS.
+fn sudo_refused(inv: &Invocation) -> Outcome {
+    if matches!(inv.program, "rdqmstatus" | "rdqmadm" | "rdqmdr") {
+        let error = "sudo: a terminal is required to read the password; either use the -S option to read from standard input or configure an askpass helper\nsudo: a password is required\n";
+        return Outcome::error(1, error.into());
+    }
+    if CLUSTER_PROGRAMS.contains(&inv.program) {
+        return Outcome::error(1, format!("{}: Permission denied (you must be root)\n", inv.program));
+    }
+    Outcome::fail(1, "AMQ7077E: You are not authorized to perform the requested operation.\n".into())
 }
 
 fn injected_failure(inv: &Invocation) -> Outcome {
@@ -183,10 +213,13 @@ fn dispatch(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
             "crm_resource" => crm_resource(estate, inv),
             "runmqakm" => crate::keystore::runmqakm(fs, inv.program, inv.args),
             "runmqsc" => crate::mqsc::runmqsc(estate, fs, inv),
+            "systemctl" => systemctl(estate, fs, inv),
+            "date" => date(estate, inv),
             _ => not_found(),
         },
         Some(HostRef::Bastion(_)) => match inv.program {
             "mqiptAdmin" => mqipt_admin(estate, fs, inv),
+            "systemctl" => systemctl(estate, fs, inv),
             "mqiptKeycmd" => crate::keystore::runmqakm(fs, inv.program, inv.args),
             _ => not_found(),
         },
@@ -344,6 +377,7 @@ fn rdqmdr(estate: &mut Estate, inv: &Invocation) -> Outcome {
             // Resolving a split: this side's changes since the split are discarded.
             qm.split_survivor = None;
             qm.resync_until_ms = Some(inv.now_ms + resync_ms);
+            qm.resync_since_ms = Some(inv.now_ms);
         }
         return Outcome::ok(format!("Queue manager '{name}' has been made the DR secondary on this node.\n"));
     }
@@ -686,6 +720,46 @@ fn format_mqipt_time(now_ms: u64) -> String {
         "[month repr:long] [day padding:none], [year] [hour repr:12 padding:none]:[minute]:[second] [period] UTC"
     );
     at.format(&fmt).unwrap_or_default()
+}
+
+/// `date +%s` (and `date -u +%s`): the host's clock, which the `clock-skew` knob sets off.
+fn date(estate: &Estate, inv: &Invocation) -> Outcome {
+    let skew_s = estate.faults.clock_skew_s.get(inv.host).copied().unwrap_or(0);
+    let now_s = (inv.now_ms / 1000) as i64 + skew_s;
+    match inv.args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["+%s"] | ["-u", "+%s"] => Outcome::ok(format!("{now_s}\n")),
+        _ => Outcome::error(1, "date: this simulated host prints only `date +%s`\n".into()),
+    }
+}
+
+/// `systemctl reload mqipt-@NAME.service`, the seed's other way to refresh an MQIPT instance
+/// (its unit's ExecReload runs `mqiptAdmin -refresh`). Texts and exit codes are systemctl's:
+/// silent on success; "is not active, cannot reload." (1) for a stopped unit; "not found." (5).
+fn systemctl(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
+    let [verb, unit] = inv.args else {
+        return Outcome::error(1, "Too few or too many arguments: this host's systemctl knows `reload UNIT`.\n".into());
+    };
+    if verb != "reload" {
+        return Outcome::error(1, format!("Unknown command verb {verb}.\n"));
+    }
+    let instance = unit.strip_prefix("mqipt-@").and_then(|u| u.strip_suffix(".service"));
+    let known = instance.and_then(|name| {
+        estate.bastions.iter().filter(|b| b.name == inv.host).flat_map(|b| b.mqipt.iter()).find(|i| i.name == name)
+    });
+    let (Some(name), Some(found)) = (instance, known) else {
+        return Outcome::error(5, format!("Failed to reload {unit}: Unit {unit} not found.\n"));
+    };
+    if !found.running {
+        return Outcome::error(1, format!("{unit} is not active, cannot reload.\n"));
+    }
+    let args = ["-refresh".to_string(), "-n".to_string(), name.to_string()];
+    let refresh = mqipt_admin(estate, fs, &Invocation { program: "mqiptAdmin", args: &args, ..*inv });
+    if refresh.code == 0 {
+        return Outcome::ok(String::new());
+    }
+    Outcome::error(1, format!(
+        "Job for {unit} failed because the control process exited with error code.\nSee \"systemctl status {unit}\" and \"journalctl -xeu {unit}\" for details.\n"
+    ))
 }
 
 fn mqipt_admin(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {

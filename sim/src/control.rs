@@ -40,12 +40,25 @@ pub enum Fault {
     SlowDisk { host: String, on: bool },
     /// Every MQIPT instance stops (or starts again with the routes it last loaded).
     MqiptRunning(bool),
+    /// The host refuses the console's SSH key (its authorized_keys entry is gone); and back.
+    KeyRevoke(String),
+    KeyRestore(String),
+    /// The MQ and cluster commands need `sudo -n` on the host (or no longer).
+    SudoRequired { host: String, on: bool },
+    /// The host's file systems are full: writes fail with ENOSPC.
+    DiskFull { host: String, on: bool },
+    /// The next `command` on `host` stops mid-output and the connection drops.
+    TruncateNext { host: String, command: String },
+    /// The host's clock is this many seconds off (0: right again).
+    ClockSkew { host: String, secs: i64 },
+    /// The HA DRBD resource of the queue manager splits: every node StandAlone.
+    DrbdSplitBrain(String),
     Clear,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FaultError {
-    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, host-key-rotate, mqipt-conf-readonly, not-haclient, dr-write-rate, slow-disk, mqipt-down, mqipt-up, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
+    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, host-key-rotate, mqipt-conf-readonly, not-haclient, dr-write-rate, slow-disk, mqipt-down, mqipt-up, key-revoke, key-restore, sudo-required, disk-full, truncate-next, clock-skew, drbd-split-brain, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
     UnknownKnob(String),
     #[error("{knob} expects: {usage}")]
     Usage { knob: String, usage: &'static str },
@@ -76,6 +89,10 @@ pub enum HostEvent {
     RestoreKey(String),
     /// The bastion's MQIPT directory becomes read-only (true) or writable again.
     ConfReadonly(bool),
+    /// The host's sshd refuses (true) or accepts again the console's key; open connections drop.
+    KeyRevoked { host: String, revoked: bool },
+    /// The host's file systems fill up (true) or get their space back.
+    DiskFull { host: String, on: bool },
 }
 
 fn number(text: &str) -> Result<u64, FaultError> {
@@ -134,14 +151,28 @@ impl Fault {
             ("mqipt-down", []) => Fault::MqiptRunning(false),
             ("mqipt-up", []) => Fault::MqiptRunning(true),
             ("mqipt-down" | "mqipt-up", _) => return Err(usage("(no arguments)")),
+            ("key-revoke", [host]) => Fault::KeyRevoke(host.to_string()),
+            ("key-restore", [host]) => Fault::KeyRestore(host.to_string()),
+            ("sudo-required", [host, state]) => Fault::SudoRequired { host: host.to_string(), on: on_off(knob, state)? },
+            ("disk-full", [host, state]) => Fault::DiskFull { host: host.to_string(), on: on_off(knob, state)? },
+            ("sudo-required" | "disk-full", _) => return Err(usage("HOST on|off")),
+            ("truncate-next", [host, command]) => Fault::TruncateNext { host: host.to_string(), command: command.to_string() },
+            ("clock-skew", [host, secs]) => Fault::ClockSkew {
+                host: host.to_string(),
+                secs: secs.parse().map_err(|_| FaultError::BadNumber(secs.to_string()))?,
+            },
+            ("clock-skew", _) => return Err(usage("HOST SECONDS")),
+            ("drbd-split-brain", [qmgr]) => Fault::DrbdSplitBrain(qmgr.to_string()),
+            ("drbd-split-brain", _) => return Err(usage("QM")),
             ("dr-link-down", []) => Fault::DrLinkDown,
             ("dr-link-up", []) => Fault::DrLinkUp,
             ("clear", []) => Fault::Clear,
             ("dr-link-down" | "dr-link-up", _) => return Err(usage("(no arguments)")),
-            ("node-down" | "node-up" | "node-isolate" | "node-rejoin" | "host-key-rotate" | "fail-next" | "hang-next" | "latency", _) => {
+            ("node-down" | "node-up" | "node-isolate" | "node-rejoin" | "host-key-rotate" | "key-revoke" | "key-restore" | "fail-next"
+            | "hang-next" | "truncate-next" | "latency", _) => {
                 return Err(usage(match knob {
                     "latency" => "HOST MS",
-                    "fail-next" | "hang-next" => "HOST COMMAND",
+                    "fail-next" | "hang-next" | "truncate-next" => "HOST COMMAND",
                     _ => "HOST",
                 }));
             }
@@ -163,6 +194,7 @@ fn dr_link_restored(estate: &mut Estate) {
     for qm in &mut estate.qmgrs {
         if qm.dr_primary_regions().len() == 1 {
             qm.resync_until_ms = Some(until);
+            qm.resync_since_ms = Some(estate.clock_ms);
         }
     }
 }
@@ -362,6 +394,43 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
             }
             Ok(Vec::new())
         }
+        Fault::KeyRevoke(host) | Fault::KeyRestore(host) => {
+            check_host(estate, host)?;
+            let revoked = matches!(fault, Fault::KeyRevoke(_));
+            toggle(&mut estate.faults.revoked_keys, host, revoked);
+            Ok(vec![HostEvent::KeyRevoked { host: host.clone(), revoked }])
+        }
+        Fault::SudoRequired { host, on } => {
+            if !matches!(estate.host(host), Some(HostRef::Node { .. })) {
+                return Err(FaultError::NotAnRdqmNode(host.clone()));
+            }
+            toggle(&mut estate.faults.sudo_required, host, *on);
+            Ok(Vec::new())
+        }
+        Fault::DiskFull { host, on } => {
+            check_host(estate, host)?;
+            toggle(&mut estate.faults.disk_full, host, *on);
+            Ok(vec![HostEvent::DiskFull { host: host.clone(), on: *on }])
+        }
+        Fault::TruncateNext { host, command } => {
+            check_host(estate, host)?;
+            estate.faults.truncate_next.push(HostCommand { host: host.clone(), command: command.clone() });
+            Ok(Vec::new())
+        }
+        Fault::ClockSkew { host, secs } => {
+            check_host(estate, host)?;
+            if *secs == 0 {
+                estate.faults.clock_skew_s.remove(host);
+            } else {
+                estate.faults.clock_skew_s.insert(host.clone(), *secs);
+            }
+            Ok(Vec::new())
+        }
+        Fault::DrbdSplitBrain(qmgr) => {
+            let name = estate.qmgrs[qmgr_index(estate, qmgr)?].name.clone();
+            estate.faults.split_brain.insert(name);
+            Ok(Vec::new())
+        }
         Fault::DrLinkDown => {
             estate.faults.dr_link_down = true;
             Ok(Vec::new())
@@ -378,6 +447,8 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
             if estate.faults.mqipt_conf_readonly {
                 events.push(HostEvent::ConfReadonly(false));
             }
+            events.extend(estate.faults.revoked_keys.iter().map(|h| HostEvent::KeyRevoked { host: h.clone(), revoked: false }));
+            events.extend(estate.faults.disk_full.iter().map(|h| HostEvent::DiskFull { host: h.clone(), on: false }));
             estate.faults = Faults::default();
             for instance in estate.bastions.iter_mut().flat_map(|b| b.mqipt.iter_mut()) {
                 instance.running = true;

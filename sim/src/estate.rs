@@ -40,7 +40,8 @@ pub struct Timing {
     pub scale: f64,
     /// From the moment the queue manager's resources move to a node until it is `Running`.
     pub start_ms: u64,
-    /// How long `rdqmdr -p` and `-s` take to return.
+    /// How long `rdqmdr -p` and `-s` take to return; a queue manager that stops on a node that
+    /// stays up shows `Ending` there as long.
     pub role_change_ms: u64,
     /// How long a node that comes back (or is resumed) resynchronises its HA resources.
     pub ha_resync_ms: u64,
@@ -48,7 +49,7 @@ pub struct Timing {
 
 impl Default for Timing {
     fn default() -> Self {
-        Timing { scale: 0.0, start_ms: 6000, role_change_ms: 2000, ha_resync_ms: 12000 }
+        Timing { scale: 0.0, start_ms: 6000, role_change_ms: 4000, ha_resync_ms: 12000 }
     }
 }
 
@@ -170,6 +171,9 @@ pub struct QueueManager {
     /// Its resources moved to this node and it is still starting there.
     #[serde(default)]
     pub starting: Option<(String, Window)>,
+    /// It stopped on this node (which stays up) and is still ending there.
+    #[serde(default)]
+    pub ending: Option<(String, Window)>,
     /// Data written on the DR primary and not yet replicated, in KB.
     #[serde(default)]
     pub out_of_sync_kb: u64,
@@ -182,6 +186,9 @@ pub struct QueueManager {
     /// Until this time (ms since the epoch) DR shows `Synchronization in progress`.
     #[serde(default)]
     pub resync_until_ms: Option<u64>,
+    /// When that catching-up began (for its progress).
+    #[serde(default)]
+    pub resync_since_ms: Option<u64>,
     /// A DR status forced by the `dr-status` fault knob, with its out-of-sync data.
     #[serde(default)]
     pub forced_dr: Option<(DrStatus, u64)>,
@@ -550,6 +557,11 @@ impl Estate {
                 }
             }
         }
+        let end = self.timing.scaled(self.timing.role_change_ms);
+        // Nodes that still answer as members of their group: a queue manager ends there
+        // visibly; on a lost or isolated node nobody sees it end.
+        let up_nodes: Vec<String> =
+            self.regions.iter().flat_map(|r| r.nodes.iter()).filter(|n| n.up && !self.faults.isolated.contains(&n.name)).map(|n| n.name.clone()).collect();
         for i in 0..self.qmgrs.len() {
             let name = self.qmgrs[i].name.clone();
             let old: Vec<String> = before.qmgr(&name).map(|q| before.running_on(q).iter().map(|n| n.name.clone()).collect()).unwrap_or_default();
@@ -563,12 +575,26 @@ impl Estate {
             if qm.starting.as_ref().is_some_and(|(node, _)| !new.contains(node)) {
                 qm.starting = None;
             }
+            if let Some(node) = old.iter().find(|n| !new.contains(n))
+                && end > 0
+                && up_nodes.contains(node)
+            {
+                qm.ending = Some((node.clone(), Window { since_ms: now_ms, until_ms: now_ms + end }));
+            }
+            if qm.ending.as_ref().is_some_and(|(node, _)| new.contains(node) || !up_nodes.contains(node)) {
+                qm.ending = None;
+            }
         }
     }
 
     /// The queue manager is still starting on `node`.
     pub fn starting_on(&self, qm: &QueueManager, node: &str, now_ms: u64) -> bool {
         qm.starting.as_ref().is_some_and(|(n, w)| n == node && w.active(now_ms))
+    }
+
+    /// The queue manager is still ending on `node`.
+    pub fn ending_on(&self, qm: &QueueManager, node: &str, now_ms: u64) -> bool {
+        qm.ending.as_ref().is_some_and(|(n, w)| n == node && w.active(now_ms))
     }
 
     /// The node's HA resynchronisation, while it lasts.

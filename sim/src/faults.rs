@@ -42,6 +42,24 @@ pub struct Faults {
     /// Hosts whose disk is so slow that a resynchronisation there makes no progress.
     #[serde(default)]
     pub slow_disk: BTreeSet<String>,
+    /// Hosts that no longer accept the console's SSH key.
+    #[serde(default)]
+    pub revoked_keys: BTreeSet<String>,
+    /// Hosts where the MQ and cluster commands work only through `sudo`.
+    #[serde(default)]
+    pub sudo_required: BTreeSet<String>,
+    /// Hosts whose file systems (the real paths of the host) are full.
+    #[serde(default)]
+    pub disk_full: BTreeSet<String>,
+    /// The next invocation of a command on a host stops mid-output: the connection drops.
+    #[serde(default)]
+    pub truncate_next: Vec<HostCommand>,
+    /// Seconds a host's clock is ahead (positive) or behind (negative) the true time.
+    #[serde(default)]
+    pub clock_skew_s: BTreeMap<String, i64>,
+    /// Queue managers whose HA DRBD resource is split-brained (StandAlone) in their region.
+    #[serde(default)]
+    pub split_brain: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

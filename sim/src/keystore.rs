@@ -162,6 +162,9 @@ pub fn runmqakm(fs: &dyn HostFs, program: &str, args: &[String]) -> Outcome {
         Err(outcome) => return outcome,
     };
     if args.iter().any(|a| a == "-list") {
+        if manifest.entries.is_empty() {
+            return Outcome { stdout: "No certificates were found.\n".into(), ..Default::default() };
+        }
         let mut out = String::from("Certificates found\n* default, - personal, ! trusted, # secret key\n");
         for e in &manifest.entries {
             let marks = format!("{}{}", if e.default { "*" } else { "" }, if e.personal { "-" } else { "!" });

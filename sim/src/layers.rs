@@ -61,7 +61,13 @@ fn ha_block(estate: &Estate, qm: &QueueManager, region: &Region, node: &Node, no
     let _ = writeln!(text, "  {}", local_disk_words(local, quorum));
     let mut peers: Vec<&Node> = region.nodes.iter().filter(|n| n.name != node.name).collect();
     peers.sort_by(|a, b| a.name.cmp(&b.name));
+    let split = estate.faults.split_brain.contains(&qm.name);
     for peer in peers {
+        if split && peer.up {
+            // After a split brain DRBD drops the connection and waits for a person.
+            let _ = writeln!(text, "  {} connection:StandAlone", peer.name);
+            continue;
+        }
         if !peer.up || estate.isolated(&peer.name) || estate.isolated(&node.name) {
             let _ = writeln!(text, "  {} connection:Connecting", peer.name);
             continue;

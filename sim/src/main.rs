@@ -7,7 +7,7 @@
 //! `RDQM_SIM_HOSTS/<host>/` when set. Invoked as `rdqm-sim`, it is the lab's control command.
 
 use clap::{Parser, Subcommand};
-use sim::commands::{self, Invocation, MQ_PROGRAMS, MQIPT_PROGRAMS};
+use sim::commands::{self, Invocation, MQ_PROGRAMS, MQIPT_PROGRAMS, SYSTEM_PROGRAMS};
 use sim::control::{self, Fault, HostEvent};
 use sim::fs::RealFs;
 use sim::store::StateFile;
@@ -68,19 +68,21 @@ fn act_as(state: &StateFile, host: &str, program: &str, args: &[String]) -> Exit
         let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut input);
     }
     let stdin = input.as_str();
+    // sudo sets SUDO_COMMAND for what it runs (the lab's sudoers keeps the sim's variables).
+    let via_sudo = std::env::var_os("SUDO_COMMAND").is_some();
     let fs = RealFs::from_env();
     // Added latency delays the command's arrival: it acts only after the wait. The first pass
     // (under the shared lock, which writes nothing unless the state changes) either acts at
     // once or only reports the latency to wait first.
     let first = state.run(|estate| match estate.faults.latency_ms.get(host).copied() {
         Some(ms) if ms > 0 => Err(ms),
-        _ => Ok(commands::run(estate, &fs, &Invocation { host, program, args, now_ms: now_ms(), stdin })),
+        _ => Ok(commands::run(estate, &fs, &Invocation { host, program, args, now_ms: now_ms(), stdin, via_sudo })),
     });
     let outcome = match first {
         Ok(Ok(outcome)) => Ok(outcome),
         Ok(Err(ms)) => {
             std::thread::sleep(Duration::from_millis(ms));
-            state.run(|estate| commands::run(estate, &fs, &Invocation { host, program, args, now_ms: now_ms(), stdin }))
+            state.run(|estate| commands::run(estate, &fs, &Invocation { host, program, args, now_ms: now_ms(), stdin, via_sudo }))
         }
         Err(e) => Err(e),
     };
@@ -96,9 +98,45 @@ fn act_as(state: &StateFile, host: &str, program: &str, args: &[String]) -> Exit
     }
     // A role change returns only once it is done, as rdqmdr does.
     std::thread::sleep(Duration::from_millis(outcome.takes_ms));
+    if outcome.cut_off {
+        cut_off(&outcome.stdout);
+    }
     let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
     let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
     ExitCode::from(u8::try_from(outcome.code).unwrap_or(1))
+}
+
+/// Prints the first half of `stdout`, then drops the SSH connection as a failing network or
+/// host would: the session's sshd process dies, so the client gets no exit status. Outside
+/// SSH (no sshd above us) the process itself is killed.
+fn cut_off(stdout: &str) -> ! {
+    let half = stdout.char_indices().nth(stdout.chars().count() / 2).map_or(stdout.len(), |(i, _)| i);
+    let mut out = std::io::stdout();
+    let _ = out.write_all(&stdout.as_bytes()[..half]);
+    let _ = out.flush();
+    let target = session_sshd().unwrap_or_else(std::process::id);
+    let _ = Command::new("kill").args(["-KILL", &target.to_string()]).status();
+    // Only reached if the kill failed: still never a complete output or a clean status.
+    std::process::abort()
+}
+
+/// The nearest ancestor process that is an sshd (the session's own, running as the lab user).
+fn session_sshd() -> Option<u32> {
+    let mut pid = std::process::id();
+    for _ in 0..16 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // `pid (comm) state ppid …`; comm may hold spaces, so read after the last ')'.
+        let (head, tail) = stat.rsplit_once(')')?;
+        let comm = head.split_once('(')?.1;
+        if comm == "sshd" && pid != std::process::id() {
+            return Some(pid);
+        }
+        pid = tail.split_whitespace().nth(1)?.parse().ok()?;
+        if pid <= 1 {
+            return None;
+        }
+    }
+    None
 }
 
 /// Tells the lab (through `RDQM_SIM_HOOK`) to stop or start a host's sshd.
@@ -106,17 +144,20 @@ fn run_hooks(events: &[HostEvent]) -> Result<(), String> {
     let Ok(hook) = std::env::var("RDQM_SIM_HOOK") else {
         return Ok(());
     };
+    let on_off = |on: bool| if on { "on" } else { "off" };
     for event in events {
-        let (verb, host) = match event {
-            HostEvent::Down(h) => ("down", h.as_str()),
-            HostEvent::Up(h) => ("up", h.as_str()),
-            HostEvent::Rekey(h) => ("rekey", h.as_str()),
-            HostEvent::RestoreKey(h) => ("restore-key", h.as_str()),
-            HostEvent::ConfReadonly(on) => ("conf-readonly", if *on { "on" } else { "off" }),
+        let args: Vec<&str> = match event {
+            HostEvent::Down(h) => vec!["down", h],
+            HostEvent::Up(h) => vec!["up", h],
+            HostEvent::Rekey(h) => vec!["rekey", h],
+            HostEvent::RestoreKey(h) => vec!["restore-key", h],
+            HostEvent::ConfReadonly(on) => vec!["conf-readonly", on_off(*on)],
+            HostEvent::KeyRevoked { host, revoked } => vec!["key-revoke", host, on_off(*revoked)],
+            HostEvent::DiskFull { host, on } => vec!["disk-full", host, on_off(*on)],
         };
-        let status = Command::new(&hook).arg(verb).arg(host).status().map_err(|e| format!("{hook}: {e}"))?;
+        let status = Command::new(&hook).args(&args).status().map_err(|e| format!("{hook}: {e}"))?;
         if !status.success() {
-            return Err(format!("{hook} {verb} {host} failed with {status}"));
+            return Err(format!("{hook} {} failed with {status}", args.join(" ")));
         }
     }
     Ok(())
@@ -167,7 +208,7 @@ fn control(cli: Cli) -> Result<(), String> {
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     let invoked = argv.first().map(|a| a.rsplit('/').next().unwrap_or(a).to_string()).unwrap_or_default();
-    if MQ_PROGRAMS.contains(&invoked.as_str()) || MQIPT_PROGRAMS.contains(&invoked.as_str()) {
+    if [MQ_PROGRAMS, MQIPT_PROGRAMS, SYSTEM_PROGRAMS].iter().any(|programs| programs.contains(&invoked.as_str())) {
         let (Ok(host), Ok(path)) = (std::env::var("RDQM_SIM_NODE"), std::env::var("RDQM_SIM_STATE")) else {
             eprintln!("{invoked}: RDQM_SIM_NODE and RDQM_SIM_STATE must name the simulated host and its state");
             return ExitCode::from(70);

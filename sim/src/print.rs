@@ -19,6 +19,16 @@ fn here_or(name: &str, local: &str) -> String {
     if name == local { "This node".to_string() } else { name.to_string() }
 }
 
+/// `HA blocked location`: the nodes of the group where the queue manager may not run, a
+/// suspended node (`rdqmadm -s`) or one where Pacemaker banned it (INFINITY fail-count).
+/// No capture found shows a node in it: several are comma-separated here, as the DR address
+/// list is.
+fn blocked_locations(qm: &QueueManager, region: &Region, local: &str) -> String {
+    let blocked: Vec<String> =
+        region.nodes.iter().filter(|n| n.suspended || qm.banned_on(&n.name)).map(|n| here_or(&n.name, local)).collect();
+    if blocked.is_empty() { "None".to_string() } else { blocked.join(",") }
+}
+
 /// `Queue manager status` of `qm` as `node` (in `region`) sees it.
 pub fn qm_status_on(estate: &Estate, qm: &QueueManager, region: &Region, node: &Node, now_ms: u64) -> QmStatus {
     let Some(side) = qm.side(&region.name) else {
@@ -26,6 +36,9 @@ pub fn qm_status_on(estate: &Estate, qm: &QueueManager, region: &Region, node: &
     };
     if qm.disabled {
         return QmStatus::EndedNormally;
+    }
+    if estate.ending_on(qm, &node.name, now_ms) {
+        return QmStatus::Ending;
     }
     match estate.ha_location(qm, region) {
         None => QmStatus::StatusNotAvailable,
@@ -66,13 +79,16 @@ pub fn rdqmstatus_qm(estate: &Estate, qm: &QueueManager, region: &Region, node: 
         Some(_) => HaRole::Secondary,
     };
     field(&mut out, "HA role:", ha_role.as_str());
-    field(&mut out, "HA status:", estate.local_ha_status(region, node, now_ms).as_str());
+    // A split-brained HA resource: every node StandAlone, each with its own data.
+    let split = estate.faults.split_brain.contains(&qm.name);
+    let local_ha = if split { HaStatus::Partitioned } else { estate.local_ha_status(region, node, now_ms) };
+    field(&mut out, "HA status:", local_ha.as_str());
     // endmqm takes the queue manager out of Pacemaker's hands until strmqm.
     field(&mut out, "HA control:", if qm.disabled { "Disabled" } else { "Enabled" });
     field(&mut out, "HA current location:", &location.map_or("None".to_string(), |l| here_or(&l.name, &node.name)));
     let preferred = side.map_or("None".to_string(), |s| here_or(&s.preferred, &node.name));
     field(&mut out, "HA preferred location:", &preferred);
-    field(&mut out, "HA blocked location:", "None");
+    field(&mut out, "HA blocked location:", &blocked_locations(qm, region, &node.name));
     let (interface, address) = qm.floating_ip.as_ref().map_or(("None", "None"), |ip| (ip.interface.as_str(), ip.address.as_str()));
     field(&mut out, "HA floating IP interface:", interface);
     field(&mut out, "HA floating IP address:", address);
@@ -87,7 +103,13 @@ pub fn rdqmstatus_qm(estate: &Estate, qm: &QueueManager, region: &Region, node: 
     }
     for peer in region.nodes.iter().filter(|n| n.name != node.name) {
         out.push('\n');
-        let peer_status = if estate.isolated(&node.name) { HaStatus::RemoteUnavailable } else { estate.peer_ha_status(peer, now_ms) };
+        let peer_status = if split {
+            HaStatus::Partitioned
+        } else if estate.isolated(&node.name) {
+            HaStatus::RemoteUnavailable
+        } else {
+            estate.peer_ha_status(peer, now_ms)
+        };
         field(&mut out, "Node:", &peer.name);
         field(&mut out, "HA status:", peer_status.as_str());
         // As IBM's capture of a resynchronising group shows: progress and an absolute ETA.
@@ -109,6 +131,16 @@ fn dr_details(out: &mut String, estate: &Estate, qm: &QueueManager, region: &Reg
         && let Some(kb) = out_of_sync
     {
         field(out, "DR out of sync data:", &kb_text(kb));
+    }
+    // While DR catches up, progress and an estimated completion, worded as IBM's HA lines are
+    // (no capture of DR's was found).
+    if dr_status == DrStatus::SynchronizationInProgress
+        && let Some(until) = qm.resync_until_ms.filter(|_| qm.forced_dr.is_none())
+    {
+        let window = crate::estate::Window { since_ms: qm.resync_since_ms.unwrap_or(until), until_ms: until };
+        let percent = window.percent(now_ms);
+        field(out, "DR synchronization progress:", &format!("{percent:.1}%"));
+        field(out, "DR estimated time to completion:", &crate::layers::local_time(until));
     }
     field(out, "DR port:", &qm.dr_port.to_string());
     field(out, "DR local IP address:", &node.ip);
@@ -135,7 +167,7 @@ pub fn rdqmstatus_summary(estate: &Estate, region: &Region, node: &Node, now_ms:
         field(&mut out, "HA current location:", &location.map_or("None".into(), |l| here_or(&l.name, &node.name)));
         if let Some(side) = qm.side(&region.name) {
             field(&mut out, "HA preferred location:", &here_or(&side.preferred, &node.name));
-            field(&mut out, "HA blocked location:", "None");
+            field(&mut out, "HA blocked location:", &blocked_locations(qm, region, &node.name));
             field(&mut out, "DR role:", side.dr_role.as_str());
         }
     }

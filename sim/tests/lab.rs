@@ -189,3 +189,66 @@ fn key_repositories_list_and_detail_real_certificates() {
     let mqipt = lab.ssh("wdc-bastion", &format!("mqiptKeycmd -cert -list -db {pfx} -stashed"));
     assert!(stdout(&mqipt).contains("*-\tmqiptserver\n!\twdc-mq-client\n"), "{}", stdout(&mqipt));
 }
+
+/// Each host sees its files where a real host has them (its sshd runs in a mount namespace of
+/// its own), and no host sees another's: the seed's paths work as typed.
+#[test]
+fn each_host_sees_its_own_files_on_real_paths() {
+    let lab = start();
+    if lab.var("LAB_REAL_PATHS") != "1" {
+        // Only root can give each sshd its mount namespace; CI and this machine run as root.
+        let uid = std::process::Command::new("id").arg("-u").output().unwrap();
+        assert_ne!(stdout(&uid).trim(), "0", "as root the lab must use real paths");
+        return;
+    }
+    let conf = lab.ssh("wdc-bastion", "cat /opt/mqipt/installation1/mqipt/HAMQ/mqipt.conf");
+    assert_code(&conf, 0, "cat mqipt.conf on the bastion");
+    assert_eq!(stdout(&conf), sim::reference::MQIPT_CONF);
+
+    let tlshd = lab.ssh("dal1-mq1", "cat /etc/tlshd.conf");
+    assert!(stdout(&tlshd).contains("x509.certificate=/etc/drbd.d/dal1-mq1.crt\n"), "{}", stdout(&tlshd));
+    let cert = lab.ssh("dal1-mq1", "head -1 /etc/drbd.d/dal1-mq1.crt");
+    assert_eq!(stdout(&cert), "-----BEGIN CERTIFICATE-----\n");
+    let kdb = "/var/mqm/vols/ssldrhaqm1/qmgr/ssldrhaqm1/ssl/ssldrhaqm1KeyFile.kdb";
+    let list = lab.ssh("dal1-mq1", &format!("runmqakm -cert -list -db {kdb} -stashed"));
+    assert_code(&list, 0, "runmqakm on a real path");
+    assert!(stdout(&list).contains("*-\tssldrhaqm1certlabel\n"));
+
+    // A file written on one node is that node's alone, and lands in its directory of the lab.
+    assert_code(&lab.ssh("wdc1-mq1", "echo wdc1 > /var/mqm/lab-probe"), 0, "write on wdc1-mq1");
+    assert_code(&lab.ssh("wdc2-mq1", "test ! -e /var/mqm/lab-probe"), 0, "wdc2-mq1 does not see wdc1-mq1's file");
+    assert_code(&lab.ssh("wdc-bastion", "test ! -e /var/mqm/lab-probe"), 0, "nor does the bastion");
+    let root = lab.var("LAB_MQIPT_CONF").split("/hosts/").next().unwrap().to_string();
+    assert_eq!(std::fs::read_to_string(format!("{root}/hosts/wdc1-mq1/var/mqm/lab-probe")).unwrap(), "wdc1\n");
+    assert!(!Path::new("/var/mqm/lab-probe").exists(), "the machine's own /var/mqm is untouched");
+
+    // The console's configuration for the lab names the same real paths.
+    let config = std::fs::read_to_string(lab.var("LAB_CONSOLE_CONFIG")).unwrap();
+    assert!(config.contains("conf_path = \"/opt/mqipt/installation1/mqipt/HAMQ/mqipt.conf\"\n"));
+    assert!(config.contains("tlshd_conf = \"/etc/tlshd.conf\"\n"));
+    assert!(!config.contains("/hosts/"), "no lab-only prefix left:\n{config}");
+}
+
+/// The seed's other way to refresh MQIPT: `systemctl reload mqipt-@HAMQ.service` (seed line ~1072).
+#[test]
+fn systemctl_reload_refreshes_mqipt() {
+    let lab = start();
+    let conf = lab.var("LAB_MQIPT_CONF").to_string();
+    let moved = sim::reference::MQIPT_CONF.replacen(sim::reference::WDC_LB, sim::reference::DAL_LB, 1);
+    std::fs::write(&conf, &moved).unwrap();
+    let reload = lab.ssh("wdc-bastion", "systemctl reload mqipt-@HAMQ.service");
+    assert_code(&reload, 0, "systemctl reload");
+    assert_eq!(stdout(&reload), "", "systemctl reload prints nothing when it works");
+    let state: serde_json::Value = serde_json::from_slice(&lab.sim(&["state"]).stdout).unwrap();
+    let route = &state["bastions"][0]["mqipt"][0]["active_routes"][0];
+    assert_eq!(route["destination"], sim::reference::DAL_LB, "{route}");
+
+    assert_code(&lab.sim(&["fault", "mqipt-down"]), 0, "mqipt-down");
+    let failed = lab.ssh("wdc-bastion", "systemctl reload mqipt-@HAMQ.service");
+    assert_code(&failed, 1, "reload of a stopped unit");
+    assert_eq!(
+        String::from_utf8_lossy(&failed.stderr),
+        "mqipt-@HAMQ.service is not active, cannot reload.\n"
+    );
+    assert_code(&lab.ssh("wdc1-mq1", "systemctl reload mqipt-@HAMQ.service"), 5, "no such unit on a node");
+}

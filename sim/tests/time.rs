@@ -23,9 +23,9 @@ fn realistic() -> Lab {
 fn a_promotion_takes_time_and_the_queue_manager_starts_before_it_runs() {
     let mut lab = realistic();
     let demoted = lab.run("wdc1-mq1", "rdqmdr -s -m DRHAQM1");
-    assert_eq!((demoted.code, demoted.takes_ms), (0, 2000), "rdqmdr returns after the role change");
+    assert_eq!((demoted.code, demoted.takes_ms), (0, 4000), "rdqmdr returns after the role change");
     let promoted = lab.run("dal1-mq1", "rdqmdr -p -m DRHAQM1");
-    assert_eq!((promoted.code, promoted.takes_ms), (0, 2000));
+    assert_eq!((promoted.code, promoted.takes_ms), (0, 4000));
     assert_eq!(promoted.stdout, "Queue manager 'DRHAQM1' has been made the DR primary on this node.\n");
     let status = lab.ok("dal1-mq1", "rdqmstatus -m DRHAQM1");
     assert_eq!(line(&status, "Queue manager status:"), Some("Starting"), "{status}");

@@ -36,7 +36,7 @@ impl Lab {
         let mut words = line.split_whitespace();
         let program = words.next().expect("a command");
         let args: Vec<String> = words.map(str::to_string).collect();
-        let inv = Invocation { host, program, args: &args, now_ms: self.now_ms, stdin };
+        let inv = Invocation { host, program, args: &args, now_ms: self.now_ms, stdin, via_sudo: false };
         commands::run(&mut self.estate, &self.fs, &inv)
     }
 
