@@ -25,9 +25,37 @@ fn evidence(reports: &[HostReport], host: &str, probe: &Probe, labels: &[&str]) 
     Evidence { host: host.to_string(), command: probe.command_line(), lines }
 }
 
+/// The lines of `drbdadm status` where `resource`'s peers stand alone (a split brain).
+fn standalone_evidence(reports: &[HostReport], host: &str, resource: &str) -> Evidence {
+    let mut in_resource = false;
+    let lines = reports
+        .iter()
+        .find(|r| r.host == host)
+        .and_then(|r| r.result(&Probe::DrbdStatus))
+        .map(|r| {
+            r.output
+                .lines()
+                .filter(|l| {
+                    if !l.starts_with(' ') {
+                        in_resource = l.split_whitespace().next() == Some(resource);
+                    }
+                    in_resource && (l.contains("connection:StandAlone") || !l.starts_with(' '))
+                })
+                .map(|l| l.trim_end().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    Evidence { host: host.to_string(), command: Probe::DrbdStatus.command_line(), lines }
+}
+
 /// What OpenSSH says when the host key differs from known_hosts.
 fn host_key_refused(error: &str) -> bool {
     error.contains("Host key verification failed") || error.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")
+}
+
+/// What OpenSSH says when the host no longer accepts the console's key.
+fn key_refused(error: &str) -> bool {
+    error.contains("Permission denied (publickey")
 }
 
 fn age_text(now: u64, then: Option<u64>) -> String {
@@ -50,6 +78,22 @@ fn node_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                     "{} presents an SSH host key that the console's known_hosts does not hold: the console refuses to connect and shows nothing newer ({}). Check the new key with the host's owner (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console), then replace its line in the known_hosts file of the console's [ssh] settings (ssh-keygen -R, then the verified key)",
                     node.name,
                     age_text(snapshot.polled_at, node.last_ok_at)
+                ),
+                vec![Evidence { host: node.name.clone(), command: "ssh".into(), lines: vec![error] }],
+            ));
+            continue;
+        }
+        if !node.reachable && node.error.as_deref().is_some_and(key_refused) {
+            let error = node.error.clone().unwrap_or_default();
+            out.push(finding(
+                Severity::Critical,
+                "ssh_key_refused",
+                &node.name,
+                format!(
+                    "{} refuses the console's SSH key: the console shows nothing newer ({}). Someone removed it from the authorized_keys of the console's [ssh] user there, or the key was rotated on one side only: put the public half of the [ssh] key_file back (ssh-copy-id, or the host's key management), then check with ssh -i KEY USER@{}",
+                    node.name,
+                    age_text(snapshot.polled_at, node.last_ok_at),
+                    node.name
                 ),
                 vec![Evidence { host: node.name.clone(), command: "ssh".into(), lines: vec![error] }],
             ));
@@ -154,8 +198,26 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
                 vec![evidence(reports, &location, &probe, &["DR status:", "DR out of sync data:"])],
             ));
         }
+        let split: Vec<&str> = side.nodes.iter().filter(|n| !n.stale && n.ha_status == Some(HaStatus::Partitioned)).map(|n| n.node.as_str()).collect();
+        if let Some(first) = split.first() {
+            out.push(finding(
+                Severity::Critical,
+                "ha_split_brain",
+                &qm.name,
+                format!(
+                    "{}'s HA data in {} is split (HA status Partitioned on {}): its nodes hold diverging copies and no longer replicate, so no node can safely take over. A person decides which node's data to keep and discards the others' (IBM's RDQM split-brain procedure; DRBD shows the resource StandAlone)",
+                    qm.name,
+                    side.region,
+                    split.join(", ")
+                ),
+                vec![
+                    evidence(reports, first, &probe, &["Node:", "HA status:"]),
+                    standalone_evidence(reports, first, &qm.name.to_lowercase()),
+                ],
+            ));
+        }
         for node in side.nodes.iter().filter(|n| !n.stale) {
-            if let Some(status) = node.ha_status.as_ref().filter(|s| **s != HaStatus::Normal) {
+            if let Some(status) = node.ha_status.as_ref().filter(|s| **s != HaStatus::Normal && **s != HaStatus::Partitioned) {
                 out.push(finding(
                     Severity::Warning,
                     "ha_not_normal",
@@ -330,7 +392,20 @@ fn unreadable_status_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             let Some(error) = &view.error else { continue };
             let command = format!("rdqmstatus -m {}", qm.name);
             let evidence = vec![Evidence { host: view.node.clone(), command, lines: vec![error.clone()] }];
-            if error.contains("AMQ7077E") {
+            if error.contains("sudo: a password is required") || error.contains("sudo: a terminal is required") || error.contains("you must be root") {
+                if seen.insert(view.node.clone()) {
+                    out.push(finding(
+                        Severity::Critical,
+                        "sudo_required",
+                        &view.node,
+                        format!(
+                            "{} runs RDQM's commands only through sudo, and the console calls them without: set sudo = true in its [[nodes]] entry (the console then runs them with sudo -n, so the sudoers rule must allow them without a password); nothing {} reports is known",
+                            view.node, view.node
+                        ),
+                        evidence,
+                    ));
+                }
+            } else if error.contains("AMQ7077E") {
                 if seen.insert(view.node.clone()) {
                     out.push(finding(
                         Severity::Critical,
@@ -362,6 +437,7 @@ pub fn derive(inventory: &Inventory, snapshot: &Snapshot, reports: &[HostReport]
     node_findings(snapshot, &mut out);
     isolation_findings(snapshot, reports, &mut out);
     unreadable_status_findings(snapshot, &mut out);
+    crate::clock::clock_findings(reports, &mut out);
     layer_findings(inventory, snapshot, reports, layers, &mut out);
     for qm in &snapshot.qmgrs {
         qm_findings(qm, reports, &mut out);

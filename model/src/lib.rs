@@ -9,6 +9,7 @@ pub mod dspmq;
 pub mod estate;
 pub mod certs;
 pub mod channels;
+pub mod clock;
 pub mod findings;
 pub mod layers;
 pub mod mqipt;

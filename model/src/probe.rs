@@ -18,6 +18,8 @@ pub enum Probe {
     DrbdStatus,
     /// `crm_mon --one-shot --inactive --output-as=xml` on an MQ node: the cluster layer.
     CrmMon,
+    /// `date -u +%s` on every host: its clock, to compare with the console's.
+    Clock,
 }
 
 impl Probe {
@@ -27,6 +29,7 @@ impl Probe {
             Probe::MqiptConf { .. } => "cat",
             Probe::DrbdStatus => "drbdadm",
             Probe::CrmMon => "crm_mon",
+            Probe::Clock => "date",
         }
     }
 
@@ -37,6 +40,7 @@ impl Probe {
             Probe::MqiptConf { path, .. } => vec![path.clone()],
             Probe::DrbdStatus => vec!["status".into()],
             Probe::CrmMon => vec!["--one-shot".into(), "--inactive".into(), "--output-as=xml".into()],
+            Probe::Clock => vec!["-u".into(), "+%s".into()],
         }
     }
 
@@ -48,7 +52,8 @@ impl Probe {
 
 /// The probes for one host of the inventory.
 pub fn probes_for(inventory: &Inventory, host: &str) -> Vec<Probe> {
-    let mut probes = Vec::new();
+    // The clock first: it is then read closest to when the refresh started.
+    let mut probes = vec![Probe::Clock];
     if inventory.region_of_node(host).is_some() {
         probes.extend(inventory.qmgrs.iter().map(|q| Probe::QmStatus(q.name.clone())));
         probes.push(Probe::GroupNodes);
@@ -73,6 +78,9 @@ pub struct ProbeResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Observed {
     pub at_ms: u64,
+    /// When the console sent the commands (the host's clock is read between the two).
+    #[serde(default)]
+    pub started_ms: u64,
     pub results: Vec<ProbeResult>,
 }
 

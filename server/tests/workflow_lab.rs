@@ -107,7 +107,7 @@ async fn a_failed_mqipt_refresh_restores_the_route_and_the_regions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_target_node_lost_after_step_one_undoes_step_one_and_says_step_two_is_unknown() {
     let h = Harness::start().await;
-    h.lab.sim(&["fault", "latency", "dal1-mq1", "1500"]);
+    h.lab.sim(&["fault", "latency", "dal1-mq1", "1200"]);
     let plan = h.plan("DRHAQM1", "DAL").await;
     let (status, body) = h.execute(&plan, "DRHAQM1").await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");

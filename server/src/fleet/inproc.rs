@@ -75,7 +75,7 @@ impl InProcessExec {
                     Ok(_) => file_op(self.fs.write(path, &text).map(|_| format!("{}\n", model::plan::sha256_hex(&text)))),
                 }
             }
-            _ => commands::run(&mut estate, &self.fs, &Invocation { host, program, args: &cmd.args, now_ms: Self::now_ms(), stdin: &String::from_utf8_lossy(stdin.unwrap_or_default()) }),
+            _ => commands::run(&mut estate, &self.fs, &Invocation { host, program, args: &cmd.args, now_ms: Self::now_ms(), stdin: &String::from_utf8_lossy(stdin.unwrap_or_default()), via_sudo: false }),
         };
         let hang = outcome.hang;
         Ok((outcome, hang))
@@ -89,6 +89,10 @@ impl InProcessExec {
             return Err(ExecError::Timeout { host: host.to_string(), secs: timeout.as_secs() });
         }
         tokio::time::sleep(delay).await;
+        if outcome.cut_off {
+            // As over SSH: half the output came, then the connection dropped.
+            return Err(ExecError::Transport { host: host.to_string(), reason: "Connection closed by remote host".into() });
+        }
         Ok(CmdOutput { stdout: outcome.stdout, stderr: outcome.stderr, exit_code: Some(outcome.code) })
     }
 }

@@ -87,6 +87,7 @@ impl Poller {
     async fn poll_host(&self, host: String) -> HostReport {
         let probes = probe::probes_for(&self.inventory, &host);
         let cmds: Vec<Cmd> = probes.iter().map(|p| Cmd::new(p.program(), p.args())).collect();
+        let started_ms = now_ms();
         let outcome = self.exec.run_batch(&host, &cmds, self.command_timeout).await;
         let mut last_good = match self.last_good.lock() {
             Ok(guard) => guard,
@@ -99,7 +100,7 @@ impl Poller {
                     .zip(outputs)
                     .map(|(probe, out)| ProbeResult { probe, output: out.stdout, exit_code: out.exit_code })
                     .collect();
-                let observed = Observed { at_ms: now_ms(), results };
+                let observed = Observed { at_ms: now_ms(), started_ms, results };
                 last_good.insert(host.clone(), observed.clone());
                 HostReport { host, error: None, data: Some(observed) }
             }

@@ -44,8 +44,18 @@ impl Harness {
         Self::start_on(Lab::start_default_scaled(time_scale), |_| {}).await
     }
 
+    /// A console whose configuration (read from the lab's) `edit` changes first.
+    pub async fn start_configured(time_scale: &str, edit: impl FnOnce(&mut Config)) -> Harness {
+        Self::start_from(Lab::start_default_scaled(time_scale), edit, |_| {}).await
+    }
+
     async fn start_on(lab: Lab, adjust: impl FnOnce(&mut console::http::AuthState)) -> Harness {
-        let config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).unwrap();
+        Self::start_from(lab, |_| {}, adjust).await
+    }
+
+    async fn start_from(lab: Lab, edit: impl FnOnce(&mut Config), adjust: impl FnOnce(&mut console::http::AuthState)) -> Harness {
+        let mut config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).unwrap();
+        edit(&mut config);
         let control = tempfile::Builder::new().prefix("rw").tempdir_in("/tmp").unwrap();
         let ssh = Arc::new(config.ssh_exec(control.path().to_path_buf()));
         let poller = Arc::new(Poller::new(config.inventory(), ssh.clone() as Arc<dyn RemoteExec>, Duration::from_secs(60), Duration::from_secs(10)));
@@ -183,6 +193,16 @@ impl Harness {
             .find(|l| l.starts_with(label))
             .map(|l| l[label.len()..].trim().to_string())
             .unwrap_or_default()
+    }
+
+    /// A file beside mqipt.conf (found on this machine) as the bastion names it.
+    pub fn bastion_path(&self, local: &str) -> String {
+        let name = std::path::Path::new(local).file_name().unwrap().to_string_lossy().into_owned();
+        if self.lab.var("LAB_REAL_PATHS") == "1" {
+            format!("/opt/mqipt/installation1/mqipt/HAMQ/{name}")
+        } else {
+            local.to_string()
+        }
     }
 
     pub fn conf(&self) -> String {
