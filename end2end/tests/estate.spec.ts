@@ -233,7 +233,7 @@ test('an isolated node and a cut DR link are never shown healthy, each with its 
   try {
     const findings = page.getByRole('region', { name: /Findings/ });
     await expect(findings).toContainText('wdc1-mq1 answers but has lost both HA peers', { timeout: 15_000 });
-    await expect(node(page, 'wdc1-mq1')).toContainText('✓ reachable');
+    await expect(node(page, 'wdc1-mq1')).toContainText('⚠ reachable, cut off from HA peers');
     await expect(qmCard(page, 'DRHAQM1', 'running', 'wdc2-mq1')).toBeVisible({ timeout: 15_000 });
     const row = page.getByRole('table', { name: /Queue managers/ }).getByRole('row', { name: /^DRHAQM1 / });
     await expect(row).toContainText('WDC: not ready');
@@ -243,6 +243,22 @@ test('an isolated node and a cut DR link are never shown healthy, each with its 
     await lab.sim('fault', 'node-rejoin', 'wdc1-mq1');
   }
   await expect(qmCard(page, 'DRHAQM1', 'running', 'wdc1-mq1')).toBeVisible({ timeout: 20_000 });
+  // A node back from an outage resynchronises (a slow disk holds it there for the screenshot):
+  // the group is not healthy until it is done, and the map says so on the nodes.
+  await lab.sim('fault', 'slow-disk', 'wdc3-mq1', 'on');
+  await lab.sim('fault', 'node-down', 'wdc3-mq1');
+  await lab.sim('fault', 'node-up', 'wdc3-mq1');
+  try {
+    const findings = page.getByRole('region', { name: /Findings/ });
+    await expect(findings).toContainText('HA status Synchronization in progress', { timeout: 15_000 });
+    await expect(node(page, 'wdc3-mq1')).toContainText('⚠ reachable, HA resynchronising', { timeout: 15_000 });
+    const row = page.getByRole('table', { name: /Queue managers/ }).getByRole('row', { name: /^DRHAQM1 / });
+    await expect(row).toContainText('WDC: not ready');
+    await shot(page, 'estate-resync.png');
+  } finally {
+    await lab.sim('fault', 'slow-disk', 'wdc3-mq1', 'off');
+  }
+  await expect(node(page, 'wdc3-mq1')).toContainText('✓ reachable', { timeout: 20_000 });
   await lab.sim('fault', 'dr-link-down');
   try {
     const findings = page.getByRole('region', { name: /Findings/ });
@@ -250,9 +266,18 @@ test('an isolated node and a cut DR link are never shown healthy, each with its 
     await expect(qmCard(page, 'DRHAQM1', 'running', 'wdc1-mq1')).toBeVisible();
     await expect(findings).not.toContainText('running in no region');
     await shot(page, 'estate-dr-link-cut.png');
+    // DAL is promoted by hand across the cut link (an unplanned failover): a true split.
+    await lab.ssh('dal1-mq1', 'rdqmdr -p -m DRHAQM1');
+    await expect(findings).toContainText('DRHAQM1 is DR primary in WDC and DAL at once (partitioned)', { timeout: 15_000 });
+    await expect(qmCard(page, 'DRHAQM1', 'running', 'dal1-mq1')).toBeVisible({ timeout: 15_000 });
+    await expect(qmCard(page, 'DRHAQM1', 'running', 'wdc1-mq1')).toBeVisible();
+    await shot(page, 'estate-split-after-failover.png');
   } finally {
+    // DAL's side is discarded, as an operator resolving the split would choose here.
+    await lab.ssh('dal1-mq1', 'rdqmdr -s -m DRHAQM1').catch(() => undefined);
     await lab.sim('fault', 'dr-link-up');
   }
+  await expect(page.getByRole('region', { name: /Findings/ })).not.toContainText('at once (partitioned)', { timeout: 20_000 });
 });
 
 test('a Pacemaker ban that rdqmstatus does not show is shown beside it, and the region is not ready', async () => {

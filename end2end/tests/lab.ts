@@ -28,6 +28,11 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
+/** A file beside the bastion's mqipt.conf (found on this machine) as the bastion names it. */
+export function bastionPath(lab: Lab, local: string): string {
+  return lab.env.LAB_REAL_PATHS === '1' ? path.posix.join('/opt/mqipt/installation1/mqipt/HAMQ', path.basename(local)) : local;
+}
+
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();

@@ -7,7 +7,7 @@ import { test, expect, Page, BrowserContext, APIRequestContext, request as playw
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repo } from './console';
-import { startLab, Lab } from './lab';
+import { startLab, Lab, bastionPath } from './lab';
 
 const artifacts = path.join(repo, 'end2end', 'artifacts');
 const shot = (page: Page, name: string, fullPage = true) => page.screenshot({ path: path.join(artifacts, name), fullPage });
@@ -379,11 +379,11 @@ test('routes: a backup restored through the preview, then the route pointed back
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'MQIPT routes' }).click();
   const field = page.getByLabel(/^Backup file of /);
   const restore = page.getByRole('button', { name: 'Restore from backup' });
-  await field.fill(lab.env.LAB_MQIPT_CONF + '.bak');
+  await field.fill(bastionPath(lab, lab.env.LAB_MQIPT_CONF + '.bak'));
   await expect(restore).toBeDisabled();
   await expect(page.getByText('That is not a backup name the console writes')).toBeVisible();
   await expect(field).toHaveAccessibleDescription(/Expected: .*mqipt\.conf\.rdqm-console\.digits/);
-  await field.fill(first);
+  await field.fill(bastionPath(lab, first));
   await expect(restore).toBeEnabled();
   await restore.click();
   const dialog = page.getByRole('dialog', { name: /Restore MQIPT HAMQ's mqipt.conf from/ });

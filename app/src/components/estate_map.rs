@@ -171,7 +171,10 @@ fn NodeShape(node: NodeBox) -> impl IntoView {
     // Only the age of a silent node ticks; the rest is drawn once.
     let reach = match node.reach {
         Reach::Reachable => {
-            text_html(&mut h, f.x + 10, f.y + 18 + LINE, reach_class, "✓ reachable");
+            match &node.note {
+                Some(note) => text_html(&mut h, f.x + 10, f.y + 18 + LINE, "detail state tone-warn", &fit(&format!("⚠ reachable, {note}"), 36)),
+                None => text_html(&mut h, f.x + 10, f.y + 18 + LINE, reach_class, "✓ reachable"),
+            }
             None
         }
         Reach::Unreachable { last_ok_at, .. } => {

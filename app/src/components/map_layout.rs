@@ -9,6 +9,7 @@ use crate::checks::{RouteVerdict, route_verdict};
 use crate::components::map_card::{QmCard, cards_for};
 use crate::text_fit::{fit, wrap};
 use model::estate::{NodeView, QmgrView, RouteView, Snapshot};
+use model::status::HaStatus;
 
 pub const WIDTH: i32 = 1240;
 /// MQIPT instances and their routes.
@@ -96,6 +97,8 @@ pub struct NodeBox {
     pub frame: Frame,
     pub name: String,
     pub reach: Reach,
+    /// What is wrong with a node that answers (cut off from its peers, resynchronising, …).
+    pub note: Option<String>,
     pub cards: Vec<QmCard>,
 }
 
@@ -120,6 +123,28 @@ pub struct MapLayout {
     pub balancers: Vec<BalancerBox>,
     pub regions: Vec<RegionBox>,
     pub links: Vec<Link>,
+}
+
+/// Why a node that answers is still not simply well: its own findings first (most severe
+/// first, as the server sorts them), then an HA resynchronisation it is part of.
+fn note_of(snapshot: &Snapshot, node: &NodeView) -> Option<String> {
+    if !node.reachable {
+        return None;
+    }
+    let own = snapshot.findings.iter().find(|f| f.subject == node.name).map(|f| match f.code.as_str() {
+        "node_isolated" => "cut off from HA peers".to_string(),
+        "not_authorized" => "RDQM: not authorized".to_string(),
+        "sudo_required" => "RDQM needs sudo".to_string(),
+        "clock_skew" => "clock is off".to_string(),
+        _ => f.code.replace('_', " "),
+    });
+    own.or_else(|| {
+        let views = snapshot.qmgrs.iter().flat_map(|q| q.sides.iter()).flat_map(|s| s.nodes.iter());
+        let syncing = views
+            .filter(|v| !v.stale)
+            .any(|v| (v.node == node.name && v.ha_status == Some(HaStatus::SynchronizationInProgress)) || v.peers.iter().any(|(p, st)| *p == node.name && *st == HaStatus::SynchronizationInProgress));
+        syncing.then(|| "HA resynchronising".to_string())
+    })
 }
 
 fn reach_of(node: &NodeView) -> Reach {
@@ -245,7 +270,7 @@ fn place_regions(snapshot: &Snapshot, map: &mut MapLayout) {
                         card_y += h + 6;
                     }
                 }
-                NodeBox { frame: Frame { x, y: y + head, w: node_w, h: card_y - (y + head) }, name: node.name.clone(), reach: reach_of(node), cards }
+                NodeBox { frame: Frame { x, y: y + head, w: node_w, h: card_y - (y + head) }, name: node.name.clone(), reach: reach_of(node), note: note_of(snapshot, node), cards }
             })
             .collect();
         let tallest = nodes.iter().map(|n| n.frame.h).max().unwrap_or(0).max(3 * LINE + 8 + LINE + 16);
