@@ -3,6 +3,7 @@
 //! The browser app, the server and the simulator share these types, so that what the
 //! console parses, what the simulator prints and what the browser shows cannot drift apart.
 
+pub mod api_error;
 pub mod crm;
 pub mod drbd;
 pub mod dspmq;
@@ -23,5 +24,6 @@ pub mod snapshot;
 pub mod sslpeer;
 pub mod rdqmstatus;
 pub mod run;
+pub mod session;
 pub mod runmqakm;
 pub mod status;

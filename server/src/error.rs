@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use model::api_error::{ErrorBody, ErrorCode, ErrorDetail};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -13,13 +13,30 @@ pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{}", message.clone().unwrap_or_else(|| format!("too many sign-in attempts; try again in {retry_after_secs} s")))]
     TooManyRequests { retry_after_secs: u64, message: Option<String> },
+    /// Another request changed the run or the plan first.
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    RunLocked(String),
+    #[error("{0}")]
+    PlanUsed(String),
+    #[error("{0}")]
+    EstateChanged(String),
+    #[error("{0}")]
+    Expired(String),
+    #[error("{0}")]
+    ConfirmMismatch(String),
+    #[error("{0}")]
+    CsrfRejected(String),
+    #[error("{0}")]
+    AuditUnavailable(String),
     #[error("{0}")]
     Gone(String),
     #[error("{0}")]
@@ -31,18 +48,26 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    pub fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            ApiError::Gone(_) => (StatusCode::GONE, "gone"),
-            ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "blocked"),
-            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed),
+            ApiError::ConfirmMismatch(_) => (StatusCode::BAD_REQUEST, ErrorCode::ConfirmMismatch),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            ApiError::CsrfRejected(_) => (StatusCode::FORBIDDEN, ErrorCode::CsrfRejected),
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            ApiError::RunLocked(_) => (StatusCode::CONFLICT, ErrorCode::RunLocked),
+            ApiError::PlanUsed(_) => (StatusCode::CONFLICT, ErrorCode::PlanUsed),
+            ApiError::EstateChanged(_) => (StatusCode::CONFLICT, ErrorCode::EstateChanged),
+            ApiError::Expired(_) => (StatusCode::CONFLICT, ErrorCode::Expired),
+            ApiError::Gone(_) => (StatusCode::GONE, ErrorCode::Gone),
+            ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Blocked),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            ApiError::AuditUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::AuditUnavailable),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
 }
@@ -53,7 +78,8 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let mut response = (status, Json(json!({"error": {"code": code, "message": self.to_string()}}))).into_response();
+        let body = ErrorBody { error: ErrorDetail { code, message: self.to_string() } };
+        let mut response = (status, Json(body)).into_response();
         if let ApiError::TooManyRequests { retry_after_secs, .. } = self
             && let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string())
         {
@@ -69,11 +95,16 @@ impl From<crate::workflow::EngineError> for ApiError {
         let message = e.to_string();
         match e {
             E::NotFound(_) => ApiError::NotFound(message),
-            E::Confirm(_) | E::BadRequest(_) => ApiError::BadRequest(message),
+            E::Confirm(_) => ApiError::ConfirmMismatch(message),
+            E::BadRequest(_) => ApiError::BadRequest(message),
             E::Blocked(_) => ApiError::Unprocessable(message),
-            E::Locked(_) | E::Changed(_) | E::Conflict(_) | E::Expired(_) => ApiError::Conflict(message),
+            E::Locked(_) => ApiError::RunLocked(message),
+            E::PlanUsed(_) => ApiError::PlanUsed(message),
+            E::Changed(_) => ApiError::EstateChanged(message),
+            E::Expired(_) => ApiError::Expired(message),
+            E::Conflict(_) => ApiError::Conflict(message),
             E::Forbidden(_) => ApiError::Forbidden(message),
-            E::Audit(_) => ApiError::Unavailable(message),
+            E::Audit(_) => ApiError::AuditUnavailable(message),
             E::Store(_) => ApiError::Internal(message),
         }
     }

@@ -147,7 +147,7 @@ async fn sessions_csrf_roles_and_logout() {
 
     // A state-changing request needs the CSRF token; an operator route refuses viewers.
     let (status, _, body) = send(&s.app, post("/api/refresh", &admin, None)).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!((status, json(&body)["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("csrf_rejected")), "{body}");
     assert!(body.contains("X-CSRF-Token"));
     let (status, _, body) = send(&s.app, post("/api/refresh", &admin, Some("not-the-token"))).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");

@@ -105,7 +105,7 @@ async fn plans_are_single_use_and_belong_to_their_author() {
     let run = h.wait(&run_id).await;
     assert_eq!(run.state, RunState::Succeeded, "{run:#?}");
     let (status, body) = h.post(&path, json!({"confirm": "DRHAQM2"})).await;
-    assert_eq!(status, StatusCode::CONFLICT, "a used plan: {body}");
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::CONFLICT, &json!("plan_used")), "a used plan: {body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("executed already"), "{body}");
     assert_eq!(count(&h.commands_run(), "dal1-mq1", "rdqmdr -s -m DRHAQM2"), 1);
 }
@@ -138,7 +138,7 @@ async fn a_run_locks_everything_it_touches() {
     let run_id = started["run_id"].as_str().unwrap().to_string();
 
     let (status, body) = h.execute(&restore_plan, "HAMQ").await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::CONFLICT, &json!("run_locked")), "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("mqipt:HAMQ") && message.contains(&run_id), "{message}");
     let (status, again) = h.post("/api/plans", restore).await;
@@ -326,38 +326,14 @@ async fn sessions_end_when_rights_or_sessions_are_withdrawn() {
     assert_eq!(h.get_as(&fresh, "/api/session").await.0, StatusCode::OK, "a new sign-in works");
 }
 
-/// The API's answers: the JSON error shape for every malformed body, never cached.
+/// The API's answers: the JSON error shape for every malformed body to every endpoint, and
+/// for a method an endpoint does not answer; never cached.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_bodies_get_the_json_error_shape() {
     let h = Harness::start().await;
-    let posts = [
-        "/api/session",
-        "/api/plans",
-        "/api/plans/0123456789abcdef/execute",
-        "/api/tls/sslpeer-check",
-    ];
-    let bodies: [(&str, Option<&str>); 5] = [
-        ("not json", Some("application/json")),
-        ("{\"kind\": \"dr-switchover\"}", Some("application/json")),
-        ("{\"username\": 1, \"kind\": 7, \"confirm\": [], \"dn\": null}", Some("application/json")),
-        ("{}", None),
-        ("{\"kind\": \"no-such-plan\", \"qmgr\": \"X\"}", Some("text/plain")),
-    ];
-    for path in posts {
-        for (body, content_type) in bodies {
-            let mut request = Request::post(path).header(header::COOKIE, &h.admin.0).header("X-CSRF-Token", &h.admin.1);
-            if let Some(ct) = content_type {
-                request = request.header(header::CONTENT_TYPE, ct);
-            }
-            let (status, headers, text) = common::send(&h.app, request.body(Body::from(body)).unwrap()).await;
-            let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} {body:?}: not JSON ({e}): {text}"));
-            assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {body:?}: {text}");
-            assert_eq!(json["error"]["code"], "bad_request", "{path} {body:?}: {text}");
-            assert!(!json["error"]["message"].as_str().unwrap().is_empty());
-            assert_eq!(headers[header::CACHE_CONTROL], "no-store");
-            assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-        }
-    }
+    // Signing out comes last: it ends the session the other requests use.
+    let (delete, others): (Vec<_>, Vec<_>) = console::http::API_ENDPOINTS.iter().partition(|(method, _)| *method == "DELETE");
+    visit_with_bad_bodies(&h, &others).await;
     let (status, body) = h.get("/api/audit?limit=many").await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")), "{body}");
     // Reading the session changes nothing: the same CSRF token, no new cookie.
@@ -377,4 +353,53 @@ async fn malformed_bodies_get_the_json_error_shape() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _, body) = common::send(&h.app, Request::get("/metrics").header(header::COOKIE, &viewer.0).body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    visit_with_bad_bodies(&h, &delete).await;
+}
+
+/// Sends every malformed body to each endpoint (a PUT to a GET endpoint): each answer is a
+/// success that ignored the body or the JSON error shape; an endpoint that reads a body says
+/// `bad_request`.
+async fn visit_with_bad_bodies(h: &Harness, endpoints: &[&(&str, &str)]) {
+    // The endpoints that read a body refuse a malformed one; the others ignore it.
+    let reads_body = ["/api/session", "/api/plans", "/api/plans/{id}/execute", "/api/tls/sslpeer-check"];
+    let bodies: [(&str, Option<&str>); 5] = [
+        ("not json", Some("application/json")),
+        ("{\"kind\": \"dr-switchover\"}", Some("application/json")),
+        ("{\"username\": 1, \"kind\": 7, \"confirm\": [], \"dn\": null}", Some("application/json")),
+        ("{}", None),
+        ("{\"kind\": \"no-such-plan\", \"qmgr\": \"X\"}", Some("text/plain")),
+    ];
+    let assert_shape = |what: &str, status: StatusCode, headers: &axum::http::HeaderMap, text: &str| {
+        let json: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {text}"));
+        let code = json["error"]["code"].as_str().unwrap_or_else(|| panic!("{what}: no error code: {text}"));
+        assert!(!json["error"]["message"].as_str().unwrap().is_empty(), "{what}: {text}");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store", "{what}");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{what}");
+        (status, code.to_string())
+    };
+    for (method, template) in endpoints {
+        let path = template.replace("{id}", "0123456789abcdef");
+        if *method == "GET" {
+            // Each GET endpoint refuses PUT in the same shape.
+            let request = Request::put(&path).header(header::COOKIE, &h.admin.0).header("X-CSRF-Token", &h.admin.1);
+            let (status, headers, text) = common::send(&h.app, request.body(Body::from("{}")).unwrap()).await;
+            let what = format!("PUT {path}");
+            assert_eq!(assert_shape(&what, status, &headers, &text), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed".into()), "{what}");
+            continue;
+        }
+        for (body, content_type) in bodies {
+            let mut request = Request::builder().method(*method).uri(&path).header(header::COOKIE, &h.admin.0).header("X-CSRF-Token", &h.admin.1);
+            if let Some(ct) = content_type {
+                request = request.header(header::CONTENT_TYPE, ct);
+            }
+            let (status, headers, text) = common::send(&h.app, request.body(Body::from(body)).unwrap()).await;
+            let what = format!("{method} {path} {body:?} {content_type:?}");
+            assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{what}: {text}");
+            if reads_body.contains(template) && *method == "POST" {
+                assert_eq!(assert_shape(&what, status, &headers, &text), (StatusCode::BAD_REQUEST, "bad_request".into()), "{what}");
+            } else if !status.is_success() {
+                assert_shape(&what, status, &headers, &text);
+            }
+        }
+    }
 }

@@ -141,7 +141,7 @@ async fn refusals_before_anything_runs() {
     let path = h.lab.var("LAB_MQIPT_CONF").to_string();
     std::fs::write(&path, format!("{MQIPT_CONF}# edited by hand\n")).unwrap();
     let (status, body) = h.execute(&plan, "DRHAQM1").await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::CONFLICT, &serde_json::json!("estate_changed")), "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("mqipt.conf was edited"), "{body}");
     std::fs::write(&path, MQIPT_CONF).unwrap();
 
@@ -181,6 +181,7 @@ async fn two_concurrent_executions_one_runs_one_gets_409() {
     let statuses = [a.0, b.0];
     assert!(statuses.contains(&StatusCode::ACCEPTED) && statuses.contains(&StatusCode::CONFLICT), "{a:?} {b:?}");
     let (winner, loser) = if a.0 == StatusCode::ACCEPTED { (a.1, b.1) } else { (b.1, a.1) };
+    assert_eq!(loser["error"]["code"], "run_locked", "{loser}");
     assert!(loser["error"]["message"].as_str().unwrap().contains("mqadmin"), "{loser}");
     let run = h.wait(winner["run_id"].as_str().unwrap()).await;
     assert_eq!(run.state, RunState::Succeeded, "{run:#?}");

@@ -5,16 +5,7 @@ pub mod directory;
 pub mod limiter;
 pub mod session;
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Members of an operator group (`mqadmins`): may change the estate.
-    Operator,
-    /// Members of a viewer group: read-only.
-    Viewer,
-}
+pub use model::session::Role;
 
 /// Which groups give which role.
 #[derive(Debug, Clone)]

@@ -121,6 +121,31 @@ async fn api_headers(request: axum::extract::Request, next: middleware::Next) ->
     response
 }
 
+/// Every API endpoint as (method, path), for the tests that must visit each one; a unit test
+/// below keeps it in step with [`router`].
+pub const API_ENDPOINTS: &[(&str, &str)] = &[
+    ("POST", "/api/session"),
+    ("GET", "/api/session"),
+    ("DELETE", "/api/session"),
+    ("GET", "/api/info"),
+    ("GET", "/api/estate"),
+    ("GET", "/api/events"),
+    ("POST", "/api/refresh"),
+    ("POST", "/api/plans"),
+    ("GET", "/api/plans/{id}"),
+    ("POST", "/api/plans/{id}/execute"),
+    ("GET", "/api/runs"),
+    ("GET", "/api/runs/{id}"),
+    ("POST", "/api/runs/{id}/resume"),
+    ("POST", "/api/runs/{id}/rollback"),
+    ("POST", "/api/runs/{id}/approve"),
+    ("POST", "/api/runs/{id}/deny"),
+    ("GET", "/api/audit"),
+    ("POST", "/api/tls/sslpeer-check"),
+    ("GET", "/api/certificates"),
+    ("POST", "/api/certificates/refresh"),
+];
+
 /// Builds the whole router; `main` only binds it to a listener.
 pub fn router(state: AppState) -> Router {
     let signed_in = Router::new()
@@ -146,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         .route("/session", post(session::login))
         .route("/info", get(info))
         .merge(signed_in)
+        .method_not_allowed_fallback(api_method_not_allowed)
         .fallback(api_not_found)
         .layer(middleware::from_fn(api_headers));
     Router::new()
@@ -165,6 +191,33 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
+async fn api_method_not_allowed(method: axum::http::Method, axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{} does not answer {method}", uri.path()))
+}
+
 async fn api_not_found(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> ApiError {
     ApiError::NotFound(format!("no API endpoint at {}", uri.path()))
+}
+
+#[cfg(test)]
+mod tests {
+    /// `API_ENDPOINTS` names every method of every `.route(...)` of this file's API routers.
+    #[test]
+    fn the_endpoint_list_matches_the_router() {
+        let source = include_str!("mod.rs");
+        let router = &source[source.find("pub fn router(").unwrap()..source.find("/// What the sign-in page may know").unwrap()];
+        let mut found = Vec::new();
+        for line in router.lines().map(str::trim).filter(|l| l.starts_with(".route(\"/") && !l.contains("/healthz") && !l.contains("/metrics")) {
+            let path = line.split('"').nth(1).unwrap();
+            for (call, method) in [("get(", "GET"), ("post(", "POST"), ("delete(", "DELETE")] {
+                if line.contains(&format!(" {call}")) || line.contains(&format!(".{call}")) || line.contains(&format!("({call}")) {
+                    found.push((method.to_string(), format!("/api{path}")));
+                }
+            }
+        }
+        found.sort();
+        let mut listed: Vec<(String, String)> = super::API_ENDPOINTS.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+        listed.sort();
+        assert_eq!(found, listed);
+    }
 }

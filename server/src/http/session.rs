@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::net::SocketAddr;
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -25,18 +25,7 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-#[derive(Serialize)]
-pub struct SessionInfo {
-    /// The user as the directory names it.
-    pub user: String,
-    pub display_name: String,
-    pub role: Role,
-    /// Send it back in `X-CSRF-Token` on every state-changing request (the same for the
-    /// session's whole life).
-    pub csrf: String,
-    pub expires_at: u64,
-    pub demo: bool,
-}
+pub use model::session::SessionInfo;
 
 /// The client's address, as the listener saw it (`-` in in-process tests).
 pub struct ClientAddr(pub String);
@@ -229,7 +218,7 @@ pub async fn require_session(State(state): State<AppState>, ClientAddr(addr): Cl
     if !safe {
         let sent = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !state.auth.keys.csrf_matches(&claims.jti, sent) {
-            return Err(ApiError::Forbidden("missing or wrong X-CSRF-Token header".into()));
+            return Err(ApiError::CsrfRejected("missing or wrong X-CSRF-Token header".into()));
         }
     }
     let renewed = state.auth.keys.renew(&claims, now_secs()).or_else(|| changed.then(|| claims.clone()));

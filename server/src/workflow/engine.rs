@@ -29,6 +29,9 @@ pub enum EngineError {
     /// Another request changed the run or the plan first (the compare-and-swap lost).
     #[error("{0}")]
     Conflict(String),
+    /// The plan ran already; a plan runs once.
+    #[error("{0}")]
+    PlanUsed(String),
     #[error("the estate changed since planning, so nothing was run: {0}")]
     Changed(String),
     #[error("{0}")]
@@ -356,7 +359,7 @@ impl Engine {
             )));
         }
         if let Some(run_id) = &plan.consumed_by_run {
-            return Err(EngineError::Conflict(format!("plan {plan_id} was executed already (run {run_id}); a plan runs once: make a new one")));
+            return Err(EngineError::PlanUsed(format!("plan {plan_id} was executed already (run {run_id}); a plan runs once: make a new one")));
         }
         if now_ms() > plan.expires_at {
             return Err(EngineError::Expired(format!(
@@ -372,6 +375,11 @@ impl Engine {
             return Err(EngineError::Blocked(blocks.join("; ")));
         }
         let fresh = self.make_plan(&plan.intent, actor, &plan.created_at.to_string(), None).await?;
+        // A run that started since planning is said as such, not as a changed estate.
+        if let Some(lock) = fresh.preconditions.iter().find(|c| c.code == "run_lock" && c.status == CheckStatus::Block) {
+            self.audit(actor, "execute", &plan.subject, "refused", lock.message.clone()).await?;
+            return Err(EngineError::Locked(lock.message.clone()));
+        }
         if let Some(why) = differences(&plan, &fresh) {
             self.audit(actor, "execute", &plan.subject, "refused", why.join("; ")).await?;
             return Err(EngineError::Changed(format!("{}; plan again", why.join("; "))));
@@ -415,7 +423,7 @@ impl Engine {
             Ok(()) => {}
             Err(StartRefused::PlanMissing) => return Err(EngineError::NotFound(format!("no plan {plan_id}"))),
             Err(StartRefused::PlanConsumed { run_id }) => {
-                return Err(EngineError::Conflict(format!("plan {plan_id} was executed already (run {run_id}); a plan runs once: make a new one")));
+                return Err(EngineError::PlanUsed(format!("plan {plan_id} was executed already (run {run_id}); a plan runs once: make a new one")));
             }
             Err(StartRefused::Locked(lock)) => return Err(EngineError::Locked(format!("{} is held by {}", lock.resource, lock.description))),
         }
