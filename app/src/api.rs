@@ -3,10 +3,12 @@
 //! can act on, and the event stream of estate snapshots.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use model::api_error::{ErrorBody, ErrorCode};
 use model::certs::CertInventory;
 use model::estate::Snapshot;
-use crate::wire::{IntentWire, Plan, Run};
-use model::plan::Intent;
+use model::plan::{Intent, Plan};
+use model::run::Run;
+use model::session::SessionInfo;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -14,30 +16,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{Event, EventSource, MessageEvent};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Operator,
-    Viewer,
-}
-
-/// `POST`/`GET /api/session`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct SessionInfo {
-    pub user: String,
-    pub display_name: String,
-    pub role: Role,
-    pub csrf: String,
-    #[serde(default)]
-    pub expires_at: u64,
-    /// The console runs on the in-process simulated estate.
-    #[serde(default)]
-    pub demo: bool,
-}
-
 /// A request that did not succeed, as the user should read it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiError {
+    /// What went wrong, from the server's error body: the app branches on this, never on the
+    /// message. `None` when no such body came: the server could not be reached (`status` 0),
+    /// or something other than the API answered.
+    pub code: Option<ErrorCode>,
     /// The HTTP status; 0 when the server could not be reached at all.
     pub status: u16,
     pub message: String,
@@ -47,18 +32,18 @@ pub struct ApiError {
 
 impl ApiError {
     fn unreachable(error: impl std::fmt::Display) -> Self {
-        ApiError { status: 0, message: format!("the console server cannot be reached ({error})"), retry_after_secs: None }
+        ApiError { code: None, status: 0, message: format!("the console server cannot be reached ({error})"), retry_after_secs: None }
     }
-}
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
+    /// The server said this, in its error body.
+    pub fn is(&self, code: ErrorCode) -> bool {
+        self.code == Some(code)
+    }
 
-#[derive(Deserialize)]
-struct ErrorDetail {
-    message: String,
+    /// No answer at all: whether the request took effect is not known.
+    pub fn unanswered(&self) -> bool {
+        self.status == 0
+    }
 }
 
 #[derive(Serialize)]
@@ -122,11 +107,11 @@ fn with_csrf(builder: RequestBuilder) -> RequestBuilder {
 async fn error_from(response: &Response) -> ApiError {
     let status = response.status();
     let retry_after_secs = response.headers().get("retry-after").and_then(|v| v.trim().parse().ok());
-    let message = match response.json::<ErrorBody>().await {
-        Ok(body) => body.error.message,
-        Err(_) => format!("the console server answered HTTP {status} {}", response.status_text()),
-    };
-    ApiError { status, message, retry_after_secs }
+    let body = response.text().await.ok().and_then(|text| serde_json::from_str::<ErrorBody>(&text).ok());
+    match body {
+        Some(body) => ApiError { code: Some(body.error.code), status, message: body.error.message, retry_after_secs },
+        None => ApiError { code: None, status, message: format!("the console server answered HTTP {status} {}", response.status_text()), retry_after_secs },
+    }
 }
 
 /// Sends the request; a non-2xx answer becomes an [`ApiError`]. With `session_guard`, a 401
@@ -139,7 +124,7 @@ async fn send(request: Result<Request, gloo_net::Error>, session_guard: bool) ->
         return Ok(response);
     }
     let error = error_from(&response).await;
-    if session_guard && error.status == 401 {
+    if session_guard && error.is(ErrorCode::Unauthorized) {
         unauthorized(&error.message);
     }
     Err(error)
@@ -150,7 +135,7 @@ async fn send(request: Result<Request, gloo_net::Error>, session_guard: bool) ->
 /// token is renewed and the request sent once more.
 async fn send_changing(build: &dyn Fn() -> Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
     match send(build(), true).await {
-        Err(e) if e.status == 403 && e.message.contains("X-CSRF-Token") => {
+        Err(e) if e.is(ErrorCode::CsrfRejected) => {
             current_session().await?;
             send(build(), true).await
         }
@@ -158,39 +143,21 @@ async fn send_changing(build: &dyn Fn() -> Result<Request, gloo_net::Error>) -> 
     }
 }
 
-/// The body of an answer as the browser parsed it (one function for every kind of answer:
-/// what differs is only how the parsed value is read).
-async fn parsed(response: Response) -> Result<(u16, wasm_bindgen::JsValue), ApiError> {
-    let status = response.status();
-    let unreadable = |e: String| unreadable(status, e);
-    let text = response.text().await.map_err(|e| unreadable(e.to_string()))?;
-    Ok((status, parse_json(&text).map_err(unreadable)?))
+fn unreadable(status: u16, e: impl std::fmt::Display) -> ApiError {
+    ApiError { code: None, status, message: format!("the console server's answer could not be read ({e})"), retry_after_secs: None }
 }
 
-fn unreadable(status: u16, e: String) -> ApiError {
-    ApiError { status, message: format!("the console server's answer could not be read ({e})"), retry_after_secs: None }
-}
-
+/// The body of a successful answer, read into the server's own type.
 async fn json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    let (status, value) = parsed(response).await?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| unreadable(status, e.to_string()))
+    let status = response.status();
+    let text = response.text().await.map_err(|e| unreadable(status, e))?;
+    serde_json::from_str(&text).map_err(|e| unreadable(status, e))
 }
 
-/// A request with `body` as its JSON body: the browser writes the JSON (as it parses what the
-/// server sends, see `decode`), which keeps a JSON library out of the bundle.
+/// A request with `body` as its JSON body.
 fn with_json(builder: RequestBuilder, body: &impl Serialize) -> Result<Request, gloo_net::Error> {
-    let value = serde_wasm_bindgen::to_value(body).map_err(|e| gloo_net::Error::GlooError(e.to_string()))?;
-    let text = js_sys::JSON::stringify(&value).map_err(|e| gloo_net::Error::GlooError(format!("{e:?}")))?;
-    builder.header("Content-Type", "application/json").body(String::from(text))
-}
-
-/// JSON text as `T`: the browser parses it, serde reads the parsed value.
-fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-    serde_wasm_bindgen::from_value(parse_json(text)?).map_err(|e| e.to_string())
-}
-
-fn parse_json(text: &str) -> Result<wasm_bindgen::JsValue, String> {
-    js_sys::JSON::parse(text).map_err(|e| e.as_string().unwrap_or_else(|| "not JSON".into()))
+    let text = serde_json::to_string(body).map_err(|e| gloo_net::Error::GlooError(e.to_string()))?;
+    builder.header("Content-Type", "application/json").body(text)
 }
 
 /// `POST /api/session`.
@@ -229,18 +196,12 @@ pub async fn refresh_now() -> Result<Snapshot, ApiError> {
 /// `GET /api/certificates`: the certificate inventory as last read (503 when no sources are
 /// configured).
 pub async fn certificates() -> Result<CertInventory, ApiError> {
-    inventory(send(Request::get("/api/certificates").build(), true).await?).await
+    json(send(Request::get("/api/certificates").build(), true).await?).await
 }
 
 /// `POST /api/certificates/refresh` (operators): read every key store again now.
 pub async fn refresh_certificates() -> Result<CertInventory, ApiError> {
-    inventory(send_changing(&|| with_csrf(Request::post("/api/certificates/refresh")).build()).await?).await
-}
-
-/// A certificate inventory's JSON, read into the model's types.
-async fn inventory(response: Response) -> Result<CertInventory, ApiError> {
-    let (status, value) = parsed(response).await?;
-    crate::wire_certs::inventory(&value).map_err(|e| unreadable(status, e))
+    json(send_changing(&|| with_csrf(Request::post("/api/certificates/refresh")).build()).await?).await
 }
 
 /// `GET /api/info`: what anyone may know before signing in.
@@ -258,8 +219,7 @@ pub async fn info() -> Result<Info, ApiError> {
 
 /// `POST /api/plans`: the plan for `intent` (its JSON is the request body as the API wants it).
 pub async fn plan(intent: &Intent) -> Result<Plan, ApiError> {
-    let body = IntentWire::from(intent);
-    json(send_changing(&|| with_json(with_csrf(Request::post("/api/plans")), &body)).await?).await
+    json(send_changing(&|| with_json(with_csrf(Request::post("/api/plans")), intent)).await?).await
 }
 
 /// `GET /api/plans/{id}`.
@@ -324,7 +284,7 @@ pub struct EstateStream {
 
 fn decode_event<T: serde::de::DeserializeOwned>(event: &MessageEvent, wrap: fn(T) -> StreamEvent) -> StreamEvent {
     match event.data().as_string() {
-        Some(text) => decode::<T>(&text).map(wrap).unwrap_or_else(StreamEvent::Undecodable),
+        Some(text) => serde_json::from_str::<T>(&text).map(wrap).unwrap_or_else(|e| StreamEvent::Undecodable(e.to_string())),
         None => StreamEvent::Undecodable("the update was not text".into()),
     }
 }

@@ -6,8 +6,9 @@ use crate::api::{self, EstateStream, StreamEvent};
 use crate::session::{Session, SessionStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use model::api_error::ErrorCode;
 use model::estate::Snapshot;
-use crate::wire::Run;
+use model::run::Run;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -207,7 +208,7 @@ fn reopen(live: Live, slot: StreamSlot, session: Session) {
                 // Changes to runs while the stream was down were not heard: read them again.
                 live.load_runs();
             }
-            Err(e) if e.status == 401 => return,
+            Err(e) if e.is(ErrorCode::Unauthorized) => return,
             Err(e) => live.problem.set(Some(format!("reconnecting failed: {}", e.message))),
         }
         if session.status_untracked() == SessionStatus::SignedIn {

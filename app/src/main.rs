@@ -14,8 +14,6 @@ mod router;
 mod session;
 mod small_sort;
 mod text_fit;
-mod wire;
-mod wire_certs;
 mod words;
 
 use leptos::prelude::*;

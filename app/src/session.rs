@@ -1,6 +1,8 @@
 //! Who is signed in, shared by every page. A 401 from any request ends it.
 
-use crate::api::{self, Role, SessionInfo};
+use crate::api;
+use model::api_error::ErrorCode;
+use model::session::{Role, SessionInfo};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -43,7 +45,7 @@ pub fn provide_session() -> Session {
     spawn_local(async move {
         let next = match api::current_session().await {
             Ok(info) => SessionState::SignedIn(info),
-            Err(e) if e.status == 401 => SessionState::SignedOut { notice: None },
+            Err(e) if e.is(ErrorCode::Unauthorized) => SessionState::SignedOut { notice: None },
             Err(e) => SessionState::SignedOut { notice: Some(format!("Could not check your session: {}.", e.message)) },
         };
         session.state.set(next);

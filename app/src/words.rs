@@ -2,8 +2,7 @@
 //! a step is in. Each state has a word and a glyph as well as a tone (never colour alone).
 
 use crate::checks::Tone;
-use crate::wire::VerifyWire;
-use model::plan::{CheckStatus, Intent};
+use model::plan::{CheckStatus, Intent, Verify};
 use model::run::{RunState, StepState};
 
 /// What the operator asked for, as a sentence ("Switch DRHAQM1's DR primary to DAL").
@@ -21,33 +20,28 @@ pub fn intent_text(intent: &Intent) -> String {
     }
 }
 
-fn within(timeout_secs: Option<u64>) -> String {
-    timeout_secs.map_or(String::new(), |t| format!(" (checked for up to {t} s)"))
+fn within(timeout_secs: u64) -> String {
+    format!(" (checked for up to {timeout_secs} s)")
 }
 
 /// How the console knows a step did what it should.
-pub fn verify_text(v: &VerifyWire) -> String {
-    let s = |o: &Option<String>| o.clone().unwrap_or_else(|| "?".into());
-    let list = |o: &Option<Vec<String>>| o.as_ref().map_or_else(|| "?".to_string(), |l| l.join(", "));
-    let (qm, node, wait) = (s(&v.qmgr), s(&v.node), within(v.timeout_secs));
-    match v.kind.as_str() {
-        "exit_zero" => "exit code 0".into(),
-        "output_contains" => format!("exit code 0 and “{}” in the output", s(&v.text)),
-        "dr_role" => format!("rdqmstatus -m {qm} on this host shows DR role {}", s(&v.role)),
-        "running_here" => format!("rdqmstatus -m {qm} on this host shows it Running with DR role Primary{wait}"),
-        "file_hash" => format!("the SHA-256 of {} is {}", s(&v.path), s(&v.sha256)),
-        "estate" => format!(
-            "a fresh refresh shows {qm} DR primary only in {} and running there{}{}",
-            s(&v.region),
-            if v.check_route == Some(true) { ", and its MQIPT route pointing at that region's load balancer" } else { "" },
-            if v.ignore_unreachable == Some(true) { "; regions that do not answer are not counted" } else { "" }
+pub fn verify_text(verify: &Verify) -> String {
+    match verify {
+        Verify::ExitZero => "exit code 0".into(),
+        Verify::OutputContains { text } => format!("exit code 0 and “{text}” in the output"),
+        Verify::DrRole { qmgr, role } => format!("rdqmstatus -m {qmgr} on this host shows DR role {role}"),
+        Verify::RunningHere { qmgr, timeout_secs } => format!("rdqmstatus -m {qmgr} on this host shows it Running with DR role Primary{}", within(*timeout_secs)),
+        Verify::FileHash { path, sha256 } => format!("the SHA-256 of {path} is {sha256}"),
+        Verify::Estate { qmgr, region, check_route, ignore_unreachable } => format!(
+            "a fresh refresh shows {qmgr} DR primary only in {region} and running there{}{}",
+            if *check_route { ", and its MQIPT route pointing at that region's load balancer" } else { "" },
+            if *ignore_unreachable { "; regions that do not answer are not counted" } else { "" }
         ),
-        "dr_normal" => format!("rdqmstatus -m {qm} on this host shows DR status Normal (after any resynchronisation){wait}"),
-        "nothing_runs_on" => format!("no queue manager runs on {node} any more{wait}"),
-        "runs_on" => format!("{} run on {node}{wait}", list(&v.qmgrs)),
-        "preferred" => format!("rdqmstatus -m {qm} shows {node} as the HA preferred location"),
-        "no_fail_counts" => format!("crm_mon shows no fail-count for {} on {}", s(&v.resource), list(&v.nodes)),
-        other => format!("the console's check “{other}”"),
+        Verify::DrNormal { qmgr, timeout_secs } => format!("rdqmstatus -m {qmgr} on this host shows DR status Normal (after any resynchronisation){}", within(*timeout_secs)),
+        Verify::NothingRunsOn { node, timeout_secs } => format!("no queue manager runs on {node} any more{}", within(*timeout_secs)),
+        Verify::RunsOn { node, qmgrs, timeout_secs } => format!("{} run on {node}{}", qmgrs.join(", "), within(*timeout_secs)),
+        Verify::Preferred { qmgr, node } => format!("rdqmstatus -m {qmgr} shows {node} as the HA preferred location"),
+        Verify::NoFailCounts { resource, nodes } => format!("crm_mon shows no fail-count for {resource} on {}", nodes.join(", ")),
     }
 }
 
@@ -113,17 +107,13 @@ mod tests {
         assert_eq!(remediation_script_line(&note), "# check by hand");
     }
 
-    fn read(verify: model::plan::Verify) -> VerifyWire {
-        serde_json::from_value(serde_json::to_value(verify).expect("serialises")).expect("reads")
-    }
-
     #[test]
     fn verifications_name_what_is_read() {
         use model::plan::Verify;
-        let text = verify_text(&read(Verify::Estate { qmgr: "DRHAQM1".into(), region: "DAL".into(), check_route: true, ignore_unreachable: false }));
+        let text = verify_text(&(Verify::Estate { qmgr: "DRHAQM1".into(), region: "DAL".into(), check_route: true, ignore_unreachable: false }));
         assert!(text.contains("DRHAQM1 DR primary only in DAL") && text.contains("MQIPT route"), "{text}");
-        assert_eq!(verify_text(&read(Verify::OutputContains { text: "MQCAI025".into() })), "exit code 0 and “MQCAI025” in the output");
-        let text = verify_text(&read(Verify::RunningHere { qmgr: "Q".into(), timeout_secs: 60 }));
+        assert_eq!(verify_text(&(Verify::OutputContains { text: "MQCAI025".into() })), "exit code 0 and “MQCAI025” in the output");
+        let text = verify_text(&(Verify::RunningHere { qmgr: "Q".into(), timeout_secs: 60 }));
         assert!(text.ends_with("(checked for up to 60 s)"), "{text}");
         for v in [
             Verify::ExitZero,
@@ -135,7 +125,7 @@ mod tests {
             Verify::Preferred { qmgr: "Q".into(), node: "n".into() },
             Verify::NoFailCounts { resource: "q".into(), nodes: vec!["n".into()] },
         ] {
-            let text = verify_text(&read(v));
+            let text = verify_text(&(v));
             assert!(!text.contains('?') && !text.contains("the console's check"), "{text}");
         }
     }

@@ -7,7 +7,7 @@
 use crate::components::plan::ActionSpec;
 use model::estate::{QmgrView, RouteView, Snapshot};
 use model::plan::Intent;
-use crate::wire::Run;
+use model::run::Run;
 use model::run::StepState;
 use model::status::DrStatus;
 

@@ -1,7 +1,9 @@
 //! The bar on top of every signed-in page: where you are, who you are, whether the data is
 //! live, and runs waiting for a second operator's approval (live, on every page).
 
-use crate::api::{self, Role};
+use crate::api;
+use model::api_error::ErrorCode;
+use model::session::Role;
 use crate::components::live_status::LiveIndicator;
 use crate::live::use_live;
 use crate::router::{Route, encode, navigate, use_route};
@@ -61,7 +63,7 @@ fn SignOutButton() -> impl IntoView {
                     session.end(Some("You signed out.".into()));
                     navigate("/sign-in", false);
                 }
-                Err(e) if e.status == 401 => {
+                Err(e) if e.is(ErrorCode::Unauthorized) => {
                     session.end(Some("You signed out.".into()));
                     navigate("/sign-in", false);
                 }

@@ -14,8 +14,9 @@ use crate::router::{encode, navigate};
 use crate::session::use_session;
 use crate::words::{check_look, intent_text, verify_text};
 use leptos::prelude::*;
+use model::api_error::ErrorCode;
 use leptos::task::spawn_local;
-use crate::wire::Plan;
+use model::plan::Plan;
 use model::estate::Evidence;
 use model::plan::{CheckStatus, Intent};
 use std::cell::Cell;
@@ -126,27 +127,29 @@ pub fn PlanDialog() -> impl IntoView {
 }
 
 fn refusal(e: &ApiError) -> String {
-    match e.status {
-        0 => format!("The plan could not be made: {}.", e.message),
-        403 => format!("The server refused to plan this: {}.", e.message),
-        status => format!("The plan could not be made (HTTP {status}): {}.", e.message),
+    match e.code {
+        None if e.unanswered() => format!("The plan could not be made: {}.", e.message),
+        Some(ErrorCode::Forbidden | ErrorCode::CsrfRejected) => format!("The server refused to plan this: {}.", e.message),
+        _ => format!("The plan could not be made (HTTP {}): {}.", e.status, e.message),
     }
 }
 
 /// What an execution refused by the server means for the operator.
 fn execute_failure(e: &ApiError) -> (String, bool) {
     let m = &e.message;
-    match e.status {
-        0 => (
+    match e.code {
+        None if e.unanswered() => (
             format!("The console server did not answer ({m}). Whether the run started is not known: look at the runs list before trying again."),
             false,
         ),
-        400 => (format!("Not run: the confirmation was refused: {m}."), false),
-        409 => (format!("Not run: {m}. Make a new plan from the current estate."), true),
-        410 => (format!("Not run: {m}."), true),
-        422 => (format!("Not run: {m}."), true),
-        403 => (format!("Not run: {m}."), false),
-        status => (format!("Not run (HTTP {status}): {m}."), true),
+        Some(ErrorCode::ConfirmMismatch | ErrorCode::BadRequest) => (format!("Not run: the confirmation was refused: {m}."), false),
+        // The estate, the locks or the plan moved on since planning: only a new plan can run.
+        Some(ErrorCode::EstateChanged | ErrorCode::RunLocked | ErrorCode::PlanUsed | ErrorCode::Expired | ErrorCode::Conflict) => {
+            (format!("Not run: {m}. Make a new plan from the current estate."), true)
+        }
+        Some(ErrorCode::Gone | ErrorCode::Blocked) => (format!("Not run: {m}."), true),
+        Some(ErrorCode::Forbidden | ErrorCode::CsrfRejected) => (format!("Not run: {m}."), false),
+        _ => (format!("Not run (HTTP {}): {m}.", e.status), true),
     }
 }
 

@@ -12,10 +12,12 @@ use crate::components::page::Page;
 use crate::components::plan::{PlanDetails, TypedConfirm, VIEWER_REASON};
 use crate::live::use_live;
 use crate::session::use_session;
-use crate::words::{remediation_script_line, run_look, step_look};
+use crate::words::{intent_text, remediation_script_line, run_look, step_look};
+use model::api_error::ErrorCode;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use crate::wire::{Plan, Run};
+use model::plan::Plan;
+use model::run::Run;
 use model::run::{RunState, RunStep, StepState};
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,7 +50,7 @@ pub fn RunPage(id: String) -> impl IntoView {
                     load_error.set(None);
                 }
                 Err(e) => {
-                    gone.set_value(e.status == 404);
+                    gone.set_value(e.is(ErrorCode::NotFound));
                     load_error.set(Some(read_failure(&e)));
                 }
             }
@@ -83,7 +85,7 @@ pub fn RunPage(id: String) -> impl IntoView {
         }
     });
 
-    let title = Signal::derive(move || run.with(|r| r.as_ref().map_or_else(|| "Run".to_string(), |r| format!("Run: {}", r.intent.text()))));
+    let title = Signal::derive(move || run.with(|r| r.as_ref().map_or_else(|| "Run".to_string(), |r| format!("Run: {}", intent_text(&r.intent)))));
     view! {
         <Page title=title>
             <div class="page-head">
@@ -102,10 +104,10 @@ pub fn RunPage(id: String) -> impl IntoView {
 }
 
 fn read_failure(e: &ApiError) -> String {
-    match e.status {
-        0 => format!("The run could not be read: {}. Retrying every 2 s.", e.message),
-        404 => format!("There is no such run: {}.", e.message),
-        s => format!("The run could not be read (HTTP {s}): {}.", e.message),
+    match e.code {
+        None if e.unanswered() => format!("The run could not be read: {}. Retrying every 2 s.", e.message),
+        Some(ErrorCode::NotFound) => format!("There is no such run: {}.", e.message),
+        _ => format!("The run could not be read (HTTP {}): {}.", e.status, e.message),
     }
 }
 
@@ -291,9 +293,10 @@ fn Remediation(lines: Vec<model::run::Remediation>) -> impl IntoView {
 }
 
 fn action_failure(what: &str, e: &ApiError) -> String {
-    match e.status {
-        0 => format!("{what}: the console server did not answer ({}); whether it took effect is not known — watch the state above.", e.message),
-        s => format!("The server refused to {what} (HTTP {s}): {}.", e.message),
+    if e.unanswered() {
+        format!("{what}: the console server did not answer ({}); whether it took effect is not known — watch the state above.", e.message)
+    } else {
+        format!("The server refused to {what} (HTTP {}): {}.", e.status, e.message)
     }
 }
 

@@ -7,8 +7,8 @@ use crate::live::use_live;
 use crate::html::Html;
 use crate::pages::run::second_operator;
 use crate::router::encode;
-use crate::wire::Run;
-use crate::words::run_look;
+use model::run::Run;
+use crate::words::{intent_text, run_look};
 use leptos::prelude::*;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -22,7 +22,7 @@ fn row(run: &Run) -> Row {
     let (word, _, tone) = run_look(run.state);
     let mut h = Html::new();
     h.el("td", "", &date_time(run.created_at));
-    h.open("th", &[("scope", "row")]).open("a", &[("href", &format!("/runs/{}", encode(&run.id)))]).text(&run.intent.text()).close("a").close("th");
+    h.open("th", &[("scope", "row")]).open("a", &[("href", &format!("/runs/{}", encode(&run.id)))]).text(&intent_text(&run.intent)).close("a").close("th");
     h.open("td", &[]).badge(tone, word).close("td");
     h.el("td", "", &run.requested_by).el("td", "", &second_operator(run));
     h.el("td", "wrap", run.message.as_deref().unwrap_or(""));

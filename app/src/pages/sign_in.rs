@@ -2,6 +2,7 @@
 
 use crate::api::{self, ApiError};
 use crate::clock::age_text;
+use model::api_error::ErrorCode;
 use crate::components::page::set_title;
 use crate::live::use_live;
 use crate::session::{SessionState, SessionStatus, use_session};
@@ -18,15 +19,15 @@ struct Failure {
 }
 
 fn describe(e: ApiError) -> Failure {
-    let (title, message) = match e.status {
-        401 => ("Wrong user name or password", format!("The directory refused them: {}.", e.message)),
-        403 => ("This account may not use the console", format!("{}.", e.message)),
-        429 => ("Too many sign-in attempts", "The console refuses further attempts for a while.".to_string()),
-        503 => ("Nobody can sign in right now", format!("{}.", e.message)),
-        0 => ("The console server cannot be reached", format!("{}.", e.message)),
-        status => ("Sign-in failed", format!("HTTP {status}: {}.", e.message)),
+    let (title, message) = match e.code {
+        Some(ErrorCode::Unauthorized) => ("Wrong user name or password", format!("The directory refused them: {}.", e.message)),
+        Some(ErrorCode::Forbidden) => ("This account may not use the console", format!("{}.", e.message)),
+        Some(ErrorCode::TooManyRequests) => ("Too many sign-in attempts", "The console refuses further attempts for a while.".to_string()),
+        Some(ErrorCode::Unavailable | ErrorCode::AuditUnavailable) => ("Nobody can sign in right now", format!("{}.", e.message)),
+        None if e.unanswered() => ("The console server cannot be reached", format!("{}.", e.message)),
+        _ => ("Sign-in failed", format!("HTTP {}: {}.", e.status, e.message)),
     };
-    let retry_at_ms = (e.status == 429).then(|| api::server_now_ms() + e.retry_after_secs.unwrap_or(60) * 1000);
+    let retry_at_ms = e.is(ErrorCode::TooManyRequests).then(|| api::server_now_ms() + e.retry_after_secs.unwrap_or(60) * 1000);
     Failure { title, message, retry_at_ms }
 }
 
