@@ -9,9 +9,10 @@ export interface Console {
   stop(): Promise<void>;
 }
 
-export async function startDemo(): Promise<Console> {
+/** `assets`: the built app to serve (default the repo's `dist/`). */
+export async function startDemo(assets: string = path.join(repo, 'dist')): Promise<Console> {
   const bin = path.join(process.env.CARGO_TARGET_DIR ?? path.join(repo, 'target'), 'debug', 'rdqm-console');
-  const child: ChildProcess = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--assets', path.join(repo, 'dist')], {
+  const child: ChildProcess = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--assets', assets], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {
