@@ -12,6 +12,7 @@ pub mod certs;
 pub mod channels;
 pub mod clock;
 pub mod findings;
+pub mod intent;
 pub mod layers;
 pub mod mqipt;
 pub mod mqsc;

@@ -57,6 +57,11 @@ pub fn validate_host_name(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// A region name as the configuration gives it (`WDC`, `DAL`): letters and digits.
+pub fn validate_region_name(name: &str) -> Result<(), NameError> {
+    check("region", name, 64, "A-Z a-z 0-9", |c| c.is_ascii_alphanumeric())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

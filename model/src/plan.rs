@@ -8,60 +8,7 @@ use crate::status::{DrRole, DrStatus, HaStatus};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// What an operator asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Intent {
-    DrSwitchover { qmgr: String, to_region: String },
-    DrFailover { qmgr: String, to_region: String },
-    DrResolvePartition { qmgr: String, keep_region: String },
-    RouteRetarget { qmgr: String, to_region: String },
-    RestoreRouteConfig { instance: String, backup: String },
-    HaSuspend { node: String },
-    HaResume { node: String },
-    HaPrefer { qmgr: String, node: String },
-    PacemakerCleanup { qmgr: String, region: String },
-}
-
-impl Intent {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Intent::DrSwitchover { .. } => "dr-switchover",
-            Intent::DrFailover { .. } => "dr-failover",
-            Intent::DrResolvePartition { .. } => "dr-resolve-partition",
-            Intent::RouteRetarget { .. } => "route-retarget",
-            Intent::RestoreRouteConfig { .. } => "restore-route-config",
-            Intent::HaSuspend { .. } => "ha-suspend",
-            Intent::HaResume { .. } => "ha-resume",
-            Intent::HaPrefer { .. } => "ha-prefer",
-            Intent::PacemakerCleanup { .. } => "pacemaker-cleanup",
-        }
-    }
-
-    /// Actions that lose data or split the estate need a second operator's approval.
-    pub fn needs_approval(&self) -> bool {
-        matches!(self, Intent::DrFailover { .. } | Intent::DrResolvePartition { .. })
-    }
-
-    /// Actions that move a queue manager between regions (for the flapping warning).
-    pub fn moves_regions(&self) -> bool {
-        matches!(self, Intent::DrSwitchover { .. } | Intent::DrFailover { .. } | Intent::DrResolvePartition { .. })
-    }
-
-    /// The name the operator types to confirm, and the lock the run holds.
-    pub fn subject(&self) -> &str {
-        match self {
-            Intent::DrSwitchover { qmgr, .. }
-            | Intent::DrFailover { qmgr, .. }
-            | Intent::DrResolvePartition { qmgr, .. }
-            | Intent::RouteRetarget { qmgr, .. }
-            | Intent::PacemakerCleanup { qmgr, .. } => qmgr,
-            Intent::RestoreRouteConfig { instance, .. } => instance,
-            // The node is what the operator types to confirm an HA action.
-            Intent::HaSuspend { node } | Intent::HaResume { node } | Intent::HaPrefer { node, .. } => node,
-        }
-    }
-}
+pub use crate::intent::Intent;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

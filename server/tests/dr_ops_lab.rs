@@ -123,11 +123,14 @@ async fn ha_maintenance_keeps_quorum_and_moves_queue_managers() {
     let quorum = plan["preconditions"].as_array().unwrap().iter().find(|p| p["code"] == "quorum").unwrap();
     assert_eq!(quorum["status"], "block", "{plan}");
     assert!(quorum["message"].as_str().unwrap().contains("wdc3-mq1 is unreachable"));
+    // The returning node resynchronises first (a slow disk holds it there, however long the
+    // planning below takes); a suspension must wait for it.
+    assert!(h.lab.sim(&["fault", "slow-disk", "wdc3-mq1", "on"]).status.success());
     assert!(h.lab.sim(&["fault", "node-up", "wdc3-mq1"]).status.success());
-    // The returning node resynchronises first; a suspension must wait for it.
     let (_, plan) = h.post("/api/plans", json!({"kind": "ha-suspend", "node": "wdc1-mq1"})).await;
     let quorum = plan["preconditions"].as_array().unwrap().iter().find(|p| p["code"] == "quorum").unwrap().clone();
     assert_eq!(quorum["status"], "block", "{plan}");
+    assert!(h.lab.sim(&["fault", "slow-disk", "wdc3-mq1", "off"]).status.success());
     h.lab.wait_ha_normal("wdc1-mq1", "DRHAQM1");
 
     let (plan, run_id) = h.start_run(json!({"kind": "ha-suspend", "node": "wdc1-mq1"}), "wdc1-mq1").await;

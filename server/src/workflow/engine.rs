@@ -191,14 +191,7 @@ impl Engine {
     }
 
     fn mqipt_for(&self, intent: &Intent) -> Option<&MqiptTarget> {
-        let instance = match intent {
-            Intent::DrSwitchover { qmgr, .. }
-            | Intent::DrFailover { qmgr, .. }
-            | Intent::DrResolvePartition { qmgr, .. }
-            | Intent::RouteRetarget { qmgr, .. } => self.inventory().qmgrs.iter().find(|q| &q.name == qmgr)?.route.as_ref()?.instance.clone(),
-            Intent::RestoreRouteConfig { instance, .. } => instance.clone(),
-            Intent::HaSuspend { .. } | Intent::HaResume { .. } | Intent::HaPrefer { .. } | Intent::PacemakerCleanup { .. } => return None,
-        };
+        let instance = intent.mqipt_instance(self.inventory())?;
         self.mqipt.iter().find(|m| m.name == instance)
     }
 
@@ -220,26 +213,7 @@ impl Engine {
     }
 
     fn validate(intent: &Intent) -> Result<(), EngineError> {
-        let bad = |e: model::names::NameError| EngineError::BadRequest(e.to_string());
-        match intent {
-            Intent::DrSwitchover { qmgr, .. }
-            | Intent::DrFailover { qmgr, .. }
-            | Intent::DrResolvePartition { qmgr, .. }
-            | Intent::RouteRetarget { qmgr, .. } => model::names::validate_mq_name(qmgr).map_err(bad)?,
-            Intent::RestoreRouteConfig { instance, .. } => model::names::validate_mq_name(instance).map_err(bad)?,
-            Intent::HaSuspend { node } | Intent::HaResume { node } => model::names::validate_host_name(node).map_err(bad)?,
-            Intent::PacemakerCleanup { qmgr, region } => {
-                model::names::validate_mq_name(qmgr).map_err(bad)?;
-                if region.is_empty() || !region.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    return Err(EngineError::BadRequest(format!("{region:?} is not a region name")));
-                }
-            }
-            Intent::HaPrefer { qmgr, node } => {
-                model::names::validate_mq_name(qmgr).map_err(bad)?;
-                model::names::validate_host_name(node).map_err(bad)?;
-            }
-        }
-        Ok(())
+        intent.validate().map_err(|e| EngineError::BadRequest(e.to_string()))
     }
 
     /// Plans `intent` on a fresh read of the estate and of the MQIPT configuration; the locks

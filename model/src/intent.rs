@@ -1,0 +1,133 @@
+//! What an operator asks for, and everything about a kind of workflow that does not need the
+//! estate: its name, what it is about, whether it needs a second operator, which MQIPT
+//! configuration it writes, and whether its names may reach a command line. A new kind is a
+//! variant here; the exhaustive matches below, in planning and in the app make the compiler
+//! name every other place it must be handled.
+
+use crate::estate::Inventory;
+use crate::names::{NameError, validate_host_name, validate_mq_name, validate_region_name};
+use serde::{Deserialize, Serialize};
+
+/// What an operator asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Intent {
+    DrSwitchover { qmgr: String, to_region: String },
+    DrFailover { qmgr: String, to_region: String },
+    DrResolvePartition { qmgr: String, keep_region: String },
+    RouteRetarget { qmgr: String, to_region: String },
+    RestoreRouteConfig { instance: String, backup: String },
+    HaSuspend { node: String },
+    HaResume { node: String },
+    HaPrefer { qmgr: String, node: String },
+    PacemakerCleanup { qmgr: String, region: String },
+}
+
+impl Intent {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Intent::DrSwitchover { .. } => "dr-switchover",
+            Intent::DrFailover { .. } => "dr-failover",
+            Intent::DrResolvePartition { .. } => "dr-resolve-partition",
+            Intent::RouteRetarget { .. } => "route-retarget",
+            Intent::RestoreRouteConfig { .. } => "restore-route-config",
+            Intent::HaSuspend { .. } => "ha-suspend",
+            Intent::HaResume { .. } => "ha-resume",
+            Intent::HaPrefer { .. } => "ha-prefer",
+            Intent::PacemakerCleanup { .. } => "pacemaker-cleanup",
+        }
+    }
+
+    /// Actions that lose data or split the estate need a second operator's approval.
+    pub fn needs_approval(&self) -> bool {
+        matches!(self, Intent::DrFailover { .. } | Intent::DrResolvePartition { .. })
+    }
+
+    /// Actions that move a queue manager between regions (for the flapping warning).
+    pub fn moves_regions(&self) -> bool {
+        matches!(self, Intent::DrSwitchover { .. } | Intent::DrFailover { .. } | Intent::DrResolvePartition { .. })
+    }
+
+    /// The name the operator types to confirm, and the lock the run holds.
+    pub fn subject(&self) -> &str {
+        match self {
+            Intent::DrSwitchover { qmgr, .. }
+            | Intent::DrFailover { qmgr, .. }
+            | Intent::DrResolvePartition { qmgr, .. }
+            | Intent::RouteRetarget { qmgr, .. }
+            | Intent::PacemakerCleanup { qmgr, .. } => qmgr,
+            Intent::RestoreRouteConfig { instance, .. } => instance,
+            // The node is what the operator types to confirm an HA action.
+            Intent::HaSuspend { node } | Intent::HaResume { node } | Intent::HaPrefer { node, .. } => node,
+        }
+    }
+
+    /// Refuses a name that may not reach a command line, saying which and why.
+    pub fn validate(&self) -> Result<(), NameError> {
+        match self {
+            Intent::DrSwitchover { qmgr, to_region } | Intent::DrFailover { qmgr, to_region } | Intent::RouteRetarget { qmgr, to_region } => {
+                validate_mq_name(qmgr)?;
+                validate_region_name(to_region)
+            }
+            Intent::DrResolvePartition { qmgr, keep_region } => {
+                validate_mq_name(qmgr)?;
+                validate_region_name(keep_region)
+            }
+            Intent::RestoreRouteConfig { instance, .. } => validate_mq_name(instance),
+            Intent::HaSuspend { node } | Intent::HaResume { node } => validate_host_name(node),
+            Intent::HaPrefer { qmgr, node } => {
+                validate_mq_name(qmgr)?;
+                validate_host_name(node)
+            }
+            Intent::PacemakerCleanup { qmgr, region } => {
+                validate_mq_name(qmgr)?;
+                validate_region_name(region)
+            }
+        }
+    }
+
+    /// The MQIPT instance whose configuration a run of this kind reads and may write: the
+    /// queue manager's route's, or the one named; none for HA and Pacemaker work.
+    pub fn mqipt_instance<'a>(&'a self, inventory: &'a Inventory) -> Option<&'a str> {
+        match self {
+            Intent::DrSwitchover { qmgr, .. } | Intent::DrFailover { qmgr, .. } | Intent::DrResolvePartition { qmgr, .. } | Intent::RouteRetarget { qmgr, .. } => {
+                inventory.qmgrs.iter().find(|q| &q.name == qmgr)?.route.as_ref().map(|r| r.instance.as_str())
+            }
+            Intent::RestoreRouteConfig { instance, .. } => Some(instance),
+            Intent::HaSuspend { .. } | Intent::HaResume { .. } | Intent::HaPrefer { .. } | Intent::PacemakerCleanup { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_may_not_reach_a_command_line_are_refused() {
+        let refused = |intent: Intent| intent.validate().unwrap_err().to_string();
+        assert!(refused(Intent::DrSwitchover { qmgr: "QM;rm".into(), to_region: "DAL".into() }).contains("';'"));
+        assert!(refused(Intent::DrFailover { qmgr: "QM1".into(), to_region: "D AL".into() }).contains("region name"));
+        assert!(refused(Intent::HaSuspend { node: "-oProxyCommand".into() }).contains("not leading -"));
+        assert!(refused(Intent::PacemakerCleanup { qmgr: "QM1".into(), region: String::new() }).contains("region name is empty"));
+        assert_eq!(Intent::HaPrefer { qmgr: "DRHAQM1".into(), node: "wdc2-mq1".into() }.validate(), Ok(()));
+    }
+
+    #[test]
+    fn the_mqipt_instance_is_the_routes_or_the_one_named() {
+        let inventory: Inventory = serde_json::from_value(serde_json::json!({
+            "regions": [],
+            "qmgrs": [{"name": "QM1", "listener_port": 1501, "route": {"instance": "HAMQ", "listener_port": 1501}},
+                      {"name": "QM2", "listener_port": 1502, "route": null}],
+            "mqipt": []
+        }))
+        .unwrap();
+        let dr = |qmgr: &str| Intent::DrSwitchover { qmgr: qmgr.into(), to_region: "DAL".into() };
+        assert_eq!(dr("QM1").mqipt_instance(&inventory), Some("HAMQ"));
+        assert_eq!(dr("QM2").mqipt_instance(&inventory), None, "no route");
+        assert_eq!(dr("QM9").mqipt_instance(&inventory), None, "not in the inventory");
+        let restore = Intent::RestoreRouteConfig { instance: "OTHER".into(), backup: "b".into() };
+        assert_eq!(restore.mqipt_instance(&inventory), Some("OTHER"));
+        assert_eq!(Intent::HaResume { node: "n".into() }.mqipt_instance(&inventory), None);
+    }
+}
