@@ -30,6 +30,15 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
 }
 
+/// The message, as a person reads it (what an error boundary shows).
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
 impl ApiError {
     fn unreachable(error: impl std::fmt::Display) -> Self {
         ApiError { code: None, status: 0, message: format!("the console server cannot be reached ({error})"), retry_after_secs: None }

@@ -7,7 +7,6 @@ mod api;
 mod checks;
 mod clock;
 mod components;
-mod html;
 mod live;
 mod pages;
 mod router;

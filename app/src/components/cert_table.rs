@@ -1,14 +1,16 @@
-//! The table of certificates, as HTML text: one row per certificate entry of each store, its
-//! expiry in words, where it is held, and its problems. The column buttons carry
-//! `data-sort`; the page listens for their clicks (one listener for the whole table).
+//! The table of certificates: one row per certificate entry of each store, its expiry in
+//! words, where it is held, and its problems. Sorting moves the rows (keyed by entry) and
+//! leaves the column buttons where they are, so the keyboard focus stays on the one pressed.
 
 use crate::checks::Tone;
 use crate::clock::date_time;
 use crate::components::badge::severity_tone;
 use crate::components::expiry_timeline::expiry;
-use crate::html::Html;
+use crate::components::badge::Badge;
 use crate::small_sort::sort_by;
+use leptos::prelude::*;
 use model::certs::{CertInventory, CertView, Purpose};
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortKey {
@@ -19,15 +21,6 @@ pub enum SortKey {
 
 impl SortKey {
     pub const ALL: [SortKey; 3] = [SortKey::Expiry, SortKey::Label, SortKey::Host];
-
-    /// The `data-sort` value of its column's button.
-    pub fn name(self) -> &'static str {
-        match self {
-            SortKey::Expiry => "expiry",
-            SortKey::Label => "label",
-            SortKey::Host => "host",
-        }
-    }
 
     fn heading(self) -> &'static str {
         match self {
@@ -55,13 +48,21 @@ pub fn purpose_text(p: &Purpose) -> String {
     }
 }
 
-pub fn sorted(certs: &[CertView], (key, ascending): Sort) -> Vec<&CertView> {
-    let mut rows: Vec<&CertView> = certs.iter().collect();
-    sort_by(&mut rows, |a, b| match key {
+pub fn sorted(certs: &[CertView], sort: Sort) -> Vec<&CertView> {
+    sorted_indices(certs, sort).into_iter().map(|i| &certs[i]).collect()
+}
+
+/// The positions of `certs` in the order `sort` says.
+pub fn sorted_indices(certs: &[CertView], (key, ascending): Sort) -> Vec<usize> {
+    let mut rows: Vec<usize> = (0..certs.len()).collect();
+    sort_by(&mut rows, |a, b| {
+        let (a, b) = (&certs[*a], &certs[*b]);
+        match key {
         // Unknown expiry sorts last: it is not "soonest".
         SortKey::Expiry => a.not_after.unwrap_or(u64::MAX).cmp(&b.not_after.unwrap_or(u64::MAX)),
         SortKey::Host => (&a.host, &a.store, &a.label).cmp(&(&b.host, &b.store, &b.label)),
         SortKey::Label => a.label.to_lowercase().cmp(&b.label.to_lowercase()),
+        }
     });
     if !ascending {
         rows.reverse();
@@ -81,51 +82,81 @@ fn problem_word(code: &str) -> &'static str {
     }
 }
 
-/// The whole table, sorted as `sort` says.
-pub fn table_html(h: &mut Html, inv: &CertInventory, sort: Sort, now_ms: u64) {
-    h.open("table", &[("class", "data certs-table")]);
-    h.el("caption", "", "Every certificate entry of every store. Sort with a column's button.");
-    h.open("thead", &[]).open("tr", &[]);
-    for key in SortKey::ALL {
-        let (aria, arrow) = match sort {
-            (k, true) if k == key => ("ascending", " ▲"),
-            (k, false) if k == key => ("descending", " ▼"),
-            _ => ("none", " ↕"),
-        };
-        h.open("th", &[("scope", "col"), ("aria-sort", aria)]);
-        h.open("button", &[("type", "button"), ("class", "sort"), ("id", &format!("sort-{}", key.name())), ("data-sort", key.name())]).text(key.heading());
-        h.open("span", &[("aria-hidden", "true")]).text(arrow).close("span").close("button").close("th");
+/// The whole table, sorted as `sort` says; the column buttons change it.
+#[component]
+pub fn CertTable(inventory: Arc<CertInventory>, sort: RwSignal<Sort>, now_ms: u64) -> impl IntoView {
+    let order = {
+        let inventory = Arc::clone(&inventory);
+        move || sort.with(|s| sorted_indices(&inventory.certificates, *s))
+    };
+    view! {
+        <table class="data certs-table">
+            <caption>"Every certificate entry of every store. Sort with a column's button."</caption>
+            <thead>
+                <tr>
+                    {SortKey::ALL.into_iter().map(|key| view! { <SortHeader key=key sort=sort /> }).collect_view()}
+                    {["Subject, issued by", "Key, signature, host names (SAN)", "Problems"].map(|c| view! { <th scope="col">{c}</th> }).collect_view()}
+                </tr>
+            </thead>
+            <tbody>
+                // The inventory does not change under this table: an entry's position is its key.
+                <For
+                    each=order
+                    key=|i| *i
+                    children=move |i| view! { <CertRow inventory=Arc::clone(&inventory) index=i now_ms=now_ms /> }
+                />
+            </tbody>
+        </table>
     }
-    for col in ["Subject, issued by", "Key, signature, host names (SAN)", "Problems"] {
-        h.open("th", &[("scope", "col")]).text(col).close("th");
-    }
-    h.close("tr").close("thead").open("tbody", &[]);
-    for c in sorted(&inv.certificates, sort) {
-        row_html(h, inv, c, now_ms);
-    }
-    h.close("tbody").close("table");
 }
 
-fn row_html(h: &mut Html, inv: &CertInventory, c: &CertView, now_ms: u64) {
+#[component]
+fn SortHeader(key: SortKey, sort: RwSignal<Sort>) -> impl IntoView {
+    let state = move || match sort.get() {
+        (k, true) if k == key => ("ascending", " ▲"),
+        (k, false) if k == key => ("descending", " ▼"),
+        _ => ("none", " ↕"),
+    };
+    view! {
+        <th scope="col" aria-sort=move || state().0>
+            <button type="button" class="sort" on:click=move |_| sort.update(|s| *s = next_sort(*s, key))>
+                {key.heading()}
+                <span aria-hidden="true">{move || state().1}</span>
+            </button>
+        </th>
+    }
+}
+
+#[component]
+fn CertRow(inventory: Arc<CertInventory>, index: usize, now_ms: u64) -> impl IntoView {
+    let c = &inventory.certificates[index];
     let subject = format!("{}:{}", c.host, c.label);
-    let problems: Vec<_> = inv.findings.iter().filter(|f| f.subject == subject && f.code.starts_with("cert_")).collect();
+    let problems: Vec<_> = inventory
+        .findings
+        .iter()
+        .filter(|f| f.subject == subject && f.code.starts_with("cert_"))
+        .map(|f| (severity_tone(f.severity), problem_word(&f.code)))
+        .collect();
     let (tone, words) = expiry(c.not_after, now_ms);
-    h.open("tr", &[("class", if problems.is_empty() { "" } else { "problem" })]);
-    h.open("td", &[]).el("span", "date", &c.not_after.map(date_time).unwrap_or_default()).text(" ").badge(tone, &words).close("td");
-    h.open("th", &[("scope", "row")]).text(&c.label).el("span", "muted", if c.personal { " personal" } else { " signer (trusted)" }).close("th");
-    h.open("td", &[("class", "store")]).el("strong", "", &c.host).text(", ").text(&purpose_text(&c.purpose)).open("br", &[]).el("code", "path", &c.store).close("td");
-    h.open("td", &[("class", "dn")]).text(&c.subject).open("br", &[]).el("span", "muted", "issued by ").text(&c.issuer).close("td");
     let key = c.key_bits.map_or("key size not known".to_string(), |b| format!("{b}-bit"));
     let san = if c.san_dns.is_empty() { "none".to_string() } else { c.san_dns.join(", ") };
-    h.el("td", "", &format!("{key}, {}; SAN: {san}", c.signature.as_deref().unwrap_or("signature not known")));
-    h.open("td", &[("class", "wrap")]);
-    if problems.is_empty() {
-        h.badge(Tone::Good, "none found");
+    let key_text = format!("{key}, {}; SAN: {san}", c.signature.as_deref().unwrap_or("signature not known"));
+    let problem = !problems.is_empty();
+    let problem_badges = if problems.is_empty() {
+        view! { <Badge tone=Tone::Good text="none found" /> }.into_any()
+    } else {
+        problems.into_iter().map(|(tone, word)| view! { <Badge tone=tone text=word /> " " }).collect_view().into_any()
+    };
+    view! {
+        <tr class:problem=problem>
+            <td><span class="date">{c.not_after.map(date_time).unwrap_or_default()}</span> " " <Badge tone=tone text=words /></td>
+            <th scope="row">{c.label.clone()}<span class="muted">{if c.personal { " personal" } else { " signer (trusted)" }}</span></th>
+            <td class="store"><strong>{c.host.clone()}</strong> ", " {purpose_text(&c.purpose)}<br /><code class="path">{c.store.clone()}</code></td>
+            <td class="dn">{c.subject.clone()}<br /><span class="muted">"issued by "</span>{c.issuer.clone()}</td>
+            <td>{key_text}</td>
+            <td class="wrap">{problem_badges}</td>
+        </tr>
     }
-    for f in problems {
-        h.badge(severity_tone(f.severity), problem_word(&f.code)).text(" ");
-    }
-    h.close("td").close("tr");
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use crate::checks::Tone;
 use crate::components::cert_table::{SortKey, sorted};
-use crate::html::Html;
+use leptos::prelude::*;
 use model::certs::CertView;
 
 const DAY_MS: f64 = 86_400_000.0;
@@ -86,71 +86,18 @@ const TICKS: &[(f64, &str)] = &[
     (7300.0, "20 y"),
 ];
 
-/// The inside of the `<svg>` and its height.
-pub fn timeline_svg(certs: &[CertView], now_ms: u64) -> (Html, f64) {
-    let rows = rows(certs);
-    let days = |ms: u64| (ms as f64 - now_ms as f64) / DAY_MS;
-    let ends: Vec<f64> = rows.iter().filter_map(|r| r.cert.not_after).map(days).collect();
-    let earliest = ends.iter().copied().fold(0.0, f64::min);
-    let latest = ends.iter().copied().fold(0.0, f64::max);
-    let axis = Axis { lo: earliest.clamp(-3650.0, -30.0) - 5.0, hi: latest.clamp(365.0, 7300.0) * 1.05 };
-    let height = TOP + rows.len().max(1) as f64 * ROW + 10.0;
-    let bottom = height - 6.0;
-    let mut h = Html::new();
-    // Whole pixels: formatting floats would add their code to the bundle.
-    let num = |v: f64| (v.round() as i64).to_string();
-    for (from, to, class, name) in [(axis.lo, 0.0, "zone expired", "expired"), (0.0, 7.0, "zone week", "≤ 7 d"), (7.0, 30.0, "zone month", "≤ 30 d")] {
-        let (x1, x2) = (axis.x(from), axis.x(to));
-        h.open("rect", &[("class", class), ("x", &num(x1)), ("y", &num(TOP - 6.0)), ("width", &num(x2 - x1)), ("height", &num(bottom - TOP + 6.0))]);
-        h.open("title", &[]).text(name).close("title").close("rect");
-    }
-    // Labels too close to the one before are left out (the lines stay); "today" always shows.
-    let mut last_label = f64::MIN;
-    for (day, label) in TICKS.iter().filter(|(d, _)| *d >= axis.lo && *d <= axis.hi) {
-        let at = axis.x(*day);
-        let x = num(at);
-        let class = if *day == 0.0 { "tick today" } else { "tick" };
-        h.open("line", &[("class", class), ("x1", &x), ("x2", &x), ("y1", &num(TOP - 10.0)), ("y2", &num(bottom))]).close("line");
-        if *day == 0.0 || at - last_label >= 56.0 {
-            h.open("text", &[("class", "tick-label"), ("x", &x), ("y", "14"), ("text-anchor", "middle")]).text(label).close("text");
-            last_label = at;
-        }
-    }
-    for (i, row) in rows.iter().enumerate() {
-        let c = row.cert;
-        let y = TOP + i as f64 * ROW + ROW / 2.0;
-        let (tone, words) = expiry(c.not_after, now_ms);
-        let start = c.not_before.map_or(axis.lo, days);
-        let end = c.not_after.map_or(axis.hi, days);
-        let name = match row.stores {
-            1 if c.label == c.host => c.label.clone(),
-            1 => format!("{} on {}", c.label, c.host),
-            n => format!("{} ({n} stores)", c.label),
-        };
-        h.open("g", &[("class", &format!("cert-row {}", tone.class()))]);
-        h.open("title", &[]).text(&c.subject).close("title");
-        h.open("text", &[("class", "row-label"), ("x", &num(LABEL_WIDTH - 8.0)), ("y", &num(y + 4.0)), ("text-anchor", "end")]).text(&clip(&name, 44)).close("text");
-        h.open("line", &[("class", "validity"), ("x1", &num(axis.x(start))), ("x2", &num(axis.x(end))), ("y1", &num(y)), ("y2", &num(y))]).close("line");
-        h.open("circle", &[("class", "expiry"), ("cx", &num(axis.x(end))), ("cy", &num(y)), ("r", "5")]).close("circle");
-        if tone != Tone::Good {
-            h.open("text", &[("class", "row-note"), ("x", &num(axis.x(end) + 9.0)), ("y", &num(y + 4.0))]).text(&words).close("text");
-        }
-        h.close("g");
-    }
-    (h, height)
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max { text.to_string() } else { format!("{}…", text.chars().take(max - 1).collect::<String>()) }
+/// Whole pixels: the drawing needs no finer.
+fn px(v: f64) -> i64 {
+    v.round() as i64
 }
 
 /// The chart as a `<figure>`, with a text summary for those who cannot see it (the table of
 /// certificates holds it all as well).
-pub fn timeline_html(h: &mut Html, certs: &[CertView], now_ms: u64) {
-    let (inner, height) = timeline_svg(certs, now_ms);
+#[component]
+pub fn ExpiryTimeline(certs: Vec<CertView>, now_ms: u64) -> impl IntoView {
     let mut expired = 0;
     let mut soon = 0;
-    for c in certs {
+    for c in &certs {
         match expiry(c.not_after, now_ms) {
             (Tone::Bad | Tone::Warn, w) if w.starts_with("expired") => expired += 1,
             (Tone::Bad | Tone::Warn, _) => soon += 1,
@@ -158,11 +105,82 @@ pub fn timeline_html(h: &mut Html, certs: &[CertView], now_ms: u64) {
         }
     }
     let summary = format!("Expiry timeline of {} certificate entries: {expired} expired, {soon} expiring within 30 days.", certs.len());
-    h.open("figure", &[("class", "timeline")]);
-    h.open("svg", &[("class", "expiry-timeline"), ("viewBox", &format!("0 0 {} {}", WIDTH as i64, height.round() as i64)), ("role", "img"), ("aria-label", &summary)]);
-    h.markup(inner).close("svg");
-    h.open("figcaption", &[("class", "muted")]).text(&summary).text(" Square-root time scale around today; each certificate is drawn once however many stores hold it.").close("figcaption");
-    h.close("figure");
+    let rows = rows(&certs);
+    let days = |ms: u64| (ms as f64 - now_ms as f64) / DAY_MS;
+    let ends: Vec<f64> = rows.iter().filter_map(|r| r.cert.not_after).map(days).collect();
+    let earliest = ends.iter().copied().fold(0.0, f64::min);
+    let latest = ends.iter().copied().fold(0.0, f64::max);
+    let axis = Axis { lo: earliest.clamp(-3650.0, -30.0) - 5.0, hi: latest.clamp(365.0, 7300.0) * 1.05 };
+    let height = TOP + rows.len().max(1) as f64 * ROW + 10.0;
+    let bottom = height - 6.0;
+    let zones = [(axis.lo, 0.0, "zone expired", "expired"), (0.0, 7.0, "zone week", "≤ 7 d"), (7.0, 30.0, "zone month", "≤ 30 d")]
+        .map(|(from, to, class, name)| {
+            let (x1, x2) = (axis.x(from), axis.x(to));
+            view! {
+                <rect class=class x=px(x1) y=px(TOP - 6.0) width=px(x2 - x1) height=px(bottom - TOP + 6.0)>
+                    <title>{name}</title>
+                </rect>
+            }
+        })
+        .into_iter()
+        .collect_view();
+    // Labels too close to the one before are left out (the lines stay); "today" always shows.
+    let mut last_label = f64::MIN;
+    let ticks = TICKS
+        .iter()
+        .filter(|(d, _)| *d >= axis.lo && *d <= axis.hi)
+        .map(|(day, label)| {
+            let x = px(axis.x(*day));
+            let class = if *day == 0.0 { "tick today" } else { "tick" };
+            let labelled = *day == 0.0 || axis.x(*day) - last_label >= 56.0;
+            if labelled {
+                last_label = axis.x(*day);
+            }
+            view! {
+                <line class=class x1=x x2=x y1=px(TOP - 10.0) y2=px(bottom)></line>
+                {labelled.then(|| view! { <text class="tick-label" x=x y="14" text-anchor="middle">{*label}</text> })}
+            }
+        })
+        .collect_view();
+    let cert_rows = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let c = row.cert;
+            let y = TOP + i as f64 * ROW + ROW / 2.0;
+            let (tone, words) = expiry(c.not_after, now_ms);
+            let start = axis.x(c.not_before.map_or(axis.lo, days));
+            let end = axis.x(c.not_after.map_or(axis.hi, days));
+            let name = match row.stores {
+                1 if c.label == c.host => c.label.clone(),
+                1 => format!("{} on {}", c.label, c.host),
+                n => format!("{} ({n} stores)", c.label),
+            };
+            view! {
+                <g class=format!("cert-row {}", tone.class())>
+                    <title>{c.subject.clone()}</title>
+                    <text class="row-label" x=px(LABEL_WIDTH - 8.0) y=px(y + 4.0) text-anchor="end">{clip(&name, 44)}</text>
+                    <line class="validity" x1=px(start) x2=px(end) y1=px(y) y2=px(y)></line>
+                    <circle class="expiry" cx=px(end) cy=px(y) r="5"></circle>
+                    {(tone != Tone::Good).then(|| view! { <text class="row-note" x=px(end + 9.0) y=px(y + 4.0)>{words}</text> })}
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="timeline">
+            <svg class="expiry-timeline" viewBox=format!("0 0 {} {}", WIDTH as i64, px(height)) role="img" aria-label=summary.clone()>
+                {zones}
+                {ticks}
+                {cert_rows}
+            </svg>
+            <figcaption class="muted">{summary} " Square-root time scale around today; each certificate is drawn once however many stores hold it."</figcaption>
+        </figure>
+    }
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max { text.to_string() } else { format!("{}…", text.chars().take(max - 1).collect::<String>()) }
 }
 
 #[cfg(test)]

@@ -4,8 +4,7 @@ use crate::checks::Tone;
 use crate::components::badge::{Badge, severity_icon, severity_tone, severity_word};
 use crate::live::use_live;
 use leptos::prelude::*;
-use crate::components::plan::evidence_html;
-use crate::html::Html;
+use crate::components::evidence::EvidenceBlock;
 use model::estate::{Finding, Severity};
 use std::collections::HashSet;
 
@@ -61,24 +60,26 @@ fn FindingItem(finding: Finding, open: RwSignal<HashSet<String>>) -> impl IntoVi
     let tone = severity_tone(finding.severity);
     view! {
         <li class=format!("finding {}", tone.class())>
-            <details prop:open=is_open on:toggle=on_toggle inner_html=finding_html(&finding)></details>
+            <details prop:open=is_open on:toggle=on_toggle>
+                <FindingBody finding=finding />
+            </details>
         </li>
     }
 }
 
-fn finding_html(finding: &Finding) -> String {
-    let mut h = Html::new();
-    finding_into(&mut h, finding);
-    h.finish()
-}
-
 /// A finding's summary line and its evidence, as the inside of a `<details>`.
-pub fn finding_into(h: &mut Html, finding: &Finding) {
-    h.open("summary", &[]).open("span", &[("class", "severity")]).glyph(severity_icon(finding.severity)).text(severity_word(finding.severity)).close("span");
-    h.el("span", "message", &finding.message).el("span", "subject", &finding.subject).close("summary");
-    h.open("div", &[("class", "evidence")]).el("p", "evidence-title", &format!("Evidence ({})", finding.code));
-    for e in &finding.evidence {
-        evidence_html(h, e);
+#[component]
+pub fn FindingBody(finding: Finding) -> impl IntoView {
+    let Finding { severity, code, message, subject, evidence } = finding;
+    view! {
+        <summary>
+            <span class="severity"><span aria-hidden="true">{severity_icon(severity)} " "</span>{severity_word(severity)}</span>
+            <span class="message">{message}</span>
+            <span class="subject">{subject}</span>
+        </summary>
+        <div class="evidence">
+            <p class="evidence-title">{format!("Evidence ({code})")}</p>
+            {evidence.into_iter().map(|e| view! { <EvidenceBlock evidence=e /> }).collect_view()}
+        </div>
     }
-    h.close("div");
 }

@@ -3,8 +3,8 @@
 //! (rdqmstatus is a summary of the other two: when they disagree, rdqmstatus is not the truth.)
 
 use crate::checks::Tone;
+use crate::components::badge::Badge;
 use crate::components::node_layers::QmLayers;
-use crate::html::Html;
 use leptos::prelude::*;
 use model::crm::INFINITY;
 use model::estate::QmNode;
@@ -132,36 +132,42 @@ pub fn compare(qm: &str, node: &QmNode, layers: Option<&QmLayers>) -> LayerRow {
 /// The region's nodes, one row each, three layers and the verdict.
 #[component]
 pub fn LayersCompare(qm: String, region: String, rows: Vec<LayerRow>) -> impl IntoView {
-    view! { <table class="data layers-compare" inner_html=table_html(&qm, &region, &rows)></table> }
+    let columns = ["Node", "rdqmstatus", "DRBD (drbdadm status)", "Pacemaker (crm_mon)", "Do the layers agree?"];
+    view! {
+        <table class="data layers-compare">
+            <caption>{format!("{qm} in {region}: rdqmstatus, DRBD and Pacemaker side by side on each node")}</caption>
+            <thead>
+                <tr>{columns.map(|c| view! { <th scope="col">{c}</th> }).collect_view()}</tr>
+            </thead>
+            <tbody>{rows.into_iter().map(|row| view! { <LayerRowView row=row /> }).collect_view()}</tbody>
+        </table>
+    }
 }
 
-fn table_html(qm: &str, region: &str, rows: &[LayerRow]) -> String {
-    let mut h = Html::new();
-    h.el("caption", "", &format!("{qm} in {region}: rdqmstatus, DRBD and Pacemaker side by side on each node"));
-    h.open("thead", &[]).open("tr", &[]);
-    for col in ["Node", "rdqmstatus", "DRBD (drbdadm status)", "Pacemaker (crm_mon)", "Do the layers agree?"] {
-        h.open("th", &[("scope", "col")]).text(col).close("th");
-    }
-    h.close("tr").close("thead").open("tbody", &[]);
-    for row in rows {
-        h.open("tr", &[("class", if row.disagreements.is_empty() { "" } else { "problem" })]);
-        h.open("th", &[("scope", "row")]).text(&row.node).close("th");
-        h.el("td", "", &row.rdqmstatus).el("td", "", &row.drbd).el("td", "", &row.pacemaker).open("td", &[("class", "wrap")]);
-        if !row.disagreements.is_empty() {
-            h.badge(Tone::Bad, "No: they disagree").open("ul", &[("class", "reasons")]);
-            for d in &row.disagreements {
-                h.el("li", "", d);
-            }
-            h.close("ul");
-        } else if !row.unknown.is_empty() {
-            h.badge(Tone::Unknown, &format!("Cannot tell: {}", row.unknown.join("; ")));
-        } else {
-            h.badge(Tone::Good, "Yes, they agree");
+#[component]
+fn LayerRowView(row: LayerRow) -> impl IntoView {
+    let LayerRow { node, rdqmstatus, drbd, pacemaker, disagreements, unknown } = row;
+    let problem = !disagreements.is_empty();
+    let verdict = if problem {
+        view! {
+            <Badge tone=Tone::Bad text="No: they disagree" />
+            <ul class="reasons">{disagreements.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}</ul>
         }
-        h.close("td").close("tr");
+        .into_any()
+    } else if !unknown.is_empty() {
+        view! { <Badge tone=Tone::Unknown text=format!("Cannot tell: {}", unknown.join("; ")) /> }.into_any()
+    } else {
+        view! { <Badge tone=Tone::Good text="Yes, they agree" /> }.into_any()
+    };
+    view! {
+        <tr class:problem=problem>
+            <th scope="row">{node}</th>
+            <td>{rdqmstatus}</td>
+            <td>{drbd}</td>
+            <td>{pacemaker}</td>
+            <td class="wrap">{verdict}</td>
+        </tr>
     }
-    h.close("tbody");
-    h.finish()
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! are shown next to rdqmstatus, opened by themselves when something is wrong.
 
 use crate::checks::Tone;
-use crate::html::Html;
+use crate::components::badge::Badge;
+use crate::components::data_table::{DataTable, TextRow};
 use leptos::prelude::*;
 use model::crm::{CrmFailure, CrmResource, FailCount, INFINITY};
 use model::drbd::DrbdResource;
@@ -87,74 +88,70 @@ pub fn NodeLayersView(qm: String, node: String, layers: Option<QmLayers>) -> imp
         || !layers.errors.is_empty()
         || layers.drbd.iter().flatten().any(drbd_is_wrong)
         || layers.resources.iter().flatten().any(|r| r.failed == Some(true) || r.blocked == Some(true));
-    view! { <details class="layers" open=wrong inner_html=layers_html(&qm, &node, &layers, wrong)></details> }.into_any()
+    let summary = if wrong { format!("⚠ DRBD and Pacemaker for {qm}: something is wrong") } else { format!("DRBD and Pacemaker for {qm}") };
+    let QmLayers { drbd, resources, fail_counts, failures, errors } = layers;
+    view! {
+        <details class="layers" open=wrong>
+            <summary>{summary}</summary>
+            {drbd_table(&node, drbd)}
+            {pacemaker_table(&node, resources)}
+            {(!fail_counts.is_empty()).then(|| view! {
+                <ul class="reasons">
+                    {fail_counts
+                        .into_iter()
+                        .map(|f| {
+                            let text = format!("fail-count of {} on {}: {}", f.resource, f.node, fail_count_text(f.fail_count));
+                            view! { <li><Badge tone=Tone::Bad text=text />{f.last_failure.map(|at| format!(" (last failure {at})"))}</li> }
+                        })
+                        .collect_view()}
+                </ul>
+            })}
+            {(!failures.is_empty()).then(|| view! {
+                <ul class="reasons">
+                    {failures
+                        .into_iter()
+                        .map(|f| {
+                            let text = |v: Option<String>| v.unwrap_or_default();
+                            view! { <li>{format!("failed {} of {} on {}: {}", text(f.task), text(f.resource), text(f.node), text(f.exitreason))}</li> }
+                        })
+                        .collect_view()}
+                </ul>
+            })}
+            {(!errors.is_empty()).then(|| view! {
+                <ul class="reasons">{errors.into_iter().map(|e| view! { <li class="tone-bad">{e}</li> }).collect_view()}</ul>
+            })}
+        </details>
+    }
+    .into_any()
 }
 
-fn layers_html(qm: &str, node: &str, layers: &QmLayers, wrong: bool) -> String {
-    let mut h = Html::new();
-    h.el("summary", "", &if wrong { format!("⚠ DRBD and Pacemaker for {qm}: something is wrong") } else { format!("DRBD and Pacemaker for {qm}") });
-    match &layers.drbd {
-        None => {
-            h.el("p", "muted", "drbdadm status was not read.");
-        }
-        Some(resources) => {
-            let rows: Vec<(&str, Vec<String>)> = resources
-                .iter()
-                .map(|r| {
-                    let class = if drbd_is_wrong(r) { "problem" } else { "" };
-                    (class, vec![r.name.clone(), r.role.clone().unwrap_or_default(), r.disk.clone().unwrap_or_default(), peer_text(r)])
-                })
-                .collect();
-            h.table("data layers", &format!("drbdadm status on {node}"), &["Resource", "Role", "Disk", "Peers"], &rows);
-        }
-    }
-    match &layers.resources {
-        None => {
-            h.el("p", "muted", "crm_mon was not read.");
-        }
-        Some(resources) => {
-            let rows: Vec<(&str, Vec<String>)> = resources
-                .iter()
-                .map(|r| {
-                    let state = match (r.failed, r.blocked, r.active) {
-                        (Some(true), _, _) => "failed",
-                        (_, Some(true), _) => "blocked",
-                        (_, _, Some(true)) => "active",
-                        (_, _, Some(false)) => "inactive",
-                        _ => "?",
-                    };
-                    let class = if matches!(state, "failed" | "blocked") { "problem" } else { "" };
-                    (class, vec![r.id.clone(), r.role.clone().unwrap_or_default(), r.nodes.join(", "), state.to_string()])
-                })
-                .collect();
-            h.table("data layers", &format!("Pacemaker resources (crm_mon on {node})"), &["Resource", "Role", "On", "State"], &rows);
-        }
-    }
-    if !layers.fail_counts.is_empty() {
-        h.open("ul", &[("class", "reasons")]);
-        for f in &layers.fail_counts {
-            h.open("li", &[]).badge(Tone::Bad, &format!("fail-count of {} on {}: {}", f.resource, f.node, fail_count_text(f.fail_count)));
-            if let Some(at) = &f.last_failure {
-                h.text(&format!(" (last failure {at})"));
-            }
-            h.close("li");
-        }
-        h.close("ul");
-    }
-    if !layers.failures.is_empty() {
-        h.open("ul", &[("class", "reasons")]);
-        for f in &layers.failures {
-            let text = |v: &Option<String>| v.clone().unwrap_or_default();
-            h.el("li", "", &format!("failed {} of {} on {}: {}", text(&f.task), text(&f.resource), text(&f.node), text(&f.exitreason)));
-        }
-        h.close("ul");
-    }
-    if !layers.errors.is_empty() {
-        h.open("ul", &[("class", "reasons")]);
-        for e in &layers.errors {
-            h.el("li", "tone-bad", e);
-        }
-        h.close("ul");
-    }
-    h.finish()
+fn drbd_table(node: &str, drbd: Option<Vec<DrbdResource>>) -> AnyView {
+    let Some(resources) = drbd else {
+        return view! { <p class="muted">"drbdadm status was not read."</p> }.into_any();
+    };
+    let rows = resources
+        .iter()
+        .map(|r| TextRow::problem(drbd_is_wrong(r), vec![r.name.clone(), r.role.clone().unwrap_or_default(), r.disk.clone().unwrap_or_default(), peer_text(r)]))
+        .collect();
+    view! { <DataTable class="layers" caption=format!("drbdadm status on {node}") columns=&["Resource", "Role", "Disk", "Peers"] rows=rows /> }.into_any()
+}
+
+fn pacemaker_table(node: &str, resources: Option<Vec<CrmResource>>) -> AnyView {
+    let Some(resources) = resources else {
+        return view! { <p class="muted">"crm_mon was not read."</p> }.into_any();
+    };
+    let rows = resources
+        .iter()
+        .map(|r| {
+            let state = match (r.failed, r.blocked, r.active) {
+                (Some(true), _, _) => "failed",
+                (_, Some(true), _) => "blocked",
+                (_, _, Some(true)) => "active",
+                (_, _, Some(false)) => "inactive",
+                _ => "?",
+            };
+            TextRow::problem(matches!(state, "failed" | "blocked"), vec![r.id.clone(), r.role.clone().unwrap_or_default(), r.nodes.join(", "), state.to_string()])
+        })
+        .collect();
+    view! { <DataTable class="layers" caption=format!("Pacemaker resources (crm_mon on {node})") columns=&["Resource", "Role", "On", "State"] rows=rows /> }.into_any()
 }

@@ -2,7 +2,7 @@
 //! run it now (and why not), and its route. The same truth as the map, in rows and words.
 
 use crate::checks::{Tone, dr_primary_text, route_for, route_verdict, running_text};
-use crate::html::Html;
+use crate::components::badge::Badge;
 use crate::live::use_live;
 use leptos::prelude::*;
 use model::estate::{Readiness, Snapshot};
@@ -52,54 +52,63 @@ fn rows(snapshot: &Snapshot) -> (Vec<String>, Vec<Row>) {
 pub fn QueueManagerTable() -> impl IntoView {
     let live = use_live();
     let table = Memo::new(move |_| live.snapshot.with(|s| s.as_deref().map(rows)));
-    move || table.get().map(|(regions, rows)| view! { <table class="data qm-table" inner_html=table_html(&regions, &rows)></table> })
+    let regions = Memo::new(move |_| table.with(|t| t.as_ref().map(|(regions, _)| regions.clone()).unwrap_or_default()));
+    let rows = move || table.with(|t| t.as_ref().map(|(_, rows)| rows.clone()).unwrap_or_default());
+    let columns = move || {
+        ["Queue manager".to_string(), "Listener".into(), "DR primary".into(), "Running on".into()]
+            .into_iter()
+            .chain(regions.get().iter().map(|r| format!("{r} readiness")))
+            .chain(["MQIPT route".to_string()])
+            .map(|c| view! { <th scope="col">{c}</th> })
+            .collect_view()
+    };
+    view! {
+        <Show when=move || table.with(Option::is_some)>
+            <table class="data qm-table">
+                <caption>"Queue managers: where each runs and whether each region could run it now"</caption>
+                <thead>
+                    <tr>{columns}</tr>
+                </thead>
+                <tbody>
+                    // A row's DOM stays while nothing in it changes.
+                    <For each=rows key=|row| format!("{row:?}") children=|row| view! { <QmRow row=row /> } />
+                </tbody>
+            </table>
+        </Show>
+    }
 }
 
-fn table_html(regions: &[String], rows: &[Row]) -> String {
-    let mut h = Html::new();
-    h.el("caption", "", "Queue managers: where each runs and whether each region could run it now").open("thead", &[]).open("tr", &[]);
-    let columns = ["Queue manager".to_string(), "Listener".into(), "DR primary".into(), "Running on".into()]
-        .into_iter()
-        .chain(regions.iter().map(|r| format!("{r} readiness")))
-        .chain(["MQIPT route".to_string()]);
-    for c in columns {
-        h.open("th", &[("scope", "col")]).text(&c).close("th");
+#[component]
+fn QmRow(row: Row) -> impl IntoView {
+    let href = format!("/queue-managers/{}", js_sys::encode_uri_component(&row.name));
+    let (running, running_tone) = row.running_on;
+    view! {
+        <tr>
+            <th scope="row"><a href=href>{row.name}</a></th>
+            <td>{row.listener_port}</td>
+            <td>{row.dr_primary}</td>
+            <td class="wrap"><Badge tone=running_tone text=running /></td>
+            {row
+                .readiness
+                .into_iter()
+                .map(|(region, r)| view! { <td><ReadinessBadge region=region readiness=r /></td> })
+                .collect_view()}
+            <td class="wrap"><Badge tone=row.route_tone text=row.route /></td>
+        </tr>
     }
-    h.close("tr").close("thead").open("tbody", &[]);
-    for row in rows {
-        let href = format!("/queue-managers/{}", js_sys::encode_uri_component(&row.name));
-        h.open("tr", &[]).open("th", &[("scope", "row")]).open("a", &[("href", &href)]).text(&row.name).close("a").close("th");
-        h.el("td", "", &row.listener_port.to_string()).el("td", "", &row.dr_primary);
-        h.open("td", &[("class", "wrap")]).badge(row.running_on.1, &row.running_on.0).close("td");
-        for (region, r) in &row.readiness {
-            h.open("td", &[]).open("div", &[("class", "readiness")]);
-            readiness_html(&mut h, region, r.as_ref());
-            h.close("div").close("td");
-        }
-        h.open("td", &[("class", "wrap")]).badge(row.route_tone, &row.route).close("td").close("tr");
-    }
-    h.close("tbody");
-    h.finish()
 }
 
-/// "ready" or "not ready" with the reasons, as text.
+/// "ready" or "not ready" with the reasons, in words.
 #[component]
 pub fn ReadinessBadge(region: String, readiness: Option<Readiness>) -> impl IntoView {
-    let mut h = Html::new();
-    readiness_html(&mut h, &region, readiness.as_ref());
-    view! { <div class="readiness" inner_html=h.finish()></div> }
-}
-
-pub fn readiness_html(h: &mut Html, region: &str, readiness: Option<&Readiness>) {
-    match readiness {
-        None => h.badge(Tone::Unknown, &format!("{region}: readiness unknown")),
-        Some(r) if r.ready => h.badge(Tone::Good, &format!("{region}: ready")),
-        Some(r) => {
-            h.badge(Tone::Bad, &format!("{region}: not ready")).open("ul", &[("class", "reasons")]);
-            for reason in &r.reasons {
-                h.el("li", "", reason);
-            }
-            h.close("ul")
+    let body = match readiness {
+        None => view! { <Badge tone=Tone::Unknown text=format!("{region}: readiness unknown") /> }.into_any(),
+        Some(r) if r.ready => view! { <Badge tone=Tone::Good text=format!("{region}: ready") /> }.into_any(),
+        Some(r) => view! {
+            <Badge tone=Tone::Bad text=format!("{region}: not ready") />
+            <ul class="reasons">{r.reasons.into_iter().map(|reason| view! { <li>{reason}</li> }).collect_view()}</ul>
         }
+        .into_any(),
     };
+    view! { <div class="readiness">{body}</div> }
 }

@@ -3,50 +3,42 @@
 //! the answer says which attribute decides, as AMQ9636E would.
 
 use crate::checks::Tone;
+use crate::components::badge::Badge;
+use crate::components::data_table::{DataTable, TextRow};
 use crate::components::plan::unique_id;
-use crate::html::Html;
 use leptos::prelude::*;
 use model::sslpeer::{self, MatchResult};
 
-/// The tester's answer (escaped HTML): the verdict in words, then attribute by attribute.
-fn answer_html(dn: &str, filter: &str) -> String {
-    let mut h = Html::new();
+/// The tester's answer: the verdict in words, then attribute by attribute.
+#[component]
+fn Answer(dn: String, filter: String) -> impl IntoView {
     if dn.trim().is_empty() {
-        h.el("p", "muted", "Type a certificate DN to test it.");
-        return h.finish();
+        return view! { <p class="muted">"Type a certificate DN to test it."</p> }.into_any();
     }
-    match sslpeer::matches(dn, filter) {
+    match sslpeer::matches(&dn, &filter) {
         Ok(MatchResult { matches, explanation, checks }) => {
             // The explanation starts with "matches" or "does not match": said once, capitalised.
             let mut text = explanation;
             if let Some(first) = text.get(..1).map(str::to_ascii_uppercase) {
                 text.replace_range(..1, &first);
             }
-            h.open("p", &[]).badge(if matches { Tone::Good } else { Tone::Bad }, &text).close("p");
-            let rows: Vec<(&str, Vec<String>)> = checks
+            let rows: Vec<TextRow> = checks
                 .iter()
                 .map(|c| {
                     let found = c.found.clone().unwrap_or_else(|| "(none)".into());
-                    (if c.ok { "" } else { "problem" }, vec![c.filter.clone(), found, if c.ok { "✓ matches".into() } else { "✖ does not match".into() }])
+                    TextRow::problem(!c.ok, vec![c.filter.clone(), found, if c.ok { "✓ matches".into() } else { "✖ does not match".into() }])
                 })
                 .collect();
-            if !rows.is_empty() {
-                h.table("data sslpeer-checks", "Attribute by attribute", &["Filter asks for", "Certificate has", "Result"], &rows);
+            view! {
+                <p><Badge tone=if matches { Tone::Good } else { Tone::Bad } text=text /></p>
+                {(!rows.is_empty()).then(|| view! {
+                    <DataTable class="sslpeer-checks" caption="Attribute by attribute" columns=&["Filter asks for", "Certificate has", "Result"] rows=rows />
+                })}
             }
+            .into_any()
         }
-        Err(e) => {
-            h.open("p", &[]).badge(Tone::Warn, &format!("Cannot be read: {e}")).close("p");
-        }
+        Err(e) => view! { <p><Badge tone=Tone::Warn text=format!("Cannot be read: {e}") /></p> }.into_any(),
     }
-    h.finish()
-}
-
-fn options_html(values: &[String]) -> String {
-    let mut h = Html::new();
-    for v in values {
-        h.open("option", &[("value", v)]).close("option");
-    }
-    h.finish()
 }
 
 /// `dns`: the certificate DNs known to the inventory (offered as you type); `filters`: the
@@ -55,17 +47,18 @@ fn options_html(values: &[String]) -> String {
 pub fn SslPeerTester(dns: Vec<String>, filters: Vec<String>) -> impl IntoView {
     let dn = RwSignal::new(dns.first().cloned().unwrap_or_default());
     let filter = RwSignal::new(filters.first().cloned().unwrap_or_default());
-    let answer = move || dn.with(|d| filter.with(|f| answer_html(d, f)));
+    let answer = move || view! { <Answer dn=dn.get() filter=filter.get() /> };
+    let options = |values: Vec<String>| values.into_iter().map(|v| view! { <option value=v></option> }).collect_view();
     let (dn_id, filter_id, dn_list, filter_list) = (unique_id("peer-dn"), unique_id("peer-filter"), unique_id("peer-dns"), unique_id("peer-filters"));
     view! {
         <form class="sslpeer-tester" on:submit=|ev| ev.prevent_default()>
             <label for=dn_id.clone()>"Certificate DN (as MQ shows the peer: SERIALNUMBER=…,CN=…)"</label>
             <input id=dn_id type="text" list=dn_list.clone() spellcheck="false" autocomplete="off" bind:value=dn />
-            <datalist id=dn_list inner_html=options_html(&dns)></datalist>
+            <datalist id=dn_list>{options(dns)}</datalist>
             <label for=filter_id.clone()>"SSLPEER filter"</label>
             <input id=filter_id type="text" list=filter_list.clone() spellcheck="false" autocomplete="off" bind:value=filter />
-            <datalist id=filter_list inner_html=options_html(&filters)></datalist>
+            <datalist id=filter_list>{options(filters)}</datalist>
         </form>
-        <div class="sslpeer-answer" role="status" aria-live="polite" inner_html=answer></div>
+        <div class="sslpeer-answer" role="status" aria-live="polite">{answer}</div>
     }
 }

@@ -10,8 +10,8 @@ use crate::components::layers_compare::{LayersCompare, compare};
 use crate::components::node_layers::{NodeLayersView, QmLayers, for_qm};
 use crate::components::page::Page;
 use crate::components::plan::{ActionList, ActionSpec};
-use crate::components::qm_table::{ReadinessBadge, readiness_html};
-use crate::html::Html;
+use crate::components::data_table::{DataTable, TextRow};
+use crate::components::qm_table::ReadinessBadge;
 use crate::components::refresh_button::RefreshButton;
 use crate::live::use_live;
 use crate::pages::estate::WhenLoaded;
@@ -187,24 +187,28 @@ fn SideSection(qm: String, side: QmSide, readiness: Option<model::estate::Readin
         (format!("{} region — {role}", side.region), dr_status_tone(side.dr_status.as_deref()))
     };
     let text = |v: Option<String>| v.unwrap_or_else(|| "unknown".into());
-    let mut facts = Html::new();
-    facts.el("dt", "", "DR status").open("dd", &[]).badge(dr_tone, &text(side.dr_status.clone())).close("dd");
-    facts.el("dt", "", "DR out of sync data").open("dd", &[]);
-    match side.dr_out_of_sync_kb {
-        None => facts.text("not reported"),
-        Some(0) => facts.text("0 KB"),
-        Some(kb) => facts.badge(Tone::Warn, &format!("{kb} KB not yet replicated")),
+    let out_of_sync = match side.dr_out_of_sync_kb {
+        None => view! { "not reported" }.into_any(),
+        Some(0) => view! { "0 KB" }.into_any(),
+        Some(kb) => view! { <Badge tone=Tone::Warn text=format!("{kb} KB not yet replicated") /> }.into_any(),
     };
-    facts.close("dd").fact("HA current location", &text(side.ha_current_location.clone()));
-    facts.fact("HA preferred location", &text(side.ha_preferred_location.clone()));
-    facts.el("dt", "", "Could run it now?").open("dd", &[]);
-    readiness_html(&mut facts, &region, readiness.as_ref());
-    facts.close("dd");
+    let facts = view! {
+        <dt>"DR status"</dt>
+        <dd><Badge tone=dr_tone text=text(side.dr_status.clone()) /></dd>
+        <dt>"DR out of sync data"</dt>
+        <dd>{out_of_sync}</dd>
+        <dt>"HA current location"</dt>
+        <dd>{text(side.ha_current_location.clone())}</dd>
+        <dt>"HA preferred location"</dt>
+        <dd>{text(side.ha_preferred_location.clone())}</dd>
+        <dt>"Could run it now?"</dt>
+        <dd><ReadinessBadge region=region.clone() readiness=readiness /></dd>
+    };
     let labelled_by = heading_id.clone();
     view! {
         <section class="side" aria-labelledby=labelled_by>
             <h2 id=heading_id>{heading}</h2>
-            <dl class="facts" inner_html=facts.finish()></dl>
+            <dl class="facts">{facts}</dl>
             <LayersCompare qm=qm.clone() region=region rows=rows />
             <div class="node-grid">
                 {side
@@ -246,7 +250,7 @@ fn NodeDetails(qm: String, node: QmNode, state: Option<NodeState>) -> impl IntoV
                 {reach}
                 {node.stale.then(|| view! { <Badge tone=Tone::Unknown text="stale: from an earlier refresh" /> })}
             </p>
-            <div inner_html=node_html(&qm, &node)></div>
+            <div><NodePrinted qm=qm.clone() node=node.clone() /></div>
             <NodeLayersView qm=qm node=node_name layers=layers />
             {action.map(|a| view! { <div class="node-actions"><ActionList actions=vec![a] /></div> })}
         </article>
@@ -254,7 +258,8 @@ fn NodeDetails(qm: String, node: QmNode, state: Option<NodeState>) -> impl IntoV
 }
 
 /// What one node printed for the queue manager: the main values, then every field.
-fn node_html(qm: &str, node: &QmNode) -> String {
+#[component]
+fn NodePrinted(qm: String, node: QmNode) -> impl IntoView {
     let text = |v: Option<String>| v.unwrap_or_else(|| "unknown".into());
     // What a silent node said earlier is shown, but never as healthy.
     let tone = |t: Tone| if node.stale { Tone::Unknown } else { t };
@@ -263,19 +268,25 @@ fn node_html(qm: &str, node: &QmNode) -> String {
     } else {
         node.peers.iter().map(|(peer, status)| format!("{peer}: {status}")).collect::<Vec<_>>().join(", ")
     };
-    let mut h = Html::new();
-    h.open("dl", &[("class", "facts compact")]);
-    h.el("dt", "", "Queue manager status").open("dd", &[]);
-    h.badge(tone(qm_status_tone(node.qm_status.as_ref())), &text(node.qm_status.as_ref().map(ToString::to_string))).close("dd");
-    h.el("dt", "", "HA role / status").open("dd", &[]).text(&text(node.ha_role.as_ref().map(ToString::to_string))).text(" · ");
-    h.badge(tone(ha_status_tone(node.ha_status.as_ref())), &text(node.ha_status.as_ref().map(ToString::to_string))).close("dd");
-    h.el("dt", "", "DR role / status").open("dd", &[]).text(&text(node.dr_role.as_ref().map(ToString::to_string))).text(" · ");
-    h.badge(tone(dr_status_tone(node.dr_status.as_deref())), &text(node.dr_status.clone())).close("dd");
-    h.fact("HA peers as it sees them", &peers).close("dl");
-    if let Some(e) = &node.error {
-        h.el("p", "inline-alert tone-bad", &format!("✖ {e}"));
+    let qm_status = (tone(qm_status_tone(node.qm_status.as_ref())), text(node.qm_status.as_ref().map(ToString::to_string)));
+    let ha_role = text(node.ha_role.as_ref().map(ToString::to_string));
+    let ha_status = (tone(ha_status_tone(node.ha_status.as_ref())), text(node.ha_status.as_ref().map(ToString::to_string)));
+    let dr_role = text(node.dr_role.as_ref().map(ToString::to_string));
+    let dr_status = (tone(dr_status_tone(node.dr_status.as_deref())), text(node.dr_status.clone()));
+    let caption = format!("rdqmstatus -m {qm} on {}, every field as printed", node.node);
+    let fields = node.fields.into_iter().map(|(label, value)| TextRow::new(vec![label, value])).collect();
+    view! {
+        <dl class="facts compact">
+            <dt>"Queue manager status"</dt>
+            <dd><Badge tone=qm_status.0 text=qm_status.1 /></dd>
+            <dt>"HA role / status"</dt>
+            <dd>{ha_role} " · " <Badge tone=ha_status.0 text=ha_status.1 /></dd>
+            <dt>"DR role / status"</dt>
+            <dd>{dr_role} " · " <Badge tone=dr_status.0 text=dr_status.1 /></dd>
+            <dt>"HA peers as it sees them"</dt>
+            <dd>{peers}</dd>
+        </dl>
+        {node.error.map(|e| view! { <p class="inline-alert tone-bad">{format!("✖ {e}")}</p> })}
+        <DataTable class="fields" caption=caption columns=&["Field", "Value"] rows=fields />
     }
-    let rows: Vec<(&str, Vec<String>)> = node.fields.iter().map(|(label, value)| ("", vec![label.clone(), value.clone()])).collect();
-    h.table("data fields", &format!("rdqmstatus -m {qm} on {}, every field as printed", node.node), &["Field", "Value"], &rows);
-    h.finish()
 }

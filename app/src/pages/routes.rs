@@ -4,7 +4,8 @@
 
 use crate::checks::{RouteVerdict, Tone, route_verdict};
 use crate::components::actions::{backups_from_runs, retarget_action};
-use crate::html::Html;
+use crate::components::badge::Badge;
+use crate::components::data_table::{DataTable, TextRow};
 use crate::components::page::Page;
 use crate::components::plan::{ActionList, ActionSpec, VIEWER_REASON_ID, unique_id, use_planner};
 use crate::live::use_live;
@@ -45,31 +46,23 @@ pub fn RoutesPage() -> impl IntoView {
 
 #[component]
 fn RoutesView(data: RoutesData) -> impl IntoView {
-    let mut instances = Html::new();
-    for i in &data.instances {
-        instance_html(&mut instances, i);
-    }
-    let mut table = Html::new();
-    table.el("caption", "", "Each route's destination, and whether it matches its queue manager's DR primary region").open("thead", &[]).open("tr", &[]);
-    for col in ["Listener port", "Name", "Destination", "Destination port", "Resolves to", "TLS mode", "Active", "Queue manager", "Consistency with DR primary"] {
-        table.open("th", &[("scope", "col")]).text(col).close("th");
-    }
-    table.close("tr").close("thead").open("tbody", &[]);
-    let mut properties = Html::new();
-    for (r, v) in &data.routes {
-        route_html(&mut table, r, v);
-        properties_html(&mut properties, r);
-    }
-    table.close("tbody");
+    let columns = ["Listener port", "Name", "Destination", "Destination port", "Resolves to", "TLS mode", "Active", "Queue manager", "Consistency with DR primary"];
     let retarget = data.retarget;
+    let properties = data.routes.iter().map(|(r, _)| view! { <RouteProperties route=r.clone() /> }).collect_view();
     view! {
         <section aria-labelledby="instances-heading">
             <h2 id="instances-heading">"MQIPT instances"</h2>
-            <ul class="instance-list" inner_html=instances.finish()></ul>
+            <ul class="instance-list">{data.instances.iter().map(|i| view! { <InstanceItem instance=i.clone() /> }).collect_view()}</ul>
         </section>
         <section aria-labelledby="routes-heading">
             <h2 id="routes-heading">"Routes"</h2>
-            <table class="data routes-table" inner_html=table.finish()></table>
+            <table class="data routes-table">
+                <caption>"Each route's destination, and whether it matches its queue manager's DR primary region"</caption>
+                <thead>
+                    <tr>{columns.map(|c| view! { <th scope="col">{c}</th> }).collect_view()}</tr>
+                </thead>
+                <tbody>{data.routes.into_iter().map(|(route, verdict)| view! { <RouteRow route=route verdict=verdict /> }).collect_view()}</tbody>
+            </table>
         </section>
         <section aria-labelledby="change-heading">
             <h2 id="change-heading">"Change routes"</h2>
@@ -84,12 +77,13 @@ fn RoutesView(data: RoutesData) -> impl IntoView {
         </section>
         <section aria-labelledby="properties-heading">
             <h2 id="properties-heading">"Properties as written in mqipt.conf"</h2>
-            <div class="property-grid" inner_html=properties.finish()></div>
+            <div class="property-grid">{properties}</div>
         </section>
     }
 }
 
-fn instance_html(h: &mut Html, instance: &MqiptView) {
+#[component]
+fn InstanceItem(instance: MqiptView) -> impl IntoView {
     let (tone, state) = match (&instance.error, instance.reachable) {
         (None, true) => (Tone::Good, "configuration read".to_string()),
         (Some(e), true) => (Tone::Bad, format!("configuration not read: {e}")),
@@ -99,34 +93,50 @@ fn instance_html(h: &mut Html, instance: &MqiptView) {
             (Tone::Bad, format!("unreachable: {}{last}{stale}", e.clone().unwrap_or_default()))
         }
     };
-    h.open("li", &[]).el("strong", "", &format!("MQIPT {}", instance.name)).text(&format!(" on {}, ", instance.host));
-    h.el("code", "", &instance.conf_path).text(" ").badge(tone, &state).close("li");
+    view! {
+        <li>
+            <strong>{format!("MQIPT {}", instance.name)}</strong>
+            {format!(" on {}, ", instance.host)}
+            <code>{instance.conf_path}</code>
+            " "
+            <Badge tone=tone text=state />
+        </li>
+    }
 }
 
-fn route_html(h: &mut Html, route: &RouteView, verdict: &RouteVerdict) {
-    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+#[component]
+fn RouteRow(route: RouteView, verdict: RouteVerdict) -> impl IntoView {
+    let text = |v: Option<String>| v.unwrap_or_else(|| "—".into());
     let region_tone = if route.destination_region.is_some() { Tone::Good } else { Tone::Bad };
     let region = route.destination_region.clone().unwrap_or_else(|| "no region (unknown host)".into());
-    h.open("tr", &[("class", if matches!(verdict, RouteVerdict::Problem(_)) { "problem" } else { "" })]);
-    h.open("th", &[("scope", "row")]).text(&route.listener_port).close("th");
-    h.el("td", "", &text(&route.name)).el("td", "host", &text(&route.destination)).el("td", "", &text(&route.destination_port));
-    h.open("td", &[]).badge(region_tone, &region).close("td").el("td", "", &route.tls_mode);
-    h.open("td", &[]).badge(if route.active { Tone::Good } else { Tone::Warn }, if route.active { "active" } else { "inactive" }).close("td");
-    h.open("td", &[]);
-    if let Some(q) = &route.qmgr {
-        h.open("a", &[("href", &format!("/queue-managers/{}", js_sys::encode_uri_component(q)))]).text(q).close("a");
+    let problem = matches!(verdict, RouteVerdict::Problem(_));
+    let qmgr = route.qmgr.map(|q| {
+        let href = format!("/queue-managers/{}", js_sys::encode_uri_component(&q));
+        view! { <a href=href>{q}</a> }
+    });
+    view! {
+        <tr class:problem=problem>
+            <th scope="row">{route.listener_port}</th>
+            <td>{text(route.name)}</td>
+            <td class="host">{text(route.destination)}</td>
+            <td>{text(route.destination_port)}</td>
+            <td><Badge tone=region_tone text=region /></td>
+            <td>{route.tls_mode}</td>
+            <td><Badge tone=if route.active { Tone::Good } else { Tone::Warn } text=if route.active { "active" } else { "inactive" } /></td>
+            <td>{qmgr}</td>
+            <td class="wrap">
+                <Badge tone=verdict.tone() text=format!("{}: {}", verdict.word(), verdict.text()) />
+                {route.stale.then(|| view! { " " <Badge tone=Tone::Unknown text="stale data" /> })}
+            </td>
+        </tr>
     }
-    h.close("td").open("td", &[("class", "wrap")]).badge(verdict.tone(), &format!("{}: {}", verdict.word(), verdict.text()));
-    if route.stale {
-        h.text(" ").badge(Tone::Unknown, "stale data");
-    }
-    h.close("td").close("tr");
 }
 
-fn properties_html(h: &mut Html, route: &RouteView) {
+#[component]
+fn RouteProperties(route: RouteView) -> impl IntoView {
     let caption = format!("Route {} ({})", route.listener_port, route.name.clone().unwrap_or_else(|| "no name".into()));
-    let rows: Vec<(&str, Vec<String>)> = route.properties.iter().map(|(k, v)| ("", vec![k.clone(), v.clone()])).collect();
-    h.table("data properties", &caption, &["Property", "Value"], &rows);
+    let rows = route.properties.into_iter().map(|(k, v)| TextRow::new(vec![k, v])).collect();
+    view! { <DataTable class="properties" caption=caption columns=&["Property", "Value"] rows=rows /> }
 }
 
 /// Restore an instance's mqipt.conf from a backup: the path is checked against the pattern the

@@ -2,31 +2,31 @@
 //! words, who asked and who approved, and its outcome.
 
 use crate::clock::date_time;
+use crate::components::badge::Badge;
 use crate::components::page::Page;
 use crate::live::use_live;
-use crate::html::Html;
 use crate::pages::run::second_operator;
 use crate::router::encode;
-use model::run::Run;
 use crate::words::{intent_text, run_look};
 use leptos::prelude::*;
-
-#[derive(Clone, Debug, PartialEq)]
-struct Row {
-    id: String,
-    html: String,
-}
+use model::run::Run;
 
 /// One row: when, what (the link to the run), its state in words, who asked, who approved.
-fn row(run: &Run) -> Row {
+#[component]
+fn RunRow(run: Run) -> impl IntoView {
     let (word, _, tone) = run_look(run.state);
-    let mut h = Html::new();
-    h.el("td", "", &date_time(run.created_at));
-    h.open("th", &[("scope", "row")]).open("a", &[("href", &format!("/runs/{}", encode(&run.id)))]).text(&intent_text(&run.intent)).close("a").close("th");
-    h.open("td", &[]).badge(tone, word).close("td");
-    h.el("td", "", &run.requested_by).el("td", "", &second_operator(run));
-    h.el("td", "wrap", run.message.as_deref().unwrap_or(""));
-    Row { id: run.id.clone(), html: h.finish() }
+    let href = format!("/runs/{}", encode(&run.id));
+    let second = second_operator(&run);
+    view! {
+        <tr>
+            <td>{date_time(run.created_at)}</td>
+            <th scope="row"><a href=href>{intent_text(&run.intent)}</a></th>
+            <td><Badge tone=tone text=word /></td>
+            <td>{run.requested_by}</td>
+            <td>{second}</td>
+            <td class="wrap">{run.message.unwrap_or_default()}</td>
+        </tr>
+    }
 }
 
 #[component]
@@ -34,14 +34,14 @@ pub fn RunsPage() -> impl IntoView {
     let live = use_live();
     // Read the list afresh on arrival; the stream keeps it current afterwards.
     live.load_runs();
-    let rows = Memo::new(move |_| live.runs.with(|runs| runs.iter().map(row).collect::<Vec<_>>()));
+    let empty = Memo::new(move |_| live.runs.with(Vec::is_empty));
     view! {
         <Page title="Runs".to_string()>
             <div class="page-head">
                 <h1>"Runs"</h1>
             </div>
             <Show
-                when=move || !rows.with(Vec::is_empty)
+                when=move || !empty.get()
                 fallback=|| view! { <p class="muted">"No runs yet. Actions on the queue manager and routes pages start them, after a preview."</p> }
             >
                 <table class="data runs-table">
@@ -57,10 +57,11 @@ pub fn RunsPage() -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
+                        // A row's DOM stays until what it shows of its run changes.
                         <For
-                            each=move || rows.get()
-                            key=|r| (r.id.clone(), r.html.clone())
-                            children=|r| view! { <tr inner_html=r.html></tr> }
+                            each=move || live.runs.get()
+                            key=|r| (r.id.clone(), r.updated_at, r.state as u8, r.approved_by.clone(), r.message.clone())
+                            children=|run| view! { <RunRow run=run /> }
                         />
                     </tbody>
                 </table>

@@ -1,0 +1,238 @@
+//! The plan preview: a modal dialog over the page that asks the server for the plan of the
+//! open intent, shows it, and executes it once its subject is typed.
+
+use super::{PlanDetails, TypedConfirm, use_planner};
+use crate::api::{self, ApiError};
+use crate::checks::Tone;
+use crate::clock::{age_text, time_of_day};
+use crate::components::badge::Badge;
+use crate::live::use_live;
+use crate::router::{encode, navigate};
+use crate::words::intent_text;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use model::api_error::ErrorCode;
+use model::plan::{CheckStatus, Intent, Plan};
+use std::sync::Arc;
+
+/// The preview of whatever plan is open, as a modal dialog over the page.
+#[component]
+pub fn PlanDialog() -> impl IntoView {
+    let planner = use_planner();
+    // Leaving the page closes the preview: it never reopens by itself on another page.
+    on_cleanup(move || planner.open.set(None));
+    move || planner.open.get().map(|intent| view! { <PlanFlow intent=intent /> })
+}
+
+/// Why the server made no plan, in words (shown by the error boundary).
+#[derive(Clone, Debug)]
+struct Refusal(String);
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+fn refusal(e: &ApiError) -> Refusal {
+    Refusal(match e.code {
+        None if e.unanswered() => format!("The plan could not be made: {}.", e.message),
+        Some(ErrorCode::Forbidden | ErrorCode::CsrfRejected) => format!("The server refused to plan this: {}.", e.message),
+        _ => format!("The plan could not be made (HTTP {}): {}.", e.status, e.message),
+    })
+}
+
+/// What an execution refused by the server means for the operator, and whether planning
+/// again can help.
+fn execute_failure(e: &ApiError) -> (String, bool) {
+    let m = &e.message;
+    match e.code {
+        None if e.unanswered() => (
+            format!("The console server did not answer ({m}). Whether the run started is not known: look at the runs list before trying again."),
+            false,
+        ),
+        Some(ErrorCode::ConfirmMismatch | ErrorCode::BadRequest) => (format!("Not run: the confirmation was refused: {m}."), false),
+        // The estate, the locks or the plan moved on since planning: only a new plan can run.
+        Some(ErrorCode::EstateChanged | ErrorCode::RunLocked | ErrorCode::PlanUsed | ErrorCode::Expired | ErrorCode::Conflict) => {
+            (format!("Not run: {m}. Make a new plan from the current estate."), true)
+        }
+        Some(ErrorCode::Gone | ErrorCode::Blocked) => (format!("Not run: {m}."), true),
+        Some(ErrorCode::Forbidden | ErrorCode::CsrfRejected) => (format!("Not run: {m}."), false),
+        _ => (format!("Not run (HTTP {}): {m}.", e.status), true),
+    }
+}
+
+#[component]
+fn PlanFlow(intent: Intent) -> impl IntoView {
+    let planner = use_planner();
+    let live = use_live();
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let executing = RwSignal::new(false);
+    let failure = RwSignal::new(None::<(String, bool)>);
+    let title = intent_text(&intent);
+    let intent = StoredValue::new(intent);
+    // Asked for at once; asked again (a new plan from the current estate) by "Try again" and
+    // "Plan again".
+    let planned = LocalResource::new(move || {
+        let intent = intent.get_value();
+        async move { api::plan(&intent).await.map(Arc::new).map_err(|e| refusal(&e)) }
+    });
+    let plan_again = move || {
+        failure.set(None);
+        // The old plan goes at once: nothing can be executed from it while the new one is made.
+        planned.set(None);
+        planned.refetch();
+    };
+    dialog.on_load(|d| {
+        let _ = d.show_modal();
+    });
+    let close = move || {
+        if let Some(d) = dialog.get_untracked() {
+            d.close();
+        }
+        planner.open.set(None);
+    };
+    let plan = Memo::new(move |_| planned.get().and_then(Result::ok));
+    let remaining = move || plan.with(|p| p.as_ref().map(|p| p.expires_at.saturating_sub(live.now_ms.get())));
+    let expired = move || remaining() == Some(0);
+    let blocked = move || plan.with(|p| p.as_ref().is_some_and(|p| p.blocked()));
+    let subject = move || plan.with(|p| p.as_ref().map(|p| p.subject.clone()).unwrap_or_default());
+    // Why Execute stays disabled whatever is typed.
+    let why_blocked = move || -> Option<String> {
+        if expired() {
+            Some("Execute is disabled: the plan expired. Make a new one.".to_string())
+        } else if executing.get() {
+            Some("Starting…".to_string())
+        } else {
+            None
+        }
+    };
+    let execute = move || {
+        let Some(plan) = plan.get_untracked() else { return };
+        if plan.blocked() || why_blocked().is_some() {
+            return;
+        }
+        executing.set(true);
+        failure.set(None);
+        let subject = plan.subject.clone();
+        spawn_local(async move {
+            match api::execute(&plan.id, &subject).await {
+                Ok(run_id) => {
+                    planner.open.set(None);
+                    navigate(&format!("/runs/{}", encode(&run_id)), false);
+                }
+                Err(e) => {
+                    failure.set(Some(execute_failure(&e)));
+                    executing.set(false);
+                }
+            }
+        });
+    };
+    let refused = move |errors: ArcRwSignal<Errors>| {
+        let messages = move || errors.with(|errors| errors.iter().map(|(_, e)| view! { <p>{e.to_string()}</p> }).collect_view());
+        view! {
+            <div role="alert" class="alert tone-bad">
+                <p class="alert-title">"✖ No plan"</p>
+                {messages}
+            </div>
+            <button type="button" on:click=move |_| plan_again()>"Try again"</button>
+        }
+    };
+    // One plan dialog at a time: a fixed id.
+    let heading_id = "plan-title";
+    view! {
+        <dialog node_ref=dialog class="plan-dialog" aria-labelledby=heading_id on:close=move |_| planner.open.set(None)>
+            <div class="dialog-head">
+                <h2 id=heading_id>"Plan: " {title}</h2>
+                <button type="button" on:click=move |_| close()>"Cancel — run nothing"</button>
+            </div>
+            <Suspense fallback=|| view! {
+                <p role="status" class="waiting">"Asking the console for a plan (it reads the estate and mqipt.conf afresh; nothing runs)…"</p>
+            }>
+                <ErrorBoundary fallback=refused>
+                    {move || Suspend::new(async move {
+                        planned.await.map(|plan| view! {
+                            <div><PlanSummary plan=(*plan).clone() /></div>
+                            <PlanDetails plan=(*plan).clone() />
+                        })
+                    })}
+                </ErrorBoundary>
+            </Suspense>
+            <Show when=move || plan.with(Option::is_some)>
+                <div class="confirm-area">
+                    <p class="expiry" aria-live="off">
+                        {move || match remaining() {
+                            Some(0) => view! {
+                                <Badge tone=Tone::Bad text="This plan has expired: make a new one" />
+                                " "
+                                <button type="button" on:click=move |_| plan_again()>"Plan again"</button>
+                            }
+                            .into_any(),
+                            Some(ms) => {
+                                let at = plan.with(|p| p.as_ref().map(|p| time_of_day(p.expires_at)).unwrap_or_default());
+                                view! { <span>"◷ This plan expires in " <strong>{age_text(ms)}</strong> " (at " {at} ")."</span> }.into_any()
+                            }
+                            None => ().into_any(),
+                        }}
+                    </p>
+                    <Show when=move || !blocked()>
+                        <TypedConfirm
+                            ids=("confirm-subject", "confirm-hint")
+                            subject=Signal::derive(subject)
+                            verb="confirm"
+                            buttons=vec![("Execute", "primary danger")]
+                            disabled_text="Execute stays disabled"
+                            blocked=Signal::derive(why_blocked)
+                            ready_text="Ready: Execute runs exactly the steps above."
+                            on_press=Callback::new(move |_| execute())
+                        />
+                    </Show>
+                    <Show when=blocked>
+                        <p class="reason">"Execute is not offered: a precondition blocks this plan (see above). Nothing can run."</p>
+                    </Show>
+                    {move || failure.get().map(|(message, again)| view! {
+                        <div role="alert" class="alert tone-bad">
+                            <p class="alert-title">"✖ The run did not start"</p>
+                            <p>{message}</p>
+                            {again.then(|| view! { <button type="button" on:click=move |_| plan_again()>"Plan again"</button> })}
+                        </div>
+                    })}
+                </div>
+            </Show>
+        </dialog>
+    }
+}
+
+/// What the plan would do, in short: the lead, blocked or not, approval.
+#[component]
+fn PlanSummary(plan: Plan) -> impl IntoView {
+    let blocked = plan.blocked();
+    let lead = if blocked {
+        "Nothing has run, and this plan cannot run: see why below.".to_string()
+    } else {
+        format!(
+            "Nothing has run yet. Read the checks and the {} steps below, then type {} at the bottom to execute (the plan is valid until {}).",
+            plan.steps.len(),
+            plan.subject,
+            time_of_day(plan.expires_at)
+        )
+    };
+    let blocking: Vec<String> = plan.preconditions.into_iter().filter(|p| p.status == CheckStatus::Block).map(|p| p.message).collect();
+    view! {
+        <p class="plan-lead">{lead}</p>
+        {blocked.then(|| view! {
+            <div role="alert" class="alert tone-bad">
+                <p class="alert-title">"✖ Blocked: this plan cannot be executed"</p>
+                <ul>{blocking.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+            </div>
+        })}
+        {plan.needs_approval.then(|| view! {
+            <div class="alert tone-warn approval-notice">
+                <p class="alert-title">"⚠ Needs a second operator's approval"</p>
+                <p>"After you execute, nothing runs until another operator approves it (two-person rule). You cannot approve your own request."</p>
+            </div>
+        })}
+    }
+}

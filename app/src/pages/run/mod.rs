@@ -1,0 +1,240 @@
+//! `/runs/{id}`: one run, live: each step's state, exit code, output and verification as the
+//! server journals it (from the event stream; polled every 2 s while no event comes), the undo
+//! actions after a failure (`steps`), what a person must run when undoing did not work, and
+//! the outcome in words. Interrupted runs can be resumed or rolled back; a run awaiting
+//! approval shows who asked and until when, and only another operator can approve or deny it
+//! (`decide`).
+
+mod decide;
+mod steps;
+
+use crate::api::{self, ApiError};
+use crate::clock::{date_time, time_of_day};
+use crate::components::page::Page;
+use crate::components::plan::PlanDetails;
+use crate::live::use_live;
+use crate::words::{intent_text, run_look};
+use decide::{Approval, Interrupted};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use model::api_error::ErrorCode;
+use model::plan::Plan;
+use model::run::{Run, RunState, RunStep, StepState};
+use std::sync::Arc;
+use std::time::Duration;
+use steps::{Remediation, StepCard};
+
+/// The plan a run follows, as read from the console.
+type PlanOfRun = LocalResource<Result<Arc<Plan>, ApiError>>;
+
+/// How often the run is read while no event arrives for it.
+const POLL: Duration = Duration::from_secs(2);
+
+#[component]
+pub fn RunPage(id: String) -> impl IntoView {
+    let live = use_live();
+    let wanted = id.clone();
+    let run = Memo::new(move |_| live.runs.with(|runs| runs.iter().find(|r| r.id == wanted).cloned()));
+    let load_error = RwSignal::new(None::<String>);
+    let id = StoredValue::new(id);
+
+    // Read it now, then whenever no change has been heard for a poll interval.
+    let fetching = StoredValue::new(false);
+    // A run the server does not know is not asked for again.
+    let gone = StoredValue::new(false);
+    let fetch = move || {
+        if fetching.get_value() || gone.get_value() {
+            return;
+        }
+        fetching.set_value(true);
+        spawn_local(async move {
+            match api::run(&id.get_value()).await {
+                Ok(r) => {
+                    live.accept_run(r);
+                    load_error.set(None);
+                }
+                Err(e) => {
+                    gone.set_value(e.is(ErrorCode::NotFound));
+                    load_error.set(Some(read_failure(&e)));
+                }
+            }
+            fetching.set_value(false);
+        });
+    };
+    fetch();
+    let last_change = StoredValue::new(js_sys::Date::now());
+    Effect::new(move |_| {
+        run.track();
+        last_change.set_value(js_sys::Date::now());
+    });
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            let done = run.try_with_untracked(|r| r.as_ref().is_some_and(|r| r.state.is_final())).unwrap_or(true);
+            if !done && js_sys::Date::now() - last_change.get_value() >= POLL.as_millis() as f64 - 50.0 {
+                fetch();
+            }
+        },
+        POLL,
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+
+    let title = Signal::derive(move || run.with(|r| r.as_ref().map_or_else(|| "Run".to_string(), |r| format!("Run: {}", intent_text(&r.intent)))));
+    view! {
+        <Page title=title>
+            <div class="page-head">
+                <h1>{move || title.get()}</h1>
+                <a href="/runs">"All runs"</a>
+            </div>
+            {move || load_error.get().map(|e| view! { <p role="alert" class="alert tone-bad">"✖ " {e}</p> })}
+            <Show
+                when=move || run.with(Option::is_some)
+                fallback=move || view! { <p role="status" class="waiting">"Reading the run from the console…"</p> }
+            >
+                <RunBody run=run />
+            </Show>
+        </Page>
+    }
+}
+
+fn read_failure(e: &ApiError) -> String {
+    match e.code {
+        None if e.unanswered() => format!("The run could not be read: {}. Retrying every 2 s.", e.message),
+        Some(ErrorCode::NotFound) => format!("There is no such run: {}.", e.message),
+        _ => format!("The run could not be read (HTTP {}): {}.", e.status, e.message),
+    }
+}
+
+#[component]
+fn RunBody(run: Memo<Option<Run>>) -> impl IntoView {
+    // The plan it follows: the undo of each step, and what an approver approves (read once:
+    // a run keeps its plan).
+    let plan_id = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.plan_id.clone()).unwrap_or_default()));
+    let plan: PlanOfRun = LocalResource::new(move || {
+        let id = plan_id.get();
+        async move { api::get_plan(&id).await.map(Arc::new) }
+    });
+    let state = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.state)));
+    let steps = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.steps.clone()).unwrap_or_default()));
+    let undo = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.undo.clone()).unwrap_or_default()));
+    let remediation = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.remediation.clone()).unwrap_or_default()));
+    view! {
+        <Outcome run=run />
+        <RunFacts run=run />
+        {move || match state.get() {
+            Some(RunState::AwaitingApproval) => view! { <Approval run=run plan=plan /> }.into_any(),
+            Some(RunState::Interrupted) => view! { <Interrupted run=run plan=plan /> }.into_any(),
+            _ => ().into_any(),
+        }}
+        <section aria-labelledby="steps-heading">
+            <h2 id="steps-heading">"Steps"</h2>
+            <ol class="run-steps">
+                <For each=move || steps.get() key=step_key children=|s| view! { <StepCard step=s /> } />
+            </ol>
+        </section>
+        <Show when=move || !undo.with(Vec::is_empty)>
+            <section aria-labelledby="undo-heading">
+                <h2 id="undo-heading">"Undo actions (run after the failure, newest last)"</h2>
+                <ol class="run-steps">
+                    <For each=move || undo.get() key=step_key children=|s| view! { <StepCard step=s /> } />
+                </ol>
+            </section>
+        </Show>
+        {move || {
+            let lines = remediation.get();
+            (!lines.is_empty()).then(|| view! { <Remediation lines=lines /> })
+        }}
+        <details class="plan-of-run">
+            <summary>"The plan this run follows (as previewed)"</summary>
+            <PlanView plan=plan />
+        </details>
+    }
+}
+
+/// A step's DOM is kept while nothing it shows has changed (its output stays open, say).
+fn step_key(s: &RunStep) -> (usize, String, String, u8, Option<u64>, Option<u64>) {
+    (s.index, s.title.clone(), s.command.clone(), s.state as u8, s.started_at, s.finished_at)
+}
+
+/// The state in words, big, and the server's one-sentence outcome.
+#[component]
+fn Outcome(run: Memo<Option<Run>>) -> impl IntoView {
+    let class = move || run.with(|r| r.as_ref().map_or(String::new(), |r| format!("outcome-box {}", run_look(r.state).2.class())));
+    let look = move || run.with(|r| r.as_ref().map(|r| (run_look(r.state), outcome_message(r))));
+    view! {
+        <div class=class role="status" aria-live="polite">
+            {move || look().map(|((word, glyph, _), message)| view! {
+                <p class="outcome-state"><span aria-hidden="true">{glyph} " "</span>{word}</p>
+                <p class="outcome-message">{message}</p>
+            })}
+        </div>
+    }
+}
+
+/// The server's one sentence, or while it runs, how far it has got.
+fn outcome_message(r: &Run) -> String {
+    r.message.clone().unwrap_or_else(|| match r.state {
+        RunState::Running => match r.steps.iter().position(|s| s.state == StepState::Running) {
+            Some(i) => format!("in progress: step {} of {}", i + 1, r.steps.len()),
+            None => "in progress".into(),
+        },
+        _ => String::new(),
+    })
+}
+
+#[component]
+fn RunFacts(run: Memo<Option<Run>>) -> impl IntoView {
+    let facts = move || {
+        run.with(|r| {
+            r.as_ref().map(|r| {
+                let second = second_operator(r);
+                let r = r.clone();
+                view! {
+                    <dt>"Requested by"</dt>
+                    <dd>{r.requested_by}</dd>
+                    <dt>"Second operator"</dt>
+                    <dd>{second}</dd>
+                    <dt>"Subject"</dt>
+                    <dd><code>{r.subject}</code></dd>
+                    <dt>"Kind"</dt>
+                    <dd>{r.kind}</dd>
+                    <dt>"Started"</dt>
+                    <dd>{date_time(r.created_at)}</dd>
+                    <dt>"Last change"</dt>
+                    <dd>{time_of_day(r.updated_at)}</dd>
+                    <dt>"Run id"</dt>
+                    <dd><code>{r.id}</code></dd>
+                }
+            })
+        })
+    };
+    view! { <dl class="facts">{facts}</dl> }
+}
+
+/// Who denied or approved it, in words.
+pub fn second_operator(r: &Run) -> String {
+    let denied = r.state == RunState::Failed && r.message.as_deref().is_some_and(|m| m.starts_with("denied"));
+    match (&r.approved_by, denied) {
+        (Some(who), true) => format!("denied by {who}"),
+        (Some(who), false) => format!("approved by {who}"),
+        (None, _) if r.state == RunState::AwaitingApproval => "waiting".to_string(),
+        (None, _) if r.intent.needs_approval() => "nobody".to_string(),
+        (None, _) => "not needed".to_string(),
+    }
+}
+
+/// The plan as previewed, for whoever must decide on it.
+#[component]
+fn PlanView(plan: PlanOfRun) -> impl IntoView {
+    let unreadable = |errors: ArcRwSignal<Errors>| {
+        let messages = move || errors.with(|errors| errors.iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>().join("; "));
+        view! { <p class="inline-alert tone-bad">"✖ The plan could not be read: " {messages}</p> }
+    };
+    view! {
+        <Suspense fallback=|| view! { <p class="waiting">"Reading the plan…"</p> }>
+            <ErrorBoundary fallback=unreadable>
+                {move || Suspend::new(async move { plan.await.map(|p| view! { <PlanDetails plan=(*p).clone() /> }) })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
