@@ -319,9 +319,17 @@ fn rdqmstatus(estate: &mut Estate, inv: &Invocation) -> Outcome {
     }
     match flag_value(args, "-m") {
         Some(name) => match estate.qmgr(name).filter(|q| q.side(&region.name).is_some()) {
-            Some(qm) => Outcome::ok(print::rdqmstatus_qm(estate, qm, region, node, inv.now_ms)),
+            Some(qm) => {
+                let mut out = print::rdqmstatus_qm(estate, qm, region, node, inv.now_ms);
+                if has_flag(args, "-a") {
+                    out.push_str(&print::rdqmstatus_failed_actions(qm, region));
+                }
+                Outcome::ok(out)
+            }
             None => unknown_qm(name),
         },
+        // `-a` goes with `-m` only.
+        None if has_flag(args, "-a") => Outcome::usage("rdqmstatus", "[-m QMgrName [-a]] [-n]"),
         None => Outcome::ok(print::rdqmstatus_summary(estate, region, node, inv.now_ms)),
     }
 }

@@ -565,7 +565,7 @@ pub fn crm_mon_xml(estate: &Estate, region: &Region, request: &str, inactive: bo
 }
 
 /// Pacemaker 2.1's text for an OCF exit code (`services_ocf_exitcode_str`).
-fn ocf_exit_text(code: i32) -> &'static str {
+pub fn ocf_exit_text(code: i32) -> &'static str {
     match code {
         0 => "ok",
         1 => "error",

@@ -213,3 +213,33 @@ pub fn wrap(message: &str) -> String {
     out.push('\n');
     out
 }
+
+/// `rdqmstatus -m QM -a`: after the queue manager's status, each failed resource action
+/// Pacemaker recorded for it on this HA group's nodes. IBM documents the option and the soft,
+/// hard and fatal kinds; no capture of the block was found, so its labels are ours, padded as
+/// the rest. The kind is Pacemaker's reading of the OCF exit code ("Pacemaker Explained", How
+/// are OCF return codes interpreted): 2, 3, 4 hard (this node), 5, 6 fatal (every node), soft
+/// otherwise; a soft failure whose fail-count reached INFINITY blocks the node all the same.
+pub fn rdqmstatus_failed_actions(qm: &QueueManager, region: &Region) -> String {
+    let mut out = String::new();
+    let in_region = |node: &str| region.nodes.iter().any(|n| n.name == node);
+    for failure in qm.failures.iter().filter(|f| in_region(&f.node)) {
+        let kind = match failure.exit_code {
+            2..=4 => "Hard",
+            5 | 6 => "Fatal",
+            _ if qm.fail_count(&failure.node) >= model::crm::INFINITY => "Hard",
+            _ => "Soft",
+        };
+        out.push('\n');
+        field(&mut out, "Failed resource action:", &failure.task);
+        field(&mut out, "Failed resource:", &qm.resource_name());
+        field(&mut out, "Failed resource node:", &failure.node);
+        field(&mut out, "Failure type:", kind);
+        field(&mut out, "Failure exit status:", &format!("{} ({})", failure.exit_code, crate::layers::ocf_exit_text(failure.exit_code)));
+        if !failure.exit_reason.is_empty() {
+            field(&mut out, "Failure reason:", &failure.exit_reason);
+        }
+        field(&mut out, "Failure time:", &crate::layers::ctime(failure.at_ms));
+    }
+    out
+}

@@ -420,3 +420,31 @@ fn state_files_without_the_new_fields_still_load() {
     let back: Estate = serde_json::from_str(&text).unwrap();
     assert_eq!(back, lab.estate);
 }
+
+#[test]
+fn rdqmstatus_a_lists_the_failed_resource_actions_behind_a_ban() {
+    let mut lab = Lab::new();
+    let plain = lab.ok("dal1-mq1", "rdqmstatus -m DRHAQM1");
+    assert_eq!(lab.ok("dal1-mq1", "rdqmstatus -m DRHAQM1 -a"), plain, "no failures: nothing more");
+    lab.fault("pacemaker-ban DAL DRHAQM1");
+    let out = lab.ok("dal2-mq1", "rdqmstatus -m DRHAQM1 -a");
+    assert!(out.starts_with(&plain.replace("dal1-mq1", "dal2-mq1")[..20]), "{out}");
+    let blocks: Vec<&str> = out.split("\n\n").filter(|b| b.starts_with("Failed resource action:")).collect();
+    assert_eq!(blocks.len(), 3, "one per node of the group: {out}");
+    for (block, node) in blocks.iter().zip(DAL) {
+        let lines: Vec<&str> = block.lines().collect();
+        assert_eq!(lines[0], format!("{:<40}start", "Failed resource action:"), "{block}");
+        assert_eq!(lines[1], format!("{:<40}drhaqm1", "Failed resource:"));
+        assert_eq!(lines[2], format!("{:<40}{node}", "Failed resource node:"));
+        assert_eq!(lines[3], format!("{:<40}Hard", "Failure type:"), "a soft failure at INFINITY blocks the node");
+        assert_eq!(lines[4], format!("{:<40}1 (error)", "Failure exit status:"));
+        assert!(lines.last().unwrap().starts_with("Failure time:"), "{block}");
+    }
+    // The other group's Pacemaker knows nothing of it; -a goes with -m only.
+    assert!(!lab.ok("wdc1-mq1", "rdqmstatus -m DRHAQM1 -a").contains("Failed resource"));
+    let usage = lab.run("dal1-mq1", "rdqmstatus -a");
+    assert_ne!(usage.code, 0);
+    // Cleaned up, the list is empty again.
+    lab.ok("dal1-mq1", "crm_resource --cleanup --resource drhaqm1");
+    assert!(!lab.ok("dal1-mq1", "rdqmstatus -m DRHAQM1 -a").contains("Failed resource"));
+}
