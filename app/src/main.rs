@@ -30,7 +30,7 @@ fn App() -> impl IntoView {
     let session = session::provide_session();
     live::provide_live(session);
     components::plan::provide_planner();
-    let route = router::use_route();
+    let route = router::use_router().route();
     move || match route.get() {
         Route::Estate => view! { <pages::estate::EstatePage /> }.into_any(),
         Route::SignIn => view! { <pages::sign_in::SignInPage /> }.into_any(),

@@ -1,9 +1,8 @@
-//! A small router, instead of a router crate (the bundle is kept small): the address bar's
-//! path and query as signals, same-origin links that stay in the app (HTML and SVG alike,
-//! through one listener on the window), back and forward, and a typed match of the paths.
+//! A small router: the address bar's path and query as signals, shared through Leptos context;
+//! same-origin links that stay in the app (HTML and SVG alike, through one listener on the
+//! window), back and forward, and a typed match of the paths.
 
 use leptos::prelude::*;
-use std::cell::Cell;
 use wasm_bindgen::JsCast;
 
 /// The pages of the app, as matched from the path.
@@ -51,14 +50,11 @@ pub fn encode(text: &str) -> String {
     js_sys::encode_uri_component(text).into()
 }
 
+/// The address bar as the app follows it: one for the whole app, from [`use_router`].
 #[derive(Clone, Copy)]
-pub struct Location {
+pub struct Router {
     pub path: RwSignal<String>,
     pub search: RwSignal<String>,
-}
-
-thread_local! {
-    static LOCATION: Cell<Option<Location>> = const { Cell::new(None) };
 }
 
 fn read() -> (String, String) {
@@ -66,34 +62,59 @@ fn read() -> (String, String) {
     (location.pathname().unwrap_or_else(|_| "/".into()), location.search().unwrap_or_default())
 }
 
-/// Starts following the address bar (once, at start-up).
-pub fn provide_router() -> Location {
+/// Starts following the address bar (once, at start-up) and provides the router to the app.
+pub fn provide_router() -> Router {
     let (path, search) = read();
-    let location = Location { path: RwSignal::new(path), search: RwSignal::new(search) };
-    LOCATION.with(|l| l.set(Some(location)));
+    let router = Router { path: RwSignal::new(path), search: RwSignal::new(search) };
+    provide_context(router);
     // The listeners live as long as the page: their handles are simply not kept.
     let _ = window_event_listener(leptos::ev::popstate, move |_| {
         let (path, search) = read();
-        location.path.set(path);
-        location.search.set(search);
+        router.path.set(path);
+        router.search.set(search);
     });
-    let _ = window_event_listener(leptos::ev::click, on_click);
-    location
+    let _ = window_event_listener(leptos::ev::click, move |ev| on_click(router, ev));
+    router
 }
 
-pub fn location() -> Location {
-    LOCATION.with(Cell::get).expect("the router is started before any page")
+/// The app's router (provided at start-up, before any page).
+pub fn use_router() -> Router {
+    expect_context::<Router>()
 }
 
-/// The page the path names (changes only when the page does, not on every query change).
-pub fn use_route() -> Memo<Route> {
-    let location = location();
-    Memo::new(move |_| location.path.with(|p| match_path(p, decode)))
-}
+impl Router {
+    /// The page the path names (changes only when the page does, not on every query change).
+    pub fn route(self) -> Memo<Route> {
+        Memo::new(move |_| self.path.with(|p| match_path(p, decode)))
+    }
 
-/// A value of the current query string.
-pub fn query(key: &str) -> Option<String> {
-    location().search.with_untracked(|s| query_value(s, key, decode))
+    /// A value of the current query string.
+    pub fn query(self, key: &str) -> Option<String> {
+        self.search.with_untracked(|s| query_value(s, key, decode))
+    }
+
+    /// Goes to `to` (a path in the app, with an optional query) without reloading the page;
+    /// anything but a path of this site goes to the start page instead.
+    pub fn navigate(self, to: &str, replace: bool) {
+        let to = same_site_path(to).unwrap_or("/");
+        let Ok(history) = window().history() else { return };
+        let done = if replace {
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(to))
+        } else {
+            history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(to))
+        };
+        if done.is_err() {
+            let _ = window().location().set_href(to);
+            return;
+        }
+        let (path, search) = read();
+        let page_changed = self.path.get_untracked() != path;
+        self.search.set(search);
+        self.path.set(path);
+        if page_changed {
+            window().scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    }
 }
 
 /// `next` when it is a path of this site (`/routes?x=1`), never anything a browser would
@@ -105,32 +126,8 @@ pub fn same_site_path(next: &str) -> Option<&str> {
     (starts_as_path && clean).then_some(next)
 }
 
-/// Goes to `to` (a path in the app, with an optional query) without reloading the page;
-/// anything but a path of this site goes to the start page instead.
-pub fn navigate(to: &str, replace: bool) {
-    let to = same_site_path(to).unwrap_or("/");
-    let Ok(history) = window().history() else { return };
-    let done = if replace {
-        history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(to))
-    } else {
-        history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(to))
-    };
-    if done.is_err() {
-        let _ = window().location().set_href(to);
-        return;
-    }
-    let (path, search) = read();
-    let location = location();
-    let page_changed = location.path.get_untracked() != path;
-    location.search.set(search);
-    location.path.set(path);
-    if page_changed {
-        window().scroll_to_with_x_and_y(0.0, 0.0);
-    }
-}
-
 /// A plain left click on a link to a path of the app: handled here, not by a page load.
-fn on_click(ev: web_sys::MouseEvent) {
+fn on_click(router: Router, ev: web_sys::MouseEvent) {
     if ev.default_prevented() || ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
         return;
     }
@@ -144,7 +141,7 @@ fn on_click(ev: web_sys::MouseEvent) {
         return;
     }
     ev.prevent_default();
-    navigate(&href, false);
+    router.navigate(&href, false);
 }
 
 #[cfg(test)]

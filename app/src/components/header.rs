@@ -6,7 +6,7 @@ use model::api_error::ErrorCode;
 use model::session::Role;
 use crate::components::live_status::LiveIndicator;
 use crate::live::use_live;
-use crate::router::{Route, encode, navigate, use_route};
+use crate::router::{Route, encode, use_router};
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -21,7 +21,7 @@ pub fn Header() -> impl IntoView {
         Some(Role::Viewer) => "Viewer (read-only)",
         None => "",
     };
-    let route = use_route();
+    let route = use_router().route();
     view! {
         // rel=external: the router leaves this in-page jump to the browser.
         <a class="skip-link" href="#main" rel="external">"Skip to main content"</a>
@@ -52,6 +52,7 @@ pub fn Header() -> impl IntoView {
 #[component]
 fn SignOutButton() -> impl IntoView {
     let session = use_session();
+    let router = use_router();
     let failure = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let sign_out = move |_| {
@@ -61,11 +62,11 @@ fn SignOutButton() -> impl IntoView {
                 // 401: the server had already ended it; either way it is over.
                 Ok(()) => {
                     session.end(Some("You signed out.".into()));
-                    navigate("/sign-in", false);
+                    router.navigate("/sign-in", false);
                 }
                 Err(e) if e.is(ErrorCode::Unauthorized) => {
                     session.end(Some("You signed out.".into()));
-                    navigate("/sign-in", false);
+                    router.navigate("/sign-in", false);
                 }
                 Err(e) => {
                     failure.set(Some(format!("Sign-out failed, you are still signed in: {}", e.message)));

@@ -5,7 +5,7 @@ use crate::components::header::Header;
 use crate::components::live_status::LiveBanner;
 use crate::components::plan::{PlanDialog, VIEWER_REASON, VIEWER_REASON_ID};
 use crate::live::use_live;
-use crate::router::{encode, location, navigate};
+use crate::router::{encode, use_router};
 use crate::session::{SessionStatus, use_session};
 use leptos::prelude::*;
 
@@ -20,13 +20,14 @@ pub fn Page(#[prop(into)] title: Signal<String>, children: ChildrenFn) -> impl I
     let session = use_session();
     let status = Memo::new(move |_| session.status());
     let live = use_live();
+    let router = use_router();
     // Data that may no longer be true loses its colours, so nothing still looks healthy.
     let doubtful = Memo::new(move |_| live.is_lost() || live.is_overdue());
     Effect::new(move |_| {
-        let here = location().path.get_untracked();
+        let here = router.path.get_untracked();
         if status.get() == SessionStatus::SignedOut && !here.starts_with("/sign-in") {
             let to = if here == "/" { "/sign-in".to_string() } else { format!("/sign-in?next={}", encode(&here)) };
-            navigate(&to, true);
+            router.navigate(&to, true);
         }
     });
     move || match status.get() {

@@ -8,7 +8,7 @@ use crate::live::use_live;
 use crate::session::{SessionState, SessionStatus, use_session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use crate::router::{navigate, query};
+use crate::router::use_router;
 
 #[derive(Clone, Debug, PartialEq)]
 struct Failure {
@@ -36,6 +36,7 @@ pub fn SignInPage() -> impl IntoView {
     set_title("Sign in");
     let session = use_session();
     let live = use_live();
+    let router = use_router();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
@@ -44,8 +45,8 @@ pub fn SignInPage() -> impl IntoView {
     // Signed in (just now, or already): go where the user was going, or to the estate.
     Effect::new(move |_| {
         if session.status() == SessionStatus::SignedIn {
-            let next = query("next").and_then(|n| crate::router::same_site_path(&n).map(str::to_string)).unwrap_or_else(|| "/".to_string());
-            navigate(&next, true);
+            let next = router.query("next").and_then(|n| crate::router::same_site_path(&n).map(str::to_string)).unwrap_or_else(|| "/".to_string());
+            router.navigate(&next, true);
         }
     });
 

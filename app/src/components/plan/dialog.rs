@@ -7,7 +7,7 @@ use crate::checks::Tone;
 use crate::clock::{age_text, time_of_day};
 use crate::components::badge::Badge;
 use crate::live::use_live;
-use crate::router::{encode, navigate};
+use crate::router::{encode, use_router};
 use crate::words::intent_text;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -68,6 +68,7 @@ fn execute_failure(e: &ApiError) -> (String, bool) {
 fn PlanFlow(intent: Intent) -> impl IntoView {
     let planner = use_planner();
     let live = use_live();
+    let router = use_router();
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let executing = RwSignal::new(false);
     let failure = RwSignal::new(None::<(String, bool)>);
@@ -121,7 +122,7 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
             match api::execute(&plan.id, &subject).await {
                 Ok(run_id) => {
                     planner.open.set(None);
-                    navigate(&format!("/runs/{}", encode(&run_id)), false);
+                    router.navigate(&format!("/runs/{}", encode(&run_id)), false);
                 }
                 Err(e) => {
                     failure.set(Some(execute_failure(&e)));
