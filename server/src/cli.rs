@@ -4,7 +4,7 @@ use crate::config::Config;
 use crate::fleet::RemoteExec;
 use crate::fleet::inproc::InProcessExec;
 use crate::fleet::poller::Poller;
-use crate::http::{self, AppState};
+use crate::http::AppState;
 use std::sync::Arc;
 use std::time::Duration;
 use clap::{Parser, Subcommand};
@@ -94,6 +94,9 @@ pub enum CliError {
     Secret(String),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// The console could not be put together (its runs could not be read, for instance).
+    #[error("the console could not start: {0}")]
+    Start(crate::workflow::EngineError),
     #[error("no [ldap] section: the console needs a directory to sign operators in")]
     NoDirectory,
     #[error("{0}")]
@@ -114,29 +117,6 @@ fn signing_key(config: &crate::config::AuthConfig) -> Result<Vec<u8>, CliError> 
     }
 }
 
-fn auth_state(
-    directory: Arc<dyn crate::auth::directory::Directory>,
-    roles: crate::auth::RoleMap,
-    key: &[u8],
-    config: &crate::config::AuthConfig,
-    store: Arc<dyn crate::store::Store>,
-) -> http::AuthState {
-    let keys = crate::auth::session::SessionKeys::new(
-        key,
-        Duration::from_secs(config.session_minutes * 60),
-        Duration::from_secs(config.session_max_hours * 3600),
-    );
-    let mut auth = http::AuthState::new(directory, roles, keys, crate::auth::limiter::LoginLimiter::new(config.login_attempts_per_minute), store);
-    auth.secure_cookies = config.secure_cookies;
-    auth.recheck = Duration::from_secs(config.role_recheck_secs);
-    auth.streams = http::streams::StreamRegistry::new(http::streams::StreamLimits {
-        per_session: config.max_streams_per_session,
-        per_user: config.max_streams_per_user,
-        total: config.max_streams,
-    });
-    auth
-}
-
 /// The store of a configuration, its audit chain keyed when a key is configured.
 fn open_store(config: &Config) -> Result<crate::store::SqliteStore, CliError> {
     let key = crate::config::read_secret(config.audit.key_file.as_deref(), config.audit.key_env.as_deref(), "audit key").map_err(CliError::Secret)?;
@@ -147,30 +127,6 @@ fn open_store(config: &Config) -> Result<crate::store::SqliteStore, CliError> {
         tracing::warn!("no [audit] key_file or key_env: audit records are hash-chained but not keyed");
     }
     Ok(crate::store::SqliteStore::open(&config.store.path)?.with_audit_key(key.map(String::into_bytes)))
-}
-
-/// The workflow engine, with runs left running by a previous process marked interrupted.
-async fn start_engine(
-    store: Arc<dyn crate::store::Store>,
-    exec: Arc<dyn RemoteExec>,
-    poller: Arc<Poller>,
-    targets: Vec<crate::workflow::engine::MqiptTarget>,
-    settings: &crate::config::WorkflowConfig,
-    certs: Option<Arc<crate::certs::CertCollector>>,
-) -> Result<Arc<crate::workflow::Engine>, CliError> {
-    let mut engine = crate::workflow::Engine::new(store, exec, poller, targets);
-    engine.certs = certs;
-    engine.plan_ttl = Duration::from_secs(settings.plan_minutes * 60);
-    engine.approval_ttl = Duration::from_secs(settings.approval_minutes * 60);
-    engine.flap_window = Duration::from_secs(settings.flap_minutes * 60);
-    let engine = Arc::new(engine);
-    let interrupted = engine.recover().await.map_err(|e| CliError::Secret(e.to_string()))?;
-    if interrupted > 0 {
-        tracing::warn!(interrupted, "runs were interrupted by the last stop; resume or roll them back");
-    }
-    // Lives as long as the process (the handle is not kept).
-    engine.spawn_approval_expiry(Duration::from_secs(15));
-    Ok(engine)
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -194,13 +150,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let roles = crate::auth::RoleMap { operator_groups: ldap.operator_groups.clone(), viewer_groups: ldap.viewer_groups.clone() };
             let directory = Arc::new(crate::auth::directory::LdapDirectory::new(ldap, bind_password));
             let store: Arc<dyn crate::store::Store> = Arc::new(open_store(&config)?);
-            let mut auth = auth_state(directory, roles, &signing_key(&config.auth)?, &config.auth, Arc::clone(&store));
-            auth.secure_cookies |= config.server.tls();
-            auth.metrics_token =
+            let metrics_token =
                 crate::config::read_secret(config.metrics.bearer_token_file.as_deref(), config.metrics.bearer_token_env.as_deref(), "metrics token")
                     .map_err(CliError::Secret)?;
-            let auth = Arc::new(auth);
-            let housekeeping = auth.spawn_housekeeping(Duration::from_secs(60));
             let targets = config
                 .mqipt
                 .iter()
@@ -218,11 +170,25 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 collector.poller = Some(Arc::clone(&poller));
                 Arc::new(collector)
             });
-            let engine =
-                start_engine(store, Arc::clone(&ssh) as Arc<dyn RemoteExec>, Arc::clone(&poller), targets, &config.workflows, certs.clone()).await?;
+            let mut auth_config = config.auth.clone();
+            auth_config.secure_cookies |= config.server.tls();
+            let state = AppState::builder(Arc::clone(&ssh) as Arc<dyn RemoteExec>, Arc::clone(&poller), store, directory)
+                .roles(roles)
+                .signing_key(signing_key(&config.auth)?)
+                .auth_config(auth_config)
+                .workflow_config(config.workflows.clone())
+                .mqipt(targets)
+                .certs(certs.clone())
+                .assets_dir(config.server.assets_dir.clone())
+                .metrics_token(metrics_token)
+                .build()
+                .await
+                .map_err(CliError::Start)?;
+            let housekeeping = state.auth.spawn_housekeeping(Duration::from_secs(60));
+            // Lives as long as the process (the handle is not kept).
+            state.engine.spawn_approval_expiry(Duration::from_secs(15));
             let collecting = certs.as_ref().map(|c| c.spawn(Duration::from_secs(300)));
             let polling = poller.spawn();
-            let state = AppState { assets_dir: config.server.assets_dir.clone(), demo: false, poller, auth, engine: Some(engine), certs };
             let tls = match (&config.server.tls_cert_file, &config.server.tls_key_file) {
                 (Some(cert), Some(key)) => Some(crate::serve::TlsFiles { cert: cert.clone(), key: key.clone() }),
                 _ => None,
@@ -248,21 +214,27 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 Duration::from_secs(2),
                 Duration::from_secs(10),
             ));
-            let roles = crate::auth::RoleMap { operator_groups: vec!["mqadmins".into()], viewer_groups: vec!["mqviewers".into()] };
             let store: Arc<dyn crate::store::Store> = Arc::new(crate::store::SqliteStore::in_memory()?);
-            let settings = crate::config::AuthConfig::default();
-            let key = rand::random::<[u8; 32]>();
-            let auth = Arc::new(auth_state(Arc::new(crate::auth::directory::DemoDirectory), roles, &key, &settings, Arc::clone(&store)));
-            let housekeeping = auth.spawn_housekeeping(Duration::from_secs(60));
-            let engine = start_engine(store, exec, Arc::clone(&poller), vec![crate::workflow::engine::MqiptTarget {
-                name: sim::reference::MQIPT_INSTANCE.into(),
-                host: sim::reference::BASTION.into(),
-                conf_path: sim::reference::MQIPT_CONF_PATH.into(),
-                refresh: crate::config::RefreshCommand::MqiptAdmin { instance: sim::reference::MQIPT_INSTANCE.into() },
-            }], &crate::config::WorkflowConfig::default(), None)
-            .await?;
+            let targets = crate::config::demo_inventory()
+                .mqipt
+                .iter()
+                .map(|m| crate::workflow::engine::MqiptTarget {
+                    name: m.name.clone(),
+                    host: m.host.clone(),
+                    conf_path: m.conf_path.clone(),
+                    refresh: crate::config::RefreshCommand::MqiptAdmin { instance: m.name.clone() },
+                })
+                .collect();
+            let state = AppState::builder(exec, Arc::clone(&poller), store, Arc::new(crate::auth::directory::DemoDirectory))
+                .mqipt(targets)
+                .assets_dir(assets)
+                .demo(true)
+                .build()
+                .await
+                .map_err(CliError::Start)?;
+            let housekeeping = state.auth.spawn_housekeeping(Duration::from_secs(60));
+            state.engine.spawn_approval_expiry(Duration::from_secs(15));
             let polling = poller.spawn();
-            let state = AppState { assets_dir: assets, demo: true, poller, auth, engine: Some(engine), certs: None };
             let served = crate::serve::serve(listen, None, state, crate::serve::shutdown_signal()).await;
             polling.abort();
             housekeeping.abort();

@@ -1,5 +1,6 @@
 //! The rdqm-console server: configuration, HTTP API and the browser app's assets.
 
+pub mod app_state;
 pub mod auth;
 pub mod certs;
 pub mod cli;

@@ -17,7 +17,7 @@ use console::auth::session::{Claims, SessionKeys};
 use console::config::Config;
 use console::fleet::inproc::InProcessExec;
 use console::fleet::poller::Poller;
-use console::http::{AppState, router};
+use console::http::router;
 use console::store::{SqliteStore, Store};
 use sim::lab::Lab;
 use std::sync::Arc;
@@ -31,35 +31,25 @@ struct Setup {
     _dir: tempfile::TempDir,
 }
 
-fn setup() -> Setup {
-    setup_with(|_| {})
+async fn setup() -> Setup {
+    setup_with(|_| {}).await
 }
 
-fn setup_with(adjust: impl FnOnce(&mut console::http::AuthState)) -> Setup {
+async fn setup_with(adjust: impl FnOnce(&mut console::http::AuthState) + Send + 'static) -> Setup {
     let lab = Lab::start_default();
     let config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).unwrap();
     let ldap = config.ldap.clone().unwrap();
     let directory = Arc::new(LdapDirectory::new(ldap, lab.var("LAB_LDAP_ADMIN_PASSWORD").to_string()));
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join("console.sqlite")).unwrap());
-    let poller = Arc::new(Poller::new(
-        console::config::demo_inventory(),
-        Arc::new(InProcessExec::reference()),
-        Duration::from_secs(60),
-        Duration::from_secs(5),
-    ));
-    let state = AppState {
-        assets_dir: dir.path().to_path_buf(),
-        demo: false,
-        poller,
-        auth: {
-            let mut auth = common::auth_state(directory, store.clone() as Arc<dyn Store>);
-            adjust(&mut auth);
-            Arc::new(auth)
-        },
-        engine: None,
-        certs: None,
-    };
+    let exec = Arc::new(InProcessExec::reference());
+    let poller = Arc::new(Poller::new(console::config::demo_inventory(), exec.clone(), Duration::from_secs(60), Duration::from_secs(5)));
+    let state = common::builder(exec, poller, store.clone() as Arc<dyn Store>, directory)
+        .assets_dir(dir.path().to_path_buf())
+        .adjust_auth(adjust)
+        .build()
+        .await
+        .unwrap();
     Setup { lab, auth: Arc::clone(&state.auth), app: router(state), store, _dir: dir }
 }
 
@@ -81,7 +71,7 @@ fn post(path: &str, cookie: &str, csrf: Option<&str>) -> Request<Body> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_come_from_the_directory_groups() {
-    let s = setup();
+    let s = setup().await;
     let (status, headers, body) = send(&s.app, login_request("mqadmin", "mqadmin")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let v = json(&body);
@@ -109,7 +99,7 @@ async fn roles_come_from_the_directory_groups() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_credentials_and_injection_all_get_the_same_401() {
-    let s = setup();
+    let s = setup().await;
     let (status, _, wrong_password) = send(&s.app, login_request("mqadmin", "wrong")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _, unknown_user) = send(&s.app, login_request("nobody", "wrong")).await;
@@ -137,7 +127,7 @@ fn forge(claims: &Claims, key: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_csrf_roles_and_logout() {
-    let s = setup();
+    let s = setup().await;
     let (status, _, _) = send(&s.app, Request::get("/api/estate").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
@@ -190,7 +180,7 @@ async fn sessions_csrf_roles_and_logout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_eleventh_rapid_attempt_gets_429_with_retry_after() {
-    let s = setup();
+    let s = setup().await;
     for _ in 0..10 {
         let (status, _, _) = send(&s.app, login_request("mqadmin", "wrong")).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -218,7 +208,7 @@ async fn the_eleventh_rapid_attempt_gets_429_with_retry_after() {
 /// extended past the re-check interval.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_directory_outage_does_not_extend_operator_rights() {
-    let s = setup_with(|auth| auth.recheck = Duration::from_secs(1));
+    let s = setup_with(|auth| auth.recheck = Duration::from_secs(1)).await;
     let (admin, csrf) = login(&s.app, "mqadmin", "mqadmin").await;
     assert_eq!(send(&s.app, post("/api/refresh", &admin, Some(&csrf))).await.0, StatusCode::OK);
     let pid = std::fs::read_to_string(s.lab.run_dir().join("pids/slapd.pid")).unwrap();
@@ -233,7 +223,7 @@ async fn a_directory_outage_does_not_extend_operator_rights() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn directory_down_is_503_never_a_sign_in() {
-    let s = setup();
+    let s = setup().await;
     let pid = std::fs::read_to_string(s.lab.run_dir().join("pids/slapd.pid")).unwrap();
     std::process::Command::new("kill").arg(pid.trim()).status().unwrap();
     std::thread::sleep(Duration::from_millis(300));

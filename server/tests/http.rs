@@ -25,8 +25,15 @@ fn demo_poller() -> Arc<Poller> {
     ))
 }
 
-fn state(dir: &tempfile::TempDir, poller: Arc<Poller>) -> AppState {
-    AppState { assets_dir: dir.path().to_path_buf(), demo: true, poller, auth: common::demo_auth(), engine: None, certs: None }
+async fn state(dir: &tempfile::TempDir, poller: Arc<Poller>) -> AppState {
+    let store = Arc::new(console::store::SqliteStore::in_memory().unwrap());
+    let exec = Arc::new(InProcessExec::reference());
+    common::builder(exec, poller, store, Arc::new(console::auth::directory::DemoDirectory))
+        .assets_dir(dir.path().to_path_buf())
+        .demo(true)
+        .build()
+        .await
+        .unwrap()
 }
 
 fn assets() -> tempfile::TempDir {
@@ -45,7 +52,7 @@ async fn get(dir: &tempfile::TempDir, path: &str) -> (StatusCode, axum::http::He
 }
 
 async fn get_with(dir: &tempfile::TempDir, poller: Arc<Poller>, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let app = router(state(dir, poller));
+    let app = router(state(dir, poller).await);
     let cookie = common::login(&app, "mqviewer", "mqviewer").await.0;
     let request = Request::get(path).header(header::COOKIE, cookie).body(Body::empty()).unwrap();
     let response = app.oneshot(request).await.unwrap();
@@ -99,7 +106,7 @@ async fn a_real_server_on_port_0_serves_health() {
     let dir = assets();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = router(state(&dir, demo_poller()));
+    let app = router(state(&dir, demo_poller()).await);
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
@@ -141,9 +148,7 @@ async fn estate_is_503_until_the_first_refresh_then_the_snapshot() {
 #[tokio::test]
 async fn metrics_take_the_configured_bearer_token() {
     let dir = assets();
-    let mut auth = common::auth_state(std::sync::Arc::new(console::auth::directory::DemoDirectory), std::sync::Arc::new(console::store::SqliteStore::in_memory().unwrap()));
-    auth.metrics_token = Some("scrape-token-for-tests".into());
-    let app = router(AppState { auth: Arc::new(auth), ..state(&dir, demo_poller()) });
+    let app = router(common::demo_builder(dir.path()).metrics_token(Some("scrape-token-for-tests".into())).build().await.unwrap());
     let scrape = |token: &str| Request::get("/metrics").header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap();
     assert_eq!(common::send(&app, scrape("scrape-token-for-tests")).await.0, StatusCode::OK);
     let (status, _, body) = common::send(&app, scrape("wrong")).await;
@@ -172,7 +177,7 @@ async fn events_stream_starts_with_the_current_snapshot() {
     let dir = assets();
     let poller = demo_poller();
     poller.refresh().await;
-    let app = router(state(&dir, poller));
+    let app = router(state(&dir, poller).await);
     let cookie = common::login(&app, "mqadmin", "mqadmin").await.0;
     let request = Request::get("/api/events").header(header::COOKIE, cookie).body(Body::empty()).unwrap();
     let response = app.oneshot(request).await.unwrap();
@@ -188,7 +193,7 @@ async fn events_stream_starts_with_the_current_snapshot() {
 #[tokio::test]
 async fn sslpeer_check_predicts_amq9636e() {
     let dir = assets();
-    let app = router(state(&dir, demo_poller()));
+    let app = router(state(&dir, demo_poller()).await);
     let (cookie, csrf) = common::login(&app, "mqviewer", "mqviewer").await;
     let check = |filter: &str| {
         Request::post("/api/tls/sslpeer-check")

@@ -39,7 +39,7 @@ const SESSION_CHECK: Duration = Duration::from_secs(2);
 pub async fn events(State(state): State<AppState>, super::session::CurrentUser(claims): super::session::CurrentUser) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let guard = state.auth.streams.open(&claims.jti, &claims.sub)?;
     let mut updates = state.poller.subscribe();
-    let mut runs = state.engine.as_ref().map(|e| e.subscribe());
+    let mut runs = Some(state.engine.subscribe());
     let mut ended = state.auth.ended.subscribe();
     let stream = async_stream::stream! {
         let _place = guard;
@@ -95,7 +95,7 @@ async fn session_holds(state: &AppState, claims: &mut crate::auth::session::Clai
     }
     // A store that cannot say whether the session was revoked ends the stream (fail closed);
     // the browser reconnects, and its request is checked again.
-    if state.auth.store.is_revoked(claims.jti.clone(), claims.sub.clone(), claims.auth_time).await.unwrap_or(true) {
+    if state.store.is_revoked(claims.jti.clone(), claims.sub.clone(), claims.auth_time).await.unwrap_or(true) {
         return false;
     }
     if now < claims.checked_at + state.auth.recheck.as_secs() {

@@ -13,30 +13,16 @@ use crate::auth::directory::Directory;
 use crate::auth::limiter::LoginLimiter;
 use crate::auth::session::SessionKeys;
 use crate::error::ApiError;
-use crate::fleet::poller::Poller;
 use crate::store::Store;
 use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
-/// What every handler may reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub assets_dir: PathBuf,
-    /// Demo mode: the in-process simulated estate, labelled DEMO in every page.
-    pub demo: bool,
-    pub poller: Arc<Poller>,
-    pub auth: Arc<AuthState>,
-    /// The workflow engine (absent only in tests that do not need it).
-    pub engine: Option<Arc<crate::workflow::Engine>>,
-    /// The certificate inventory (absent when no certificate source is configured).
-    pub certs: Option<Arc<crate::certs::CertCollector>>,
-}
+pub use crate::app_state::AppState;
 
 /// Everything signing in needs.
 pub struct AuthState {

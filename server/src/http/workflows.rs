@@ -17,9 +17,6 @@ fn actor(claims: &crate::auth::session::Claims, addr: String) -> Actor {
     Actor { user: claims.sub.clone(), source: addr, operator: claims.role == crate::auth::Role::Operator }
 }
 
-fn engine(state: &AppState) -> AppResult<&std::sync::Arc<crate::workflow::Engine>> {
-    state.engine.as_ref().ok_or_else(|| ApiError::Unavailable("workflows are not available on this console".into()))
-}
 
 /// A plan as it leaves the server: the new file contents and the diff without the values of
 /// secret MQIPT properties.
@@ -40,11 +37,11 @@ fn shown(mut plan: Plan) -> Plan {
 }
 
 pub async fn create_plan(State(state): State<AppState>, ClientAddr(addr): ClientAddr, Operator(claims): Operator, ApiJson(intent): ApiJson<Intent>) -> AppResult<Json<Plan>> {
-    Ok(Json(shown(engine(&state)?.plan(intent, &actor(&claims, addr)).await?)))
+    Ok(Json(shown(state.engine.plan(intent, &actor(&claims, addr)).await?)))
 }
 
 pub async fn get_plan(State(state): State<AppState>, _user: CurrentUser, ApiPath(id): ApiPath<String>) -> AppResult<Json<Plan>> {
-    Ok(Json(shown(engine(&state)?.load_plan(&id).await?)))
+    Ok(Json(shown(state.engine.load_plan(&id).await?)))
 }
 
 #[derive(Deserialize)]
@@ -61,26 +58,26 @@ pub async fn execute(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ExecuteBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    let run_id = engine(&state)?.execute(&id, &body.confirm, &actor(&claims, addr)).await?;
+    let run_id = state.engine.execute(&id, &body.confirm, &actor(&claims, addr)).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "run_id": run_id }))))
 }
 
 pub async fn get_run(State(state): State<AppState>, _user: CurrentUser, ApiPath(id): ApiPath<String>) -> AppResult<Json<Run>> {
-    let run = state.auth.store.load_run(id.clone()).await?;
+    let run = state.store.load_run(id.clone()).await?;
     run.map(Json).ok_or_else(|| ApiError::NotFound(format!("no run {id}")))
 }
 
 pub async fn list_runs(State(state): State<AppState>, _user: CurrentUser) -> AppResult<Json<Vec<Run>>> {
-    Ok(Json(state.auth.store.list_runs(100).await?))
+    Ok(Json(state.store.list_runs(100).await?))
 }
 
 pub async fn resume(State(state): State<AppState>, ClientAddr(addr): ClientAddr, Operator(claims): Operator, ApiPath(id): ApiPath<String>) -> AppResult<StatusCode> {
-    engine(&state)?.resume(&id, &actor(&claims, addr)).await?;
+    state.engine.resume(&id, &actor(&claims, addr)).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
 pub async fn rollback(State(state): State<AppState>, ClientAddr(addr): ClientAddr, Operator(claims): Operator, ApiPath(id): ApiPath<String>) -> AppResult<StatusCode> {
-    engine(&state)?.rollback(&id, &actor(&claims, addr)).await?;
+    state.engine.rollback(&id, &actor(&claims, addr)).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -92,15 +89,15 @@ pub struct AuditQuery {
 /// The audit log is for operators: it names everyone who tried to sign in.
 pub async fn audit(State(state): State<AppState>, _operator: Operator, ApiQuery(q): ApiQuery<AuditQuery>) -> AppResult<Json<Vec<AuditRecord>>> {
     let limit = q.limit.unwrap_or(200).min(5000);
-    Ok(Json(state.auth.store.audit_log(limit).await?))
+    Ok(Json(state.store.audit_log(limit).await?))
 }
 
 pub async fn approve(State(state): State<AppState>, ClientAddr(addr): ClientAddr, Operator(claims): Operator, ApiPath(id): ApiPath<String>) -> AppResult<StatusCode> {
-    engine(&state)?.approve(&id, &actor(&claims, addr)).await?;
+    state.engine.approve(&id, &actor(&claims, addr)).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
 pub async fn deny(State(state): State<AppState>, ClientAddr(addr): ClientAddr, Operator(claims): Operator, ApiPath(id): ApiPath<String>) -> AppResult<StatusCode> {
-    engine(&state)?.deny(&id, &actor(&claims, addr)).await?;
+    state.engine.deny(&id, &actor(&claims, addr)).await?;
     Ok(StatusCode::OK)
 }

@@ -7,11 +7,11 @@ pub mod workflow;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use console::auth::RoleMap;
+use console::app_state::{AppState, AppStateBuilder};
 use console::auth::directory::{DemoDirectory, Directory};
-use console::auth::limiter::LoginLimiter;
-use console::auth::session::SessionKeys;
-use console::http::AuthState;
+use console::fleet::RemoteExec;
+use console::fleet::inproc::InProcessExec;
+use console::fleet::poller::Poller;
 use console::store::{SqliteStore, Store};
 use http_body_util::BodyExt;
 use std::sync::Arc;
@@ -20,23 +20,17 @@ use tower::ServiceExt;
 
 pub const KEY: &[u8] = b"test signing key, 32 bytes long!!";
 
-pub fn auth_with(directory: Arc<dyn Directory>, store: Arc<dyn Store>) -> Arc<AuthState> {
-    Arc::new(auth_state(directory, store))
+/// A console as the tests build it: the production builder with the tests' signing key (so a
+/// test can forge or tamper with a session token).
+pub fn builder(exec: Arc<dyn RemoteExec>, poller: Arc<Poller>, store: Arc<dyn Store>, directory: Arc<dyn Directory>) -> AppStateBuilder {
+    AppState::builder(exec, poller, store, directory).signing_key(KEY.to_vec())
 }
 
-/// The tests' sign-in settings, to adjust before wrapping in an `Arc`.
-pub fn auth_state(directory: Arc<dyn Directory>, store: Arc<dyn Store>) -> AuthState {
-    AuthState::new(
-        directory,
-        RoleMap { operator_groups: vec!["mqadmins".into()], viewer_groups: vec!["mqviewers".into()] },
-        SessionKeys::new(KEY, Duration::from_secs(900), Duration::from_secs(8 * 3600)),
-        LoginLimiter::new(10),
-        store,
-    )
-}
-
-pub fn demo_auth() -> Arc<AuthState> {
-    auth_with(Arc::new(DemoDirectory), Arc::new(SqliteStore::in_memory().unwrap()))
+/// The demo's console (in-process estate, demo directory, in-memory store) serving `assets`.
+pub fn demo_builder(assets: &std::path::Path) -> AppStateBuilder {
+    let exec: Arc<dyn RemoteExec> = Arc::new(InProcessExec::reference());
+    let poller = Arc::new(Poller::new(console::config::demo_inventory(), Arc::clone(&exec), Duration::from_secs(60), Duration::from_secs(5)));
+    builder(exec, poller, Arc::new(SqliteStore::in_memory().unwrap()), Arc::new(DemoDirectory)).assets_dir(assets.to_path_buf()).demo(true)
 }
 
 /// Sends a request; status, headers and body text.

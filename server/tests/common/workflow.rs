@@ -8,7 +8,7 @@ use console::config::{Config, RefreshCommand};
 use console::fleet::RemoteExec;
 use console::fleet::poller::Poller;
 use console::fleet::ssh::SshExec;
-use console::http::{AppState, router};
+use console::http::router;
 use console::store::{SqliteStore, Store};
 use console::workflow::Engine;
 use console::workflow::engine::MqiptTarget;
@@ -35,7 +35,7 @@ impl Harness {
     }
 
     /// A console on a new lab whose sign-in (against the lab's slapd) `adjust` may change.
-    pub async fn start_with(adjust: impl FnOnce(&mut console::http::AuthState)) -> Harness {
+    pub async fn start_with(adjust: impl FnOnce(&mut console::http::AuthState) + Send + 'static) -> Harness {
         Self::start_on(Lab::start_default(), adjust).await
     }
 
@@ -49,11 +49,11 @@ impl Harness {
         Self::start_from(Lab::start_default_scaled(time_scale), edit, |_| {}).await
     }
 
-    async fn start_on(lab: Lab, adjust: impl FnOnce(&mut console::http::AuthState)) -> Harness {
+    async fn start_on(lab: Lab, adjust: impl FnOnce(&mut console::http::AuthState) + Send + 'static) -> Harness {
         Self::start_from(lab, |_| {}, adjust).await
     }
 
-    async fn start_from(lab: Lab, edit: impl FnOnce(&mut Config), adjust: impl FnOnce(&mut console::http::AuthState)) -> Harness {
+    async fn start_from(lab: Lab, edit: impl FnOnce(&mut Config), adjust: impl FnOnce(&mut console::http::AuthState) + Send + 'static) -> Harness {
         let mut config = Config::load(std::path::Path::new(lab.var("LAB_CONSOLE_CONFIG"))).unwrap();
         edit(&mut config);
         let control = tempfile::Builder::new().prefix("rw").tempdir_in("/tmp").unwrap();
@@ -67,19 +67,15 @@ impl Harness {
             .iter()
             .map(|m| MqiptTarget { name: m.name.clone(), host: m.host.clone(), conf_path: m.conf_path.clone(), refresh: RefreshCommand::parse(&m.refresh).unwrap() })
             .collect();
-        let engine = Arc::new(Engine::new(store.clone() as Arc<dyn Store>, ssh.clone() as Arc<dyn RemoteExec>, Arc::clone(&poller), targets));
         let directory = console::auth::directory::LdapDirectory::new(config.ldap.clone().unwrap(), lab.var("LAB_LDAP_ADMIN_PASSWORD").to_string());
-        let mut auth = super::auth_state(Arc::new(directory), store.clone() as Arc<dyn Store>);
-        adjust(&mut auth);
-        let auth = Arc::new(auth);
-        let state = AppState {
-            assets_dir: dir.path().to_path_buf(),
-            demo: false,
-            poller,
-            auth,
-            engine: Some(Arc::clone(&engine)),
-            certs: None,
-        };
+        let state = super::builder(ssh.clone() as Arc<dyn RemoteExec>, poller, store.clone() as Arc<dyn Store>, Arc::new(directory))
+            .mqipt(targets)
+            .assets_dir(dir.path().to_path_buf())
+            .adjust_auth(adjust)
+            .build()
+            .await
+            .unwrap();
+        let engine = Arc::clone(&state.engine);
         let app = router(state);
         let admin = login(&app, "mqadmin", "mqadmin").await;
         Harness { lab, app, ssh, store, store_path, admin, engine, _dirs: (control, dir) }
