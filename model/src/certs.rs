@@ -253,3 +253,26 @@ mod tests {
         assert_eq!(parse_gsk_time("Smarch 40, 2022 1:00:00 AM GMT"), None);
     }
 }
+
+/// A DN as MQ and GSKit show it, most specific first whatever the certificate's order
+/// (seed 000: `CN=...,OU=...,O=...,ST=...,C=US`), from a name's attributes as (OID, value);
+/// attributes MQ does not show are left out.
+pub fn mq_dn<'a>(attributes: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    const SHOWN: [(&str, &str); 6] = [("2.5.4.3", "CN"), ("2.5.4.11", "OU"), ("2.5.4.10", "O"), ("2.5.4.7", "L"), ("2.5.4.8", "ST"), ("2.5.4.6", "C")];
+    let mut parts: Vec<(usize, String)> = attributes
+        .into_iter()
+        .filter_map(|(oid, value)| SHOWN.iter().position(|(o, _)| *o == oid).map(|rank| (rank, format!("{}={value}", SHOWN[rank].1))))
+        .collect();
+    // Stable: two OUs keep the certificate's order.
+    parts.sort_by_key(|(rank, _)| *rank);
+    parts.into_iter().map(|(_, part)| part).collect::<Vec<_>>().join(",")
+}
+
+#[cfg(test)]
+mod dn_tests {
+    #[test]
+    fn most_specific_first_unknown_attributes_left_out() {
+        let attributes = [("2.5.4.6", "US"), ("2.5.4.10", "IBM"), ("1.2.840.113549.1.9.1", "a@b.c"), ("2.5.4.11", "MQ"), ("2.5.4.11", "TEST"), ("2.5.4.3", "QM1")];
+        assert_eq!(super::mq_dn(attributes), "CN=QM1,OU=MQ,OU=TEST,O=IBM,C=US");
+    }
+}

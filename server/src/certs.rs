@@ -7,7 +7,6 @@ use crate::fleet::{Cmd, RemoteExec};
 use model::certs::{self, CertInventory, CertView, Purpose, StoreError};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use sim::keystore::mq_dn;
 use x509_parser::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -346,4 +345,11 @@ AMQ8417I: Display Channel Status details.
         assert_eq!(refused, "AMQ8146E: IBM MQ queue manager not available.");
         assert!(channels_of("wdc1-mq1", "QM2", "").is_err());
     }
+}
+
+/// A DN as MQ and GSKit show it (`model::certs::mq_dn`).
+fn mq_dn(name: &x509_parser::x509::X509Name) -> String {
+    let attributes: Vec<(String, String)> =
+        name.iter_attributes().map(|a| (a.attr_type().to_id_string(), a.as_str().unwrap_or("?").to_string())).collect();
+    model::certs::mq_dn(attributes.iter().map(|(oid, value)| (oid.as_str(), value.as_str())))
 }

@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::fleet::RemoteExec;
-use crate::fleet::inproc::InProcessExec;
+
 use crate::fleet::poller::Poller;
 use crate::http::AppState;
 use std::sync::Arc;
@@ -26,6 +26,7 @@ pub enum Command {
         config: PathBuf,
     },
     /// Runs the console on an in-process simulated estate (loopback only).
+    #[cfg(feature = "demo")]
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
@@ -203,19 +204,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let _ = std::fs::remove_dir_all(&control_dir);
             Ok(served?)
         }
+        #[cfg(feature = "demo")]
         Command::Demo { listen, assets } => {
             if !listen.ip().is_loopback() {
                 return Err(CliError::DemoNotLoopback(listen));
             }
-            let exec: Arc<dyn RemoteExec> = Arc::new(InProcessExec::reference());
+            let exec: Arc<dyn RemoteExec> = Arc::new(crate::fleet::inproc::InProcessExec::reference());
             let poller = Arc::new(Poller::new(
-                crate::config::demo_inventory(),
+                crate::fleet::inproc::demo_inventory(),
                 Arc::clone(&exec),
                 Duration::from_secs(2),
                 Duration::from_secs(10),
             ));
             let store: Arc<dyn crate::store::Store> = Arc::new(crate::store::SqliteStore::in_memory()?);
-            let targets = crate::config::demo_inventory()
+            let targets = crate::fleet::inproc::demo_inventory()
                 .mqipt
                 .iter()
                 .map(|m| crate::workflow::engine::MqiptTarget {

@@ -43,7 +43,7 @@ async fn setup_with(adjust: impl FnOnce(&mut console::http::AuthState) + Send + 
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join("console.sqlite")).unwrap());
     let exec = Arc::new(InProcessExec::reference());
-    let poller = Arc::new(Poller::new(console::config::demo_inventory(), exec.clone(), Duration::from_secs(60), Duration::from_secs(5)));
+    let poller = Arc::new(Poller::new(console::fleet::inproc::demo_inventory(), exec.clone(), Duration::from_secs(60), Duration::from_secs(5)));
     let state = common::builder(exec, poller, store.clone() as Arc<dyn Store>, directory)
         .assets_dir(dir.path().to_path_buf())
         .adjust_auth(adjust)

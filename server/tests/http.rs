@@ -18,7 +18,7 @@ mod common;
 
 fn demo_poller() -> Arc<Poller> {
     Arc::new(Poller::new(
-        console::config::demo_inventory(),
+        console::fleet::inproc::demo_inventory(),
         Arc::new(InProcessExec::reference()),
         Duration::from_secs(60),
         Duration::from_secs(5),

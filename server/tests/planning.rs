@@ -12,7 +12,7 @@ use std::time::Duration;
 async fn snapshot_after(change: impl FnOnce(&mut sim::Estate)) -> (Snapshot, model::estate::Inventory) {
     let exec = Arc::new(InProcessExec::reference());
     exec.with_estate(change);
-    let inventory = console::config::demo_inventory();
+    let inventory = console::fleet::inproc::demo_inventory();
     let poller = Poller::new(inventory.clone(), exec as Arc<dyn RemoteExec>, Duration::from_secs(60), Duration::from_secs(5));
     ((*poller.refresh().await).clone(), inventory)
 }

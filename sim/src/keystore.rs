@@ -42,25 +42,11 @@ fn quoted(label: &str) -> String {
     if label.contains(' ') { format!("\"{label}\"") } else { label.to_string() }
 }
 
-/// A DN as MQ and GSKit show it, most specific first whatever the certificate's order
-/// (seed 000: `CN=...,OU=...,O=...,ST=...,C=US`); attributes MQ does not show are left out.
+/// A DN as MQ and GSKit show it (`model::certs::mq_dn`).
 pub fn mq_dn(name: &X509Name) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for attr in name.iter_attributes() {
-        let key = match attr.attr_type().to_id_string().as_str() {
-            "2.5.4.3" => "CN",
-            "2.5.4.11" => "OU",
-            "2.5.4.10" => "O",
-            "2.5.4.6" => "C",
-            "2.5.4.8" => "ST",
-            "2.5.4.7" => "L",
-            _ => continue,
-        };
-        parts.push(format!("{key}={}", attr.as_str().unwrap_or("?")));
-    }
-    let rank = |p: &String| ["CN=", "OU=", "O=", "L=", "ST=", "C="].iter().position(|k| p.starts_with(k)).unwrap_or(9);
-    parts.sort_by_key(rank);
-    parts.join(",")
+    let attributes: Vec<(String, String)> =
+        name.iter_attributes().map(|a| (a.attr_type().to_id_string(), a.as_str().unwrap_or("?").to_string())).collect();
+    model::certs::mq_dn(attributes.iter().map(|(oid, value)| (oid.as_str(), value.as_str())))
 }
 
 fn gsk_time(t: &ASN1Time) -> String {

@@ -129,3 +129,34 @@ impl RemoteExec for InProcessExec {
         self.channels.load(Ordering::Relaxed)
     }
 }
+
+/// The inventory of the simulated reference estate, for `demo`.
+pub fn demo_inventory() -> model::estate::Inventory {
+    use model::estate::{Inventory, InventoryMqipt, InventoryQmgr, InventoryRegion, RouteRef};
+    let estate = sim::reference::estate(sim::reference::MQIPT_CONF_PATH);
+    Inventory {
+        regions: estate
+            .regions
+            .iter()
+            .map(|r| InventoryRegion {
+                name: r.name.clone(),
+                load_balancer: r.load_balancer.clone(),
+                nodes: r.nodes.iter().map(|n| n.name.clone()).collect(),
+            })
+            .collect(),
+        qmgrs: estate
+            .qmgrs
+            .iter()
+            .map(|q| InventoryQmgr {
+                name: q.name.clone(),
+                listener_port: q.listener_port,
+                route: Some(RouteRef { instance: sim::reference::MQIPT_INSTANCE.into(), listener_port: q.listener_port }),
+            })
+            .collect(),
+        mqipt: vec![InventoryMqipt {
+            name: sim::reference::MQIPT_INSTANCE.into(),
+            host: sim::reference::BASTION.into(),
+            conf_path: sim::reference::MQIPT_CONF_PATH.into(),
+        }],
+    }
+}

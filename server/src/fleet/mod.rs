@@ -3,6 +3,8 @@
 
 pub mod batch;
 pub mod exec;
+/// The demo's in-process estate: the simulator is linked only with the `demo` feature.
+#[cfg(feature = "demo")]
 pub mod inproc;
 pub mod poller;
 pub mod ssh;

@@ -29,7 +29,7 @@ pub fn builder(exec: Arc<dyn RemoteExec>, poller: Arc<Poller>, store: Arc<dyn St
 /// The demo's console (in-process estate, demo directory, in-memory store) serving `assets`.
 pub fn demo_builder(assets: &std::path::Path) -> AppStateBuilder {
     let exec: Arc<dyn RemoteExec> = Arc::new(InProcessExec::reference());
-    let poller = Arc::new(Poller::new(console::config::demo_inventory(), Arc::clone(&exec), Duration::from_secs(60), Duration::from_secs(5)));
+    let poller = Arc::new(Poller::new(console::fleet::inproc::demo_inventory(), Arc::clone(&exec), Duration::from_secs(60), Duration::from_secs(5)));
     builder(exec, poller, Arc::new(SqliteStore::in_memory().unwrap()), Arc::new(DemoDirectory)).assets_dir(assets.to_path_buf()).demo(true)
 }
 
