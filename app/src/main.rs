@@ -11,7 +11,6 @@ mod live;
 mod pages;
 mod router;
 mod session;
-mod small_sort;
 mod text_fit;
 mod words;
 

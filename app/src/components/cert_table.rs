@@ -7,7 +7,6 @@ use crate::clock::date_time;
 use crate::components::badge::severity_tone;
 use crate::components::expiry_timeline::expiry;
 use crate::components::badge::Badge;
-use crate::small_sort::sort_by;
 use leptos::prelude::*;
 use model::certs::{CertInventory, CertView, Purpose};
 use std::sync::Arc;
@@ -55,13 +54,14 @@ pub fn sorted(certs: &[CertView], sort: Sort) -> Vec<&CertView> {
 /// The positions of `certs` in the order `sort` says.
 pub fn sorted_indices(certs: &[CertView], (key, ascending): Sort) -> Vec<usize> {
     let mut rows: Vec<usize> = (0..certs.len()).collect();
-    sort_by(&mut rows, |a, b| {
+    // Stable: entries that compare equal keep the inventory's order.
+    rows.sort_by(|a, b| {
         let (a, b) = (&certs[*a], &certs[*b]);
         match key {
-        // Unknown expiry sorts last: it is not "soonest".
-        SortKey::Expiry => a.not_after.unwrap_or(u64::MAX).cmp(&b.not_after.unwrap_or(u64::MAX)),
-        SortKey::Host => (&a.host, &a.store, &a.label).cmp(&(&b.host, &b.store, &b.label)),
-        SortKey::Label => a.label.to_lowercase().cmp(&b.label.to_lowercase()),
+            // Unknown expiry sorts last: it is not "soonest".
+            SortKey::Expiry => a.not_after.unwrap_or(u64::MAX).cmp(&b.not_after.unwrap_or(u64::MAX)),
+            SortKey::Host => (&a.host, &a.store, &a.label).cmp(&(&b.host, &b.store, &b.label)),
+            SortKey::Label => a.label.to_lowercase().cmp(&b.label.to_lowercase()),
         }
     });
     if !ascending {

@@ -13,7 +13,6 @@ use crate::components::findings::FindingBody;
 use crate::components::page::Page;
 use crate::components::refresh_button::{OperatorButton, Work};
 use crate::components::sslpeer_tester::SslPeerTester;
-use crate::small_sort::insert_once;
 use leptos::prelude::*;
 use model::certs::{CertInventory, CertView, ChannelView, Purpose, peer_dn};
 use model::estate::Severity;
@@ -130,7 +129,10 @@ fn tester_dns(certs: &[CertView]) -> Vec<String> {
     let mut dns: Vec<String> = Vec::new();
     let personal_first = certs.iter().filter(|c| c.personal && matches!(c.purpose, Purpose::MqiptClient { .. }));
     for c in personal_first.chain(certs.iter().filter(|c| c.personal)) {
-        insert_once(&mut dns, peer_dn(c));
+        let dn = peer_dn(c);
+        if !dns.contains(&dn) {
+            dns.push(dn);
+        }
     }
     dns
 }
