@@ -1,0 +1,86 @@
+//! Whole plans, made from a fixture snapshot of the reference estate (as the console's poller
+//! read the simulated estate of seed 000), kept as insta snapshots: a change to any
+//! precondition, step, command, undo, verification or diff shows up whole in review.
+//! `cargo insta review` (or `INSTA_UPDATE=always cargo test -p model --test planning`) after a
+//! deliberate change.
+
+use model::estate::{Inventory, Snapshot};
+use model::plan::{self, ConfRead, Intent, PlanContext};
+
+const SNAPSHOT: &str = include_str!("fixtures/reference-snapshot.json");
+const INVENTORY: &str = include_str!("fixtures/reference-inventory.json");
+const MQIPT_CONF: &str = include_str!("fixtures/reference-mqipt.conf");
+const CONF_PATH: &str = "/opt/mqipt/installation1/mqipt/HAMQ/mqipt.conf";
+
+fn plan_on(snapshot: &Snapshot, intent: Intent, edit: impl FnOnce(&mut PlanContext)) -> plan::Plan {
+    let inventory: Inventory = serde_json::from_str(INVENTORY).unwrap();
+    let mut ctx = PlanContext {
+        snapshot,
+        inventory: &inventory,
+        conf: Some(ConfRead { instance: "HAMQ".into(), host: "wdc-bastion".into(), path: CONF_PATH.into(), text: Ok(MQIPT_CONF.into()) }),
+        backup_text: None,
+        operator: true,
+        held_locks: Vec::new(),
+        last_switchover_at: None,
+        flap_window_ms: 15 * 60_000,
+        now_ms: 1_796_400_000_000,
+        refresh: ("mqiptAdmin".into(), vec!["-refresh".into(), "-n".into(), "HAMQ".into()], Some("MQCAI025".into())),
+        certs: None,
+    };
+    edit(&mut ctx);
+    plan::plan(&ctx, &intent, "1")
+}
+
+fn reference() -> Snapshot {
+    serde_json::from_str(SNAPSHOT).unwrap()
+}
+
+fn plan(intent: Intent) -> plan::Plan {
+    plan_on(&reference(), intent, |_| {})
+}
+
+#[test]
+fn dr_switchover() {
+    insta::assert_json_snapshot!(plan(Intent::DrSwitchover { qmgr: "DRHAQM1".into(), to_region: "DAL".into() }));
+}
+
+#[test]
+fn dr_failover_while_the_primary_region_answers_is_blocked() {
+    insta::assert_json_snapshot!(plan(Intent::DrFailover { qmgr: "DRHAQM1".into(), to_region: "DAL".into() }));
+}
+
+#[test]
+fn route_retarget_to_where_it_already_points() {
+    insta::assert_json_snapshot!(plan(Intent::RouteRetarget { qmgr: "DRHAQM2".into(), to_region: "DAL".into() }));
+}
+
+#[test]
+fn ha_suspend_resume_and_prefer() {
+    insta::assert_json_snapshot!("ha_suspend", plan(Intent::HaSuspend { node: "wdc1-mq1".into() }));
+    insta::assert_json_snapshot!("ha_resume_of_a_node_not_suspended", plan(Intent::HaResume { node: "wdc1-mq1".into() }));
+    insta::assert_json_snapshot!("ha_prefer", plan(Intent::HaPrefer { qmgr: "DRHAQM1".into(), node: "wdc2-mq1".into() }));
+}
+
+#[test]
+fn pacemaker_cleanup_with_nothing_to_clean() {
+    insta::assert_json_snapshot!(plan(Intent::PacemakerCleanup { qmgr: "DRHAQM1".into(), region: "DAL".into() }));
+}
+
+#[test]
+fn restore_route_config_from_a_backup() {
+    let backup = format!("{CONF_PATH}.rdqm-console.1796399000000");
+    let edited = MQIPT_CONF.replacen("Active=true", "Active=false", 1);
+    let restore = Intent::RestoreRouteConfig { instance: "HAMQ".into(), backup };
+    insta::assert_json_snapshot!(plan_on(&reference(), restore, |ctx| ctx.backup_text = Some(Ok(edited))));
+}
+
+#[test]
+fn a_viewer_and_a_held_lock_are_blocked_first() {
+    let lock = model::plan::HeldLock { resource: "qmgr:DRHAQM1".into(), run_id: "r1".into(), description: "run r1 (dr-switchover of DRHAQM1) by mqadmin2".into() };
+    let switch = Intent::DrSwitchover { qmgr: "DRHAQM1".into(), to_region: "DAL".into() };
+    let blocked = plan_on(&reference(), switch, |ctx| {
+        ctx.operator = false;
+        ctx.held_locks = vec![lock];
+    });
+    insta::assert_json_snapshot!(blocked.preconditions);
+}
