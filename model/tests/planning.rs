@@ -3,6 +3,7 @@
 //! precondition, step, command, undo, verification or diff shows up whole in review.
 //! `cargo insta review` (or `INSTA_UPDATE=always cargo test -p model --test planning`) after a
 //! deliberate change.
+#![allow(clippy::unwrap_used)]
 
 use model::estate::{Inventory, Snapshot};
 use model::plan::{self, ConfRead, Intent, PlanContext};

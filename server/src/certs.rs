@@ -27,9 +27,7 @@ pub struct CertCollector {
     timeout: Duration,
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
+use crate::clock::now_ms;
 
 /// Every certificate in a PEM text, as the console shows certificates.
 fn pem_certs(text: &str, host: &str, store: &str, purpose: &Purpose, personal: bool) -> Result<Vec<CertView>, String> {
@@ -301,6 +299,13 @@ impl CertCollector {
     }
 }
 
+/// A DN as MQ and GSKit show it (`model::certs::mq_dn`).
+fn mq_dn(name: &x509_parser::x509::X509Name) -> String {
+    let attributes: Vec<(String, String)> =
+        name.iter_attributes().map(|a| (a.attr_type().to_id_string(), a.as_str().unwrap_or("?").to_string())).collect();
+    model::certs::mq_dn(attributes.iter().map(|(oid, value)| (oid.as_str(), value.as_str())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,9 +352,3 @@ AMQ8417I: Display Channel Status details.
     }
 }
 
-/// A DN as MQ and GSKit show it (`model::certs::mq_dn`).
-fn mq_dn(name: &x509_parser::x509::X509Name) -> String {
-    let attributes: Vec<(String, String)> =
-        name.iter_attributes().map(|a| (a.attr_type().to_id_string(), a.as_str().unwrap_or("?").to_string())).collect();
-    model::certs::mq_dn(attributes.iter().map(|(oid, value)| (oid.as_str(), value.as_str())))
-}

@@ -246,7 +246,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let config = Config::load(&config)?;
             let store = open_store(&config)?;
             use crate::store::Store as _;
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let now = crate::clock::now_secs();
             store.revoke_user(user.clone(), now).await?;
             let event = crate::store::AuditEvent::new("console-cli", "command line", "sessions_revoked", &user, "ok", format!("every session of {user} begun before now ended"));
             store.audit(event).await?;

@@ -4,6 +4,7 @@ pub mod app_state;
 pub mod auth;
 pub mod certs;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod fleet;

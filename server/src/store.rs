@@ -42,7 +42,7 @@ impl AuditEvent {
     /// An event happening now.
     pub fn new(actor: &str, source: &str, action: &str, target: &str, result: &str, details: String) -> Self {
         AuditEvent {
-            at: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64),
+            at: crate::clock::now_ms(),
             actor: actor.into(),
             source: source.into(),
             action: action.into(),
@@ -399,7 +399,7 @@ impl Store for SqliteStore {
 
     fn revoke_session(&self, jti: String, expires_at: u64) -> BoxFuture<'_, Result<(), StoreError>> {
         self.blocking(move |conn| {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let now = crate::clock::now_secs();
             conn.execute("DELETE FROM revoked_sessions WHERE expires_at < ?1", [now as i64])?;
             conn.execute("INSERT OR REPLACE INTO revoked_sessions (jti, expires_at) VALUES (?1, ?2)", params![jti, expires_at as i64])?;
             Ok(())

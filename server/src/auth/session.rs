@@ -134,7 +134,7 @@ mod tests {
     }
 
     fn now() -> u64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+        crate::clock::now_secs()
     }
 
     #[test]

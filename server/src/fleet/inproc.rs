@@ -8,7 +8,7 @@ use sim::commands::{self, Invocation};
 use sim::fs::{HostFs, MemFs};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 pub struct InProcessExec {
     estate: Mutex<Estate>,
@@ -31,10 +31,6 @@ impl InProcessExec {
     /// Applies a change to the simulated estate (the demo's fault knobs).
     pub fn with_estate<T>(&self, change: impl FnOnce(&mut Estate) -> T) -> Option<T> {
         self.estate.lock().ok().map(|mut e| change(&mut e))
-    }
-
-    fn now_ms() -> u64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
     }
 
     /// Runs one command as the simulated host would; `hang` and latency are returned to the caller.
@@ -75,7 +71,7 @@ impl InProcessExec {
                     Ok(_) => file_op(self.fs.write(path, &text).map(|_| format!("{}\n", model::plan::sha256_hex(&text)))),
                 }
             }
-            _ => commands::run(&mut estate, &self.fs, &Invocation { host, program, args: &cmd.args, now_ms: Self::now_ms(), stdin: &String::from_utf8_lossy(stdin.unwrap_or_default()), via_sudo: false }),
+            _ => commands::run(&mut estate, &self.fs, &Invocation { host, program, args: &cmd.args, now_ms: crate::clock::now_ms(), stdin: &String::from_utf8_lossy(stdin.unwrap_or_default()), via_sudo: false }),
         };
         let hang = outcome.hang;
         Ok((outcome, hang))

@@ -8,7 +8,7 @@ use model::probe::{self, HostReport, Observed, ProbeResult};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 pub struct Poller {
@@ -26,9 +26,7 @@ pub struct Poller {
     extra_findings: Mutex<Vec<Finding>>,
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
+use crate::clock::now_ms;
 
 impl Poller {
     pub fn new(inventory: Inventory, exec: Arc<dyn RemoteExec>, interval: Duration, command_timeout: Duration) -> Self {

@@ -81,9 +81,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Operator {
     }
 }
 
-pub fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
+pub use crate::clock::now_secs;
 
 fn cookie_value(state: &AppState, token: &str, max_age: u64) -> Option<HeaderValue> {
     let secure = if state.auth.secure_cookies { "; Secure" } else { "" };

@@ -67,9 +67,7 @@ pub struct Engine {
     pub certs: Option<Arc<crate::certs::CertCollector>>,
 }
 
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
+pub use crate::clock::now_ms;
 
 fn new_id() -> String {
     format!("{:016x}", rand::random::<u64>())
