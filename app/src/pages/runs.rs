@@ -60,7 +60,7 @@ pub fn RunsPage() -> impl IntoView {
                         // A row's DOM stays until what it shows of its run changes.
                         <For
                             each=move || live.runs.get()
-                            key=|r| (r.id.clone(), r.updated_at, r.state as u8, r.approved_by.clone(), r.message.clone())
+                            key=|r| (r.id.clone(), r.updated_at, r.state as u8, r.approved_by.clone(), r.denied_by.clone(), r.message.clone())
                             children=|run| view! { <RunRow run=run /> }
                         />
                     </tbody>

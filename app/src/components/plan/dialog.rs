@@ -237,3 +237,35 @@ fn PlanSummary(plan: Plan) -> impl IntoView {
         })}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(code: Option<ErrorCode>, status: u16) -> ApiError {
+        ApiError { code, status, message: "m".into(), retry_after_secs: None }
+    }
+
+    #[test]
+    fn a_refused_execution_is_read_by_its_code() {
+        // The plan no longer fits the estate or its locks: a new plan may run.
+        for code in [ErrorCode::EstateChanged, ErrorCode::RunLocked, ErrorCode::PlanUsed, ErrorCode::Expired] {
+            let (text, again) = execute_failure(&refused(Some(code), 409));
+            assert!(text.contains("Make a new plan") && again, "{code:?}: {text}");
+        }
+        // A typo in the confirmation: planning again does not help.
+        assert_eq!(execute_failure(&refused(Some(ErrorCode::ConfirmMismatch), 400)), ("Not run: the confirmation was refused: m.".to_string(), false));
+        // No answer at all: whether it started is not known, so nothing invites a second run.
+        let (text, again) = execute_failure(&refused(None, 0));
+        assert!(text.contains("Whether the run started is not known") && !again, "{text}");
+        // An answer that is not the API's (a proxy's 502) is not taken for a lost connection.
+        assert_eq!(execute_failure(&refused(None, 502)).0, "Not run (HTTP 502): m.");
+    }
+
+    #[test]
+    fn a_refused_plan_says_who_refused() {
+        assert_eq!(refusal(&refused(Some(ErrorCode::Forbidden), 403)).to_string(), "The server refused to plan this: m.");
+        assert_eq!(refusal(&refused(None, 0)).to_string(), "The plan could not be made: m.");
+        assert_eq!(refusal(&refused(Some(ErrorCode::Unavailable), 503)).to_string(), "The plan could not be made (HTTP 503): m.");
+    }
+}

@@ -124,7 +124,8 @@ fn RunBody(run: Memo<Option<Run>>) -> impl IntoView {
         {move || match state.get() {
             Some(RunState::AwaitingApproval) => view! { <Approval run=run plan=plan /> }.into_any(),
             Some(RunState::Interrupted) => view! { <Interrupted run=run plan=plan /> }.into_any(),
-            _ => ().into_any(),
+            // Nothing to decide in any other state.
+            Some(RunState::Running | RunState::Succeeded | RunState::Failed | RunState::RolledBack | RunState::NeedsAttention) | None => ().into_any(),
         }}
         <section aria-labelledby="steps-heading">
             <h2 id="steps-heading">"Steps"</h2>
@@ -178,7 +179,8 @@ fn outcome_message(r: &Run) -> String {
             Some(i) => format!("in progress: step {} of {}", i + 1, r.steps.len()),
             None => "in progress".into(),
         },
-        _ => String::new(),
+        // The server words every other state's outcome in `message`.
+        RunState::Succeeded | RunState::Failed | RunState::RolledBack | RunState::NeedsAttention | RunState::Interrupted | RunState::AwaitingApproval => String::new(),
     })
 }
 
@@ -213,13 +215,13 @@ fn RunFacts(run: Memo<Option<Run>>) -> impl IntoView {
 
 /// Who denied or approved it, in words.
 pub fn second_operator(r: &Run) -> String {
-    let denied = r.state == RunState::Failed && r.message.as_deref().is_some_and(|m| m.starts_with("denied"));
-    match (&r.approved_by, denied) {
-        (Some(who), true) => format!("denied by {who}"),
-        (Some(who), false) => format!("approved by {who}"),
-        (None, _) if r.state == RunState::AwaitingApproval => "waiting".to_string(),
-        (None, _) if r.intent.needs_approval() => "nobody".to_string(),
-        (None, _) => "not needed".to_string(),
+    // A denial sets `approved_by` too (for readers that know only that field): `denied_by` decides.
+    match (&r.denied_by, &r.approved_by) {
+        (Some(who), _) => format!("denied by {who}"),
+        (None, Some(who)) => format!("approved by {who}"),
+        (None, None) if r.state == RunState::AwaitingApproval => "waiting".to_string(),
+        (None, None) if r.intent.needs_approval() => "nobody".to_string(),
+        (None, None) => "not needed".to_string(),
     }
 }
 
@@ -236,5 +238,41 @@ fn PlanView(plan: PlanOfRun) -> impl IntoView {
                 {move || Suspend::new(async move { plan.await.map(|p| view! { <PlanDetails plan=(*p).clone() /> }) })}
             </ErrorBoundary>
         </Suspense>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::plan::Intent;
+
+    fn run(state: RunState, approved_by: Option<&str>, denied_by: Option<&str>) -> Run {
+        Run {
+            id: "r1".into(),
+            plan_id: "p1".into(),
+            kind: "dr-failover".into(),
+            subject: "DRHAQM1".into(),
+            intent: Intent::DrFailover { qmgr: "DRHAQM1".into(), to_region: "DAL".into() },
+            requested_by: "mqadmin".into(),
+            state,
+            created_at: 0,
+            updated_at: 0,
+            steps: Vec::new(),
+            undo: Vec::new(),
+            remediation: Vec::new(),
+            // The message is the server's sentence for people: it decides nothing here.
+            message: Some("denied, or approved: words only".into()),
+            approved_by: approved_by.map(Into::into),
+            approval_expires_at: None,
+            denied_by: denied_by.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn the_second_operator_is_read_from_the_runs_fields() {
+        assert_eq!(second_operator(&run(RunState::Failed, Some("mqadmin2"), Some("mqadmin2"))), "denied by mqadmin2");
+        assert_eq!(second_operator(&run(RunState::Succeeded, Some("mqadmin2"), None)), "approved by mqadmin2");
+        assert_eq!(second_operator(&run(RunState::AwaitingApproval, None, None)), "waiting");
+        assert_eq!(second_operator(&run(RunState::Failed, None, None)), "nobody");
     }
 }
