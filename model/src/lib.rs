@@ -18,6 +18,7 @@ pub mod mqipt;
 pub mod mqsc;
 pub mod names;
 pub mod plan;
+pub mod plan_builder;
 pub mod plan_dr;
 pub mod plan_ha;
 pub mod probe;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use crate::intent::Intent;
+use crate::plan_builder::{PlanBuilder, undo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -34,7 +35,14 @@ pub enum Action {
     Exec { program: String, args: Vec<String> },
     /// Replace a file atomically (temporary file beside it, then rename) with `contents`,
     /// but only if it still has `expect_sha256` (nobody changed it since planning).
-    WriteFile { path: String, contents: String, expect_sha256: Option<String> },
+    WriteFile {
+        path: String,
+        contents: String,
+        expect_sha256: Option<String>,
+        /// The backup it puts back, when it is a restore (for people reading the step).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restores: Option<String>,
+    },
     /// Copy a file beside itself (`cp -p`).
     Backup { path: String, to: String },
     /// Nothing runs on a host: the console refreshes its snapshot and checks it.
@@ -50,7 +58,9 @@ impl Action {
     pub fn display(&self) -> String {
         match self {
             Action::Exec { program, args } => std::iter::once(program.as_str()).chain(args.iter().map(String::as_str)).collect::<Vec<_>>().join(" "),
-            Action::WriteFile { path, .. } => format!("write {path} (temporary file, then rename)"),
+            Action::WriteFile { path, restores: Some(backup), .. } => format!("restore {path} from {backup}"),
+            Action::WriteFile { path, expect_sha256: Some(_), .. } => format!("write {path} (temporary file, then rename), only if unchanged since planning"),
+            Action::WriteFile { path, expect_sha256: None, .. } => format!("write {path} (temporary file, then rename)"),
             Action::Backup { path, to } => format!("cp -p {path} {to}"),
             Action::CheckEstate => "refresh the estate and check it".into(),
         }
@@ -167,7 +177,7 @@ pub struct HeldLock {
 }
 
 /// The facts a plan was made on; execution is refused when they differ.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
     pub dr_primary_region: Option<String>,
     pub running_on: Option<String>,
@@ -376,7 +386,7 @@ pub(crate) fn route_edit(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out:
     Some((conf, text, parsed.render()))
 }
 
-pub(crate) fn conf_steps(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &str, stamp: &str, steps: &mut Vec<Step>) {
+pub(crate) fn conf_steps(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &str, stamp: &str, b: &mut PlanBuilder) {
     let backup = format!("{}.rdqm-console.{stamp}", conf.path);
     let old_hash = sha256_hex(old);
     let new_hash = sha256_hex(new);
@@ -386,139 +396,96 @@ pub(crate) fn conf_steps(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &st
         Some(text) => Verify::OutputContains { text: text.clone() },
         None => Verify::ExitZero,
     };
-    let restore = UndoAction {
-        host: conf.host.clone(),
-        // Only over the text this run wrote: an edit made since is never overwritten.
-        action: Action::WriteFile { path: conf.path.clone(), contents: old.to_string(), expect_sha256: Some(new_hash.clone()) },
-        command: format!("restore {} from {backup}", conf.path),
-        verify: Verify::FileHash { path: conf.path.clone(), sha256: old_hash.clone() },
-    };
-    let refresh_again = UndoAction { host: conf.host.clone(), command: refresh.display(), action: refresh.clone(), verify: refresh_verify.clone() };
-    let n = steps.len();
-    steps.push(Step {
-        index: n,
-        title: "Back up mqipt.conf beside itself".into(),
-        host: conf.host.clone(),
-        command: format!("cp -p {} {backup}", conf.path),
-        action: Action::Backup { path: conf.path.clone(), to: backup.clone() },
-        expect: "an identical copy".into(),
-        verify: Verify::FileHash { path: backup.clone(), sha256: old_hash.clone() },
-        undo: Vec::new(),
-        irreversible: None,
-    });
-    steps.push(Step {
-        index: n + 1,
-        title: "Point the route at the new region".into(),
-        host: conf.host.clone(),
-        command: format!("write {} (temporary file, then rename), only if unchanged since planning", conf.path),
-        action: Action::WriteFile { path: conf.path.clone(), contents: new.to_string(), expect_sha256: Some(old_hash) },
-        expect: "the file as in the diff".into(),
-        verify: Verify::FileHash { path: conf.path.clone(), sha256: new_hash },
-        undo: vec![restore, refresh_again.clone()],
-        irreversible: None,
-    });
-    steps.push(Step {
-        index: n + 2,
-        title: "Refresh MQIPT".into(),
-        host: conf.host.clone(),
-        command: refresh.display(),
-        action: refresh,
-        expect: success.clone().map_or("exit code 0".into(), |t| format!("{t} in the output")),
-        verify: refresh_verify,
-        undo: Vec::new(),
-        irreversible: None,
-    });
+    // Only over the text this run wrote: an edit made since is never overwritten.
+    let restore = Action::WriteFile { path: conf.path.clone(), contents: old.to_string(), expect_sha256: Some(new_hash.clone()), restores: Some(backup.clone()) };
+    let restore = undo(&conf.host, restore, Verify::FileHash { path: conf.path.clone(), sha256: old_hash.clone() });
+    let refresh_again = undo(&conf.host, refresh.clone(), refresh_verify.clone());
+    b.step(
+        &conf.host,
+        "Back up mqipt.conf beside itself",
+        Action::Backup { path: conf.path.clone(), to: backup.clone() },
+        "an identical copy",
+        Verify::FileHash { path: backup.clone(), sha256: old_hash.clone() },
+    );
+    b.step(
+        &conf.host,
+        "Point the route at the new region",
+        Action::WriteFile { path: conf.path.clone(), contents: new.to_string(), expect_sha256: Some(old_hash), restores: None },
+        "the file as in the diff",
+        Verify::FileHash { path: conf.path.clone(), sha256: new_hash },
+    )
+    .undo = vec![restore, refresh_again];
+    let expect = success.clone().map_or("exit code 0".into(), |t| format!("{t} in the output"));
+    b.step(&conf.host, "Refresh MQIPT", refresh, expect, refresh_verify);
 }
 
-pub(crate) fn final_check(qm: &str, region: &str, check_route: bool, steps: &mut Vec<Step>) {
-    final_check_with(qm, region, check_route, false, steps)
+pub(crate) fn final_check(qm: &str, region: &str, check_route: bool, b: &mut PlanBuilder) {
+    final_check_with(qm, region, check_route, false, b)
 }
 
-pub(crate) fn final_check_with(qm: &str, region: &str, check_route: bool, ignore_unreachable: bool, steps: &mut Vec<Step>) {
-    let n = steps.len();
-    steps.push(Step {
-        index: n,
-        title: "Check the whole estate".into(),
-        host: "console".into(),
-        command: "refresh the estate and check it".into(),
-        action: Action::CheckEstate,
-        expect: format!("{qm} DR primary only in {region} and running there{}", if check_route { ", its route to that region" } else { "" }),
-        verify: Verify::Estate { qmgr: qm.into(), region: region.into(), check_route, ignore_unreachable },
-        undo: Vec::new(),
-        irreversible: None,
-    });
+pub(crate) fn final_check_with(qm: &str, region: &str, check_route: bool, ignore_unreachable: bool, b: &mut PlanBuilder) {
+    let expect = format!("{qm} DR primary only in {region} and running there{}", if check_route { ", its route to that region" } else { "" });
+    let verify = Verify::Estate { qmgr: qm.into(), region: region.into(), check_route, ignore_unreachable };
+    b.step("console", "Check the whole estate", Action::CheckEstate, expect, verify);
 }
 
 /// The plan for `intent` (without id, times or author, which the server sets).
 pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
-    let mut pre = Vec::new();
-    let mut steps = Vec::new();
-    let mut diff = None;
-    let mut fingerprint = Fingerprint { dr_primary_region: None, running_on: None, conf_sha256: None };
-    common_checks(ctx, intent.subject(), &mut pre);
+    let mut b = PlanBuilder::new();
+    common_checks(ctx, intent.subject(), &mut b.pre);
     match intent {
         Intent::DrSwitchover { qmgr, to_region } | Intent::RouteRetarget { qmgr, to_region } => {
             let switchover = matches!(intent, Intent::DrSwitchover { .. });
             match ctx.snapshot.qmgrs.iter().find(|q| &q.name == qmgr) {
-                None => pre.push(check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate"))),
+                None => b.check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate")),
                 Some(qm) => {
-                    fingerprint.dr_primary_region = qm.dr_primary_region.clone();
-                    fingerprint.running_on = qm.running_on.clone();
+                    b.fingerprint.dr_primary_region = qm.dr_primary_region.clone();
+                    b.fingerprint.running_on = qm.running_on.clone();
                     if switchover {
-                        dr_checks(ctx, qm, to_region, &mut pre, &mut steps);
-                        tls_check(ctx, qm, to_region, &mut pre);
+                        dr_checks(ctx, qm, to_region, &mut b);
+                        tls_check(ctx, qm, to_region, &mut b.pre);
                     } else if qm.dr_primary_region.as_deref() != Some(to_region.as_str()) {
-                        pre.push(check(
-                            CheckStatus::Block,
-                            "dr_primary",
-                            format!(
-                                "{qmgr} is DR primary in {}, not {to_region}: a route must point at the DR primary region",
-                                qm.dr_primary_regions.join(" and ")
-                            ),
-                        ));
+                        let regions = qm.dr_primary_regions.join(" and ");
+                        b.check(CheckStatus::Block, "dr_primary", format!("{qmgr} is DR primary in {regions}, not {to_region}: a route must point at the DR primary region"));
                     } else {
-                        pre.push(check(CheckStatus::Pass, "dr_primary", format!("{qmgr} is DR primary in {to_region}")));
+                        b.check(CheckStatus::Pass, "dr_primary", format!("{qmgr} is DR primary in {to_region}"));
                     }
-                    if let Some((conf, old, new)) = route_edit(ctx, qm, to_region, &mut pre) {
-                        fingerprint.conf_sha256 = Some(sha256_hex(&old));
-                        diff = Some(unified_diff(&old, &new, &conf.path));
-                        conf_steps(ctx, &conf, &old, &new, stamp, &mut steps);
+                    if let Some((conf, old, new)) = route_edit(ctx, qm, to_region, &mut b.pre) {
+                        b.fingerprint.conf_sha256 = Some(sha256_hex(&old));
+                        b.diff = Some(unified_diff(&old, &new, &conf.path));
+                        conf_steps(ctx, &conf, &old, &new, stamp, &mut b);
                     }
-                    if !pre.iter().any(|p| p.status == CheckStatus::Block) {
-                        final_check(qmgr, to_region, qm.route.is_some(), &mut steps);
+                    if !b.blocked() {
+                        final_check(qmgr, to_region, qm.route.is_some(), &mut b);
                     }
                 }
             }
         }
-        Intent::RestoreRouteConfig { instance, backup } => restore_plan(ctx, instance, backup, stamp, &mut pre, &mut steps, &mut diff, &mut fingerprint),
-        Intent::DrFailover { qmgr, to_region } => {
-            crate::plan_dr::failover(ctx, qmgr, to_region, stamp, &mut pre, &mut steps, &mut diff, &mut fingerprint)
-        }
-        Intent::DrResolvePartition { qmgr, keep_region } => {
-            crate::plan_dr::resolve_partition(ctx, qmgr, keep_region, stamp, &mut pre, &mut steps, &mut diff, &mut fingerprint)
-        }
-        Intent::HaSuspend { node } => crate::plan_ha::suspend(ctx, node, &mut pre, &mut steps, &mut fingerprint),
-        Intent::HaResume { node } => crate::plan_ha::resume(ctx, node, &mut pre, &mut steps, &mut fingerprint),
-        Intent::HaPrefer { qmgr, node } => crate::plan_ha::prefer(ctx, qmgr, node, &mut pre, &mut steps, &mut fingerprint),
-        Intent::PacemakerCleanup { qmgr, region } => crate::plan_ha::cleanup(ctx, qmgr, region, &mut pre, &mut steps, &mut fingerprint),
+        Intent::RestoreRouteConfig { instance, backup } => restore_plan(ctx, instance, backup, stamp, &mut b),
+        Intent::DrFailover { qmgr, to_region } => crate::plan_dr::failover(ctx, qmgr, to_region, stamp, &mut b),
+        Intent::DrResolvePartition { qmgr, keep_region } => crate::plan_dr::resolve_partition(ctx, qmgr, keep_region, stamp, &mut b),
+        Intent::HaSuspend { node } => crate::plan_ha::suspend(ctx, node, &mut b),
+        Intent::HaResume { node } => crate::plan_ha::resume(ctx, node, &mut b),
+        Intent::HaPrefer { qmgr, node } => crate::plan_ha::prefer(ctx, qmgr, node, &mut b),
+        Intent::PacemakerCleanup { qmgr, region } => crate::plan_ha::cleanup(ctx, qmgr, region, &mut b),
     }
     if intent.needs_approval() {
-        pre.push(check(CheckStatus::Warn, "approval", "a second operator must approve this before it runs"));
+        b.check(CheckStatus::Warn, "approval", "a second operator must approve this before it runs");
     }
-    let resources = resources(ctx, intent, &steps);
-    pre.insert(1.min(pre.len()), lock_check(&ctx.held_locks, &resources));
-    if pre.iter().any(|p| p.status == CheckStatus::Block) {
-        steps.clear();
+    let resources = resources(ctx, intent, &b.steps);
+    b.pre.insert(1.min(b.pre.len()), lock_check(&ctx.held_locks, &resources));
+    if b.blocked() {
+        b.steps.clear();
     }
     Plan {
         id: String::new(),
         kind: intent.kind().into(),
         intent: intent.clone(),
         subject: intent.subject().into(),
-        preconditions: pre,
-        steps,
-        diff,
-        fingerprint,
+        preconditions: b.pre,
+        steps: b.steps,
+        diff: b.diff,
+        fingerprint: b.fingerprint,
         created_at: ctx.now_ms,
         expires_at: 0,
         created_by: String::new(),
@@ -588,35 +555,35 @@ fn lock_check(held: &[HeldLock], resources: &[String]) -> Precondition {
     }
 }
 
-fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, pre: &mut Vec<Precondition>, steps: &mut Vec<Step>) {
+fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut PlanBuilder) {
     let name = &qm.name;
     let Some(target) = qm.sides.iter().find(|s| s.region == to_region) else {
-        pre.push(check(CheckStatus::Block, "target_region", format!("{name} has no HA group in {to_region}")));
+        b.pre.push(check(CheckStatus::Block, "target_region", format!("{name} has no HA group in {to_region}")));
         return;
     };
     let from = match qm.dr_primary_regions.as_slice() {
         [one] if one == to_region => {
-            pre.push(check(CheckStatus::Block, "dr_primary", format!("{name} is already DR primary in {to_region}")));
+            b.pre.push(check(CheckStatus::Block, "dr_primary", format!("{name} is already DR primary in {to_region}")));
             return;
         }
         [one] => one.clone(),
         [] => {
-            pre.push(check(CheckStatus::Block, "dr_primary", format!("no region is DR primary for {name}: a planned switchover needs one (use an unplanned failover)")));
+            b.pre.push(check(CheckStatus::Block, "dr_primary", format!("no region is DR primary for {name}: a planned switchover needs one (use an unplanned failover)")));
             return;
         }
         many => {
-            pre.push(check(CheckStatus::Block, "dr_primary", format!("{name} is DR primary in {} (partitioned): resolve the partition first", many.join(" and "))));
+            b.pre.push(check(CheckStatus::Block, "dr_primary", format!("{name} is DR primary in {} (partitioned): resolve the partition first", many.join(" and "))));
             return;
         }
     };
-    pre.push(with_evidence(
+    b.pre.push(with_evidence(
         check(CheckStatus::Pass, "dr_primary", format!("{name} is DR primary in {from}; re-checked when the run starts")),
         qm_evidence(qm, &from, &["DR role"]),
     ));
     let Some(source) = qm.sides.iter().find(|s| s.region == from) else { return };
     let dr_ok = source.dr_status.as_deref().is_some_and(|s| DrStatus::parse(s) == DrStatus::Normal);
     let unsynced = source.dr_out_of_sync_kb.unwrap_or(0);
-    pre.push(with_evidence(
+    b.pre.push(with_evidence(
         if dr_ok && unsynced == 0 {
             check(CheckStatus::Pass, "dr_status", "DR status Normal, no data waiting to replicate")
         } else {
@@ -645,7 +612,7 @@ fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, pre: &mut Vec<Pr
             group_problems.push(format!("{node}: HA status {status}"));
         }
     }
-    pre.push(if group_problems.is_empty() {
+    b.pre.push(if group_problems.is_empty() {
         check(CheckStatus::Pass, "target_group", format!("every node of {to_region}'s HA group is reachable with HA status Normal"))
     } else {
         with_evidence(
@@ -656,81 +623,57 @@ fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, pre: &mut Vec<Pr
     if let Some(readiness) = qm.readiness.get(to_region)
         && !readiness.ready
     {
-        pre.push(check(CheckStatus::Block, "readiness", format!("{to_region} cannot take {name} over now: {}", readiness.reasons.join("; "))));
+        b.pre.push(check(CheckStatus::Block, "readiness", format!("{to_region} cannot take {name} over now: {}", readiness.reasons.join("; "))));
     }
     let (Some(source_host), Some(target_host)) = (source.ha_current_location.clone(), target.ha_current_location.clone()) else {
-        pre.push(check(CheckStatus::Block, "ha_location", "the HA primary of a region is unknown (HA current location)"));
+        b.pre.push(check(CheckStatus::Block, "ha_location", "the HA primary of a region is unknown (HA current location)"));
         return;
     };
-    steps.push(Step {
-        index: 0,
-        title: format!("Make {from} DR secondary"),
-        host: source_host.clone(),
-        command: format!("rdqmdr -s -m {name}"),
-        action: Action::exec("rdqmdr", &["-s", "-m", name]),
-        expect: format!("Queue manager '{name}' has been made the DR secondary on this node."),
-        verify: Verify::DrRole { qmgr: name.clone(), role: DrRole::Secondary },
-        undo: vec![UndoAction {
-            host: source_host.clone(),
-            command: format!("rdqmdr -p -m {name}"),
-            action: Action::exec("rdqmdr", &["-p", "-m", name]),
-            verify: Verify::RunningHere { qmgr: name.clone(), timeout_secs: 60 },
-        }],
-        irreversible: None,
-    });
-    steps.push(Step {
-        index: 1,
-        title: format!("Make {to_region} DR primary"),
-        host: target_host.clone(),
-        command: format!("rdqmdr -p -m {name}"),
-        action: Action::exec("rdqmdr", &["-p", "-m", name]),
-        expect: format!("{name} running on {target_host} (RDQM starts it; no strmqm)"),
-        verify: Verify::RunningHere { qmgr: name.clone(), timeout_secs: 60 },
-        undo: vec![UndoAction {
-            host: target_host,
-            command: format!("rdqmdr -s -m {name}"),
-            action: Action::exec("rdqmdr", &["-s", "-m", name]),
-            verify: Verify::DrRole { qmgr: name.clone(), role: DrRole::Secondary },
-        }],
-        irreversible: None,
-    });
+    let secondary = Verify::DrRole { qmgr: name.clone(), role: DrRole::Secondary };
+    let running = Verify::RunningHere { qmgr: name.clone(), timeout_secs: 60 };
+    b.step(
+        &source_host,
+        format!("Make {from} DR secondary"),
+        Action::exec("rdqmdr", &["-s", "-m", name]),
+        format!("Queue manager '{name}' has been made the DR secondary on this node."),
+        secondary.clone(),
+    )
+    .undo = vec![undo(&source_host, Action::exec("rdqmdr", &["-p", "-m", name]), running.clone())];
+    b.step(
+        &target_host,
+        format!("Make {to_region} DR primary"),
+        Action::exec("rdqmdr", &["-p", "-m", name]),
+        format!("{name} running on {target_host} (RDQM starts it; no strmqm)"),
+        running,
+    )
+    .undo = vec![undo(&target_host, Action::exec("rdqmdr", &["-s", "-m", name]), secondary)];
 }
 
-#[allow(clippy::too_many_arguments)]
-fn restore_plan(
-    ctx: &PlanContext,
-    instance: &str,
-    backup: &str,
-    stamp: &str,
-    pre: &mut Vec<Precondition>,
-    steps: &mut Vec<Step>,
-    diff: &mut Option<String>,
-    fingerprint: &mut Fingerprint,
-) {
+fn restore_plan(ctx: &PlanContext, instance: &str, backup: &str, stamp: &str, b: &mut PlanBuilder) {
     let Some(conf) = ctx.conf.clone().filter(|c| c.instance == instance) else {
-        pre.push(check(CheckStatus::Block, "mqipt_conf", format!("no MQIPT instance {instance} in the inventory")));
+        b.pre.push(check(CheckStatus::Block, "mqipt_conf", format!("no MQIPT instance {instance} in the inventory")));
         return;
     };
     if !is_backup_name(&conf.path, backup) {
-        pre.push(check(CheckStatus::Block, "backup", format!("{backup:?} is not a backup the console made of {}", conf.path)));
+        b.pre.push(check(CheckStatus::Block, "backup", format!("{backup:?} is not a backup the console made of {}", conf.path)));
         return;
     }
     let (Ok(current), Some(Ok(saved))) = (conf.text.clone(), ctx.backup_text.clone()) else {
-        pre.push(check(CheckStatus::Block, "backup", format!("cannot read {} or {backup} on {}", conf.path, conf.host)));
+        b.pre.push(check(CheckStatus::Block, "backup", format!("cannot read {} or {backup} on {}", conf.path, conf.host)));
         return;
     };
     let unknown = MqiptConf::parse(&saved).unrecognised_lines();
     if !unknown.is_empty() {
-        pre.push(check(CheckStatus::Warn, "backup_content", format!("the backup has {} lines that are not MQIPT settings", unknown.len())));
+        b.pre.push(check(CheckStatus::Warn, "backup_content", format!("the backup has {} lines that are not MQIPT settings", unknown.len())));
     }
     if current == saved {
-        pre.push(check(CheckStatus::Block, "backup", "the backup is identical to the current file; nothing to restore"));
+        b.pre.push(check(CheckStatus::Block, "backup", "the backup is identical to the current file; nothing to restore"));
         return;
     }
-    pre.push(check(CheckStatus::Pass, "backup", format!("{backup} can be read; the diff shows what changes")));
-    fingerprint.conf_sha256 = Some(sha256_hex(&current));
-    *diff = Some(unified_diff(&current, &saved, &conf.path));
-    conf_steps(ctx, &conf, &current, &saved, stamp, steps);
+    b.pre.push(check(CheckStatus::Pass, "backup", format!("{backup} can be read; the diff shows what changes")));
+    b.fingerprint.conf_sha256 = Some(sha256_hex(&current));
+    b.diff = Some(unified_diff(&current, &saved, &conf.path));
+    conf_steps(ctx, &conf, &current, &saved, stamp, b);
 }
 
 /// Backups are `<conf path>.rdqm-console.<digits>`, beside the file: nothing else is read.

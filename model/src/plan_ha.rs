@@ -1,7 +1,8 @@
 //! Planning HA maintenance: suspend and resume a node, set a preferred location.
 
 use crate::estate::{QmgrView, Snapshot};
-use crate::plan::{Action, CheckStatus, Fingerprint, PlanContext, Precondition, Step, UndoAction, Verify, check};
+use crate::plan::{Action, CheckStatus, PlanContext, Precondition, Verify, check};
+use crate::plan_builder::{PlanBuilder, undo};
 use crate::status::HaStatus;
 
 /// The node's region and whether the last refresh reached it.
@@ -52,10 +53,10 @@ fn names(qms: &[&QmgrView]) -> Vec<String> {
 }
 
 /// `ha-suspend`: `rdqmadm -s` on the node, unless that would cost the HA group its quorum.
-pub fn suspend(ctx: &PlanContext, node: &str, pre: &mut Vec<Precondition>, steps: &mut Vec<Step>, fingerprint: &mut Fingerprint) {
-    let Some(region) = known_node(ctx, node, pre) else { return };
+pub fn suspend(ctx: &PlanContext, node: &str, b: &mut PlanBuilder) {
+    let Some(region) = known_node(ctx, node, &mut b.pre) else { return };
     if is_suspended(ctx.snapshot, node) {
-        pre.push(check(CheckStatus::Block, "suspended", format!("{node} is already suspended")));
+        b.pre.push(check(CheckStatus::Block, "suspended", format!("{node} is already suspended")));
         return;
     }
     let group: Vec<String> = ctx.inventory.regions.iter().find(|r| r.name == region).map(|r| r.nodes.clone()).unwrap_or_default();
@@ -81,10 +82,10 @@ pub fn suspend(ctx: &PlanContext, node: &str, pre: &mut Vec<Precondition>, steps
         }
     }
     if problems.is_empty() {
-        pre.push(check(CheckStatus::Pass, "quorum", format!("every other node of {region} answers, in sync and not suspended")));
+        b.pre.push(check(CheckStatus::Pass, "quorum", format!("every other node of {region} answers, in sync and not suspended")));
     } else {
         problems.dedup();
-        pre.push(check(
+        b.pre.push(check(
             CheckStatus::Block,
             "quorum",
             format!("suspending {node} would leave {region}'s HA group without a safe quorum: {}", problems.join("; ")),
@@ -92,28 +93,25 @@ pub fn suspend(ctx: &PlanContext, node: &str, pre: &mut Vec<Precondition>, steps
         return;
     }
     let moving = names(&running_on(ctx.snapshot, node));
-    fingerprint.running_on = Some(moving.join(","));
+    b.fingerprint.running_on = Some(moving.join(","));
     if !moving.is_empty() {
-        pre.push(check(CheckStatus::Warn, "moves", format!("{} will move from {node} to another node of {region}", moving.join(" and "))));
+        b.pre.push(check(CheckStatus::Warn, "moves", format!("{} will move from {node} to another node of {region}", moving.join(" and "))));
     }
-    steps.push(Step {
-        index: 0,
-        title: format!("Suspend {node}"),
-        host: node.into(),
-        command: "rdqmadm -s".into(),
-        action: Action::exec("rdqmadm", &["-s"]),
-        expect: format!("The replicated data node '{node}' has been suspended."),
-        verify: Verify::NothingRunsOn { node: node.into(), timeout_secs: 60 },
-        undo: vec![UndoAction { host: node.into(), command: "rdqmadm -r".into(), action: Action::exec("rdqmadm", &["-r"]), verify: Verify::ExitZero }],
-        irreversible: None,
-    });
+    b.step(
+        node,
+        format!("Suspend {node}"),
+        Action::exec("rdqmadm", &["-s"]),
+        format!("The replicated data node '{node}' has been suspended."),
+        Verify::NothingRunsOn { node: node.into(), timeout_secs: 60 },
+    )
+    .undo = vec![undo(node, Action::exec("rdqmadm", &["-r"]), Verify::ExitZero)];
 }
 
 /// `ha-resume`: `rdqmadm -r`; queue managers preferring the node move back to it.
-pub fn resume(ctx: &PlanContext, node: &str, pre: &mut Vec<Precondition>, steps: &mut Vec<Step>, fingerprint: &mut Fingerprint) {
-    let Some(region) = known_node(ctx, node, pre) else { return };
+pub fn resume(ctx: &PlanContext, node: &str, b: &mut PlanBuilder) {
+    let Some(region) = known_node(ctx, node, &mut b.pre) else { return };
     if !is_suspended(ctx.snapshot, node) {
-        pre.push(check(CheckStatus::Block, "suspended", format!("{node} is not suspended (no peer sees it in standby)")));
+        b.pre.push(check(CheckStatus::Block, "suspended", format!("{node} is not suspended (no peer sees it in standby)")));
         return;
     }
     let returning: Vec<String> = ctx
@@ -124,74 +122,55 @@ pub fn resume(ctx: &PlanContext, node: &str, pre: &mut Vec<Precondition>, steps:
         .filter(|q| q.dr_primary_regions.contains(&region))
         .map(|q| q.name.clone())
         .collect();
-    fingerprint.running_on = Some(returning.join(","));
+    b.fingerprint.running_on = Some(returning.join(","));
     if !returning.is_empty() {
-        pre.push(check(
+        b.pre.push(check(
             CheckStatus::Warn,
             "moves",
             format!("{} prefer {node} and will move back to it (their clients reconnect)", returning.join(" and ")),
         ));
     }
     let verify = if returning.is_empty() { Verify::ExitZero } else { Verify::RunsOn { node: node.into(), qmgrs: returning, timeout_secs: 60 } };
-    steps.push(Step {
-        index: 0,
-        title: format!("Resume {node}"),
-        host: node.into(),
-        command: "rdqmadm -r".into(),
-        action: Action::exec("rdqmadm", &["-r"]),
-        expect: format!("The replicated data node '{node}' has been resumed."),
-        verify,
-        undo: vec![UndoAction { host: node.into(), command: "rdqmadm -s".into(), action: Action::exec("rdqmadm", &["-s"]), verify: Verify::ExitZero }],
-        irreversible: None,
-    });
+    b.step(node, format!("Resume {node}"), Action::exec("rdqmadm", &["-r"]), format!("The replicated data node '{node}' has been resumed."), verify).undo =
+        vec![undo(node, Action::exec("rdqmadm", &["-s"]), Verify::ExitZero)];
 }
 
 /// `ha-prefer`: `rdqmadm -p -m QM -n NODE`.
-pub fn prefer(ctx: &PlanContext, qmgr: &str, node: &str, pre: &mut Vec<Precondition>, steps: &mut Vec<Step>, fingerprint: &mut Fingerprint) {
-    let Some(region) = known_node(ctx, node, pre) else { return };
+pub fn prefer(ctx: &PlanContext, qmgr: &str, node: &str, b: &mut PlanBuilder) {
+    let Some(region) = known_node(ctx, node, &mut b.pre) else { return };
     let Some(qm) = ctx.snapshot.qmgrs.iter().find(|q| q.name == qmgr) else {
-        pre.push(check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate")));
+        b.pre.push(check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate")));
         return;
     };
     let current = qm.sides.iter().find(|s| s.region == region).and_then(|s| s.ha_preferred_location.clone());
-    fingerprint.running_on = qm.running_on.clone();
+    b.fingerprint.running_on = qm.running_on.clone();
     if current.as_deref() == Some(node) {
-        pre.push(check(CheckStatus::Block, "preferred", format!("{node} is already the preferred node of {qmgr} in {region}")));
+        b.pre.push(check(CheckStatus::Block, "preferred", format!("{node} is already the preferred node of {qmgr} in {region}")));
         return;
     }
     if qm.dr_primary_regions.contains(&region) && qm.running_on.as_deref() != Some(node) {
-        pre.push(check(CheckStatus::Warn, "moves", format!("{qmgr} runs in {region} and will move to {node} (its clients reconnect)")));
+        b.pre.push(check(CheckStatus::Warn, "moves", format!("{qmgr} runs in {region} and will move to {node} (its clients reconnect)")));
     }
-    let undo = match &current {
-        Some(old) => vec![UndoAction {
-            host: node.into(),
-            command: format!("rdqmadm -p -m {qmgr} -n {old}"),
-            action: Action::exec("rdqmadm", &["-p", "-m", qmgr, "-n", old]),
-            verify: Verify::Preferred { qmgr: qmgr.into(), node: old.clone() },
-        }],
-        None => Vec::new(),
-    };
-    steps.push(Step {
-        index: 0,
-        title: format!("Prefer {node} for {qmgr}"),
-        host: node.into(),
-        command: format!("rdqmadm -p -m {qmgr} -n {node}"),
-        action: Action::exec("rdqmadm", &["-p", "-m", qmgr, "-n", node]),
-        expect: format!("HA preferred location of {qmgr}: {node}"),
-        verify: Verify::Preferred { qmgr: qmgr.into(), node: node.into() },
-        undo,
-        irreversible: None,
-    });
+    let back = current.iter().map(|old| undo(node, Action::exec("rdqmadm", &["-p", "-m", qmgr, "-n", old]), Verify::Preferred { qmgr: qmgr.into(), node: old.clone() }));
+    let back = back.collect();
+    b.step(
+        node,
+        format!("Prefer {node} for {qmgr}"),
+        Action::exec("rdqmadm", &["-p", "-m", qmgr, "-n", node]),
+        format!("HA preferred location of {qmgr}: {node}"),
+        Verify::Preferred { qmgr: qmgr.into(), node: node.into() },
+    )
+    .undo = back;
 }
 
 /// `pacemaker-cleanup`: erase the failure history of `<qm>` in a region (starts nothing).
-pub fn cleanup(ctx: &PlanContext, qmgr: &str, region: &str, pre: &mut Vec<Precondition>, steps: &mut Vec<Step>, fingerprint: &mut Fingerprint) {
+pub fn cleanup(ctx: &PlanContext, qmgr: &str, region: &str, b: &mut PlanBuilder) {
     let Some(qm) = ctx.snapshot.qmgrs.iter().find(|q| q.name == qmgr) else {
-        pre.push(check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate")));
+        b.pre.push(check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate")));
         return;
     };
     let Some(view) = ctx.snapshot.regions.iter().find(|r| r.name == region) else {
-        pre.push(check(CheckStatus::Block, "region", format!("no region {region}")));
+        b.pre.push(check(CheckStatus::Block, "region", format!("no region {region}")));
         return;
     };
     let resource = qmgr.to_lowercase();
@@ -218,33 +197,29 @@ pub fn cleanup(ctx: &PlanContext, qmgr: &str, region: &str, pre: &mut Vec<Precon
         }
     }
     if erased.is_empty() {
-        pre.push(check(CheckStatus::Block, "failures", format!("Pacemaker reports no failures of {resource} in {region}: nothing to clean up")));
+        b.pre.push(check(CheckStatus::Block, "failures", format!("Pacemaker reports no failures of {resource} in {region}: nothing to clean up")));
         return;
     }
-    pre.push(crate::plan::with_evidence(
+    b.pre.push(crate::plan::with_evidence(
         check(CheckStatus::Pass, "failures", format!("the cleanup erases {} failure records of {resource} in {region}", erased.len())),
         vec![crate::estate::Evidence { host: region.into(), command: crate::layers::CRM_COMMAND.into(), lines: erased }],
     ));
-    pre.push(check(CheckStatus::Warn, "history", "the failure history is gone afterwards; the audit log keeps what was erased"));
+    b.pre.push(check(CheckStatus::Warn, "history", "the failure history is gone afterwards; the audit log keeps what was erased"));
     let side = qm.sides.iter().find(|s| s.region == region);
     let host = side
         .and_then(|s| s.ha_current_location.clone())
         .filter(|h| view.nodes.iter().any(|n| &n.name == h && n.reachable))
         .or_else(|| view.nodes.iter().find(|n| n.reachable && !n.stale).map(|n| n.name.clone()));
     let Some(host) = host else {
-        pre.push(check(CheckStatus::Block, "node", format!("no node of {region} answers")));
+        b.pre.push(check(CheckStatus::Block, "node", format!("no node of {region} answers")));
         return;
     };
-    fingerprint.running_on = qm.running_on.clone();
-    steps.push(Step {
-        index: 0,
-        title: format!("Clean up {resource}'s failures in {region}"),
-        host: host.clone(),
-        command: format!("crm_resource --cleanup --resource {resource}"),
-        action: Action::exec("crm_resource", &["--cleanup", "--resource", &resource]),
-        expect: format!("Cleaned up {resource} on each node of {region}; nothing is started by it"),
-        verify: Verify::NoFailCounts { resource, nodes },
-        undo: Vec::new(),
-        irreversible: None,
-    });
+    b.fingerprint.running_on = qm.running_on.clone();
+    b.step(
+        host,
+        format!("Clean up {resource}'s failures in {region}"),
+        Action::exec("crm_resource", &["--cleanup", "--resource", &resource]),
+        format!("Cleaned up {resource} on each node of {region}; nothing is started by it"),
+        Verify::NoFailCounts { resource: resource.clone(), nodes },
+    );
 }

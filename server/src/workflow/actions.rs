@@ -53,7 +53,7 @@ pub async fn perform(exec_: &dyn RemoteExec, host: &str, action: &Action) -> Don
             Ok(output) => Done { failure: exit_failure("cp", &output), output },
             Err(e) => failed(&e),
         },
-        Action::WriteFile { path, contents, expect_sha256 } => write_file(exec_, host, path, contents, expect_sha256.as_deref()).await,
+        Action::WriteFile { path, contents, expect_sha256, .. } => write_file(exec_, host, path, contents, expect_sha256.as_deref()).await,
         Action::CheckEstate => Done::default(),
     }
 }
