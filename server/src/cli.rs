@@ -157,13 +157,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let targets = config
                 .mqipt
                 .iter()
-                .filter_map(|m| {
-                    Some(crate::workflow::engine::MqiptTarget {
-                        name: m.name.clone(),
-                        host: m.host.clone(),
-                        conf_path: m.conf_path.clone(),
-                        refresh: crate::config::RefreshCommand::parse(&m.refresh)?,
-                    })
+                .map(|m| crate::workflow::engine::MqiptTarget {
+                    name: m.name.clone(),
+                    host: m.host.clone(),
+                    conf_path: m.conf_path.clone(),
+                    refresh: m.refresh.clone(),
                 })
                 .collect();
             let certs = (!config.keystores.is_empty() || config.nodes.iter().any(|n| n.tlshd_conf.is_some())).then(|| {

@@ -377,8 +377,8 @@ pub struct MqiptConfig {
     #[serde(default = "default_ssh_port")]
     pub port: u16,
     pub conf_path: String,
-    /// `mqiptAdmin -refresh -n NAME` or `systemctl reload mqipt-@NAME.service`.
-    pub refresh: String,
+    /// `mqiptAdmin -refresh -n NAME` or `systemctl reload mqipt-@NAME.service`, read at load.
+    pub refresh: RefreshCommand,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -391,7 +391,8 @@ pub struct QmgrConfig {
 }
 
 /// How MQIPT is told to re-read its configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
 pub enum RefreshCommand {
     MqiptAdmin { instance: String },
     SystemctlReload { instance: String },
@@ -408,6 +409,15 @@ impl RefreshCommand {
                 .map(|name| RefreshCommand::SystemctlReload { instance: name.to_string() }),
             _ => None,
         }
+    }
+}
+
+impl TryFrom<String> for RefreshCommand {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        RefreshCommand::parse(&text)
+            .ok_or_else(|| format!("{text:?} is neither `mqiptAdmin -refresh -n NAME` nor `systemctl reload mqipt-@NAME.service`"))
     }
 }
 
@@ -469,17 +479,9 @@ impl Config {
             if !instance.conf_path.starts_with('/') || instance.conf_path.contains(['\n', '\'', '"']) {
                 problems.push(format!("mqipt[{i}].conf_path: must be an absolute path without quotes"));
             }
-            match RefreshCommand::parse(&instance.refresh) {
-                None => problems.push(format!(
-                    "mqipt[{i}].refresh: {:?} is neither `mqiptAdmin -refresh -n NAME` nor `systemctl reload mqipt-@NAME.service`",
-                    instance.refresh
-                )),
-                Some(RefreshCommand::MqiptAdmin { instance: name } | RefreshCommand::SystemctlReload { instance: name })
-                    if name != instance.name =>
-                {
-                    problems.push(format!("mqipt[{i}].refresh: refreshes {name:?}, not this instance {:?}", instance.name));
-                }
-                Some(_) => {}
+            let (RefreshCommand::MqiptAdmin { instance: name } | RefreshCommand::SystemctlReload { instance: name }) = &instance.refresh;
+            if name != &instance.name {
+                problems.push(format!("mqipt[{i}].refresh: refreshes {name:?}, not this instance {:?}", instance.name));
             }
         }
         for (i, qm) in self.qmgrs.iter().enumerate() {

@@ -74,3 +74,11 @@ fn syntax_errors_and_unknown_keys_say_where() {
     let (ok, out) = check("[server\n");
     assert!(!ok && out.contains("TOML parse error"), "{out}");
 }
+
+#[test]
+fn a_refresh_command_that_is_neither_form_is_refused_at_load_with_its_line() {
+    let (ok, out) = check(&GOOD.replace("refresh = \"systemctl reload mqipt-@HAMQ.service\"", "refresh = \"kill -HUP 1234\""));
+    assert!(!ok);
+    assert!(out.contains("\"kill -HUP 1234\" is neither `mqiptAdmin -refresh -n NAME` nor `systemctl reload mqipt-@NAME.service`"), "{out}");
+    assert!(out.contains("line") && out.contains("console.toml"), "{out}");
+}

@@ -140,7 +140,7 @@ async fn a_sudo_estate_is_read_and_switched() {
             node.sudo = node.name.starts_with("wdc");
         }
         for mqipt in &mut config.mqipt {
-            mqipt.refresh = format!("systemctl reload mqipt-@{}.service", mqipt.name);
+            mqipt.refresh = console::config::RefreshCommand::SystemctlReload { instance: mqipt.name.clone() };
         }
     })
     .await;

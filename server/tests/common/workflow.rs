@@ -4,7 +4,7 @@ use super::{login, send};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use console::config::{Config, RefreshCommand};
+use console::config::Config;
 use console::fleet::RemoteExec;
 use console::fleet::poller::Poller;
 use console::fleet::ssh::SshExec;
@@ -65,7 +65,7 @@ impl Harness {
         let targets = config
             .mqipt
             .iter()
-            .map(|m| MqiptTarget { name: m.name.clone(), host: m.host.clone(), conf_path: m.conf_path.clone(), refresh: RefreshCommand::parse(&m.refresh).unwrap() })
+            .map(|m| MqiptTarget { name: m.name.clone(), host: m.host.clone(), conf_path: m.conf_path.clone(), refresh: m.refresh.clone() })
             .collect();
         let directory = console::auth::directory::LdapDirectory::new(config.ldap.clone().unwrap(), lab.var("LAB_LDAP_ADMIN_PASSWORD").to_string());
         let state = super::builder(ssh.clone() as Arc<dyn RemoteExec>, poller, store.clone() as Arc<dyn Store>, Arc::new(directory))
