@@ -74,7 +74,7 @@ fn BoxRect(frame: map_layout::Frame, rx: &'static str, class: &'static str) -> i
 
 /// A `<text>` at (x, y).
 #[component]
-fn Line(x: i32, y: i32, #[prop(into)] class: String, #[prop(into)] text: String) -> impl IntoView {
+fn TextLine(x: i32, y: i32, #[prop(into)] class: String, #[prop(into)] text: String) -> impl IntoView {
     view! { <text x=x y=y class=class>{text}</text> }
 }
 
@@ -89,7 +89,7 @@ fn NamedBox(#[prop(into)] label: String, class: String, #[prop(into)] title: Str
             {lines
                 .into_iter()
                 .enumerate()
-                .map(|(i, (class, text))| view! { <Line x=frame.x + 10 y=frame.y + 18 + i as i32 * LINE class=class text=text /> })
+                .map(|(i, (class, text))| view! { <TextLine x=frame.x + 10 y=frame.y + 18 + i as i32 * LINE class=class text=text /> })
                 .collect_view()}
         </g>
     }
@@ -145,8 +145,8 @@ fn RegionShape(region: RegionBox) -> impl IntoView {
     view! {
         <g role="group" aria-label=format!("region {}", region.name) class="region">
             <BoxRect frame=f rx="8" class="region-box" />
-            <Line x=f.x + 12 y=f.y + 20 class="region-name" text=format!("{} region", region.name) />
-            <Line x=f.x + 12 y=f.y + 20 + LINE + 2 class="detail" text=region.summary />
+            <TextLine x=f.x + 12 y=f.y + 20 class="region-name" text=format!("{} region", region.name) />
+            <TextLine x=f.x + 12 y=f.y + 20 + LINE + 2 class="detail" text=region.summary />
             {region.nodes.into_iter().map(|n| view! { <NodeShape node=n /> }).collect_view()}
         </g>
     }
@@ -170,21 +170,21 @@ fn NodeShape(node: NodeBox) -> impl IntoView {
     // Only the age of a silent node ticks; the rest is drawn once.
     let reach = match (&node.reach, &node.note) {
         (Reach::Reachable, Some(note)) => {
-            view! { <Line x=f.x + 10 y=f.y + 18 + LINE class="detail state tone-warn" text=fit(&format!("⚠ reachable, {note}"), 36) /> }.into_any()
+            view! { <TextLine x=f.x + 10 y=f.y + 18 + LINE class="detail state tone-warn" text=fit(&format!("⚠ reachable, {note}"), 36) /> }.into_any()
         }
-        (Reach::Reachable, None) => view! { <Line x=f.x + 10 y=f.y + 18 + LINE class=reach_class text="✓ reachable" /> }.into_any(),
+        (Reach::Reachable, None) => view! { <TextLine x=f.x + 10 y=f.y + 18 + LINE class=reach_class text="✓ reachable" /> }.into_any(),
         (Reach::Unreachable { last_ok_at, .. }, _) => {
             view! { <text x=f.x + 10 y=f.y + 18 + LINE class=reach_class>{unreachable_text(live, *last_ok_at)}</text> }.into_any()
         }
     };
-    let empty = node.cards.is_empty().then(|| view! { <Line x=f.x + 10 y=f.y + 18 + 3 * LINE + 8 class="detail muted" text=empty_text /> });
+    let empty = node.cards.is_empty().then(|| view! { <TextLine x=f.x + 10 y=f.y + 18 + 3 * LINE + 8 class="detail muted" text=empty_text /> });
     view! {
         <g role="group" aria-label=format!("node {}", node.name) class=class>
             <title>{title}</title>
             <BoxRect frame=f rx="6" class="shape" />
-            <Line x=f.x + 10 y=f.y + 18 class="title" text=node.name.clone() />
+            <TextLine x=f.x + 10 y=f.y + 18 class="title" text=node.name.clone() />
             {reach}
-            <Line x=f.x + 10 y=f.y + 18 + 2 * LINE class="detail" text=fit(&error, 36) />
+            <TextLine x=f.x + 10 y=f.y + 18 + 2 * LINE class="detail" text=fit(&error, 36) />
             {empty}
             {node.cards.into_iter().map(|c| view! { <CardShape card=c last_ok_at=last_ok_at /> }).collect_view()}
         </g>
@@ -224,7 +224,7 @@ fn CardShape(card: QmCard, last_ok_at: Option<u64>) -> impl IntoView {
                 };
                 view! { <text x=f.x + 8 y=y class=class>{age}</text> }.into_any()
             } else {
-                view! { <Line x=f.x + 8 y=y class=class text=text /> }.into_any()
+                view! { <TextLine x=f.x + 8 y=y class=class text=text /> }.into_any()
             }
         })
         .collect_view();
@@ -233,7 +233,7 @@ fn CardShape(card: QmCard, last_ok_at: Option<u64>) -> impl IntoView {
             <a href=href aria-label=format!("Open queue manager {}", card.qmgr)>
                 <title>{card.label.clone()}</title>
                 <BoxRect frame=f rx="4" class="shape" />
-                <Line x=f.x + 8 y=f.y + 17 class="qm-name" text=card.qmgr.clone() />
+                <TextLine x=f.x + 8 y=f.y + 17 class="qm-name" text=card.qmgr.clone() />
                 <text x=f.right() - 8 y=f.y + 17 text-anchor="end" class=status_class>{status}</text>
                 {lines}
             </a>

@@ -6,7 +6,7 @@ use crate::api::{self, ApiError};
 use crate::checks::Tone;
 use crate::clock::{age_text, date_time};
 use crate::components::badge::{Badge, severity_tone};
-use crate::components::cert_table::{CertTable, SortKey};
+use crate::components::cert_table::{CertTable, Sort, SortKey};
 use crate::components::data_table::{DataTable, TextRow};
 use crate::components::expiry_timeline::ExpiryTimeline;
 use crate::components::findings::FindingBody;
@@ -82,7 +82,7 @@ fn read_again(inventory: Inventory) -> Work {
 
 /// The inventory: when it was read, its findings, the timeline, the table and the channels.
 #[component]
-fn InventoryView(inventory: Arc<CertInventory>, sort: RwSignal<(SortKey, bool)>) -> impl IntoView {
+fn InventoryView(inventory: Arc<CertInventory>, sort: RwSignal<Sort>) -> impl IntoView {
     let now = api::server_now_ms();
     let unread = match inventory.errors.len() {
         0 => "every configured store was read".to_string(),
