@@ -22,6 +22,8 @@ pub struct Invocation<'a> {
     pub stdin: &'a str,
     /// The command was run through `sudo` (the host's sudoers allowed it).
     pub via_sudo: bool,
+    /// `MQSERVER` in the command's environment (a client's connection).
+    pub mqserver: Option<&'a str>,
 }
 
 /// What the command printed and returned, plus what the caller must simulate around it.
@@ -69,6 +71,8 @@ impl Outcome {
 pub const MQ_PROGRAMS: &[&str] =
     &["rdqmstatus", "rdqmdr", "rdqmadm", "dspmq", "strmqm", "endmqm", "drbdadm", "crm_mon", "crm_resource", "runmqakm", "runmqsc"];
 pub const MQIPT_PROGRAMS: &[&str] = &["mqiptAdmin", "mqiptKeycmd"];
+/// The samples on the client host (`wdc-mq-client`).
+pub const CLIENT_PROGRAMS: &[&str] = &["rdqmput", "rdqmget"];
 /// Programs every simulated host has (the seed reloads MQIPT through its systemd unit).
 pub const SYSTEM_PROGRAMS: &[&str] = &["systemctl", "date"];
 /// The DRBD and Pacemaker tools of an RDQM node (installed in `/usr/sbin`).
@@ -201,6 +205,13 @@ fn dispatch(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
         code: 127,
         ..Default::default()
     };
+    if estate.clients.iter().any(|c| c == inv.host) {
+        return match inv.program {
+            "rdqmput" | "rdqmget" => crate::client::run(estate, inv.program, inv.args, inv.mqserver, inv.now_ms),
+            "date" => date(estate, inv),
+            _ => not_found(),
+        };
+    }
     match estate.host(inv.host) {
         Some(HostRef::Node { .. }) => match inv.program {
             "rdqmstatus" => rdqmstatus(estate, inv),

@@ -12,6 +12,9 @@ use std::fmt;
 pub struct Estate {
     pub regions: Vec<Region>,
     pub bastions: Vec<Bastion>,
+    /// Client hosts (`wdc-mq-client`): `rdqmput`/`rdqmget` through MQIPT.
+    #[serde(default)]
+    pub clients: Vec<String>,
     pub qmgrs: Vec<QueueManager>,
     #[serde(default)]
     pub faults: Faults,
@@ -212,6 +215,9 @@ pub struct QueueManager {
     /// `CERTLABL` and `SSLKEYR` of the queue manager (`DISPLAY QMGR`).
     #[serde(default)]
     pub qmgr_attributes: Vec<(String, String)>,
+    /// Local queues defined on it (`DEFINE QLOCAL`).
+    #[serde(default)]
+    pub local_queues: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -354,6 +360,10 @@ pub struct QmSide {
     pub dr_role: DrRole,
     /// `HA preferred location` in this region.
     pub preferred: String,
+    /// The messages on each local queue as this side's data holds them (committed here, or
+    /// replicated here from the DR primary).
+    #[serde(default)]
+    pub queues: BTreeMap<String, Vec<String>>,
 }
 
 /// Where a host sits in the estate.
@@ -511,7 +521,9 @@ impl Estate {
                 && qm.dr_primary_regions().len() == 1
                 && qm.forced_dr.is_none()
                 && qm.resync_until_ms.is_none_or(|until| until <= self.clock_ms + elapsed_ms);
-            if caught_up && self.faults.dr_write_rate.contains_key(&qm.name) {
+            if caught_up {
+                // Replicated: the secondary holds what the primary holds, nothing waits.
+                crate::client::catch_up(&mut self.qmgrs[i]);
                 self.qmgrs[i].out_of_sync_kb = 0;
             }
         }

@@ -8,6 +8,7 @@
 //! [`store`] keeps the state in one file shared by every simulated node, updated under a lock.
 
 pub mod chstatus;
+pub mod client;
 pub mod commands;
 pub mod control;
 pub mod estate;

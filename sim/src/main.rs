@@ -7,7 +7,7 @@
 //! `RDQM_SIM_HOSTS/<host>/` when set. Invoked as `rdqm-sim`, it is the lab's control command.
 
 use clap::{Parser, Subcommand};
-use sim::commands::{self, Invocation, MQ_PROGRAMS, MQIPT_PROGRAMS, SYSTEM_PROGRAMS};
+use sim::commands::{self, CLIENT_PROGRAMS, Invocation, MQ_PROGRAMS, MQIPT_PROGRAMS, SYSTEM_PROGRAMS};
 use sim::control::{self, Fault, HostEvent};
 use sim::fs::RealFs;
 use sim::store::StateFile;
@@ -70,19 +70,20 @@ fn act_as(state: &StateFile, host: &str, program: &str, args: &[String]) -> Exit
     let stdin = input.as_str();
     // sudo sets SUDO_COMMAND for what it runs (the lab's sudoers keeps the sim's variables).
     let via_sudo = std::env::var_os("SUDO_COMMAND").is_some();
+    let mqserver = std::env::var("MQSERVER").ok();
     let fs = RealFs::from_env();
     // Added latency delays the command's arrival: it acts only after the wait. The first pass
     // (under the shared lock, which writes nothing unless the state changes) either acts at
     // once or only reports the latency to wait first.
     let first = state.run(|estate| match estate.faults.latency_ms.get(host).copied() {
         Some(ms) if ms > 0 => Err(ms),
-        _ => Ok(commands::run(estate, &fs, &Invocation { host, program, args, now_ms: now_ms(), stdin, via_sudo })),
+        _ => Ok(commands::run(estate, &fs, &Invocation { host, program, args, now_ms: now_ms(), stdin, via_sudo, mqserver: mqserver.as_deref() })),
     });
     let outcome = match first {
         Ok(Ok(outcome)) => Ok(outcome),
         Ok(Err(ms)) => {
             std::thread::sleep(Duration::from_millis(ms));
-            state.run(|estate| commands::run(estate, &fs, &Invocation { host, program, args, now_ms: now_ms(), stdin, via_sudo }))
+            state.run(|estate| commands::run(estate, &fs, &Invocation { host, program, args, now_ms: now_ms(), stdin, via_sudo, mqserver: mqserver.as_deref() }))
         }
         Err(e) => Err(e),
     };
@@ -94,6 +95,9 @@ fn act_as(state: &StateFile, host: &str, program: &str, args: &[String]) -> Exit
         }
     };
     if outcome.hang {
+        // What it printed before it blocked (an MQGET waiting for a message) is seen.
+        let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
+        let _ = std::io::stdout().flush();
         std::thread::sleep(Duration::from_secs(24 * 3600));
     }
     // A role change returns only once it is done, as rdqmdr does.
@@ -208,7 +212,7 @@ fn control(cli: Cli) -> Result<(), String> {
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     let invoked = argv.first().map(|a| a.rsplit('/').next().unwrap_or(a).to_string()).unwrap_or_default();
-    if [MQ_PROGRAMS, MQIPT_PROGRAMS, SYSTEM_PROGRAMS].iter().any(|programs| programs.contains(&invoked.as_str())) {
+    if [MQ_PROGRAMS, MQIPT_PROGRAMS, SYSTEM_PROGRAMS, CLIENT_PROGRAMS].iter().any(|programs| programs.contains(&invoked.as_str())) {
         let (Ok(host), Ok(path)) = (std::env::var("RDQM_SIM_NODE"), std::env::var("RDQM_SIM_STATE")) else {
             eprintln!("{invoked}: RDQM_SIM_NODE and RDQM_SIM_STATE must name the simulated host and its state");
             return ExitCode::from(70);

@@ -12,6 +12,8 @@ pub const DAL_LB: &str = "e8deec77-us-south.lb.appdomain.cloud";
 pub const MQIPT_INSTANCE: &str = "HAMQ";
 pub const MQIPT_CONF_PATH: &str = "/opt/mqipt/installation1/mqipt/HAMQ/mqipt.conf";
 pub const BASTION: &str = "wdc-bastion";
+/// The client host of seed 000 (`rdqmput`/`rdqmget` through MQIPT).
+pub const CLIENT: &str = "wdc-mq-client";
 
 /// The bastion's `mqipt.conf` as the seed leaves it: routes 1501 and 1502, and the
 /// SSLServer/SSLClient route 1503 for SSLDRHAQM1.
@@ -64,6 +66,7 @@ fn qmgr(name: &str, listener_port: u16, dr_port: u16, primary: &str) -> QueueMan
         region: region.to_string(),
         dr_role: if region == primary { DrRole::Primary } else { DrRole::Secondary },
         preferred: preferred.to_string(),
+        queues: Default::default(),
     };
     QueueManager {
         name: name.to_string(),
@@ -85,6 +88,8 @@ fn qmgr(name: &str, listener_port: u16, dr_port: u16, primary: &str) -> QueueMan
         floating_ip: None,
         channels: Vec::new(),
         qmgr_attributes: Vec::new(),
+        // Seed 000 defines it on each queue manager for the client tests.
+        local_queues: vec!["MQIPT.LOCAL.QUEUE".into()],
     }
 }
 
@@ -141,7 +146,8 @@ pub fn estate(conf_path: &str) -> Estate {
                 refreshes: 0,
             }],
         }],
-        qmgrs: vec![qmgr("DRHAQM1", 1501, 7001, "WDC"), drhaqm2(), ssl_qmgr()],
+        clients: vec![CLIENT.into()],
+        qmgrs: vec![drhaqm1(), drhaqm2(), ssl_qmgr()],
         faults: Faults::default(),
         resync_ms: 3000,
         command_log: Vec::new(),
@@ -194,6 +200,7 @@ fn drhaqm2() -> QueueManager {
     let mut qm = qmgr("DRHAQM2", 1502, 7002, "DAL");
     qm.qmgr_attributes = vec![attr("SSLKEYR", "/var/mqm/vols/drhaqm2/qmgr/drhaqm2/ssl/drhaqm2KeyFile"), attr("CERTLABL", "drhaqm2certlabel")];
     qm.channels = vec![
+        client_channel("DRHAMQ2.MQIPT"),
         tls_channel("DRHAQM2.TO.SSLDRHAQM1", "SDR", SENDER_CIPH, " ", Some(conname(1503, "WDC"))),
         tls_channel("SSLDRHAQM1.TO.DRHAQM2", "RCVR", MIN_TLS12, "CN=SSLDRHAQM1,OU=SSL For MQ,O=IBM,C=US", None),
     ];
@@ -203,6 +210,18 @@ fn drhaqm2() -> QueueManager {
 /// SSLDRHAQM1 as seed 000 configures it: its key repository and certificate label, and the
 /// SVRCONN channel MQIPT connects to, with an SSLPEER the MQIPT client certificate does not
 /// match (planted: the console must predict AMQ9636E); plus its ends of the channels with
+/// The SVRCONN channel a client reaches a queue manager by through MQIPT, as seed 000 defines
+/// it (`DEFINE CHANNEL(DRHAMQ1.MQIPT) CHLTYPE(SVRCONN)`, the seed's spelling).
+fn client_channel(name: &str) -> Channel {
+    Channel { name: name.into(), attributes: vec![attr("CHLTYPE", "SVRCONN"), attr("TRPTYPE", "TCP")] }
+}
+
+fn drhaqm1() -> QueueManager {
+    let mut qm = qmgr("DRHAQM1", 1501, 7001, "WDC");
+    qm.channels = vec![client_channel("DRHAMQ1.MQIPT")];
+    qm
+}
+
 /// DRHAQM2 (see [`drhaqm2`]).
 fn ssl_qmgr() -> QueueManager {
     let mut qm = qmgr("SSLDRHAQM1", 1503, 7005, "WDC");

@@ -121,8 +121,8 @@ fn generic_status_lists_only_channels_that_have_one_and_parses_back() {
     assert_eq!(status[0].get("SSLPEER"), Some(" "));
     assert_eq!(status[1].get("SSLPEER"), Some(SSLDRHAQM1_DN));
     assert_eq!(status[1].get("CURRENT"), Some(""));
-    let channels = parsed.objects.iter().filter(|o| o.message == "AMQ8414I").count();
-    assert_eq!(channels, 2);
+    let channels: Vec<&str> = parsed.objects.iter().filter(|o| o.message == "AMQ8414I").filter_map(|o| o.get("CHANNEL")).collect();
+    assert_eq!(channels, ["DRHAMQ2.MQIPT", "DRHAQM2.TO.SSLDRHAQM1", "SSLDRHAQM1.TO.DRHAQM2"], "the client channel of seed 000 (its spelling) and the TLS pair");
 
     // On SSLDRHAQM1 only its running sender has a status (MQIPT's SVRCONN has no client now).
     let out = sim.runmqsc("wdc1-mq1", "SSLDRHAQM1", "DIS CHS(*) SSLPEER\n").stdout;

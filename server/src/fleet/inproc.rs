@@ -71,7 +71,7 @@ impl InProcessExec {
                     Ok(_) => file_op(self.fs.write(path, &text).map(|_| format!("{}\n", model::plan::sha256_hex(&text)))),
                 }
             }
-            _ => commands::run(&mut estate, &self.fs, &Invocation { host, program, args: &cmd.args, now_ms: crate::clock::now_ms(), stdin: &String::from_utf8_lossy(stdin.unwrap_or_default()), via_sudo: false }),
+            _ => commands::run(&mut estate, &self.fs, &Invocation { host, program, args: &cmd.args, now_ms: crate::clock::now_ms(), stdin: &String::from_utf8_lossy(stdin.unwrap_or_default()), via_sudo: false, mqserver: None }),
         };
         let hang = outcome.hang;
         Ok((outcome, hang))

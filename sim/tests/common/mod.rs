@@ -33,10 +33,12 @@ impl Lab {
 
     /// The same, with `stdin` on its standard input (runmqsc reads its commands there).
     pub fn run_with_input(&mut self, host: &str, line: &str, stdin: &str) -> Outcome {
-        let mut words = line.split_whitespace();
+        let mut words = line.split_whitespace().peekable();
+        // `MQSERVER=… rdqmput …`: the variable as the shell would set it for the command.
+        let mqserver = words.next_if(|w| w.starts_with("MQSERVER=")).map(|w| w.trim_start_matches("MQSERVER="));
         let program = words.next().expect("a command");
         let args: Vec<String> = words.map(str::to_string).collect();
-        let inv = Invocation { host, program, args: &args, now_ms: self.now_ms, stdin, via_sudo: false };
+        let inv = Invocation { host, program, args: &args, now_ms: self.now_ms, stdin, via_sudo: false, mqserver };
         commands::run(&mut self.estate, &self.fs, &inv)
     }
 
