@@ -109,7 +109,7 @@ make_pki() {
   issue ca directory "/O=IBM/CN=localhost" "$good_start" "$good_end" 2048 "IP:127.0.0.1,DNS:localhost"
   for host in $LAB_HOSTS; do
     case "$host" in
-      wdc-bastion) ;;
+      wdc-bastion|wdc-mq-client) ;;
       dal3-mq1) issue ca "$host" "/CN=replication-node-3" "$good_start" "$good_end" 2048 ;;
       dal2-mq1) issue rogue "$host" "/CN=$host" "$good_start" "$good_end" 2048 "DNS:$host" ;;
       *) issue ca "$host" "/CN=$host" "$good_start" "$good_end" 2048 "DNS:$host" ;;
@@ -122,7 +122,7 @@ make_pki() {
 make_lab_certs() {
   make_pki
   for host in $LAB_HOSTS; do
-    [ "$host" = wdc-bastion ] && continue
+    is_node "$host" || continue
     local etc="$NODE_DIR/hosts/$host/etc"
     mkdir -p "$etc/drbd.d"
     cp "$PKI/ca/ca.pem" "$etc/drbd.d/lab_root_ca.crt"

@@ -8,8 +8,11 @@ RUN="${LAB_RUN_DIR:-$LAB_DIR/run}"
 mkdir -p "$RUN"
 RUN="$(cd "$RUN" && pwd)"
 
-# Host name, region, port offset. The bastion runs MQIPT.
-LAB_HOSTS="wdc1-mq1 wdc2-mq1 wdc3-mq1 dal1-mq1 dal2-mq1 dal3-mq1 wdc-bastion"
+# Host name, region, port offset. The bastion runs MQIPT; the client host has the mq-rdqm
+# samples (rdqmput/rdqmget) and reaches the queue managers through MQIPT, as in seed 000.
+LAB_HOSTS="wdc1-mq1 wdc2-mq1 wdc3-mq1 dal1-mq1 dal2-mq1 dal3-mq1 wdc-bastion wdc-mq-client"
+# The RDQM nodes (the hosts with /var/mqm, sudoers, tlshd).
+is_node() { case "$1" in wdc-bastion|wdc-mq-client) return 1 ;; *) return 0 ;; esac; }
 
 # The port base is remembered so that down/status/hook find what up started.
 if [ -f "$RUN/port_base" ]; then
@@ -56,9 +59,15 @@ fi
 # Where HOST's absolute paths are, as its own sessions see them.
 host_root() { [ "$REAL_PATHS" = 1 ] || echo "$NODE_DIR/hosts/$1"; }
 # The real paths a host has: directories, then single files.
-host_mount_dirs() { if [ "$1" = wdc-bastion ]; then echo /opt/mqipt; else echo /var/mqm /etc/drbd.d; fi; }
+host_mount_dirs() {
+  case "$1" in
+    wdc-bastion) echo /opt/mqipt ;;
+    wdc-mq-client) ;;
+    *) echo /var/mqm /etc/drbd.d ;;
+  esac
+}
 host_mount_files() {
-  [ "$1" = wdc-bastion ] && return 0
+  is_node "$1" || return 0
   echo /etc/tlshd.conf
   # The lab's own sudoers, where Debian's sudo is installed (the sudo-required knob).
   [ -e /etc/sudoers ] && echo /etc/sudoers

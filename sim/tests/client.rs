@@ -30,7 +30,7 @@ fn get(lab: &mut Lab, options: &str) -> sim::commands::Outcome {
 fn route_1501_to(lab: &mut Lab, lb: &str) {
     let text = MQIPT_CONF.replacen("Destination=3bdf30c3-us-east.lb.appdomain.cloud\nDestinationPort=1501", &format!("Destination={lb}\nDestinationPort=1501"), 1);
     use sim::fs::HostFs as _;
-    lab.fs.write(MQIPT_CONF_PATH, &text).unwrap();
+    lab.fs.write(MQIPT_CONF_PATH, &text).expect("the in-memory file system takes it");
 }
 
 #[test]

@@ -113,7 +113,7 @@ fn node_down_drops_its_ssh_and_down_leaves_nothing_running() {
         .unwrap()
         .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap().trim().to_string())
         .collect();
-    assert_eq!(pids.len(), 8, "7 sshd and slapd");
+    assert_eq!(pids.len(), 9, "8 sshd (six nodes, the bastion, the client host) and slapd");
     assert_code(&lab.script("status", &[]), 0, "lab/status");
     assert_code(&lab.script("down", &[]), 0, "lab/down");
     for pid in pids {
@@ -251,4 +251,25 @@ fn systemctl_reload_refreshes_mqipt() {
         "mqipt-@HAMQ.service is not active, cannot reload.\n"
     );
     assert_code(&lab.ssh("wdc1-mq1", "systemctl reload mqipt-@HAMQ.service"), 5, "no such unit on a node");
+}
+
+/// Seed 000's HA failover test from the client host, through MQIPT: 50 messages put, the
+/// primary node suspended, the 50 got back from the node that took over.
+#[test]
+fn the_seeds_client_test_through_mqipt_over_ssh() {
+    let lab = start();
+    let mqserver = lab.var("LAB_MQSERVER_DRHAQM1").to_string();
+    let client = |command: &str| lab.ssh("wdc-mq-client", &format!("MQSERVER='{mqserver}' {command}"));
+    let put = client("rdqmput -b10 -m5 -v1 DRHAQM1 MQIPT.LOCAL.QUEUE");
+    assert_code(&put, 0, "rdqmput");
+    assert_eq!(stdout(&put), seed("rdqmput_b10_m5.txt"));
+    assert_code(&lab.ssh("wdc1-mq1", "rdqmadm -s"), 0, "rdqmadm -s");
+    lab.wait_for("wdc2-mq1", "dspmq -a -x -s", std::time::Duration::from_secs(30), |out| out.contains("INSTANCE(wdc2-mq1) MODE(Active)"));
+    let got = client("rdqmget -b10 -m5 -v1 DRHAQM1 MQIPT.LOCAL.QUEUE");
+    assert_code(&got, 0, "rdqmget");
+    assert_eq!(stdout(&got), seed("rdqmget_b10_m5.txt"));
+    // Through a route that leads elsewhere, MQCONNX fails as an MQ client's does.
+    let wrong = client("rdqmput -b1 -m1 -s0 DRHAQM2 MQIPT.LOCAL.QUEUE");
+    assert_eq!(String::from_utf8_lossy(&wrong.stderr), "MQCONNX returned MQCC_FAILED\nReason is 2058\n");
+    assert_code(&lab.ssh("wdc-mq-client", "rdqmstatus"), 127, "no MQ server on the client host");
 }
