@@ -247,6 +247,8 @@ test('two-person rule: a failover requested by one operator is approved by anoth
     const dialog = page.getByRole('dialog', { name: /Fail DRHAQM1 over to DAL/ });
     await expect(dialog.getByText("Needs a second operator's approval")).toBeVisible({ timeout: 20_000 });
     await expect(dialog).toContainText(/will be lost/);
+    // The promotion cannot be undone, and the preview says so before anyone confirms.
+    await expect(dialog).toContainText('Cannot be undone: DRHAQM1 now runs in DAL');
     await dialog.getByLabel('Type DRHAQM1 to confirm').fill('DRHAQM1');
     await shot(page, 'approval-request-preview.png', false);
     await dialog.getByRole('button', { name: 'Execute' }).click();

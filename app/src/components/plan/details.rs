@@ -54,12 +54,16 @@ fn Check(check: Precondition) -> impl IntoView {
 #[component]
 fn Steps(steps: Vec<Step>) -> impl IntoView {
     let n = steps.len();
+    let forward_only = steps.iter().any(|s| s.irreversible.is_some());
     let heading = if n == 0 { "Steps (0)".to_string() } else { format!("Steps ({n}): exactly what will run, in this order") };
     let body = if n == 0 {
         view! { <p class="muted">"None: a blocked plan runs nothing."</p> }.into_any()
     } else {
         view! {
             <p class="muted">"If a step fails, the steps already done are undone in reverse order, each as listed under it."</p>
+            {forward_only.then(|| view! {
+                <p class="badge tone-bad">"A step below cannot be undone: once it has taken effect nothing is undone, and a failure after it needs a person to carry the run forward."</p>
+            })}
             <ol class="steps">{steps.into_iter().map(|step| view! { <StepItem step=step /> }).collect_view()}</ol>
         }
         .into_any()
@@ -75,7 +79,9 @@ fn Steps(steps: Vec<Step>) -> impl IntoView {
 #[component]
 fn StepItem(step: Step) -> impl IntoView {
     let verified_by = verify_text(&step.verify);
-    let undo = if step.undo.is_empty() {
+    let undo = if let Some(why) = step.irreversible {
+        view! { <span class="badge tone-bad">"Cannot be undone: " {why}</span> }.into_any()
+    } else if step.undo.is_empty() {
         view! { <span class="muted">"nothing to undo for this step"</span> }.into_any()
     } else {
         view! { <ol class="undo-list">{step.undo.into_iter().map(|u| view! { <UndoItem undo=u /> }).collect_view()}</ol> }.into_any()
