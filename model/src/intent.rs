@@ -62,6 +62,21 @@ impl Intent {
         }
     }
 
+    /// What the operator asked for, as a sentence ("Switch DRHAQM1's DR primary to DAL").
+    pub fn describe(&self) -> String {
+        match self {
+            Intent::DrSwitchover { qmgr, to_region } => format!("Switch {qmgr}'s DR primary to {to_region} (planned switchover)"),
+            Intent::DrFailover { qmgr, to_region } => format!("Fail {qmgr} over to {to_region} (unplanned failover)"),
+            Intent::DrResolvePartition { qmgr, keep_region } => format!("Resolve {qmgr}'s partition, keeping {keep_region}'s data"),
+            Intent::RouteRetarget { qmgr, to_region } => format!("Point {qmgr}'s MQIPT route at {to_region}"),
+            Intent::RestoreRouteConfig { instance, backup } => format!("Restore MQIPT {instance}'s mqipt.conf from {backup}"),
+            Intent::HaSuspend { node } => format!("Suspend node {node}"),
+            Intent::HaResume { node } => format!("Resume node {node}"),
+            Intent::HaPrefer { qmgr, node } => format!("Make {node} the preferred node of {qmgr}"),
+            Intent::PacemakerCleanup { qmgr, region } => format!("Clean up Pacemaker failures of {qmgr} in {region}"),
+        }
+    }
+
     /// Refuses a name that may not reach a command line, saying which and why.
     pub fn validate(&self) -> Result<(), NameError> {
         match self {

@@ -104,6 +104,33 @@ pub enum Verify {
     NoFailCounts { resource: String, nodes: Vec<String> },
 }
 
+fn within(timeout_secs: u64) -> String {
+    format!(" (checked for up to {timeout_secs} s)")
+}
+
+impl Verify {
+    /// How the console knows the step did what it should, in words naming what is read.
+    pub fn describe(&self) -> String {
+        match self {
+            Verify::ExitZero => "exit code 0".into(),
+            Verify::OutputContains { text } => format!("exit code 0 and “{text}” in the output"),
+            Verify::DrRole { qmgr, role } => format!("rdqmstatus -m {qmgr} on this host shows DR role {role}"),
+            Verify::RunningHere { qmgr, timeout_secs } => format!("rdqmstatus -m {qmgr} on this host shows it Running with DR role Primary{}", within(*timeout_secs)),
+            Verify::FileHash { path, sha256 } => format!("the SHA-256 of {path} is {sha256}"),
+            Verify::Estate { qmgr, region, check_route, ignore_unreachable } => format!(
+                "a fresh refresh shows {qmgr} DR primary only in {region} and running there{}{}",
+                if *check_route { ", and its MQIPT route pointing at that region's load balancer" } else { "" },
+                if *ignore_unreachable { "; regions that do not answer are not counted" } else { "" }
+            ),
+            Verify::DrNormal { qmgr, timeout_secs } => format!("rdqmstatus -m {qmgr} on this host shows DR status Normal (after any resynchronisation){}", within(*timeout_secs)),
+            Verify::NothingRunsOn { node, timeout_secs } => format!("no queue manager runs on {node} any more{}", within(*timeout_secs)),
+            Verify::RunsOn { node, qmgrs, timeout_secs } => format!("{} run on {node}{}", qmgrs.join(", "), within(*timeout_secs)),
+            Verify::Preferred { qmgr, node } => format!("rdqmstatus -m {qmgr} shows {node} as the HA preferred location"),
+            Verify::NoFailCounts { resource, nodes } => format!("crm_mon shows no fail-count for {resource} on {}", nodes.join(", ")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
     pub index: usize,

@@ -85,3 +85,32 @@ fn a_viewer_and_a_held_lock_are_blocked_first() {
     });
     insta::assert_json_snapshot!(blocked.preconditions);
 }
+
+#[test]
+fn verifications_name_what_is_read() {
+    use model::plan::Verify;
+    let text = Verify::Estate { qmgr: "DRHAQM1".into(), region: "DAL".into(), check_route: true, ignore_unreachable: false }.describe();
+    assert!(text.contains("DRHAQM1 DR primary only in DAL") && text.contains("MQIPT route"), "{text}");
+    assert_eq!(Verify::OutputContains { text: "MQCAI025".into() }.describe(), "exit code 0 and “MQCAI025” in the output");
+    let text = Verify::RunningHere { qmgr: "Q".into(), timeout_secs: 60 }.describe();
+    assert!(text.ends_with("(checked for up to 60 s)"), "{text}");
+    for v in [
+        Verify::ExitZero,
+        Verify::DrRole { qmgr: "Q".into(), role: model::status::DrRole::Secondary },
+        Verify::FileHash { path: "/p".into(), sha256: "ab".into() },
+        Verify::DrNormal { qmgr: "Q".into(), timeout_secs: 5 },
+        Verify::NothingRunsOn { node: "n".into(), timeout_secs: 5 },
+        Verify::RunsOn { node: "n".into(), qmgrs: vec!["Q".into()], timeout_secs: 5 },
+        Verify::Preferred { qmgr: "Q".into(), node: "n".into() },
+        Verify::NoFailCounts { resource: "q".into(), nodes: vec!["n".into()] },
+    ] {
+        let text = v.describe();
+        assert!(!text.contains('?') && !text.contains("the console's check"), "{text}");
+    }
+}
+
+#[test]
+fn every_kind_says_what_it_does() {
+    let text = Intent::DrFailover { qmgr: "DRHAQM1".into(), to_region: "DAL".into() }.describe();
+    assert_eq!(text, "Fail DRHAQM1 over to DAL (unplanned failover)");
+}

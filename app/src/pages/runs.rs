@@ -7,7 +7,7 @@ use crate::components::page::Page;
 use crate::live::use_live;
 use crate::pages::run::second_operator;
 use crate::router::encode;
-use crate::words::{intent_text, run_look};
+use crate::words::run_look;
 use leptos::prelude::*;
 use model::run::Run;
 
@@ -20,7 +20,7 @@ fn RunRow(run: Run) -> impl IntoView {
     view! {
         <tr>
             <td>{date_time(run.created_at)}</td>
-            <th scope="row"><a href=href>{intent_text(&run.intent)}</a></th>
+            <th scope="row"><a href=href>{run.intent.describe()}</a></th>
             <td><Badge tone=tone text=word /></td>
             <td>{run.requested_by}</td>
             <td>{second}</td>

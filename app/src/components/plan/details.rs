@@ -3,7 +3,7 @@
 //! approver or after an interruption, on the run's page.
 
 use crate::components::evidence::EvidenceBlock;
-use crate::words::{check_look, verify_text};
+use crate::words::check_look;
 use leptos::prelude::*;
 use model::plan::{Plan, Precondition, Step, UndoAction};
 
@@ -78,7 +78,7 @@ fn Steps(steps: Vec<Step>) -> impl IntoView {
 
 #[component]
 fn StepItem(step: Step) -> impl IntoView {
-    let verified_by = verify_text(&step.verify);
+    let verified_by = step.verify.describe();
     let undo = if let Some(why) = step.irreversible {
         view! { <span class="badge tone-bad">"Cannot be undone: " {why}</span> }.into_any()
     } else if step.undo.is_empty() {
@@ -107,7 +107,7 @@ fn StepItem(step: Step) -> impl IntoView {
 
 #[component]
 fn UndoItem(undo: UndoAction) -> impl IntoView {
-    let verified_by = verify_text(&undo.verify);
+    let verified_by = undo.verify.describe();
     view! { <li>"on " <strong>{undo.host}</strong> ": " <code>{undo.command}</code> " — verified by: " {verified_by}</li> }
 }
 

@@ -8,7 +8,6 @@ use crate::clock::{age_text, time_of_day};
 use crate::components::badge::Badge;
 use crate::live::use_live;
 use crate::router::{encode, use_router};
-use crate::words::intent_text;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use model::api_error::ErrorCode;
@@ -72,7 +71,7 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let executing = RwSignal::new(false);
     let failure = RwSignal::new(None::<(String, bool)>);
-    let title = intent_text(&intent);
+    let title = intent.describe();
     let intent = StoredValue::new(intent);
     // Asked for at once; asked again (a new plan from the current estate) by "Try again" and
     // "Plan again".

@@ -13,7 +13,7 @@ use crate::clock::{date_time, time_of_day};
 use crate::components::page::Page;
 use crate::components::plan::PlanDetails;
 use crate::live::use_live;
-use crate::words::{intent_text, run_look};
+use crate::words::run_look;
 use decide::{Approval, Interrupted};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -79,7 +79,7 @@ pub fn RunPage(id: String) -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
 
-    let title = Signal::derive(move || run.with(|r| r.as_ref().map_or_else(|| "Run".to_string(), |r| format!("Run: {}", intent_text(&r.intent)))));
+    let title = Signal::derive(move || run.with(|r| r.as_ref().map_or_else(|| "Run".to_string(), |r| format!("Run: {}", r.intent.describe()))));
     view! {
         <Page title=title>
             <div class="page-head">
