@@ -3,6 +3,7 @@
 //! screen depends on colour alone.
 
 use model::estate::{QmgrView, RouteView, Snapshot};
+use model::rdqmstatus::DrStatusField;
 use model::status::{DrStatus, HaStatus, QmStatus};
 
 /// How a value should look; always shown together with words.
@@ -50,12 +51,10 @@ pub fn ha_status_tone(status: Option<&HaStatus>) -> Tone {
 }
 
 /// DR status as printed; "See <node>" (a secondary pointing at its HA primary) is neutral.
-pub fn dr_status_tone(status: Option<&str>) -> Tone {
+pub fn dr_status_tone(status: Option<&DrStatusField>) -> Tone {
     let Some(status) = status else { return Tone::Unknown };
-    if status.starts_with("See ") {
-        return Tone::Neutral;
-    }
-    match DrStatus::parse(status) {
+    let DrStatusField::Status(status) = status else { return Tone::Neutral };
+    match status {
         DrStatus::Normal => Tone::Good,
         DrStatus::SynchronizationInProgress | DrStatus::Paused => Tone::Warn,
         DrStatus::Unknown(_) => Tone::Unknown,
@@ -252,9 +251,10 @@ mod tests {
 
     #[test]
     fn see_another_node_is_neutral_and_unknown_text_is_not_healthy() {
-        assert_eq!(dr_status_tone(Some("See wdc1-mq1")), Tone::Neutral);
-        assert_eq!(dr_status_tone(Some("Normal")), Tone::Good);
-        assert_eq!(dr_status_tone(Some("Sideways")), Tone::Unknown);
+        let tone = |text: &str| dr_status_tone(Some(&DrStatusField::parse(text)));
+        assert_eq!(tone("See wdc1-mq1"), Tone::Neutral);
+        assert_eq!(tone("Normal"), Tone::Good);
+        assert_eq!(tone("Sideways"), Tone::Unknown);
         assert_eq!(dr_status_tone(None), Tone::Unknown);
         assert_eq!(worst([Tone::Good, Tone::Unknown, Tone::Neutral]), Tone::Unknown);
     }

@@ -1,6 +1,7 @@
 //! The estate as the console shows it: the inventory (what should exist) and the snapshot
 //! built from what the hosts said. These types cross the wire to the browser unchanged.
 
+use crate::rdqmstatus::DrStatusField;
 use crate::status::{DrRole, HaRole, HaStatus, QmStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -145,7 +146,7 @@ pub struct QmSide {
     pub stale: bool,
     pub dr_role: Option<DrRole>,
     /// As the HA primary printed it (e.g. `Normal`, `Remote unavailable`).
-    pub dr_status: Option<String>,
+    pub dr_status: Option<DrStatusField>,
     pub dr_out_of_sync_kb: Option<u64>,
     pub ha_current_location: Option<String>,
     pub ha_preferred_location: Option<String>,
@@ -161,7 +162,8 @@ pub struct QmNode {
     pub ha_role: Option<HaRole>,
     pub ha_status: Option<HaStatus>,
     pub dr_role: Option<DrRole>,
-    pub dr_status: Option<String>,
+    /// A status, or `See <node>` on an HA secondary.
+    pub dr_status: Option<DrStatusField>,
     /// Every `rdqmstatus -m` field of the local block, as printed (label → value).
     pub fields: Vec<(String, String)>,
     /// The peers' HA status as this node sees them.

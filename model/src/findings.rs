@@ -185,10 +185,10 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
     }
     for side in &qm.sides {
         let location = side.ha_current_location.clone().unwrap_or_default();
-        let dr_bad = side.dr_status.as_deref().is_some_and(|s| DrStatus::parse(s) != DrStatus::Normal && !s.starts_with("See "));
+        let dr_bad = side.dr_status.as_ref().and_then(|s| s.status()).is_some_and(|s| *s != DrStatus::Normal);
         let unsynced = side.dr_out_of_sync_kb.is_some_and(|kb| kb > 0);
         if dr_bad || unsynced {
-            let status = side.dr_status.clone().unwrap_or_default();
+            let status = side.dr_status.as_ref().map(ToString::to_string).unwrap_or_default();
             let kb = side.dr_out_of_sync_kb.map(|kb| format!(", {kb} KB not yet replicated")).unwrap_or_default();
             out.push(finding(
                 Severity::Warning,

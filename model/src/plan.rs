@@ -608,7 +608,7 @@ fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut PlanBuil
         qm_evidence(qm, &from, &["DR role"]),
     ));
     let Some(source) = qm.sides.iter().find(|s| s.region == from) else { return };
-    let dr_ok = source.dr_status.as_deref().is_some_and(|s| DrStatus::parse(s) == DrStatus::Normal);
+    let dr_ok = source.dr_status.as_ref().is_some_and(|s| s.is(DrStatus::Normal));
     let unsynced = source.dr_out_of_sync_kb.unwrap_or(0);
     b.pre.push(with_evidence(
         if dr_ok && unsynced == 0 {
@@ -619,7 +619,7 @@ fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut PlanBuil
                 "dr_status",
                 format!(
                     "DR status is {} with {unsynced} KB not yet replicated: switching now would lose data; wait for Normal",
-                    source.dr_status.clone().unwrap_or_else(|| "unknown".into())
+                    source.dr_status.as_ref().map_or_else(|| "unknown".into(), ToString::to_string)
                 ),
             )
         },

@@ -48,8 +48,9 @@ pub fn failover(ctx: &PlanContext, qmgr: &str, to_region: &str, stamp: &str, b: 
     match (answering.as_slice(), lost.as_slice()) {
         ([primary], _) => {
             let side = qm.sides.iter().find(|s| &s.region == *primary);
-            let status = side.and_then(|s| s.dr_status.clone()).unwrap_or_default();
-            if DrStatus::parse(&status) == DrStatus::RemoteUnavailable {
+            let field = side.and_then(|s| s.dr_status.clone());
+            let status = field.as_ref().map(ToString::to_string).unwrap_or_default();
+            if field.is_some_and(|f| f.is(DrStatus::RemoteUnavailable)) {
                 b.pre.push(with_evidence(
                     check(CheckStatus::Pass, "primary_lost", format!("{primary} is DR primary but reports DR status Remote unavailable")),
                     qm_evidence(qm, primary, &["DR status", "DR out of sync data"]),

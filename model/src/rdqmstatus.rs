@@ -370,6 +370,28 @@ impl Serialize for DrStatusField {
     }
 }
 
+/// Read back from the text it is written as (the snapshot's JSON).
+impl<'de> serde::Deserialize<'de> for DrStatusField {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(DrStatusField::parse(&text))
+    }
+}
+
+impl DrStatusField {
+    /// The status itself; none for `See <node>`.
+    pub fn status(&self) -> Option<&DrStatus> {
+        match self {
+            DrStatusField::Status(status) => Some(status),
+            DrStatusField::See(_) => None,
+        }
+    }
+
+    pub fn is(&self, status: DrStatus) -> bool {
+        self.status() == Some(&status)
+    }
+}
+
 /// An HA peer block of `rdqmstatus -m QM`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PeerView {

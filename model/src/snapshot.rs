@@ -6,7 +6,7 @@ use crate::estate::{
 use crate::findings;
 use crate::mqipt::MqiptConf;
 use crate::probe::{HostReport, Probe};
-use crate::rdqmstatus::{self, DrStatusField, QmStatusView};
+use crate::rdqmstatus::{self, QmStatusView};
 use crate::status::{DrRole, HaRole, HaStatus, QmStatus};
 use std::collections::BTreeMap;
 
@@ -43,7 +43,7 @@ fn qm_node(report: Option<&HostReport>, node: &str, qm: &str) -> (QmNode, Option
             out.ha_role = view.ha_role.clone();
             out.ha_status = view.ha_status.clone();
             out.dr_role = view.dr.as_ref().map(|d| d.role.clone());
-            out.dr_status = view.dr.as_ref().and_then(|d| d.status.as_ref()).map(dr_status_text);
+            out.dr_status = view.dr.as_ref().and_then(|d| d.status.clone());
             out.peers = view.peers.iter().map(|p| (p.node.clone(), p.ha_status.clone())).collect();
             if result.exit_code != Some(0) {
                 out.error = Some(format!("exit code {}", exit_text(result.exit_code)));
@@ -59,13 +59,6 @@ fn qm_node(report: Option<&HostReport>, node: &str, qm: &str) -> (QmNode, Option
 
 pub fn exit_text(code: Option<i32>) -> String {
     code.map_or("unknown (killed)".to_string(), |c| c.to_string())
-}
-
-pub fn dr_status_text(status: &DrStatusField) -> String {
-    match status {
-        DrStatusField::Status(s) => s.to_string(),
-        DrStatusField::See(node) => format!("See {node}"),
-    }
 }
 
 fn side(inventory_region: &crate::estate::InventoryRegion, reports: &[HostReport], qm: &str) -> (QmSide, Vec<QmStatusView>) {
@@ -88,7 +81,7 @@ fn side(inventory_region: &crate::estate::InventoryRegion, reports: &[HostReport
         region: inventory_region.name.clone(),
         stale: fresh.is_empty(),
         dr_role: any_view.and_then(|v| v.dr.as_ref()).map(|d| d.role.clone()),
-        dr_status: primary_view.and_then(|v| v.dr.as_ref()).and_then(|d| d.status.as_ref()).map(dr_status_text),
+        dr_status: primary_view.and_then(|v| v.dr.as_ref()).and_then(|d| d.status.clone()),
         dr_out_of_sync_kb: primary_view.and_then(|v| v.dr.as_ref()).and_then(|d| d.out_of_sync_kb),
         ha_current_location: any_view.and_then(|v| v.ha_current_location.clone()),
         ha_preferred_location: any_view.and_then(|v| v.ha_preferred_location.clone()),

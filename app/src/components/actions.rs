@@ -23,8 +23,8 @@ pub fn dr_actions(qm: &QmgrView) -> (Vec<ActionSpec>, Option<String>) {
                 .sides
                 .iter()
                 .find(|s| &s.region == primary)
-                .and_then(|s| s.dr_status.as_deref())
-                .is_some_and(|s| DrStatus::parse(s) == DrStatus::RemoteUnavailable);
+                .and_then(|s| s.dr_status.as_ref())
+                .is_some_and(|s| s.is(DrStatus::RemoteUnavailable));
             for other in regions.iter().filter(|r| **r != primary) {
                 out.push(
                     ActionSpec::new(format!("Switch DR to {other}"), Intent::DrSwitchover { qmgr: name.clone(), to_region: (*other).clone() })

@@ -55,15 +55,16 @@ fn card(qm: &QmgrView, side: &QmSide, node: &QmNode) -> QmCard {
         text(node.ha_status.as_ref().map(ToString::to_string))
     );
     let dr_role = node.dr_role.clone().or(side.dr_role.clone()).map(|r| r.to_string());
-    let dr_status = node.dr_status.clone().filter(|s| !s.starts_with("See ")).or(side.dr_status.clone());
-    let dr = format!("DR {} · {}", text(dr_role.clone()), text(dr_status.clone()));
+    // A secondary's "See <node>" names where the status is; show that status instead.
+    let dr_status = node.dr_status.clone().filter(|s| s.status().is_some()).or(side.dr_status.clone());
+    let dr = format!("DR {} · {}", text(dr_role.clone()), text(dr_status.as_ref().map(ToString::to_string)));
     let mut lines = Vec::new();
     // A sign as well as a colour on anything wrong (unless the whole card is stale).
     let flag = |text: String, tone: Tone| match tone {
         Tone::Bad | Tone::Warn if !node.stale => format!("⚠ {text}"),
         _ => text,
     };
-    for (line, tone) in [(ha.clone(), ha_status_tone(node.ha_status.as_ref())), (dr.clone(), dr_status_tone(dr_status.as_deref()))] {
+    for (line, tone) in [(ha.clone(), ha_status_tone(node.ha_status.as_ref())), (dr.clone(), dr_status_tone(dr_status.as_ref()))] {
         lines.extend(wrap_pair(&flag(line, tone), CARD_CHARS).into_iter().map(|l| (l, tone)));
     }
     let mut out_of_sync = String::new();

@@ -184,7 +184,7 @@ fn SideSection(qm: String, side: QmSide, readiness: Option<model::estate::Readin
     let (heading, dr_tone) = if side.stale {
         (format!("{} region — {role} (last known: no node answers)", side.region), Tone::Unknown)
     } else {
-        (format!("{} region — {role}", side.region), dr_status_tone(side.dr_status.as_deref()))
+        (format!("{} region — {role}", side.region), dr_status_tone(side.dr_status.as_ref()))
     };
     let text = |v: Option<String>| v.unwrap_or_else(|| "unknown".into());
     let out_of_sync = match side.dr_out_of_sync_kb {
@@ -194,7 +194,7 @@ fn SideSection(qm: String, side: QmSide, readiness: Option<model::estate::Readin
     };
     let facts = view! {
         <dt>"DR status"</dt>
-        <dd><Badge tone=dr_tone text=text(side.dr_status.clone()) /></dd>
+        <dd><Badge tone=dr_tone text=text(side.dr_status.as_ref().map(ToString::to_string)) /></dd>
         <dt>"DR out of sync data"</dt>
         <dd>{out_of_sync}</dd>
         <dt>"HA current location"</dt>
@@ -272,7 +272,7 @@ fn NodePrinted(qm: String, node: QmNode) -> impl IntoView {
     let ha_role = text(node.ha_role.as_ref().map(ToString::to_string));
     let ha_status = (tone(ha_status_tone(node.ha_status.as_ref())), text(node.ha_status.as_ref().map(ToString::to_string)));
     let dr_role = text(node.dr_role.as_ref().map(ToString::to_string));
-    let dr_status = (tone(dr_status_tone(node.dr_status.as_deref())), text(node.dr_status.clone()));
+    let dr_status = (tone(dr_status_tone(node.dr_status.as_ref())), text(node.dr_status.as_ref().map(ToString::to_string)));
     let caption = format!("rdqmstatus -m {qm} on {}, every field as printed", node.node);
     let fields = node.fields.into_iter().map(|(label, value)| TextRow::new(vec![label, value])).collect();
     view! {

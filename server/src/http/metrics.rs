@@ -74,7 +74,7 @@ pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderM
                     let _ = writeln!(out, "rdqm_console_qmgr_dr_role{{qmgr=\"{name}\",region=\"{region}\",role=\"{}\"}} 1", escape(role.as_str()));
                 }
                 if let Some(status) = &side.dr_status {
-                    let _ = writeln!(out, "rdqm_console_qmgr_dr_status{{qmgr=\"{name}\",region=\"{region}\",status=\"{}\"}} 1", escape(status));
+                    let _ = writeln!(out, "rdqm_console_qmgr_dr_status{{qmgr=\"{name}\",region=\"{region}\",status=\"{}\"}} 1", escape(&status.to_string()));
                 }
                 for node in &side.nodes {
                     if let Some(status) = &node.ha_status {
