@@ -166,9 +166,11 @@ test('an operator switches DRHAQM1 to DAL: preview, typed confirmation, each ste
   await expect(page).toHaveURL(/\/runs\/[0-9a-f]+$/);
   await expect(page.getByRole('heading', { name: "Run: Switch DRHAQM1's DR primary to DAL (planned switchover)" })).toBeVisible();
   const steps = page.getByRole('region', { name: 'Steps' }).getByRole('listitem');
-  await expect(steps).toHaveCount(6);
+  // Six steps of the switchover, then a marker message put and got back through MQIPT from the client host.
+  await expect(steps).toHaveCount(8);
   await shot(page, 'run-in-progress.png');
-  for (let i = 0; i < 6; i++) await expect(steps.nth(i)).toContainText('Succeeded', { timeout: 60_000 });
+  for (let i = 0; i < 8; i++) await expect(steps.nth(i)).toContainText('Succeeded', { timeout: 60_000 });
+  await expect(steps.filter({ hasText: '7. Put a marker message to DRHAQM1 through MQIPT' })).toContainText('Connected to queue manager DRHAQM1');
   const outcome = page.getByRole('status').filter({ hasText: 'dr-switchover of DRHAQM1' });
   await expect(outcome).toContainText('Succeeded');
   await expect(steps.filter({ hasText: '2. Make DAL DR primary' })).toContainText('Exit code0');

@@ -239,6 +239,53 @@ pub struct PlanContext<'a> {
     pub refresh: (String, Vec<String>, Option<String>),
     /// The certificate inventory, for routes that carry TLS.
     pub certs: Option<&'a crate::certs::CertInventory>,
+    /// How a client reaches the queue manager through MQIPT, when one is configured: DR
+    /// workflows then end by proving that path.
+    pub client: Option<ClientCheck>,
+}
+
+/// A client host that connects through MQIPT as applications do (seed 000's `wdc-mq-client`
+/// with the mq-rdqm samples), and what it connects with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCheck {
+    pub host: String,
+    /// `CHANNEL/TCP/host(port)`, as a client exports it.
+    pub mqserver: String,
+    /// A queue kept for this check: the marker put there is got back at once.
+    pub queue: String,
+    /// Where `rdqmput` and `rdqmget` are, when not on the PATH.
+    pub bin_dir: Option<String>,
+}
+
+/// The last steps of a DR workflow when a client is configured: a marker message put and got
+/// back through MQIPT, as an application would reach the queue manager in its new region.
+pub(crate) fn client_steps(b: &mut PlanBuilder, client: &ClientCheck, qmgr: &str, region: &str) {
+    let program = |name: &str| match &client.bin_dir {
+        Some(dir) => format!("{}/{name}", dir.trim_end_matches('/')),
+        None => name.to_string(),
+    };
+    let sample = |name: &str| Action::Exec {
+        program: "env".into(),
+        args: vec![
+            format!("MQSERVER={}", client.mqserver),
+            program(name),
+            "-b1".into(),
+            "-m1".into(),
+            "-s0".into(),
+            qmgr.into(),
+            client.queue.clone(),
+        ],
+    };
+    // The samples end 0 even when MQCONNX fails: only `Completed` says the client got through.
+    let completed = Verify::OutputContains { text: "Completed".into() };
+    b.step(
+        &client.host,
+        format!("Put a marker message to {qmgr} through MQIPT, as a client in {region} would"),
+        sample("rdqmput"),
+        format!("Connected to queue manager {qmgr}, the batch committed, Completed"),
+        completed.clone(),
+    );
+    b.step(&client.host, "Get the marker message back through MQIPT", sample("rdqmget"), format!("Connected to queue manager {qmgr}, the batch committed, Completed"), completed);
 }
 
 /// For a route with TLS towards the queue manager (SSLClient or SSLProxyMode), the target
@@ -495,6 +542,16 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
         Intent::HaResume { node } => crate::plan_ha::resume(ctx, node, &mut b),
         Intent::HaPrefer { qmgr, node } => crate::plan_ha::prefer(ctx, qmgr, node, &mut b),
         Intent::PacemakerCleanup { qmgr, region } => crate::plan_ha::cleanup(ctx, qmgr, region, &mut b),
+    }
+    if let (Some(client), Intent::DrSwitchover { qmgr, to_region } | Intent::DrFailover { qmgr, to_region }) = (&ctx.client, intent)
+        && !b.blocked()
+    {
+        client_steps(&mut b, client, qmgr, to_region);
+    }
+    if let (Some(client), Intent::DrResolvePartition { qmgr, keep_region }) = (&ctx.client, intent)
+        && !b.blocked()
+    {
+        client_steps(&mut b, client, qmgr, keep_region);
     }
     if intent.needs_approval() {
         b.check(CheckStatus::Warn, "approval", "a second operator must approve this before it runs");

@@ -27,6 +27,7 @@ fn plan_on(snapshot: &Snapshot, intent: Intent, edit: impl FnOnce(&mut PlanConte
         now_ms: 1_796_400_000_000,
         refresh: ("mqiptAdmin".into(), vec!["-refresh".into(), "-n".into(), "HAMQ".into()], Some("MQCAI025".into())),
         certs: None,
+        client: None,
     };
     edit(&mut ctx);
     plan::plan(&ctx, &intent, "1")

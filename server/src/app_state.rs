@@ -13,7 +13,7 @@ use crate::http::AuthState;
 use crate::http::streams::{StreamLimits, StreamRegistry};
 use crate::store::Store;
 use crate::workflow::{Engine, EngineError};
-use crate::workflow::engine::MqiptTarget;
+use crate::workflow::engine::{ClientTarget, MqiptTarget};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +46,7 @@ impl AppState {
             auth: AuthConfig::default(),
             workflows: WorkflowConfig::default(),
             mqipt: Vec::new(),
+            clients: Vec::new(),
             certs: None,
             assets_dir: PathBuf::from("dist"),
             demo: false,
@@ -67,6 +68,7 @@ pub struct AppStateBuilder {
     auth: AuthConfig,
     workflows: WorkflowConfig,
     mqipt: Vec<MqiptTarget>,
+    clients: Vec<ClientTarget>,
     certs: Option<Arc<CertCollector>>,
     assets_dir: PathBuf,
     demo: bool,
@@ -99,6 +101,12 @@ impl AppStateBuilder {
     /// The MQIPT instances whose configuration workflows may read and write.
     pub fn mqipt(mut self, targets: Vec<MqiptTarget>) -> Self {
         self.mqipt = targets;
+        self
+    }
+
+    /// The client checks that end DR workflows (`[[clients]]`).
+    pub fn clients(mut self, clients: Vec<ClientTarget>) -> Self {
+        self.clients = clients;
         self
     }
 
@@ -151,6 +159,7 @@ impl AppStateBuilder {
 
         let mut engine = Engine::new(Arc::clone(&self.store), self.exec, Arc::clone(&self.poller), self.mqipt);
         engine.certs = self.certs.clone();
+        engine.clients = self.clients;
         engine.plan_ttl = Duration::from_secs(self.workflows.plan_minutes * 60);
         engine.approval_ttl = Duration::from_secs(self.workflows.approval_minutes * 60);
         engine.flap_window = Duration::from_secs(self.workflows.flap_minutes * 60);

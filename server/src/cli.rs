@@ -177,6 +177,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 .auth_config(auth_config)
                 .workflow_config(config.workflows.clone())
                 .mqipt(targets)
+                .clients(config.client_targets())
                 .certs(certs.clone())
                 .assets_dir(config.server.assets_dir.clone())
                 .metrics_token(metrics_token)

@@ -41,6 +41,9 @@ pub struct Config {
     pub mqipt: Vec<MqiptConfig>,
     #[serde(default)]
     pub qmgrs: Vec<QmgrConfig>,
+    /// Client hosts that prove the path through MQIPT at the end of DR workflows.
+    #[serde(default)]
+    pub clients: Vec<ClientConfig>,
     /// Key repositories and keystores whose certificates the console inventories.
     #[serde(default)]
     pub keystores: Vec<KeystoreConfig>,
@@ -381,6 +384,33 @@ pub struct MqiptConfig {
     pub refresh: RefreshCommand,
 }
 
+/// A client host (seed 000's `wdc-mq-client`) with the mq-rdqm samples `rdqmput`/`rdqmget`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    pub name: String,
+    pub address: String,
+    #[serde(default = "default_ssh_port")]
+    pub port: u16,
+    /// Where the samples are when not on the PATH (the seed builds them in
+    /// `mq-rdqm/samples/C/linux`).
+    pub bin_dir: Option<String>,
+    /// One per queue manager it checks.
+    #[serde(default)]
+    pub checks: Vec<ClientCheckConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientCheckConfig {
+    pub qmgr: String,
+    /// `CHANNEL/TCP/host(port)`: MQIPT's address and the queue manager's route.
+    pub mqserver: String,
+    /// A queue kept for the check (a marker message is put and got back at once); never one
+    /// an application reads.
+    pub queue: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QmgrConfig {
@@ -494,6 +524,23 @@ impl Config {
                 }
                 if qm.route_listener_port.is_none() {
                     problems.push(format!("qmgrs[{i}].route_listener_port: required when mqipt is set"));
+                }
+            }
+        }
+        for (i, client) in self.clients.iter().enumerate() {
+            if let Err(e) = validate_host_name(&client.name) {
+                problems.push(format!("clients[{i}].name: {e}"));
+            }
+            for (j, check) in client.checks.iter().enumerate() {
+                if !self.qmgrs.iter().any(|q| q.name == check.qmgr) {
+                    problems.push(format!("clients[{i}].checks[{j}].qmgr: no [[qmgrs]] named {:?}", check.qmgr));
+                }
+                if let Err(e) = validate_mq_name(&check.queue) {
+                    problems.push(format!("clients[{i}].checks[{j}].queue: {e}"));
+                }
+                let well_formed = check.mqserver.split('/').count() == 3 && check.mqserver.ends_with(')') && !check.mqserver.contains(['\'', '"', ' ', '\n']);
+                if !well_formed {
+                    problems.push(format!("clients[{i}].checks[{j}].mqserver: {:?} is not CHANNEL/TCP/host(port)", check.mqserver));
                 }
             }
         }
@@ -629,6 +676,24 @@ impl Config {
         crate::fleet::ssh::SshExec::new(settings, self.ssh_hosts())
     }
 
+    /// The client checks of DR workflows, per queue manager.
+    pub fn client_targets(&self) -> Vec<crate::workflow::engine::ClientTarget> {
+        self.clients
+            .iter()
+            .flat_map(|c| {
+                c.checks.iter().map(|check| crate::workflow::engine::ClientTarget {
+                    qmgr: check.qmgr.clone(),
+                    check: model::plan::ClientCheck {
+                        host: c.name.clone(),
+                        mqserver: check.mqserver.clone(),
+                        queue: check.queue.clone(),
+                        bin_dir: c.bin_dir.clone(),
+                    },
+                })
+            })
+            .collect()
+    }
+
     /// How to reach every host over SSH.
     pub fn ssh_hosts(&self) -> std::collections::HashMap<String, crate::fleet::ssh::HostAddress> {
         use crate::fleet::ssh::HostAddress;
@@ -647,6 +712,9 @@ impl Config {
                 sudo: false,
                 bin_dir: None,
             });
+        }
+        for c in &self.clients {
+            hosts.entry(c.name.clone()).or_insert_with(|| HostAddress { address: c.address.clone(), port: c.port, sudo: false, bin_dir: None });
         }
         hosts
     }

@@ -30,6 +30,7 @@ fn ctx<'a>(snapshot: &'a Snapshot, inventory: &'a model::estate::Inventory, conf
         now_ms: 1_000_000,
         refresh: ("mqiptAdmin".into(), vec!["-refresh".into(), "-n".into(), "HAMQ".into()], Some("MQCAI025".into())),
         certs: None,
+        client: None,
     }
 }
 

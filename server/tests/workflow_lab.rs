@@ -29,6 +29,11 @@ async fn switchover_to_dal_and_back() {
     assert_eq!(commands[0], ("wdc1-mq1".into(), "rdqmdr -s -m DRHAQM1".into()));
     assert_eq!(commands[1], ("dal1-mq1".into(), "rdqmdr -p -m DRHAQM1".into()));
     assert_eq!(commands[4], ("wdc-bastion".into(), "mqiptAdmin -refresh -n HAMQ".into()));
+    // It ends by proving the path a client takes: a marker put and got back through MQIPT.
+    let client = "MQSERVER=DRHAMQ1.MQIPT/TCP/10.241.1.4(1501)";
+    assert_eq!(commands[6], ("wdc-mq-client".into(), format!("env {client} rdqmput -b1 -m1 -s0 DRHAQM1 MQIPT.LOCAL.QUEUE")));
+    assert_eq!(commands[7], ("wdc-mq-client".into(), format!("env {client} rdqmget -b1 -m1 -s0 DRHAQM1 MQIPT.LOCAL.QUEUE")));
+    assert_eq!(commands.len(), 8);
     let diff = plan["diff"].as_str().unwrap();
     assert!(diff.contains(&format!("-{DEST}{WDC_LB}")) && diff.contains(&format!("+{DEST}{DAL_LB}")), "{diff}");
 
@@ -39,6 +44,10 @@ async fn switchover_to_dal_and_back() {
     let run = h.wait(body["run_id"].as_str().unwrap()).await;
     assert_eq!(run.state, RunState::Succeeded, "{run:#?}");
     assert!(run.steps.iter().all(|s| s.state == StepState::Succeeded));
+    assert!(run.steps[6].stdout.starts_with("Connected to queue manager DRHAQM1\n") && run.steps[7].stdout.ends_with("Completed\n"), "{run:#?}");
+    // The marker went and came back: the queue is as it was.
+    let state: serde_json::Value = serde_json::from_slice(&h.lab.sim(&["state"]).stdout).unwrap();
+    assert_eq!(state["qmgrs"][0]["sides"][1]["queues"]["MQIPT.LOCAL.QUEUE"], serde_json::json!([]));
 
     // Independent reads: the QM runs in DAL, the route points at DAL, only that value changed.
     assert_eq!(h.field("dal1-mq1", "DRHAQM1", "Queue manager status:"), "Running");
@@ -185,4 +194,23 @@ async fn two_concurrent_executions_one_runs_one_gets_409() {
     assert!(loser["error"]["message"].as_str().unwrap().contains("mqadmin"), "{loser}");
     let run = h.wait(winner["run_id"].as_str().unwrap()).await;
     assert_eq!(run.state, RunState::Succeeded, "{run:#?}");
+}
+
+/// A switchover whose client cannot get through (DAL's load balancer forwards nothing) is not
+/// a success: the client's own error is the evidence, and everything is put back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switchover_the_client_cannot_reach_is_rolled_back() {
+    let h = Harness::start().await;
+    assert!(h.lab.sim(&["fault", "lb-down", "DAL"]).status.success());
+    let plan = h.plan("DRHAQM1", "DAL").await;
+    let (status, body) = h.execute(&plan, "DRHAQM1").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let run = h.wait(body["run_id"].as_str().unwrap()).await;
+    assert_eq!(run.state, RunState::RolledBack, "{run:#?}");
+    let client = &run.steps[6];
+    assert_eq!(client.state, StepState::Failed, "{run:#?}");
+    assert_eq!(client.stderr, "MQCONNX returned MQCC_FAILED\nReason is 2538\n", "{run:#?}");
+    assert_eq!(h.field("wdc1-mq1", "DRHAQM1", "Queue manager status:"), "Running");
+    assert_eq!(h.field("wdc1-mq1", "DRHAQM1", "DR role:"), "Primary");
+    assert_eq!(h.conf(), MQIPT_CONF);
 }

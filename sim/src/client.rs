@@ -101,6 +101,9 @@ fn connect(estate: &Estate, mqserver_value: Option<&str>, wanted: &str, now_ms: 
     let destination_port = route.destination_port.as_deref().and_then(|p| p.trim().parse::<u16>().ok());
     // The load balancer forwards to the node of its region where a listener answers.
     let region = estate.regions.iter().find(|r| r.load_balancer.eq_ignore_ascii_case(destination)).ok_or(HOST_NOT_AVAILABLE)?;
+    if estate.faults.lb_down.contains(&region.name) {
+        return Err(HOST_NOT_AVAILABLE);
+    }
     let (index, qm) = estate
         .qmgrs
         .iter()

@@ -25,6 +25,8 @@ pub enum Fault {
     /// The node stays up and reachable but loses both HA peers (quorum loss); and its pair.
     NodeIsolate(String),
     NodeRejoin(String),
+    /// The region's load balancer stops (or starts again) forwarding to its nodes.
+    LbDown { region: String, down: bool },
     /// The DR replication link is cut (or restored) while both regions stay up.
     DrLinkDown,
     DrLinkUp,
@@ -58,7 +60,7 @@ pub enum Fault {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FaultError {
-    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, host-key-rotate, mqipt-conf-readonly, not-haclient, dr-write-rate, slow-disk, mqipt-down, mqipt-up, key-revoke, key-restore, sudo-required, disk-full, truncate-next, clock-skew, drbd-split-brain, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
+    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, lb-down, lb-up, host-key-rotate, mqipt-conf-readonly, not-haclient, dr-write-rate, slow-disk, mqipt-down, mqipt-up, key-revoke, key-restore, sudo-required, disk-full, truncate-next, clock-skew, drbd-split-brain, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
     UnknownKnob(String),
     #[error("{knob} expects: {usage}")]
     Usage { knob: String, usage: &'static str },
@@ -164,6 +166,9 @@ impl Fault {
             ("clock-skew", _) => return Err(usage("HOST SECONDS")),
             ("drbd-split-brain", [qmgr]) => Fault::DrbdSplitBrain(qmgr.to_string()),
             ("drbd-split-brain", _) => return Err(usage("QM")),
+            ("lb-down", [region]) => Fault::LbDown { region: region.to_string(), down: true },
+            ("lb-up", [region]) => Fault::LbDown { region: region.to_string(), down: false },
+            ("lb-down" | "lb-up", _) => return Err(usage("REGION")),
             ("dr-link-down", []) => Fault::DrLinkDown,
             ("dr-link-up", []) => Fault::DrLinkUp,
             ("clear", []) => Fault::Clear,
@@ -429,6 +434,17 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
         Fault::DrbdSplitBrain(qmgr) => {
             let name = estate.qmgrs[qmgr_index(estate, qmgr)?].name.clone();
             estate.faults.split_brain.insert(name);
+            Ok(Vec::new())
+        }
+        Fault::LbDown { region, down } => {
+            let Some(name) = estate.region(region).map(|r| r.name.clone()) else {
+                return Err(FaultError::NoSuchRegion(region.clone()));
+            };
+            if *down {
+                estate.faults.lb_down.insert(name);
+            } else {
+                estate.faults.lb_down.remove(&name);
+            }
             Ok(Vec::new())
         }
         Fault::DrLinkDown => {

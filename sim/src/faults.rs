@@ -23,6 +23,9 @@ pub struct Faults {
     /// The DR replication link between the regions is cut while both stay up.
     #[serde(default)]
     pub dr_link_down: bool,
+    /// Regions whose load balancer forwards nothing (a client through MQIPT gets no listener).
+    #[serde(default)]
+    pub lb_down: BTreeSet<String>,
     /// Nodes that stay up (and reachable over SSH) but have lost both HA peers.
     #[serde(default)]
     pub isolated: BTreeSet<String>,

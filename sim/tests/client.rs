@@ -115,3 +115,12 @@ fn wrong_names_fail_as_mq_clients_fail() {
     assert!(put(&mut lab, "-b1 -m1 -s0").stderr.contains("Reason is 2538"));
     assert_eq!(lab.run("wdc1-mq1", "rdqmput").code, 127, "the samples are on the client host only");
 }
+
+#[test]
+fn a_load_balancer_that_forwards_nothing_fails_the_client() {
+    let mut lab = Lab::new();
+    lab.fault("lb-down WDC");
+    assert_eq!(put(&mut lab, "-b1 -m1 -s0").stderr, "MQCONNX returned MQCC_FAILED\nReason is 2538\n");
+    lab.fault("lb-up WDC");
+    assert!(put(&mut lab, "-b1 -m1 -s0").stdout.ends_with("Completed\n"));
+}

@@ -65,7 +65,17 @@ pub struct Engine {
     pub approval_ttl: Duration,
     /// The certificate inventory, checked before moving a route that carries TLS.
     pub certs: Option<Arc<crate::certs::CertCollector>>,
+    /// Client checks per queue manager: DR workflows end by connecting through MQIPT.
+    pub clients: Vec<ClientTarget>,
 }
+
+/// A queue manager's client check (from `[[clients]]`).
+#[derive(Debug, Clone)]
+pub struct ClientTarget {
+    pub qmgr: String,
+    pub check: model::plan::ClientCheck,
+}
+
 
 pub use crate::clock::now_ms;
 
@@ -160,6 +170,7 @@ impl Engine {
             flap_window: Duration::from_secs(15 * 60),
             approval_ttl: Duration::from_secs(15 * 60),
             certs: None,
+            clients: Vec::new(),
         }
     }
 
@@ -257,6 +268,8 @@ impl Engine {
             now_ms: now,
             refresh,
             certs: certs.as_deref(),
+            // A DR workflow's subject is the queue manager it moves.
+            client: intent.moves_regions().then(|| intent.subject()).and_then(|qm| self.clients.iter().find(|c| c.qmgr == qm)).map(|c| c.check.clone()),
         };
         Ok(plan::plan(&ctx, intent, stamp))
     }

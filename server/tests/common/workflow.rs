@@ -70,6 +70,7 @@ impl Harness {
         let directory = console::auth::directory::LdapDirectory::new(config.ldap.clone().unwrap(), lab.var("LAB_LDAP_ADMIN_PASSWORD").to_string());
         let state = super::builder(ssh.clone() as Arc<dyn RemoteExec>, poller, store.clone() as Arc<dyn Store>, Arc::new(directory))
             .mqipt(targets)
+            .clients(config.client_targets())
             .assets_dir(dir.path().to_path_buf())
             .adjust_auth(adjust)
             .build()
