@@ -120,13 +120,15 @@ test('an operator switches DRHAQM1 to DAL: preview, typed confirmation, each ste
   await page.getByRole('region', { name: 'Actions' }).getByRole('button', { name: 'Switch DR to DAL' }).click();
 
   const dialog = page.getByRole('dialog', { name: "Plan: Switch DRHAQM1's DR primary to DAL (planned switchover)" });
-  await expect(dialog.getByRole('heading', { name: /^Steps \(6\)/ })).toBeVisible({ timeout: 20_000 });
+  await expect(dialog.getByRole('heading', { name: /^Steps \(8\)/ })).toBeVisible({ timeout: 20_000 });
   await expect(dialog).toContainText('Pass');
   await expect(dialog).toContainText('DR status Normal, no data waiting to replicate');
   for (const [title, host, command] of [
     ['Step 1: Make WDC DR secondary', 'wdc1-mq1', 'rdqmdr -s -m DRHAQM1'],
     ['Step 2: Make DAL DR primary', 'dal1-mq1', 'rdqmdr -p -m DRHAQM1'],
     ['Step 5: Refresh MQIPT', 'wdc-bastion', 'mqiptAdmin -refresh -n HAMQ'],
+    ['Step 7: Put a marker message to DRHAQM1 through MQIPT, as a client in DAL would', 'wdc-mq-client',
+      'env MQSERVER=DRHAMQ1.MQIPT/TCP/10.241.1.4(1501) rdqmput -b1 -m1 -s0 DRHAQM1 MQIPT.LOCAL.QUEUE'],
   ]) {
     const step = dialog.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title }) });
     await expect(step).toContainText(`Host${host}`);
@@ -177,7 +179,7 @@ test('an operator switches DRHAQM1 to DAL: preview, typed confirmation, each ste
   await expect(steps.filter({ hasText: '5. Refresh MQIPT' })).toContainText('MQCAI025');
   const seen: string[] = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
   expect(seen.some((s) => /=.*(Pending|Running)$/.test(s)), `states seen: ${seen.join(' | ')}`).toBe(true);
-  expect(seen.filter((s) => s.endsWith('Succeeded')).length).toBe(6);
+  expect(seen.filter((s) => s.endsWith('Succeeded')).length).toBe(8);
   expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
   await shot(page, 'run-succeeded.png');
   await fitsWidth(page);
@@ -200,7 +202,7 @@ test('a switchover whose MQIPT refresh fails shows the failed step, the undo, an
   await openQm(page, 'DRHAQM1');
   await page.getByRole('region', { name: 'Actions' }).getByRole('button', { name: 'Switch DR to WDC' }).click();
   const dialog = page.getByRole('dialog');
-  await expect(dialog.getByRole('heading', { name: /^Steps \(6\)/ })).toBeVisible({ timeout: 20_000 });
+  await expect(dialog.getByRole('heading', { name: /^Steps \(8\)/ })).toBeVisible({ timeout: 20_000 });
   await expect(dialog).toContainText(/was last moved \d+ min ago; moving it again so soon may be flapping/);
   await dialog.getByLabel('Type DRHAQM1 to confirm').fill('DRHAQM1');
   await dialog.getByRole('button', { name: 'Execute' }).click();
