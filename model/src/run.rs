@@ -51,9 +51,28 @@ pub struct RunStep {
     pub verification: Option<String>,
     pub started_at: Option<u64>,
     pub finished_at: Option<u64>,
+    /// A step that copies a file beside itself: the file and its copy (what a restore can
+    /// offer later). Absent in runs journaled before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<BackupCopy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupCopy {
+    pub of: String,
+    pub to: String,
 }
 
 impl RunStep {
+    /// The journal entry of a plan's step, before it runs.
+    pub fn of_step(step: &crate::plan::Step) -> Self {
+        let mut record = RunStep::pending(step.index, &step.title, &step.host, &step.command);
+        if let crate::plan::Action::Backup { path, to } = &step.action {
+            record.backup = Some(BackupCopy { of: path.clone(), to: to.clone() });
+        }
+        record
+    }
+
     pub fn pending(index: usize, title: &str, host: &str, command: &str) -> Self {
         RunStep {
             index,
@@ -67,6 +86,7 @@ impl RunStep {
             verification: None,
             started_at: None,
             finished_at: None,
+            backup: None,
         }
     }
 }

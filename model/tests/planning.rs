@@ -115,3 +115,12 @@ fn every_kind_says_what_it_does() {
     let text = Intent::DrFailover { qmgr: "DRHAQM1".into(), to_region: "DAL".into() }.describe();
     assert_eq!(text, "Fail DRHAQM1 over to DAL (unplanned failover)");
 }
+
+#[test]
+fn a_run_journals_which_file_a_step_copies_and_where() {
+    let switch = plan(Intent::DrSwitchover { qmgr: "DRHAQM1".into(), to_region: "DAL".into() });
+    let copies: Vec<Option<model::run::BackupCopy>> = switch.steps.iter().map(|s| model::run::RunStep::of_step(s).backup).collect();
+    let expected = model::run::BackupCopy { of: CONF_PATH.into(), to: format!("{CONF_PATH}.rdqm-console.1") };
+    assert_eq!(copies.iter().filter(|c| c.is_some()).count(), 1, "{copies:?}");
+    assert_eq!(copies[2], Some(expected));
+}

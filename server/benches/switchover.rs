@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench -p rdqm-console --bench switchover`.
 
-use console::config::{Config, RefreshCommand};
+use console::config::Config;
 use console::fleet::RemoteExec;
 use console::fleet::poller::Poller;
 use console::store::{SqliteStore, Store};
@@ -68,7 +68,7 @@ fn main() {
         let targets = config
             .mqipt
             .iter()
-            .map(|m| MqiptTarget { name: m.name.clone(), host: m.host.clone(), conf_path: m.conf_path.clone(), refresh: RefreshCommand::parse(&m.refresh).expect("refresh") })
+            .map(|m| MqiptTarget { name: m.name.clone(), host: m.host.clone(), conf_path: m.conf_path.clone(), refresh: m.refresh.clone() })
             .collect();
         let mut engine = Engine::new(Arc::clone(&store), ssh.clone() as Arc<dyn RemoteExec>, Arc::clone(&poller), targets);
         engine.flap_window = Duration::ZERO;

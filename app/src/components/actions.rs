@@ -121,10 +121,9 @@ pub fn backups_from_runs(runs: &[Run], conf_path: &str) -> Vec<String> {
     for run in runs {
         for step in &run.steps {
             let made = matches!(step.state, StepState::Succeeded | StepState::AlreadyDone);
-            let Some(rest) = step.command.strip_prefix("cp -p ") else { continue };
-            let Some((from, to)) = rest.split_once(' ') else { continue };
-            if made && from == conf_path && model::plan::is_backup_name(conf_path, to) && !out.iter().any(|b| b == to) {
-                out.push(to.to_string());
+            let Some(copy) = &step.backup else { continue };
+            if made && copy.of == conf_path && model::plan::is_backup_name(conf_path, &copy.to) && !out.iter().any(|b| *b == copy.to) {
+                out.push(copy.to.clone());
             }
         }
     }

@@ -380,7 +380,7 @@ impl Engine {
             state: RunState::Running,
             created_at: now,
             updated_at: now,
-            steps: plan.steps.iter().map(|s| RunStep::pending(s.index, &s.title, &s.host, &s.command)).collect(),
+            steps: plan.steps.iter().map(RunStep::of_step).collect(),
             undo: Vec::new(),
             remediation: Vec::new(),
             message: None,
