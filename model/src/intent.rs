@@ -21,7 +21,20 @@ pub enum Intent {
     HaResume { node: String },
     HaPrefer { qmgr: String, node: String },
     PacemakerCleanup { qmgr: String, region: String },
+    /// Puts a ledger of `messages` through MQIPT, moves the queue manager to `to_region`
+    /// (a planned switchover, or when `unplanned` a failover that discards what the old
+    /// region did not replicate), and reports RTO, RPO and the fate of every message.
+    DrDrill {
+        qmgr: String,
+        to_region: String,
+        messages: u32,
+        #[serde(default)]
+        unplanned: bool,
+    },
 }
+
+/// The most messages a drill puts (each is its own batch, committed one by one).
+pub const DRILL_MAX_MESSAGES: u32 = 5000;
 
 impl Intent {
     pub fn kind(&self) -> &'static str {
@@ -35,17 +48,18 @@ impl Intent {
             Intent::HaResume { .. } => "ha-resume",
             Intent::HaPrefer { .. } => "ha-prefer",
             Intent::PacemakerCleanup { .. } => "pacemaker-cleanup",
+            Intent::DrDrill { .. } => "dr-drill",
         }
     }
 
     /// Actions that lose data or split the estate need a second operator's approval.
     pub fn needs_approval(&self) -> bool {
-        matches!(self, Intent::DrFailover { .. } | Intent::DrResolvePartition { .. })
+        matches!(self, Intent::DrFailover { .. } | Intent::DrResolvePartition { .. } | Intent::DrDrill { unplanned: true, .. })
     }
 
     /// Actions that move a queue manager between regions (for the flapping warning).
     pub fn moves_regions(&self) -> bool {
-        matches!(self, Intent::DrSwitchover { .. } | Intent::DrFailover { .. } | Intent::DrResolvePartition { .. })
+        matches!(self, Intent::DrSwitchover { .. } | Intent::DrFailover { .. } | Intent::DrResolvePartition { .. } | Intent::DrDrill { .. })
     }
 
     /// The name the operator types to confirm, and the lock the run holds.
@@ -55,7 +69,8 @@ impl Intent {
             | Intent::DrFailover { qmgr, .. }
             | Intent::DrResolvePartition { qmgr, .. }
             | Intent::RouteRetarget { qmgr, .. }
-            | Intent::PacemakerCleanup { qmgr, .. } => qmgr,
+            | Intent::PacemakerCleanup { qmgr, .. }
+            | Intent::DrDrill { qmgr, .. } => qmgr,
             Intent::RestoreRouteConfig { instance, .. } => instance,
             // The node is what the operator types to confirm an HA action.
             Intent::HaSuspend { node } | Intent::HaResume { node } | Intent::HaPrefer { node, .. } => node,
@@ -74,6 +89,10 @@ impl Intent {
             Intent::HaResume { node } => format!("Resume node {node}"),
             Intent::HaPrefer { qmgr, node } => format!("Make {node} the preferred node of {qmgr}"),
             Intent::PacemakerCleanup { qmgr, region } => format!("Clean up Pacemaker failures of {qmgr} in {region}"),
+            Intent::DrDrill { qmgr, to_region, messages, unplanned } => format!(
+                "DR drill: put {messages} messages to {qmgr} through MQIPT, {} to {to_region}, get them back and report RTO and RPO",
+                if *unplanned { "fail over (unplanned, discarding what is not replicated)" } else { "switch over (planned)" }
+            ),
         }
     }
 
@@ -98,6 +117,15 @@ impl Intent {
                 validate_mq_name(qmgr)?;
                 validate_region_name(region)
             }
+            Intent::DrDrill { qmgr, to_region, messages, .. } => {
+                validate_mq_name(qmgr)?;
+                validate_region_name(to_region)?;
+                if (1..=DRILL_MAX_MESSAGES).contains(messages) {
+                    Ok(())
+                } else {
+                    Err(NameError::OutOfRange { what: "messages", value: messages.to_string(), range: format!("1 to {DRILL_MAX_MESSAGES}") })
+                }
+            }
         }
     }
 
@@ -105,7 +133,11 @@ impl Intent {
     /// queue manager's route's, or the one named; none for HA and Pacemaker work.
     pub fn mqipt_instance<'a>(&'a self, inventory: &'a Inventory) -> Option<&'a str> {
         match self {
-            Intent::DrSwitchover { qmgr, .. } | Intent::DrFailover { qmgr, .. } | Intent::DrResolvePartition { qmgr, .. } | Intent::RouteRetarget { qmgr, .. } => {
+            Intent::DrSwitchover { qmgr, .. }
+            | Intent::DrFailover { qmgr, .. }
+            | Intent::DrResolvePartition { qmgr, .. }
+            | Intent::RouteRetarget { qmgr, .. }
+            | Intent::DrDrill { qmgr, .. } => {
                 inventory.qmgrs.iter().find(|q| &q.name == qmgr)?.route.as_ref().map(|r| r.instance.as_str())
             }
             Intent::RestoreRouteConfig { instance, .. } => Some(instance),

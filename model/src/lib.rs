@@ -6,6 +6,8 @@
 pub mod api_error;
 pub mod crm;
 pub mod drbd;
+pub mod drill;
+pub mod drill_document;
 pub mod dspmq;
 pub mod estate;
 pub mod certs;
@@ -20,6 +22,7 @@ pub mod names;
 pub mod plan;
 pub mod plan_builder;
 pub mod plan_dr;
+pub mod plan_drill;
 pub mod plan_ha;
 pub mod probe;
 pub mod snapshot;

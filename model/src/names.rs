@@ -12,6 +12,8 @@ pub enum NameError {
     TooLong { kind: &'static str, len: usize, max: usize },
     #[error("{kind} name {name:?} contains {found:?}; allowed are {allowed}")]
     BadCharacter { kind: &'static str, name: String, found: char, allowed: &'static str },
+    #[error("{what} is {value}; it must be {range}")]
+    OutOfRange { what: &'static str, value: String, range: String },
 }
 
 fn check(

@@ -102,6 +102,10 @@ pub enum Verify {
     Preferred { qmgr: String, node: String },
     /// `crm_mon` on the host shows no fail-count for `resource` on any of `nodes`.
     NoFailCounts { resource: String, nodes: Vec<String> },
+    /// `amqscnxc -x CONNAME -c CHANNEL QM` on the client host says `Connection established
+    /// to queue manager QM`, run again until it does (a failed connect is not the step's
+    /// failure until the timeout).
+    ClientConnects { qmgr: String, conname: String, channel: String, timeout_secs: u64 },
 }
 
 fn within(timeout_secs: u64) -> String {
@@ -127,7 +131,15 @@ impl Verify {
             Verify::RunsOn { node, qmgrs, timeout_secs } => format!("{} run on {node}{}", qmgrs.join(", "), within(*timeout_secs)),
             Verify::Preferred { qmgr, node } => format!("rdqmstatus -m {qmgr} shows {node} as the HA preferred location"),
             Verify::NoFailCounts { resource, nodes } => format!("crm_mon shows no fail-count for {resource} on {}", nodes.join(", ")),
+            Verify::ClientConnects { qmgr, conname, timeout_secs, .. } => {
+                format!("amqscnxc connects to {qmgr} through {conname} (tried again until it does){}", within(*timeout_secs))
+            }
         }
+    }
+
+    /// A step whose command may fail at first and is tried again by its verification.
+    pub fn retries_the_action(&self) -> bool {
+        matches!(self, Verify::ClientConnects { .. })
     }
 }
 
@@ -149,6 +161,9 @@ pub struct Step {
     /// rest of the run must follow it forward.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub irreversible: Option<String>,
+    /// What the step contributes to a drill's report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drill: Option<crate::drill::DrillPart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,6 +199,9 @@ pub struct Plan {
     /// Set when the plan was executed: it is single-use.
     #[serde(default)]
     pub consumed_by_run: Option<String>,
+    /// The queue manager in each region when planned (for a drill's report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Vec<crate::drill::SideSummary>>,
 }
 
 impl Plan {
@@ -542,6 +560,7 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
         Intent::HaResume { node } => crate::plan_ha::resume(ctx, node, &mut b),
         Intent::HaPrefer { qmgr, node } => crate::plan_ha::prefer(ctx, qmgr, node, &mut b),
         Intent::PacemakerCleanup { qmgr, region } => crate::plan_ha::cleanup(ctx, qmgr, region, &mut b),
+        Intent::DrDrill { qmgr, to_region, messages, unplanned } => crate::plan_drill::drill(ctx, qmgr, to_region, *messages, *unplanned, stamp, &mut b),
     }
     if let (Some(client), Intent::DrSwitchover { qmgr, to_region } | Intent::DrFailover { qmgr, to_region }) = (&ctx.client, intent)
         && !b.blocked()
@@ -576,6 +595,7 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
         needs_approval: intent.needs_approval(),
         resources,
         consumed_by_run: None,
+        before: matches!(intent, Intent::DrDrill { .. }).then(|| crate::drill::summarize(ctx.snapshot, intent.subject())),
     }
 }
 
@@ -589,7 +609,11 @@ fn region_of_node<'a>(ctx: &'a PlanContext, node: &str) -> Option<&'a str> {
 pub fn resources(ctx: &PlanContext, intent: &Intent, steps: &[Step]) -> Vec<String> {
     let mut out = std::collections::BTreeSet::new();
     match intent {
-        Intent::DrSwitchover { qmgr, .. } | Intent::DrFailover { qmgr, .. } | Intent::DrResolvePartition { qmgr, .. } | Intent::RouteRetarget { qmgr, .. } => {
+        Intent::DrSwitchover { qmgr, .. }
+        | Intent::DrFailover { qmgr, .. }
+        | Intent::DrResolvePartition { qmgr, .. }
+        | Intent::RouteRetarget { qmgr, .. }
+        | Intent::DrDrill { qmgr, .. } => {
             out.insert(format!("qmgr:{qmgr}"));
         }
         Intent::RestoreRouteConfig { instance, .. } => {
@@ -639,7 +663,7 @@ fn lock_check(held: &[HeldLock], resources: &[String]) -> Precondition {
     }
 }
 
-fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut PlanBuilder) {
+pub(crate) fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut PlanBuilder) {
     let name = &qm.name;
     let Some(target) = qm.sides.iter().find(|s| s.region == to_region) else {
         b.pre.push(check(CheckStatus::Block, "target_region", format!("{name} has no HA group in {to_region}")));

@@ -41,6 +41,7 @@ impl PlanBuilder {
             verify,
             undo: Vec::new(),
             irreversible: None,
+            drill: None,
         });
         &mut self.steps[index]
     }

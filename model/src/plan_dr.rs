@@ -16,12 +16,12 @@ fn find<'a>(ctx: &'a PlanContext, qmgr: &str, pre: &mut Vec<Precondition>) -> Op
     qm
 }
 
-fn ha_location(qm: &QmgrView, region: &str) -> Option<String> {
+pub(crate) fn ha_location(qm: &QmgrView, region: &str) -> Option<String> {
     qm.sides.iter().find(|s| s.region == region && !s.stale).and_then(|s| s.ha_current_location.clone())
 }
 
 /// The route steps towards `region`, if the route does not point there yet.
-fn route_towards(ctx: &PlanContext, qm: &QmgrView, region: &str, stamp: &str, b: &mut PlanBuilder) {
+pub(crate) fn route_towards(ctx: &PlanContext, qm: &QmgrView, region: &str, stamp: &str, b: &mut PlanBuilder) {
     if let Some((conf, old, new)) = route_edit(ctx, qm, region, &mut b.pre) {
         b.fingerprint.conf_sha256 = Some(sha256_hex(&old));
         b.diff = Some(unified_diff(&old, &new, &conf.path));
@@ -32,15 +32,26 @@ fn route_towards(ctx: &PlanContext, qm: &QmgrView, region: &str, stamp: &str, b:
 /// `dr-failover`: the DR primary region is lost (or has lost the link); promote `to_region`.
 pub fn failover(ctx: &PlanContext, qmgr: &str, to_region: &str, stamp: &str, b: &mut PlanBuilder) {
     let Some(qm) = find(ctx, qmgr, &mut b.pre) else { return };
+    if promote(ctx, qm, to_region, b).is_none() {
+        return;
+    }
+    route_towards(ctx, qm, to_region, stamp, b);
+    final_check_with(qmgr, to_region, qm.route.is_some(), true, b);
+}
+
+/// The checks of an unplanned failover and its promotion step; `None` when blocked, else the
+/// region that was DR primary (if one is known).
+pub(crate) fn promote(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut PlanBuilder) -> Option<Option<String>> {
+    let qmgr = qm.name.as_str();
     b.fingerprint.dr_primary_region = qm.dr_primary_region.clone();
     b.fingerprint.running_on = qm.running_on.clone();
     let Some(target) = qm.sides.iter().find(|s| s.region == to_region) else {
         b.pre.push(check(CheckStatus::Block, "target_region", format!("{qmgr} has no HA group in {to_region}")));
-        return;
+        return None;
     };
     if qm.dr_primary_regions.iter().any(|r| r == to_region) {
         b.pre.push(check(CheckStatus::Block, "dr_primary", format!("{qmgr} is already DR primary in {to_region}")));
-        return;
+        return None;
     }
     let lost: Vec<&String> = qm.last_known_primary_regions.iter().filter(|r| *r != to_region).collect();
     let answering: Vec<&String> = qm.dr_primary_regions.iter().filter(|r| *r != to_region).collect();
@@ -65,7 +76,7 @@ pub fn failover(ctx: &PlanContext, qmgr: &str, to_region: &str, stamp: &str, b: 
                     ),
                     qm_evidence(qm, primary, &["DR status"]),
                 ));
-                return;
+                return None;
             }
         }
         ([], [lost_region, ..]) => {
@@ -79,7 +90,7 @@ pub fn failover(ctx: &PlanContext, qmgr: &str, to_region: &str, stamp: &str, b: 
         ([], []) => b.pre.push(check(CheckStatus::Warn, "primary_lost", format!("no region is DR primary for {qmgr}; {to_region} will become it"))),
         (many, _) => {
             b.pre.push(check(CheckStatus::Block, "dr_primary", format!("{qmgr} is DR primary in {} (partitioned): resolve the partition", many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" and "))));
-            return;
+            return None;
         }
     }
     if let Some(old) = &old_region {
@@ -108,7 +119,7 @@ pub fn failover(ctx: &PlanContext, qmgr: &str, to_region: &str, stamp: &str, b: 
     }
     let Some(host) = ha_location(qm, to_region) else {
         b.pre.push(check(CheckStatus::Block, "ha_location", format!("{to_region}'s HA primary for {qmgr} is unknown")));
-        return;
+        return None;
     };
     let _ = target;
     crate::plan::tls_check(ctx, qm, to_region, &mut b.pre);
@@ -120,8 +131,7 @@ pub fn failover(ctx: &PlanContext, qmgr: &str, to_region: &str, stamp: &str, b: 
         Verify::RunningHere { qmgr: qmgr.into(), timeout_secs: 60 },
     )
     .irreversible = Some(format!("{qmgr} now runs in {to_region}: with the old DR primary lost, undoing the promotion would leave it running nowhere"));
-    route_towards(ctx, qm, to_region, stamp, b);
-    final_check_with(qmgr, to_region, qm.route.is_some(), true, b);
+    Some(old_region)
 }
 
 /// `dr-resolve-partition`: both regions are DR primary; `keep_region`'s data survives.

@@ -3,6 +3,7 @@
 //! SQLite by default, behind `Store` so PostgreSQL can follow.
 
 use futures::future::BoxFuture;
+use model::drill::DrillReport;
 use model::plan::{HeldLock, Plan};
 use model::run::{Run, RunState};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -104,6 +105,11 @@ pub trait Store: Send + Sync {
     fn load_run(&self, id: String) -> BoxFuture<'_, Result<Option<Run>, StoreError>>;
     /// The newest `limit` runs, newest first.
     fn list_runs(&self, limit: usize) -> BoxFuture<'_, Result<Vec<Run>, StoreError>>;
+    /// Stores a drill's report (a run that ends again, after a resume, replaces it).
+    fn save_drill_report(&self, report: DrillReport) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn load_drill_report(&self, run_id: String) -> BoxFuture<'_, Result<Option<DrillReport>, StoreError>>;
+    /// The newest reports first.
+    fn list_drill_reports(&self, limit: usize) -> BoxFuture<'_, Result<Vec<DrillReport>, StoreError>>;
 }
 
 /// What [`Store::start_run`] needs.
@@ -218,7 +224,8 @@ impl SqliteStore {
              CREATE TABLE IF NOT EXISTS revoked_users (user TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS plans (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, json TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS run_locks (resource TEXT PRIMARY KEY, run_id TEXT NOT NULL, description TEXT NOT NULL, until INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, state TEXT NOT NULL, json TEXT NOT NULL);",
+             CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, state TEXT NOT NULL, json TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS drill_reports (run_id TEXT PRIMARY KEY, finished_at INTEGER NOT NULL, digest TEXT NOT NULL, json TEXT NOT NULL);",
         )?;
         // Columns added after the first release; an existing file gains them.
         for (table, column, definition) in [("audit", "keyed", "INTEGER NOT NULL DEFAULT 0"), ("plans", "consumed_by", "TEXT")] {
@@ -542,6 +549,32 @@ impl Store for SqliteStore {
     fn list_runs(&self, limit: usize) -> BoxFuture<'_, Result<Vec<Run>, StoreError>> {
         self.blocking(move |conn| {
             let mut stmt = conn.prepare("SELECT json FROM runs ORDER BY created_at DESC, id DESC LIMIT ?1")?;
+            let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            rows.iter().map(|j| from_json(j)).collect()
+        })
+    }
+
+    fn save_drill_report(&self, report: DrillReport) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.blocking(move |conn| {
+            let json = to_json(&report)?;
+            conn.execute(
+                "INSERT OR REPLACE INTO drill_reports (run_id, finished_at, digest, json) VALUES (?1, ?2, ?3, ?4)",
+                params![report.run_id, report.finished_at as i64, report.digest(), json],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn load_drill_report(&self, run_id: String) -> BoxFuture<'_, Result<Option<DrillReport>, StoreError>> {
+        self.blocking(move |conn| {
+            let json: Option<String> = conn.query_row("SELECT json FROM drill_reports WHERE run_id = ?1", [run_id], |r| r.get(0)).optional()?;
+            json.map(|j| from_json(&j)).transpose()
+        })
+    }
+
+    fn list_drill_reports(&self, limit: usize) -> BoxFuture<'_, Result<Vec<DrillReport>, StoreError>> {
+        self.blocking(move |conn| {
+            let mut stmt = conn.prepare("SELECT json FROM drill_reports ORDER BY finished_at DESC, run_id DESC LIMIT ?1")?;
             let rows = stmt.query_map([limit as i64], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
             rows.iter().map(|j| from_json(j)).collect()
         })

@@ -10,6 +10,9 @@
 //! shares one copy (synchronous replication), the DR secondary gets a copy only while DR
 //! replication flows; what it lacks is `DR out of sync data`, and an unplanned promotion of
 //! that side loses exactly it.
+//!
+//! IBM MQ's own samples on the same host (`amqsgetc`, `amqscnxc`, in [`crate::amqs`]) connect
+//! and replicate through the functions here.
 
 use crate::commands::Outcome;
 use crate::estate::{Estate, QueueManager};
@@ -71,24 +74,40 @@ fn options(args: &[String]) -> Result<Options, String> {
     }
 }
 
+/// A client connection channel definition as MQCONNX uses it: from `MQSERVER`, or built by
+/// the program (amqscnxc's `-x`/`-c`).
+pub(crate) struct ClientConn<'a> {
+    pub channel: &'a str,
+    pub host: &'a str,
+    pub port: u16,
+}
+
 /// `MQSERVER=CHANNEL/TCP/host(port)`.
-fn mqserver(value: &str) -> Option<(&str, &str, u16)> {
+fn mqserver(value: &str) -> Option<ClientConn<'_>> {
     let mut parts = value.splitn(3, '/');
     let (channel, transport, conname) = (parts.next()?, parts.next()?, parts.next()?);
     let (host, port) = conname.strip_suffix(')')?.split_once('(')?;
-    transport.eq_ignore_ascii_case("TCP").then_some((channel, host, port.trim().parse().ok()?))
+    transport.eq_ignore_ascii_case("TCP").then_some(ClientConn { channel, host, port: port.trim().parse().ok()? })
 }
 
-const HOST_NOT_AVAILABLE: u32 = 2538;
+pub(crate) const HOST_NOT_AVAILABLE: u32 = 2538;
 const Q_MGR_NOT_AVAILABLE: u32 = 2059;
 const Q_MGR_NAME_ERROR: u32 = 2058;
 const UNKNOWN_CHANNEL_NAME: u32 = 2540;
-const UNKNOWN_OBJECT_NAME: u32 = 2085;
+pub(crate) const UNKNOWN_OBJECT_NAME: u32 = 2085;
 
 /// Where a client connection through `MQSERVER` lands: the queue manager and its DR region,
-/// or the reason code MQCONNX fails with.
-fn connect(estate: &Estate, mqserver_value: Option<&str>, wanted: &str, now_ms: u64) -> Result<(usize, String), u32> {
-    let Some((channel, host, port)) = mqserver_value.and_then(mqserver) else { return Err(Q_MGR_NAME_ERROR) };
+/// or the reason code MQCONNX fails with. Without `MQSERVER` (and no channel table) there is
+/// nothing to connect through.
+pub(crate) fn connect(estate: &Estate, mqserver_value: Option<&str>, wanted: &str, now_ms: u64) -> Result<(usize, String), u32> {
+    let conn = mqserver_value.and_then(mqserver).ok_or(Q_MGR_NAME_ERROR)?;
+    connect_via(estate, &conn, wanted, now_ms)
+}
+
+/// Where a connection through `conn` lands. A blank `wanted` name is "whichever queue
+/// manager answers", as MQCONNX takes it from a client.
+pub(crate) fn connect_via(estate: &Estate, conn: &ClientConn, wanted: &str, now_ms: u64) -> Result<(usize, String), u32> {
+    let ClientConn { channel, host, port } = *conn;
     let bastion = estate.bastions.iter().find(|b| b.up && (b.name == host || b.ip == host)).ok_or(HOST_NOT_AVAILABLE)?;
     let route = bastion
         .mqipt
@@ -113,7 +132,7 @@ fn connect(estate: &Estate, mqserver_value: Option<&str>, wanted: &str, now_ms: 
     if qm.starting.as_ref().is_some_and(|(_, window)| now_ms < window.until_ms) {
         return Err(Q_MGR_NOT_AVAILABLE);
     }
-    if qm.name != wanted {
+    if !wanted.is_empty() && qm.name != wanted {
         return Err(Q_MGR_NAME_ERROR);
     }
     if !qm.channels.iter().any(|c| c.name == channel && c.get("CHLTYPE") == "SVRCONN") {
@@ -128,7 +147,7 @@ fn failure(out: &mut String, call: &str, reason: u32) {
 }
 
 /// The samples open only queues that are defined (seed 000 defines MQIPT.LOCAL.QUEUE).
-fn queue_defined(qm: &QueueManager, queue: &str) -> bool {
+pub(crate) fn queue_defined(qm: &QueueManager, queue: &str) -> bool {
     qm.local_queues.iter().any(|q| q == queue)
 }
 
@@ -171,13 +190,24 @@ pub fn run(estate: &mut Estate, program: &str, args: &[String], mqserver_value: 
             if o.verbosity > 1 {
                 let _ = writeln!(stdout, "About to {} message {message} of batch {batch}", if put { "put" } else { "get" });
             }
+            // `-v3` shows each message's text: before MQPUT, after MQGET (the samples' order).
             if put {
-                queue.push(format!("Batch {batch}, Message {message}"));
+                let text = format!("Batch {batch}, Message {message}");
+                if o.verbosity > 2 {
+                    let _ = writeln!(stdout, "Message is \"{text}\"");
+                }
+                queue.push(text);
+                if o.verbosity > 1 {
+                    let _ = writeln!(stdout, "Message {message} put successfully");
+                }
             } else {
-                queue.remove(0);
-            }
-            if o.verbosity > 1 {
-                let _ = writeln!(stdout, "Message {message} {} successfully", if put { "put" } else { "got" });
+                let text = queue.remove(0);
+                if o.verbosity > 1 {
+                    let _ = writeln!(stdout, "Message {message} got successfully");
+                }
+                if o.verbosity > 2 {
+                    let _ = writeln!(stdout, "Message is \"{text}\"");
+                }
             }
         }
         moved += o.batch_size;

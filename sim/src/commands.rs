@@ -71,8 +71,8 @@ impl Outcome {
 pub const MQ_PROGRAMS: &[&str] =
     &["rdqmstatus", "rdqmdr", "rdqmadm", "dspmq", "strmqm", "endmqm", "drbdadm", "crm_mon", "crm_resource", "runmqakm", "runmqsc"];
 pub const MQIPT_PROGRAMS: &[&str] = &["mqiptAdmin", "mqiptKeycmd"];
-/// The samples on the client host (`wdc-mq-client`).
-pub const CLIENT_PROGRAMS: &[&str] = &["rdqmput", "rdqmget"];
+/// The samples on the client host (`wdc-mq-client`): mq-rdqm's and IBM MQ's own.
+pub const CLIENT_PROGRAMS: &[&str] = &["rdqmput", "rdqmget", "amqsgetc", "amqscnxc"];
 /// Programs every simulated host has (the seed reloads MQIPT through its systemd unit).
 pub const SYSTEM_PROGRAMS: &[&str] = &["systemctl", "date"];
 /// The DRBD and Pacemaker tools of an RDQM node (installed in `/usr/sbin`).
@@ -208,6 +208,8 @@ fn dispatch(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
     if estate.clients.iter().any(|c| c == inv.host) {
         return match inv.program {
             "rdqmput" | "rdqmget" => crate::client::run(estate, inv.program, inv.args, inv.mqserver, inv.now_ms),
+            "amqsgetc" => crate::amqs::amqsgetc(estate, inv.args, inv.mqserver, inv.now_ms),
+            "amqscnxc" => crate::amqs::amqscnxc(estate, inv.args, inv.mqserver, inv.now_ms),
             "date" => date(estate, inv),
             _ => not_found(),
         };

@@ -12,7 +12,7 @@ use std::fmt;
 pub struct Estate {
     pub regions: Vec<Region>,
     pub bastions: Vec<Bastion>,
-    /// Client hosts (`wdc-mq-client`): `rdqmput`/`rdqmget` through MQIPT.
+    /// Client hosts (`wdc-mq-client`): `rdqmput`/`rdqmget`, `amqsgetc`/`amqscnxc` through MQIPT.
     #[serde(default)]
     pub clients: Vec<String>,
     pub qmgrs: Vec<QueueManager>,

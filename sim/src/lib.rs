@@ -7,6 +7,7 @@
 //! `crm_resource --cleanup`, the DRBD and Pacemaker layers beneath RDQM ([`layers`]);
 //! [`store`] keeps the state in one file shared by every simulated node, updated under a lock.
 
+pub mod amqs;
 pub mod chstatus;
 pub mod client;
 pub mod commands;

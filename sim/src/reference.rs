@@ -12,7 +12,7 @@ pub const DAL_LB: &str = "e8deec77-us-south.lb.appdomain.cloud";
 pub const MQIPT_INSTANCE: &str = "HAMQ";
 pub const MQIPT_CONF_PATH: &str = "/opt/mqipt/installation1/mqipt/HAMQ/mqipt.conf";
 pub const BASTION: &str = "wdc-bastion";
-/// The client host of seed 000 (`rdqmput`/`rdqmget` through MQIPT).
+/// The client host of seed 000 (`rdqmput`/`rdqmget`, `amqsgetc`/`amqscnxc` through MQIPT).
 pub const CLIENT: &str = "wdc-mq-client";
 
 /// The bastion's `mqipt.conf` as the seed leaves it: routes 1501 and 1502, and the

@@ -124,3 +124,130 @@ fn a_load_balancer_that_forwards_nothing_fails_the_client() {
     lab.fault("lb-up WDC");
     assert!(put(&mut lab, "-b1 -m1 -s0").stdout.ends_with("Completed\n"));
 }
+
+// IBM MQ's own client samples, amqsgetc and amqscnxc, on the same host and the same path.
+
+fn amqsgetc(lab: &mut Lab, args: &str) -> sim::commands::Outcome {
+    lab.run(CLIENT, &format!("{MQSERVER} amqsgetc {args}"))
+}
+
+/// Messages on a queue manager's DR side, by region.
+fn held_in(lab: &Lab, region: &str) -> usize {
+    let qm = lab.estate.qmgr("DRHAQM1").expect("the seed's queue manager");
+    qm.side(region).expect("a side in each region").queues.get("MQIPT.LOCAL.QUEUE").map_or(0, Vec::len)
+}
+
+#[test]
+fn amqsgetc_gets_every_message_then_waits_15_seconds() {
+    let mut lab = Lab::new();
+    lab.estate.timing = sim::estate::Timing::lab(1.0);
+    assert!(put(&mut lab, "-b2 -m1 -s0").stdout.ends_with("Completed\n"));
+    let out = amqsgetc(&mut lab, "MQIPT.LOCAL.QUEUE DRHAQM1");
+    let expected = "Sample AMQSGET0 start\nmessage <Batch 1, Message 1>\nmessage <Batch 2, Message 1>\nno more messages\nSample AMQSGET0 end\n";
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str(), out.code), (expected, "", 0));
+    assert_eq!(out.takes_ms, 15_000, "the last MQGET waits its WaitInterval");
+    let again = amqsgetc(&mut lab, "MQIPT.LOCAL.QUEUE");
+    assert_eq!((again.stdout.as_str(), again.code), ("Sample AMQSGET0 start\nno more messages\nSample AMQSGET0 end\n", 0), "the gets were destructive; a blank name takes the queue manager MQSERVER leads to");
+}
+
+#[test]
+fn amqsgetc_on_an_empty_queue_only_waits() {
+    let mut lab = Lab::new();
+    let out = amqsgetc(&mut lab, "MQIPT.LOCAL.QUEUE DRHAQM1");
+    assert_eq!((out.stdout.as_str(), out.code), ("Sample AMQSGET0 start\nno more messages\nSample AMQSGET0 end\n", 0));
+}
+
+#[test]
+fn amqsgetc_drains_the_dr_secondary_too_while_replication_flows() {
+    let mut lab = Lab::new();
+    assert!(put(&mut lab, "-b3 -m2 -s0").stdout.ends_with("Completed\n"));
+    assert_eq!((held_in(&lab, "WDC"), held_in(&lab, "DAL")), (6, 6));
+    assert_eq!(amqsgetc(&mut lab, "MQIPT.LOCAL.QUEUE DRHAQM1").stdout.matches("message <").count(), 6);
+    assert_eq!((held_in(&lab, "WDC"), held_in(&lab, "DAL")), (0, 0));
+}
+
+#[test]
+fn amqsgetc_with_dr_cut_leaves_the_secondary_behind() {
+    let mut lab = Lab::new();
+    assert!(put(&mut lab, "-b1 -m2 -s0").stdout.ends_with("Completed\n"));
+    lab.fault("dr-link-down");
+    assert_eq!(amqsgetc(&mut lab, "MQIPT.LOCAL.QUEUE DRHAQM1").code, 0);
+    assert_eq!((held_in(&lab, "WDC"), held_in(&lab, "DAL")), (0, 2), "the gets wait as out-of-sync data");
+}
+
+#[test]
+fn amqsgetc_fails_as_amqsget0_does() {
+    let mut lab = Lab::new();
+    let missing = lab.run(CLIENT, &format!("{MQSERVER} amqsgetc"));
+    assert_eq!((missing.stdout.as_str(), missing.code), ("Sample AMQSGET0 start\nRequired parameter missing - queue name\n", 99));
+    // A failed MQOPEN skips the gets and ends normally.
+    let queue = amqsgetc(&mut lab, "NO.SUCH.QUEUE DRHAQM1");
+    let expected = "Sample AMQSGET0 start\nMQOPEN ended with reason code 2085\nunable to open queue for input\nSample AMQSGET0 end\n";
+    assert_eq!((queue.stdout.as_str(), queue.code, queue.takes_ms), (expected, 0, 0));
+    // exit((int)CReason): the status keeps the reason's low 8 bits.
+    let other_qm = amqsgetc(&mut lab, "MQIPT.LOCAL.QUEUE DRHAQM2");
+    assert_eq!((other_qm.stdout.as_str(), other_qm.code), ("Sample AMQSGET0 start\nMQCONNX ended with reason code 2058\n", 2058 & 0xff));
+}
+
+#[test]
+fn amqsgetc_through_a_load_balancer_that_forwards_nothing() {
+    let mut lab = Lab::new();
+    assert!(put(&mut lab, "-b1 -m1 -s0").stdout.ends_with("Completed\n"));
+    lab.fault("lb-down WDC");
+    let out = amqsgetc(&mut lab, "MQIPT.LOCAL.QUEUE DRHAQM1");
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str(), out.code), ("Sample AMQSGET0 start\nMQCONNX ended with reason code 2538\n", "", 2538 & 0xff));
+    assert_eq!(held_in(&lab, "WDC"), 1, "nothing was got");
+}
+
+/// printf's `%-48.48s`, as amqscnx0.c prints queue manager names.
+fn padded(name: &str) -> String {
+    format!("{name:<48}")
+}
+
+#[test]
+fn amqscnxc_connects_with_its_own_channel_definition_or_mqserver() {
+    let mut lab = Lab::new();
+    let out = lab.run(CLIENT, "amqscnxc -x 10.241.1.4(1501) -c DRHAMQ1.MQIPT DRHAQM1");
+    let expected = format!(
+        "Sample AMQSCNXC start\nConnecting to queue manager {}\nusing the server connection channel DRHAMQ1.MQIPT\non connection name 10.241.1.4(1501).\nConnection established to queue manager {}\nSample AMQSCNXC end\n",
+        padded("DRHAQM1"),
+        padded("DRHAQM1")
+    );
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str(), out.code), (expected.as_str(), "", 0));
+    let out = lab.run(CLIENT, &format!("{MQSERVER} amqscnxc"));
+    let expected = format!(
+        "Sample AMQSCNXC start\nConnecting to the default queue manager\nwith no client connection information specified.\nConnection established to queue manager {}\nSample AMQSCNXC end\n",
+        padded("DRHAQM1")
+    );
+    assert_eq!((out.stdout.as_str(), out.code), (expected.as_str(), 0));
+    // With -u it asks for a password (no newline) and takes any.
+    let out = lab.run(CLIENT, &format!("{MQSERVER} amqscnxc -u app DRHAQM1"));
+    assert!(out.stdout.contains("specified.\nEnter password: Connection established to queue manager DRHAQM1"), "{out:?}");
+    // The first address of a list that answers; the flags' values attached or not.
+    let out = lab.run(CLIENT, "amqscnxc -x10.9.9.9(1501),10.241.1.4(1501) /C DRHAMQ1.MQIPT DRHAQM1");
+    assert_eq!(out.code, 0, "{out:?}");
+}
+
+#[test]
+fn amqscnxc_fails_as_amqscnx0_does() {
+    let mut lab = Lab::new();
+    lab.fault("lb-down WDC");
+    let out = lab.run(CLIENT, "amqscnxc -x 10.241.1.4(1501) -c DRHAMQ1.MQIPT DRHAQM1");
+    let expected = format!(
+        "Sample AMQSCNXC start\nConnecting to queue manager {}\nusing the server connection channel DRHAMQ1.MQIPT\non connection name 10.241.1.4(1501).\nMQCONNX ended with reason code 2538\n",
+        padded("DRHAQM1")
+    );
+    assert_eq!((out.stdout.as_str(), out.code), (expected.as_str(), 2538 & 0xff), "exit((int)CReason) before the end line");
+    lab.fault("lb-up WDC");
+    // Without -c the channel is SYSTEM.DEF.SVRCONN. The simulator defines no such channel
+    // (2540); a real queue manager has it, blocked by its default CHLAUTH rule (2035).
+    let out = lab.run(CLIENT, "amqscnxc -x 10.241.1.4(1501) DRHAQM1");
+    assert!(out.stdout.contains("using the server connection channel SYSTEM.DEF.SVRCONN\n"), "{out:?}");
+    assert!(out.stdout.contains("MQCONNX ended with reason code ") && out.code != 0, "{out:?}");
+    let usage = "Sample AMQSCNXC start\nUsage:\n\tamqscnxc [-x ConnName [-c SvrconnChannelName]] [-u User] [QMgrName]\n";
+    for args in ["-c DRHAMQ1.MQIPT DRHAQM1", "-x", "-q DRHAQM1", "DRHAQM1 DRHAQM2", "?"] {
+        let out = lab.run(CLIENT, &format!("{MQSERVER} amqscnxc {args}"));
+        assert_eq!((out.stdout.as_str(), out.code), (usage, 99), "amqscnxc {args}");
+    }
+    assert_eq!(lab.run("wdc1-mq1", "amqsgetc Q").code, 127, "the samples are on the client host only");
+}

@@ -271,5 +271,11 @@ fn the_seeds_client_test_through_mqipt_over_ssh() {
     // Through a route that leads elsewhere, MQCONNX fails as an MQ client's does.
     let wrong = client("rdqmput -b1 -m1 -s0 DRHAQM2 MQIPT.LOCAL.QUEUE");
     assert_eq!(String::from_utf8_lossy(&wrong.stderr), "MQCONNX returned MQCC_FAILED\nReason is 2058\n");
+    // IBM MQ's client samples are on the host's PATH too.
+    let cnx = client("amqscnxc DRHAQM1");
+    assert_code(&cnx, 0, "amqscnxc");
+    assert!(stdout(&cnx).ends_with("Sample AMQSCNXC end\n"), "{}", stdout(&cnx));
+    let get = client("amqsgetc MQIPT.LOCAL.QUEUE DRHAQM2");
+    assert_code(&get, 2058 & 0xff, "amqsgetc exits with MQCONNX's reason as a process keeps it");
     assert_code(&lab.ssh("wdc-mq-client", "rdqmstatus"), 127, "no MQ server on the client host");
 }

@@ -1,6 +1,7 @@
 //! The router: the API under `/api`, health and metrics, and the browser app for the rest.
 
 mod assets;
+mod drills;
 mod estate;
 mod metrics;
 pub mod session;
@@ -103,7 +104,8 @@ async fn api_headers(request: axum::extract::Request, next: middleware::Next) ->
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
+    // A handler that serves a document sets its own (the drill report's inline style).
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
     response
 }
 
@@ -127,6 +129,9 @@ pub const API_ENDPOINTS: &[(&str, &str)] = &[
     ("POST", "/api/runs/{id}/approve"),
     ("POST", "/api/runs/{id}/deny"),
     ("GET", "/api/audit"),
+    ("GET", "/api/drills"),
+    ("GET", "/api/drills/{id}"),
+    ("GET", "/api/drills/{id}/report.html"),
     ("POST", "/api/tls/sslpeer-check"),
     ("GET", "/api/certificates"),
     ("POST", "/api/certificates/refresh"),
@@ -149,6 +154,9 @@ pub fn router(state: AppState) -> Router {
         .route("/runs/{id}/approve", post(workflows::approve))
         .route("/runs/{id}/deny", post(workflows::deny))
         .route("/audit", get(workflows::audit))
+        .route("/drills", get(drills::list_drills))
+        .route("/drills/{id}", get(drills::get_drill))
+        .route("/drills/{id}/report.html", get(drills::drill_document))
         .route("/tls/sslpeer-check", post(tls::sslpeer_check))
         .route("/certificates", get(tls::certificates))
         .route("/certificates/refresh", post(tls::refresh_certificates))

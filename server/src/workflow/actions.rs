@@ -124,6 +124,27 @@ pub async fn verify(exec_: &dyn RemoteExec, poller: &Poller, host: &str, verify:
         Verify::DrNormal { .. } | Verify::NothingRunsOn { .. } | Verify::RunsOn { .. } | Verify::Preferred { .. } => {
             verify_more(exec_, poller, host, verify).await
         }
+        Verify::ClientConnects { qmgr, conname, channel, timeout_secs } => {
+            let established = format!("Connection established to queue manager {qmgr}");
+            // amqscnxc pads the name to 48 columns.
+            let connected = |out: &CmdOutput| out.stdout.lines().any(|l| l.trim_end() == established);
+            if connected(&done.output) {
+                return Ok(format!("amqscnxc on {host}: {established}"));
+            }
+            poll_until(*timeout_secs, || async {
+                let out = exec(exec_, host, Cmd::new("amqscnxc", ["-x", conname.as_str(), "-c", channel.as_str(), qmgr.as_str()]), None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if connected(&out) {
+                    Ok(format!("amqscnxc on {host}: {established}"))
+                } else {
+                    let said = format!("{}{}", out.stdout, out.stderr);
+                    let reason = said.lines().find(|l| l.contains("reason code")).unwrap_or("no connection");
+                    Err(format!("amqscnxc on {host}: {reason}"))
+                }
+            })
+            .await
+        }
         Verify::ExitZero => match done.output.exit_code {
             Some(0) => Ok("exit code 0".into()),
             other => Err(format!("exit code {other:?}")),

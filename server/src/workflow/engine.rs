@@ -639,9 +639,11 @@ impl Engine {
             s.exit_code = done.output.exit_code;
             s.stdout = done.output.stdout.clone();
             s.stderr = done.output.stderr.clone();
+            // A client connect that fails at first is tried again by its verification.
+            let retried = step.verify.retries_the_action() && done.output.exit_code.is_some();
             let verdict = match &done.failure {
-                Some(failure) => Err(failure.clone()),
-                None => actions::verify(self.exec.as_ref(), &self.poller, &step.host, &step.verify, &done).await,
+                Some(failure) if !retried => Err(failure.clone()),
+                _ => actions::verify(self.exec.as_ref(), &self.poller, &step.host, &step.verify, &done).await,
             };
             let s = &mut run.steps[i];
             s.finished_at = Some(now_ms());
@@ -726,10 +728,39 @@ impl Engine {
             journaled = self.journal(&mut run).await;
         }
         match journaled {
-            Ok(()) => self.release(&run).await,
+            Ok(()) => {
+                self.release(&run).await;
+                if matches!(run.intent, Intent::DrDrill { .. }) {
+                    self.record_drill_report(&run, actor).await;
+                }
+            }
             // The store still says running: its locks stay until their lease ends, so nothing
             // else acts on what it touched before a person looks.
             Err(e) => tracing::error!(run = %run.id, error = %e, "the run's outcome could not be journaled; its locks stay until their lease ends"),
+        }
+    }
+
+    /// A drill's report, built from its journal and a fresh look at the queue manager, stored
+    /// with its digest in the audit chain. A report that cannot be stored is logged and the
+    /// run's journal still holds everything it is built from.
+    async fn record_drill_report(&self, run: &Run, actor: &Actor) {
+        let plan = match self.store.load_plan(run.plan_id.clone()).await {
+            Ok(Some(plan)) => plan,
+            other => {
+                tracing::error!(run = %run.id, outcome = ?other.err(), "the drill's plan is gone: no report");
+                return;
+            }
+        };
+        let after = model::drill::summarize(&*self.poller.refresh().await, &run.subject);
+        let Some(report) = model::drill::DrillReport::build(&plan, run, plan.before.clone().unwrap_or_default(), after) else { return };
+        let digest = report.digest();
+        if let Err(e) = self.store.save_drill_report(report).await {
+            tracing::error!(run = %run.id, error = %e, "the drill report could not be stored");
+            return;
+        }
+        let details = format!("run {}: drill report sha256 {digest}", run.id);
+        if let Err(e) = self.audit(actor, "drill-report", &run.subject, "stored", details).await {
+            tracing::error!(run = %run.id, error = %e, "the drill report's digest is not in the audit log");
         }
     }
 

@@ -101,7 +101,9 @@ pub fn undo_left(plan: &Plan, run: &Run, from: usize) -> Vec<Remediation> {
                 }
                 Verify::NothingRunsOn { .. } | Verify::RunsOn { .. } => ("dspmq -a -x -s".to_string(), "see what runs here"),
                 // A refresh and the like are safe to repeat: running it again tells.
-                Verify::ExitZero | Verify::OutputContains { .. } | Verify::Estate { .. } => (step.command.clone(), "it is safe to run again; read its output"),
+                Verify::ExitZero | Verify::OutputContains { .. } | Verify::Estate { .. } | Verify::ClientConnects { .. } => {
+                    (step.command.clone(), "it is safe to run again; read its output")
+                }
             };
             out.push(item(
                 &step.host,
