@@ -200,7 +200,8 @@ impl DrillReport {
         let dr_out_of_sync_kb_at_cut = finished(DrillPart::ReplicationBeforeCut)
             .and_then(|s| crate::rdqmstatus::parse(&s.stdout).qm_view())
             .and_then(|v| v.dr)
-            .and_then(|dr| dr.out_of_sync_kb);
+            // IBM prints no `DR out of sync data` line while DR status is Normal: nothing waits.
+            .and_then(|dr| dr.out_of_sync_kb.or_else(|| dr.status.filter(|s| s.is(crate::status::DrStatus::Normal)).map(|_| 0)));
         let ledger = match (finished(DrillPart::LedgerPut), finished(DrillPart::LedgerGet)) {
             (Some(put), Some(get)) => {
                 let (committed, in_doubt) = parse_put(&put.stdout);

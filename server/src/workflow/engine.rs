@@ -720,6 +720,10 @@ impl Engine {
             let message = run.message.take().unwrap_or_default();
             run.message = Some(format!("{message}; the outcome ({state}) could not be recorded in the audit log: {e}"));
         }
+        // Before the outcome is journaled, so whoever sees the drill end finds its report.
+        if matches!(run.intent, Intent::DrDrill { .. }) {
+            self.record_drill_report(&run, actor).await;
+        }
         let mut journaled = self.journal(&mut run).await;
         for wait_ms in [200, 1000, 5000] {
             let Err(e) = &journaled else { break };
@@ -728,12 +732,7 @@ impl Engine {
             journaled = self.journal(&mut run).await;
         }
         match journaled {
-            Ok(()) => {
-                self.release(&run).await;
-                if matches!(run.intent, Intent::DrDrill { .. }) {
-                    self.record_drill_report(&run, actor).await;
-                }
-            }
+            Ok(()) => self.release(&run).await,
             // The store still says running: its locks stay until their lease ends, so nothing
             // else acts on what it touched before a person looks.
             Err(e) => tracing::error!(run = %run.id, error = %e, "the run's outcome could not be journaled; its locks stay until their lease ends"),
