@@ -124,5 +124,56 @@ pub fn html(report: &DrillReport) -> String {
     sides(&mut out, "Before", &r.before);
     sides(&mut out, "After", &r.after);
     out.push_str("</body></html>\n");
-    out
+    // A row a line, so the document reads (and diffs) as text too.
+    out.replace("</tr>", "</tr>\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drill::{Ledger, TimelineEntry};
+    use crate::run::RunState;
+
+    #[test]
+    fn the_document_escapes_every_value_and_shows_the_evidence() {
+        let side = |region: &str, role: crate::status::DrRole, on: Option<&str>| SideSummary {
+            region: region.into(),
+            dr_role: Some(role),
+            dr_status: Some("Normal".into()),
+            dr_out_of_sync_kb: None,
+            running_on: on.map(str::to_string),
+            stale: false,
+        };
+        let report = DrillReport {
+            run_id: "r1".into(),
+            qmgr: "DRHAQM1".into(),
+            to_region: "DAL".into(),
+            unplanned: true,
+            messages: 2,
+            requested_by: "<script>alert(1)</script>".into(),
+            approved_by: Some("mqadmin2".into()),
+            state: RunState::Succeeded,
+            outcome: Some("dr-drill of DRHAQM1 completed and verified".into()),
+            started_at: 1_796_400_000_000,
+            finished_at: 1_796_400_012_500,
+            timeline: vec![TimelineEntry {
+                index: 0,
+                title: "Put the ledger".into(),
+                host: "wdc-mq-client".into(),
+                command: "env MQSERVER=A/TCP/h(1) rdqmput -b2 -m1 -s0 -v3 DRHAQM1 Q".into(),
+                state: StepState::Succeeded,
+                started_at: Some(1_796_400_000_000),
+                finished_at: Some(1_796_400_001_200),
+                verification: Some("the output says Completed".into()),
+            }],
+            rto_ms: Some(8_400),
+            dr_out_of_sync_kb_at_cut: Some(4),
+            ledger: Some(Ledger { committed: 2, got: 1, confirmed: 1, lost: 1, exceptions: vec![("Batch 2, Message 1".into(), Fate::Lost)], ..Ledger::default() }),
+            before: vec![side("WDC", crate::status::DrRole::Primary, Some("wdc1-mq1"))],
+            after: vec![side("DAL", crate::status::DrRole::Primary, Some("dal1-mq1"))],
+        };
+        let document = html(&report);
+        assert!(!document.contains("<script>"), "values are escaped");
+        insta::assert_snapshot!(document);
+    }
 }

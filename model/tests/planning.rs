@@ -124,3 +124,30 @@ fn a_run_journals_which_file_a_step_copies_and_where() {
     assert_eq!(copies.iter().filter(|c| c.is_some()).count(), 1, "{copies:?}");
     assert_eq!(copies[2], Some(expected));
 }
+
+fn seed_client() -> plan::ClientCheck {
+    plan::ClientCheck {
+        host: "wdc-mq-client".into(),
+        mqserver: "DRHAMQ1.MQIPT/TCP/10.241.1.4(1501)".into(),
+        queue: "MQIPT.LOCAL.QUEUE".into(),
+        bin_dir: None,
+    }
+}
+
+#[test]
+fn dr_drill_planned_and_without_a_client() {
+    let drill = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: false };
+    insta::assert_json_snapshot!("dr_drill_planned", plan_on(&reference(), drill.clone(), |ctx| ctx.client = Some(seed_client())));
+    let without = plan(drill);
+    assert!(without.preconditions.iter().any(|p| p.code == "client" && p.status == plan::CheckStatus::Block), "{without:#?}");
+    assert!(without.steps.is_empty());
+}
+
+#[test]
+fn an_unplanned_drill_while_dr_replicates_is_blocked() {
+    let drill = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 20, unplanned: true };
+    let blocked = plan_on(&reference(), drill, |ctx| ctx.client = Some(seed_client()));
+    let codes: Vec<(&str, plan::CheckStatus)> = blocked.preconditions.iter().map(|p| (p.code.as_str(), p.status)).collect();
+    assert!(codes.contains(&("primary_lost", plan::CheckStatus::Block)), "{codes:?}");
+    assert!(blocked.needs_approval && blocked.steps.is_empty());
+}
