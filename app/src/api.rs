@@ -5,6 +5,7 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use model::api_error::{ErrorBody, ErrorCode};
 use model::certs::CertInventory;
+use model::drill::DrillReport;
 use model::estate::Snapshot;
 use model::plan::{Intent, Plan};
 use model::run::Run;
@@ -267,6 +268,22 @@ pub async fn runs() -> Result<Vec<Run>, ApiError> {
 pub async fn run_action(id: &str, what: &str) -> Result<(), ApiError> {
     let url = format!("/api/runs/{}/{what}", crate::router::encode(id));
     send_changing(&|| with_csrf(Request::post(&url)).build()).await.map(|_| ())
+}
+
+/// `GET /api/drills`: every drill report, newest first.
+pub async fn drills() -> Result<Vec<DrillReport>, ApiError> {
+    json(send(Request::get("/api/drills").build(), true).await?).await
+}
+
+/// `GET /api/drills/{run_id}`: one drill's report (404 until its run has ended and the
+/// report is stored).
+pub async fn drill(run_id: &str) -> Result<DrillReport, ApiError> {
+    json(send(Request::get(&format!("/api/drills/{}", crate::router::encode(run_id))).build(), true).await?).await
+}
+
+/// Where the printable report of a drill is downloaded from.
+pub fn drill_document_url(run_id: &str) -> String {
+    format!("/api/drills/{}/report.html", crate::router::encode(run_id))
 }
 
 /// What the event stream reports.

@@ -38,6 +38,8 @@ fn App() -> impl IntoView {
         Route::Certificates => view! { <pages::certificates::CertificatesPage /> }.into_any(),
         Route::Runs => view! { <pages::runs::RunsPage /> }.into_any(),
         Route::Run(id) => view! { <pages::run::RunPage id=id /> }.into_any(),
+        Route::Drills => view! { <pages::drills::DrillsPage /> }.into_any(),
+        Route::Drill(id) => view! { <pages::drill::DrillPage id=id /> }.into_any(),
         Route::NotFound => view! { <pages::not_found::NotFoundPage /> }.into_any(),
     }
 }

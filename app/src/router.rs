@@ -15,6 +15,9 @@ pub enum Route {
     Certificates,
     Runs,
     Run(String),
+    Drills,
+    /// A drill's report, by its run's id.
+    Drill(String),
     NotFound,
 }
 
@@ -28,6 +31,8 @@ pub fn match_path(path: &str, decode: impl Fn(&str) -> String) -> Route {
         ["certificates"] => Route::Certificates,
         ["runs"] => Route::Runs,
         ["runs", id] if !id.is_empty() => Route::Run(decode(id)),
+        ["drills"] => Route::Drills,
+        ["drills", id] if !id.is_empty() => Route::Drill(decode(id)),
         ["queue-managers", name] if !name.is_empty() => Route::QueueManager(decode(name)),
         _ => Route::NotFound,
     }
@@ -160,6 +165,11 @@ mod tests {
         assert_eq!(match_path("/runs/00ab", same), Route::Run("00ab".into()));
         assert_eq!(match_path("/runs", same), Route::Runs);
         assert_eq!(match_path("/certificates", same), Route::Certificates);
+        assert_eq!(match_path("/drills", same), Route::Drills);
+        assert_eq!(match_path("/drills/", same), Route::Drills);
+        assert_eq!(match_path("/drills/00ab", same), Route::Drill("00ab".into()));
+        assert_eq!(match_path("/drills/a%2Fb", same), Route::Drill("a/b".into()));
+        assert_eq!(match_path("/drills/00ab/report.html", same), Route::NotFound);
         assert_eq!(match_path("/no/such/page", same), Route::NotFound);
         assert_eq!(match_path("/queue-managers/", same), Route::NotFound);
     }

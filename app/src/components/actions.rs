@@ -1,8 +1,9 @@
 //! Which workflow actions the estate calls for, from the snapshot: a planned switchover while
 //! one region is DR primary, a failover when the DR primary is lost, a partition resolution
 //! when both claim it, a Pacemaker cleanup where a ban is why a region is not ready, HA
-//! maintenance per node, a route retarget where a route points away from the DR primary.
-//! Each only opens a plan: the server re-checks everything and the preview shows it.
+//! maintenance per node, a route retarget where a route points away from the DR primary, and
+//! DR drills beside the switchover and the failover they rehearse. Each only opens a plan: the
+//! server re-checks everything and the preview shows it.
 
 use crate::components::plan::ActionSpec;
 use model::estate::{QmgrView, RouteView, Snapshot};
@@ -10,6 +11,14 @@ use model::plan::Intent;
 use model::run::Run;
 use model::run::StepState;
 use model::status::DrStatus;
+
+/// How many messages a drill puts through MQIPT unless the preview is asked for another
+/// number (seed 000's test puts 50).
+pub const DRILL_MESSAGES: u32 = 50;
+
+fn drill(qmgr: &str, to_region: &str, unplanned: bool) -> Intent {
+    Intent::DrDrill { qmgr: qmgr.to_string(), to_region: to_region.to_string(), messages: DRILL_MESSAGES, unplanned }
+}
 
 /// The DR actions for a queue manager, and a sentence when none applies.
 pub fn dr_actions(qm: &QmgrView) -> (Vec<ActionSpec>, Option<String>) {
@@ -30,14 +39,21 @@ pub fn dr_actions(qm: &QmgrView) -> (Vec<ActionSpec>, Option<String>) {
                     ActionSpec::new(format!("Switch DR to {other}"), Intent::DrSwitchover { qmgr: name.clone(), to_region: (*other).clone() })
                         .note(format!("planned: {primary} becomes DR secondary, {other} DR primary, the route follows")),
                 );
+                out.push(ActionSpec::new(format!("DR drill to {other} (planned)"), drill(name, other, false)).note(format!(
+                    "the switchover above with a client's proof: {DRILL_MESSAGES} messages put through MQIPT before, got back after; reports RTO and RPO"
+                )));
                 if link_lost {
                     out.push(
                         ActionSpec::new(format!("Fail over to {other}"), Intent::DrFailover { qmgr: name.clone(), to_region: (*other).clone() })
                             .note(format!("{primary} reports DR status Remote unavailable; unreplicated data is lost; needs a second operator")),
                     );
+                    out.push(ActionSpec::new(format!("Unplanned DR drill to {other}"), drill(name, other, true)).note(format!(
+                        "the failover above with a client's proof: {DRILL_MESSAGES} messages put through MQIPT before; {primary}'s unreplicated data is discarded and the report says which were lost; needs a second operator"
+                    )));
                 }
             }
         }
+        // No drill here: its ledger is put through the one DR primary, and none answers.
         ([], lost) if !lost.is_empty() => {
             for other in regions.iter().filter(|r| !lost.contains(r)) {
                 out.push(
@@ -122,7 +138,7 @@ pub fn backups_from_runs(runs: &[Run], conf_path: &str) -> Vec<String> {
         for step in &run.steps {
             let made = matches!(step.state, StepState::Succeeded | StepState::AlreadyDone);
             let Some(copy) = &step.backup else { continue };
-            if made && copy.of == conf_path && model::plan::is_backup_name(conf_path, &copy.to) && !out.iter().any(|b| *b == copy.to) {
+            if made && copy.of == conf_path && model::plan::is_backup_name(conf_path, &copy.to) && !out.contains(&copy.to) {
                 out.push(copy.to.clone());
             }
         }
@@ -161,14 +177,27 @@ mod tests {
     #[test]
     fn one_primary_offers_a_switchover_to_the_other_region() {
         let (actions, none) = dr_actions(&qm(&["WDC"], &[], json!({})));
-        assert_eq!(labels(&actions), vec!["Switch DR to DAL"]);
+        assert_eq!(labels(&actions), vec!["Switch DR to DAL", "DR drill to DAL (planned)"]);
         assert_eq!(actions[0].intent, Intent::DrSwitchover { qmgr: "DRHAQM1".into(), to_region: "DAL".into() });
+        assert_eq!(actions[1].intent, Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: false });
         assert!(none.is_none());
+    }
+
+    #[test]
+    fn a_lost_link_offers_the_failover_and_its_unplanned_drill_too() {
+        let mut qm = qm(&["WDC"], &[], json!({}));
+        qm.sides[0].dr_status = Some(serde_json::from_value(json!("Remote unavailable")).expect("a DR status"));
+        let (actions, _) = dr_actions(&qm);
+        assert_eq!(labels(&actions), vec!["Switch DR to DAL", "DR drill to DAL (planned)", "Fail over to DAL", "Unplanned DR drill to DAL"]);
+        assert_eq!(actions[3].intent, Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: true });
+        assert!(actions[3].intent.needs_approval());
+        assert!(actions[3].note.as_deref().unwrap_or("").contains("WDC's unreplicated data is discarded"));
     }
 
     #[test]
     fn a_lost_primary_offers_a_failover_and_no_switchover() {
         let (actions, _) = dr_actions(&qm(&[], &["WDC"], json!({})));
+        // Nor a drill: its ledger goes through the DR primary, and none answers.
         assert_eq!(labels(&actions), vec!["Fail over to DAL"]);
     }
 
@@ -183,7 +212,7 @@ mod tests {
     fn a_ban_among_the_reasons_offers_a_cleanup() {
         let readiness = json!({"DAL": {"ready": false, "reasons": ["Pacemaker has banned DRHAQM1 on dal1-mq1, dal2-mq1, dal3-mq1 in DAL (fail-count INFINITY)"]}});
         let (actions, _) = dr_actions(&qm(&["WDC"], &[], readiness));
-        assert_eq!(labels(&actions), vec!["Switch DR to DAL", "Clean up Pacemaker failures in DAL"]);
+        assert_eq!(labels(&actions), vec!["Switch DR to DAL", "DR drill to DAL (planned)", "Clean up Pacemaker failures in DAL"]);
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub fn Header() -> impl IntoView {
                 <a href="/routes" aria-current=move || (route.get() == Route::Routes).then_some("page")>"MQIPT routes"</a>
                 <a href="/certificates" aria-current=move || (route.get() == Route::Certificates).then_some("page")>"Certificates"</a>
                 <a href="/runs" aria-current=move || matches!(route.get(), Route::Runs | Route::Run(_)).then_some("page")>"Runs"</a>
+                <a href="/drills" aria-current=move || matches!(route.get(), Route::Drills | Route::Drill(_)).then_some("page")>"Drills"</a>
             </nav>
             <ApprovalsWaiting />
             <LiveIndicator />

@@ -1,6 +1,8 @@
 //! One module per page.
 
 pub mod certificates;
+pub mod drill;
+pub mod drills;
 pub mod estate;
 pub mod not_found;
 pub mod queue_manager;

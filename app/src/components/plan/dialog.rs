@@ -11,6 +11,7 @@ use crate::router::{encode, use_router};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use model::api_error::ErrorCode;
+use model::intent::DRILL_MAX_MESSAGES;
 use model::plan::{CheckStatus, Intent, Plan};
 use std::sync::Arc;
 
@@ -71,7 +72,15 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let executing = RwSignal::new(false);
     let failure = RwSignal::new(None::<(String, bool)>);
-    let title = intent.describe();
+    let title = RwSignal::new(intent.describe());
+    // A drill's ledger size can be changed here; the plan shown is for `asked` messages.
+    let drill_messages = match &intent {
+        Intent::DrDrill { messages, .. } => Some(*messages),
+        _ => None,
+    };
+    let asked = RwSignal::new(drill_messages.unwrap_or_default());
+    let typed = RwSignal::new(drill_messages.map(|n| n.to_string()).unwrap_or_default());
+    let messages_changed = move || drill_messages.is_some() && typed.with(|t| parse_messages(t)) != Ok(asked.get());
     let intent = StoredValue::new(intent);
     // Asked for at once; asked again (a new plan from the current estate) by "Try again" and
     // "Plan again".
@@ -84,6 +93,16 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
         // The old plan goes at once: nothing can be executed from it while the new one is made.
         planned.set(None);
         planned.refetch();
+    };
+    let replan_with = move |n: u32| {
+        intent.update_value(|i| {
+            if let Intent::DrDrill { messages, .. } = i {
+                *messages = n;
+            }
+        });
+        title.set(intent.with_value(Intent::describe));
+        asked.set(n);
+        plan_again();
     };
     dialog.on_load(|d| {
         let _ = d.show_modal();
@@ -103,6 +122,8 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
     let why_blocked = move || -> Option<String> {
         if expired() {
             Some("Execute is disabled: the plan expired. Make a new one.".to_string())
+        } else if messages_changed() {
+            Some(format!("Execute is disabled: the plan above puts {} messages. Plan again with the number typed, or type {} again.", asked.get(), asked.get()))
         } else if executing.get() {
             Some("Starting…".to_string())
         } else {
@@ -145,9 +166,10 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
     view! {
         <dialog node_ref=dialog class="plan-dialog" aria-labelledby=heading_id on:close=move |_| planner.open.set(None)>
             <div class="dialog-head">
-                <h2 id=heading_id>"Plan: " {title}</h2>
+                <h2 id=heading_id>"Plan: " {move || title.get()}</h2>
                 <button type="button" on:click=move |_| close()>"Cancel — run nothing"</button>
             </div>
+            {drill_messages.map(|_| view! { <DrillMessages typed=typed asked=asked on_plan=Callback::new(replan_with) /> })}
             <Suspense fallback=|| view! {
                 <p role="status" class="waiting">"Asking the console for a plan (it reads the estate and mqipt.conf afresh; nothing runs)…"</p>
             }>
@@ -205,6 +227,42 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
     }
 }
 
+/// A drill's number of messages, as typed: a whole number from 1 to the most a drill puts.
+fn parse_messages(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if (1..=DRILL_MAX_MESSAGES).contains(&n) => Ok(n),
+        _ => Err(format!("Enter a whole number of messages from 1 to {DRILL_MAX_MESSAGES}.")),
+    }
+}
+
+/// How many messages a drill puts through MQIPT: changing it makes a new plan.
+#[component]
+fn DrillMessages(typed: RwSignal<String>, asked: RwSignal<u32>, on_plan: Callback<u32>) -> impl IntoView {
+    let parsed = Memo::new(move |_| typed.with(|t| parse_messages(t)));
+    let can_plan = move || parsed.with(|p| p.as_ref().is_ok_and(|n| *n != asked.get()));
+    let hint = move || match parsed.get() {
+        Err(e) => e,
+        Ok(n) if n != asked.get() => format!("The plan below puts {}: plan again to put {n}.", asked.get()),
+        Ok(_) => "Each message is committed on its own; more messages take longer to put and to get back.".to_string(),
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Ok(n) = parsed.get_untracked()
+            && n != asked.get_untracked()
+        {
+            on_plan.run(n);
+        }
+    };
+    view! {
+        <form class="confirm drill-messages" on:submit=submit>
+            <label for="drill-messages">"Messages the drill puts through MQIPT (1–" {DRILL_MAX_MESSAGES} ")"</label>
+            <input id="drill-messages" type="number" min="1" max=DRILL_MAX_MESSAGES step="1" aria-describedby="drill-messages-hint" bind:value=typed />
+            <button type="submit" disabled=move || !can_plan()>"Plan again with this number"</button>
+        </form>
+        <p id="drill-messages-hint" class="reason">{hint}</p>
+    }
+}
+
 /// What the plan would do, in short: the lead, blocked or not, approval.
 #[component]
 fn PlanSummary(plan: Plan) -> impl IntoView {
@@ -259,6 +317,15 @@ mod tests {
         assert!(text.contains("Whether the run started is not known") && !again, "{text}");
         // An answer that is not the API's (a proxy's 502) is not taken for a lost connection.
         assert_eq!(execute_failure(&refused(None, 502)).0, "Not run (HTTP 502): m.");
+    }
+
+    #[test]
+    fn a_drills_messages_are_a_whole_number_within_the_models_range() {
+        assert_eq!(parse_messages(" 50 "), Ok(50));
+        assert_eq!(parse_messages("5000"), Ok(5000));
+        for bad in ["0", "5001", "-1", "2.5", "", "fifty"] {
+            assert!(parse_messages(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `/runs/{id}`: one run, live: each step's state, exit code, output and verification as the
 //! server journals it (from the event stream; polled every 2 s while no event comes), the undo
 //! actions after a failure (`steps`), what a person must run when undoing did not work, and
-//! the outcome in words. Interrupted runs can be resumed or rolled back; a run awaiting
+//! the outcome in words; a drill's, once it has ended, links to its report. Interrupted runs can be resumed or rolled back; a run awaiting
 //! approval shows who asked and until when, and only another operator can approve or deny it
 //! (`decide`).
 
@@ -13,12 +13,13 @@ use crate::clock::{date_time, time_of_day};
 use crate::components::page::Page;
 use crate::components::plan::PlanDetails;
 use crate::live::use_live;
+use crate::router::encode;
 use crate::words::run_look;
 use decide::{Approval, Interrupted};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use model::api_error::ErrorCode;
-use model::plan::Plan;
+use model::plan::{Intent, Plan};
 use model::run::{Run, RunState, RunStep, StepState};
 use std::sync::Arc;
 use std::time::Duration;
@@ -118,8 +119,15 @@ fn RunBody(run: Memo<Option<Run>>) -> impl IntoView {
     let steps = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.steps.clone()).unwrap_or_default()));
     let undo = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.undo.clone()).unwrap_or_default()));
     let remediation = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.remediation.clone()).unwrap_or_default()));
+    let drill_report = Memo::new(move |_| run.with(|r| r.as_ref().filter(|r| has_drill_report(r)).map(|r| format!("/drills/{}", encode(&r.id)))));
     view! {
         <Outcome run=run />
+        {move || drill_report.get().map(|href| view! {
+            <p class="drill-report-link">
+                <a href=href>"Open the drill report"</a>
+                " — RTO, RPO, the fate of every message of the ledger, and the queue manager before and after."
+            </p>
+        })}
         <RunFacts run=run />
         {move || match state.get() {
             Some(RunState::AwaitingApproval) => view! { <Approval run=run plan=plan /> }.into_any(),
@@ -150,6 +158,11 @@ fn RunBody(run: Memo<Option<Run>>) -> impl IntoView {
             <PlanView plan=plan />
         </details>
     }
+}
+
+/// A drill has a report once its run has ended (the report is written then).
+fn has_drill_report(r: &Run) -> bool {
+    matches!(r.intent, Intent::DrDrill { .. }) && r.state.is_final()
 }
 
 /// A step's DOM is kept while nothing it shows has changed (its output stays open, say).
@@ -266,6 +279,17 @@ mod tests {
             approval_expires_at: None,
             denied_by: denied_by.map(Into::into),
         }
+    }
+
+    #[test]
+    fn only_a_drill_that_has_ended_links_to_its_report() {
+        let drill = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: false };
+        for (state, linked) in [(RunState::Running, false), (RunState::Interrupted, false), (RunState::Succeeded, true), (RunState::RolledBack, true), (RunState::NeedsAttention, true)] {
+            let mut r = run(state, None, None);
+            r.intent = drill.clone();
+            assert_eq!(has_drill_report(&r), linked, "{state:?}");
+        }
+        assert!(!has_drill_report(&run(RunState::Succeeded, None, None)));
     }
 
     #[test]
