@@ -187,6 +187,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let housekeeping = state.auth.spawn_housekeeping(Duration::from_secs(60));
             // Lives as long as the process (the handle is not kept).
             state.engine.spawn_approval_expiry(Duration::from_secs(15));
+            crate::workflow::schedule::spawn(Arc::clone(&state.engine), config.drills.clone(), Duration::from_secs(30));
             let collecting = certs.as_ref().map(|c| c.spawn(Duration::from_secs(300)));
             let polling = poller.spawn();
             let tls = match (&config.server.tls_cert_file, &config.server.tls_key_file) {

@@ -44,6 +44,9 @@ pub struct Config {
     /// Client hosts that prove the path through MQIPT at the end of DR workflows.
     #[serde(default)]
     pub clients: Vec<ClientConfig>,
+    /// Scheduled DR drills, each off unless `enabled`.
+    #[serde(default)]
+    pub drills: Vec<crate::workflow::schedule::DrillSchedule>,
     /// Key repositories and keystores whose certificates the console inventories.
     #[serde(default)]
     pub keystores: Vec<KeystoreConfig>,

@@ -10,6 +10,7 @@ mod common;
 use axum::http::StatusCode;
 use common::workflow::Harness;
 use console::store::Store as _;
+use console::workflow::schedule::{self, Scheduled};
 use model::drill::{DrillReport, Fate};
 use model::run::RunState;
 use serde_json::json;
@@ -85,4 +86,28 @@ async fn a_planned_drill_loses_nothing_and_an_unplanned_one_loses_exactly_what_w
     assert_eq!(status, StatusCode::OK);
     let ids: Vec<&str> = list.as_array().unwrap().iter().map(|r| r["run_id"].as_str().unwrap()).collect();
     assert_eq!(ids, [run_id.as_str(), planned.run_id.as_str()]);
+
+    // A scheduled drill while DR replication is still cut refuses to start, and says why in
+    // the audit log; once DR is Normal again the next due time starts it.
+    let config = format!(
+        "{}\n[[drills]]\nqmgr = \"DRHAQM1\"\nto_region = \"DAL\"\nmessages = 10\nschedule = \"*/5 * * * *\"\nenabled = true\n",
+        std::fs::read_to_string(h.lab.var("LAB_CONSOLE_CONFIG")).unwrap()
+    );
+    let path = h.store_path().with_extension("drills.toml");
+    std::fs::write(&path, config).unwrap();
+    let drills = console::config::Config::load(&path).unwrap().drills;
+    let tick = |minute: u32| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 6, 3, minute, 0).unwrap();
+    let refused = schedule::run_due(&h.engine, &drills, tick(4), tick(5)).await;
+    assert!(matches!(&refused[..], [Scheduled::Refused { why, .. }] if why.contains("dr_status")), "{refused:?}");
+    let audit = h.store.audit_log(5).await.unwrap();
+    assert!(audit.iter().any(|r| r.event.actor == "scheduler" && r.event.result == "refused" && r.event.details.contains("dr_status")), "{audit:#?}");
+    assert!(schedule::run_due(&h.engine, &drills, tick(5), tick(6)).await.is_empty(), "not due between :05 and :06");
+
+    assert!(h.lab.sim(&["fault", "dr-link-up"]).status.success());
+    h.until_plan_passes(json!({"kind": "dr-switchover", "qmgr": "DRHAQM1", "to_region": "DAL"})).await;
+    let started = schedule::run_due(&h.engine, &drills, tick(9), tick(10)).await;
+    let [Scheduled::Started { run_id, .. }] = &started[..] else { panic!("{started:?}") };
+    let run = h.wait(run_id).await;
+    assert_eq!((run.state, run.requested_by.as_str()), (RunState::Succeeded, "scheduler"), "{run:#?}");
+    assert_eq!(report(&h, run_id).await.ledger.unwrap().lost, 0);
 }

@@ -428,6 +428,24 @@ impl Engine {
         Ok(run_id)
     }
 
+    /// Plans and starts `intent` with nobody at the screen (a scheduled drill): a plan that any
+    /// precondition blocks, or one that needs a second operator, does not start, and the
+    /// refusal is in the audit log with its reasons.
+    pub async fn start_unattended(self: &Arc<Self>, intent: Intent, actor: &Actor, why: &str) -> Result<String, EngineError> {
+        let plan = self.plan(intent, actor).await?;
+        let mut blocking: Vec<String> =
+            plan.preconditions.iter().filter(|p| p.status == CheckStatus::Block).map(|p| format!("{}: {}", p.code, p.message)).collect();
+        if plan.needs_approval {
+            blocking.push("approval: it needs a second operator, who is not there for a scheduled run".into());
+        }
+        if !blocking.is_empty() {
+            let reasons = blocking.join("; ");
+            self.audit(actor, "start", &plan.subject, "refused", format!("{why}: {reasons}")).await?;
+            return Err(EngineError::Blocked(reasons));
+        }
+        self.execute(&plan.id, &plan.subject, actor).await
+    }
+
     /// Ends a run that has not run anything (it is awaiting approval or has just been claimed)
     /// as failed, and frees what it locked.
     async fn abandon(&self, run: &mut Run, why: &str) {

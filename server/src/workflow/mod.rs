@@ -4,5 +4,6 @@
 pub mod actions;
 pub mod engine;
 pub mod remediation;
+pub mod schedule;
 
 pub use engine::{Engine, EngineError};

@@ -208,6 +208,19 @@ impl Harness {
 }
 
 impl Harness {
+    /// Plans `body` until no precondition blocks it (the estate settling after a fault).
+    pub async fn until_plan_passes(&self, body: Value) -> Value {
+        for _ in 0..300 {
+            let (status, plan) = self.post("/api/plans", body.clone()).await;
+            assert_eq!(status, StatusCode::OK, "{plan}");
+            if plan["preconditions"].as_array().unwrap().iter().all(|p| p["status"] != "block") {
+                return plan;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{body} stayed blocked");
+    }
+
     /// Plans `body`, executes it (confirming with `confirm`), returns the run id.
     pub async fn start_run(&self, body: Value, confirm: &str) -> (Value, String) {
         let (status, plan) = self.post("/api/plans", body).await;
