@@ -38,7 +38,7 @@ impl std::error::Error for Unreadable {}
 pub fn read_failure(what: &str, e: &ApiError) -> Unreadable {
     Unreadable(match e.code {
         None if e.unanswered() => format!("{} could not be read: {}.", capitalized(what), e.message),
-        Some(ErrorCode::NotFound) => format!("There is no {}: {}.", what.trim_start_matches("the "), e.message),
+        Some(ErrorCode::NotFound) => format!("There is no such {} ({}).", what.trim_start_matches("the "), e.message),
         Some(ErrorCode::Forbidden) => format!("The server refused to show {what}: {}.", e.message),
         _ => format!("{} could not be read (HTTP {}): {}.", capitalized(what), e.status, e.message),
     })
@@ -63,6 +63,11 @@ pub fn heading(r: &DrillReport) -> String {
 pub fn seconds_text(ms: u64) -> String {
     let secs = format!("{:.1} s", ms as f64 / 1000.0);
     if ms < 60_000 { secs } else { format!("{secs} ({})", age_text(ms)) }
+}
+
+/// How long a step took: "30 ms" under a second (as the run's page says), else in seconds.
+pub fn took_text(ms: u64) -> String {
+    if ms < 1000 { format!("{ms} ms") } else { seconds_text(ms) }
 }
 
 /// The outage clients saw, or why it was not measured.
@@ -131,13 +136,14 @@ fn ledger_rows(l: &Ledger, to_region: &str) -> Vec<TextRow> {
 /// One region's row: region, DR role, DR status, out of sync data, where it runs.
 fn side_row(s: &SideSummary) -> TextRow {
     let unknown = || "unknown".to_string();
+    let not_reported = || "not reported".to_string();
     let region = if s.stale { format!("{} (no node answered: last known)", s.region) } else { s.region.clone() };
     let running_on = s.running_on.clone().unwrap_or_else(|| if s.stale { "unknown".into() } else { "not running".into() });
     TextRow::new(vec![
         region,
         s.dr_role.as_ref().map_or_else(unknown, ToString::to_string),
         s.dr_status.clone().unwrap_or_else(unknown),
-        s.dr_out_of_sync_kb.map_or_else(unknown, |kb| format!("{kb} KB")),
+        s.dr_out_of_sync_kb.map_or_else(not_reported, |kb| format!("{kb} KB")),
         running_on,
     ])
 }
@@ -264,16 +270,19 @@ fn ReportView(report: Arc<DrillReport>) -> impl IntoView {
         <Timeline entries=r.timeline.clone() />
         <section aria-labelledby="sides-heading">
             <h2 id="sides-heading">{format!("{} before and after", r.qmgr)}</h2>
-            <DataTable
-                caption=format!("Before: {} in each region when the drill was planned", r.qmgr)
-                columns=&["Region", "DR role", "DR status", "DR out of sync data", "Running on"]
-                rows=r.before.iter().map(side_row).collect()
-            />
-            <DataTable
-                caption=format!("After: {} in each region when the console read the estate again after the drill", r.qmgr)
-                columns=&["Region", "DR role", "DR status", "DR out of sync data", "Running on"]
-                rows=r.after.iter().map(side_row).collect()
-            />
+            // Side by side where the page is wide enough (the routes page's grid).
+            <div class="property-grid">
+                <DataTable
+                    caption=format!("Before: {} in each region when the drill was planned", r.qmgr)
+                    columns=&["Region", "DR role", "DR status", "DR out of sync data", "Running on"]
+                    rows=r.before.iter().map(side_row).collect()
+                />
+                <DataTable
+                    caption=format!("After: {} in each region when the console read the estate again after the drill", r.qmgr)
+                    columns=&["Region", "DR role", "DR status", "DR out of sync data", "Running on"]
+                    rows=r.after.iter().map(side_row).collect()
+                />
+            </div>
         </section>
     }
 }
@@ -317,8 +326,10 @@ fn LedgerView(report: Arc<DrillReport>) -> impl IntoView {
             };
             view! {
                 <DataTable caption="The ledger: every message counted" columns=&["Count", "Messages", "Meaning"] rows=rows />
-                <h3 id="exceptions-heading">"Messages not simply confirmed"</h3>
-                {exceptions_view}
+                <section aria-labelledby="exceptions-heading">
+                    <h2 id="exceptions-heading">"Exceptions: messages not simply confirmed"</h2>
+                    {exceptions_view}
+                </section>
             }
             .into_any()
         }
@@ -362,7 +373,8 @@ fn TimelineRow(entry: TimelineEntry) -> impl IntoView {
     let t = entry;
     let (word, _, tone) = step_look(t.state);
     let took = match (t.started_at, t.finished_at) {
-        (Some(a), Some(b)) => seconds_text(b.saturating_sub(a)),
+        // "14 ms" stays on one line in its narrow column.
+        (Some(a), Some(b)) => took_text(b.saturating_sub(a)).replace(' ', "\u{a0}"),
         _ => String::new(),
     };
     view! {
@@ -431,6 +443,8 @@ mod tests {
     fn rto_is_in_seconds() {
         assert_eq!(seconds_text(12_345), "12.3 s");
         assert_eq!(seconds_text(83_200), "83.2 s (1 min 23 s)");
+        assert_eq!(took_text(30), "30 ms");
+        assert_eq!(took_text(1_500), "1.5 s");
         assert_eq!(rto_text(&report(None, Some(4_000), false)), "4.0 s: from the cut to the first client connection through MQIPT in DAL");
         assert!(rto_text(&report(None, None, false)).starts_with("not measured"));
     }
@@ -455,7 +469,7 @@ mod tests {
     #[test]
     fn a_failed_read_says_what_and_why_by_its_code() {
         let e = |code, status| ApiError { code, status, message: "m".into(), retry_after_secs: None };
-        assert_eq!(read_failure("the drill report", &e(Some(ErrorCode::NotFound), 404)).0, "There is no drill report: m.");
+        assert_eq!(read_failure("the drill report", &e(Some(ErrorCode::NotFound), 404)).0, "There is no such drill report (m).");
         assert_eq!(read_failure("the drill reports", &e(None, 0)).0, "The drill reports could not be read: m.");
         assert_eq!(read_failure("the drill reports", &e(Some(ErrorCode::Internal), 500)).0, "The drill reports could not be read (HTTP 500): m.");
     }

@@ -20,7 +20,8 @@ fn DrillRow(report: DrillReport) -> impl IntoView {
     let (word, _, tone) = run_look(r.state);
     let href = format!("/drills/{}", encode(&r.run_id));
     let kind = if r.unplanned { "Unplanned failover" } else { "Planned switchover" };
-    let rto = r.rto_ms.map_or_else(|| "not measured".to_string(), seconds_text);
+    // "1.8 s" stays on one line in its narrow column.
+    let rto = r.rto_ms.map_or_else(|| "not measured".to_string(), |ms| seconds_text(ms).replace(' ', "\u{a0}"));
     let lost = r.ledger.as_ref().is_some_and(|l| l.lost > 0);
     let ledger = ledger_cell(r.ledger.as_ref());
     let approved = approved_text(&r);
