@@ -40,7 +40,7 @@ pub fn dr_actions(qm: &QmgrView) -> (Vec<ActionSpec>, Option<String>) {
                         .note(format!("planned: {primary} becomes DR secondary, {other} DR primary, the route follows")),
                 );
                 out.push(ActionSpec::new(format!("DR drill to {other} (planned)"), drill(name, other, false)).note(format!(
-                    "the switchover above with a client's proof: {DRILL_MESSAGES} messages put through MQIPT before, got back after; reports RTO and RPO"
+                    "the switchover above, proven by a client: {DRILL_MESSAGES} messages put through MQIPT before it and got back after it; reports RTO and RPO"
                 )));
                 if link_lost {
                     out.push(
@@ -48,7 +48,7 @@ pub fn dr_actions(qm: &QmgrView) -> (Vec<ActionSpec>, Option<String>) {
                             .note(format!("{primary} reports DR status Remote unavailable; unreplicated data is lost; needs a second operator")),
                     );
                     out.push(ActionSpec::new(format!("Unplanned DR drill to {other}"), drill(name, other, true)).note(format!(
-                        "the failover above with a client's proof: {DRILL_MESSAGES} messages put through MQIPT before; {primary}'s unreplicated data is discarded and the report says which were lost; needs a second operator"
+                        "the failover above, proven by a client: {DRILL_MESSAGES} messages put through MQIPT before it; {primary}'s unreplicated data is discarded and the report says which were lost; needs a second operator"
                     )));
                 }
             }
