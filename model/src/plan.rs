@@ -275,6 +275,33 @@ pub struct ClientCheck {
     pub bin_dir: Option<String>,
 }
 
+impl ClientCheck {
+    /// `CHANNEL/TCP/host(port)` → (channel, `host(port)`).
+    pub fn channel_and_conname(&self) -> Option<(&str, &str)> {
+        let mut parts = self.mqserver.splitn(3, '/');
+        let (channel, _transport, conname) = (parts.next()?, parts.next()?, parts.next()?);
+        Some((channel, conname))
+    }
+
+    /// `amqscnxc` through MQIPT, tried until it connects to `qmgr` or `timeout_secs` pass.
+    pub fn connect(&self, qmgr: &str, timeout_secs: u64) -> Option<(Action, Verify)> {
+        let (channel, conname) = self.channel_and_conname()?;
+        let action = Action::exec("amqscnxc", &["-x", conname, "-c", channel, qmgr]);
+        Some((action, Verify::ClientConnects { qmgr: qmgr.into(), conname: conname.into(), channel: channel.into(), timeout_secs }))
+    }
+}
+
+/// After everything else is undone, clients must reach the queue manager where it was: the
+/// last undo action (that of the first step with one) connects through MQIPT, so a route that
+/// did not come back (its listener failed to start again) leaves the run needing attention,
+/// not "rolled back".
+fn client_check_after_undo(b: &mut PlanBuilder, client: &ClientCheck, qmgr: &str) {
+    let Some((action, verify)) = client.connect(qmgr, 20) else { return };
+    if let Some(first) = b.steps.iter_mut().find(|s| !s.undo.is_empty()) {
+        first.undo.push(undo(&client.host, action, verify));
+    }
+}
+
 /// The last steps of a DR workflow when a client is configured: a marker message put and got
 /// back through MQIPT, as an application would reach the queue manager in its new region.
 pub(crate) fn client_steps(b: &mut PlanBuilder, client: &ClientCheck, qmgr: &str, region: &str) {
@@ -571,6 +598,11 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
         && !b.blocked()
     {
         client_steps(&mut b, client, qmgr, keep_region);
+    }
+    if let (Some(client), Intent::DrSwitchover { qmgr, .. } | Intent::DrDrill { qmgr, .. }) = (&ctx.client, intent)
+        && !b.blocked()
+    {
+        client_check_after_undo(&mut b, client, qmgr);
     }
     if intent.needs_approval() {
         b.check(CheckStatus::Warn, "approval", "a second operator must approve this before it runs");

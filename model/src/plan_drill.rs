@@ -11,13 +11,6 @@ use crate::plan_builder::PlanBuilder;
 use crate::plan_dr::{ha_location, promote, route_towards};
 use crate::status::DrRole;
 
-/// `CHANNEL/TCP/host(port)` → (channel, `host(port)`).
-fn channel_and_conname(mqserver: &str) -> Option<(&str, &str)> {
-    let mut parts = mqserver.splitn(3, '/');
-    let (channel, _transport, conname) = (parts.next()?, parts.next()?, parts.next()?);
-    Some((channel, conname))
-}
-
 fn sample(client: &ClientCheck, name: &str, args: &[String]) -> Action {
     let program = match &client.bin_dir {
         Some(dir) => format!("{}/{name}", dir.trim_end_matches('/')),
@@ -44,7 +37,7 @@ pub fn drill(ctx: &PlanContext, qmgr: &str, to_region: &str, messages: u32, unpl
         b.check(CheckStatus::Block, "client", format!("a drill proves the path clients take: configure a [[clients]] check for {qmgr}"));
         return;
     };
-    let Some((channel, conname)) = channel_and_conname(&client.mqserver) else {
+    let Some((connect, verify)) = client.connect(qmgr, 120) else {
         b.check(CheckStatus::Block, "client", format!("the client's MQSERVER {:?} is not CHANNEL/TCP/host(port)", client.mqserver));
         return;
     };
@@ -85,8 +78,6 @@ pub fn drill(ctx: &PlanContext, qmgr: &str, to_region: &str, messages: u32, unpl
         step.drill = Some(DrillPart::Cut);
     }
     route_towards(ctx, qm, to_region, stamp, b);
-    let connect = Action::exec("amqscnxc", &["-x", conname, "-c", channel, qmgr]);
-    let verify = Verify::ClientConnects { qmgr: qmgr.into(), conname: conname.into(), channel: channel.into(), timeout_secs: 120 };
     b.step(&client.host, format!("Connect through MQIPT until {qmgr} answers in {to_region} (the end of the outage)"), connect, format!("Connection established to queue manager {qmgr}"), verify)
         .drill = Some(DrillPart::Reconnect);
     empty_queue(b, &client, qmgr, format!("Get the ledger back from {to_region} through MQIPT"), DrillPart::LedgerGet);
@@ -106,11 +97,3 @@ pub fn drill(ctx: &PlanContext, qmgr: &str, to_region: &str, messages: u32, unpl
     final_check_with(qmgr, to_region, qm.route.is_some(), unplanned, b);
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn mqserver_gives_the_channel_and_connection_name() {
-        assert_eq!(super::channel_and_conname("DRHAMQ1.MQIPT/TCP/10.0.0.5(1501)"), Some(("DRHAMQ1.MQIPT", "10.0.0.5(1501)")));
-        assert_eq!(super::channel_and_conname("nonsense"), None);
-    }
-}

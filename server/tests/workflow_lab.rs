@@ -214,3 +214,31 @@ async fn a_switchover_the_client_cannot_reach_is_rolled_back() {
     assert_eq!(h.field("wdc1-mq1", "DRHAQM1", "DR role:"), "Primary");
     assert_eq!(h.conf(), MQIPT_CONF);
 }
+
+/// A route whose listener cannot bind when it restarts (its port taken): nothing the console
+/// reads shows it, only the client. The switchover's client check fails and everything is
+/// undone, but the route, restarted by the undo, still does not listen: the run says so
+/// (needs attention, the client's error as evidence) instead of "rolled back".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_that_fails_to_start_is_caught_by_the_client_and_not_called_rolled_back() {
+    let h = Harness::start().await;
+    assert!(h.lab.sim(&["fault", "route-fail", "1501"]).status.success());
+    let plan = h.plan("DRHAQM1", "DAL").await;
+    let (status, body) = h.execute(&plan, "DRHAQM1").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let run = h.wait(body["run_id"].as_str().unwrap()).await;
+    assert_eq!(run.steps[6].stderr, "MQCONNX returned MQCC_FAILED\nReason is 2538\n", "{run:#?}");
+    assert_eq!(run.state, RunState::NeedsAttention, "{run:#?}");
+    let last = run.undo.last().unwrap();
+    assert!(last.command.starts_with("amqscnxc -x 10.241.1.4(1501)"), "{last:#?}");
+    assert!(last.verification.as_deref().unwrap().contains("reason code 2538"), "{last:#?}");
+    assert_eq!(h.field("wdc1-mq1", "DRHAQM1", "DR role:"), "Primary", "the queue manager itself is back");
+    assert_eq!(h.conf(), MQIPT_CONF);
+
+    // Once the port is free and the route starts again, the client gets through.
+    assert!(h.lab.sim(&["fault", "route-free", "1501"]).status.success());
+    let out = h.lab.ssh("wdc-bastion", "mqiptAdmin -refresh -n HAMQ");
+    assert!(out.status.success());
+    let out = h.lab.ssh("wdc-mq-client", "amqscnxc -x '10.241.1.4(1501)' -c DRHAMQ1.MQIPT DRHAQM1");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Connection established"), "{out:?}");
+}

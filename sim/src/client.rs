@@ -115,6 +115,7 @@ pub(crate) fn connect_via(estate: &Estate, conn: &ClientConn, wanted: &str, now_
         .filter(|i| i.running)
         .flat_map(|i| i.active_routes.iter())
         .find(|r| r.listener_port.parse::<u16>().ok() == Some(port))
+        .filter(|r| !r.failed)
         .ok_or(HOST_NOT_AVAILABLE)?;
     let destination = route.destination.as_deref().unwrap_or("");
     let destination_port = route.destination_port.as_deref().and_then(|p| p.trim().parse::<u16>().ok());

@@ -794,6 +794,7 @@ fn mqipt_admin(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcom
     let stamp = format_mqipt_time(inv.now_ms);
     let command = if refresh { "REFRESH" } else { "STOP" };
     let mut out = format!("{stamp}\nMQCAI105 Sending {command} command to MQIPT instance with name {name}\n");
+    let faults_route_fail = estate.faults.route_fail.clone();
     let Some(instance) =
         estate.bastions.iter_mut().filter(|b| b.name == inv.host).flat_map(|b| b.mqipt.iter_mut()).find(|i| i.name == name)
     else {
@@ -819,10 +820,16 @@ fn mqipt_admin(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcom
     let mut routes = load_routes(&conf);
     for route in &mut routes {
         let previous = instance.active_routes.iter().find(|r| r.listener_port == route.listener_port);
-        route.starts = match previous {
-            Some(p) if p.destination == route.destination && p.destination_port == route.destination_port => p.starts,
-            Some(p) => p.starts + 1,
-            None => 1,
+        let unchanged = previous.filter(|p| p.destination == route.destination && p.destination_port == route.destination_port);
+        route.starts = match (unchanged, previous) {
+            (Some(p), _) => p.starts,
+            (None, Some(p)) => p.starts + 1,
+            (None, None) => 1,
+        };
+        // A route left running keeps its port; a changed, new or failed one binds it now.
+        route.failed = match unchanged {
+            Some(p) if !p.failed => false,
+            _ => route.listener_port.parse::<u16>().is_ok_and(|port| faults_route_fail.contains(&port)),
         };
     }
     instance.active_routes = routes;

@@ -27,6 +27,7 @@ pub enum Fault {
     NodeRejoin(String),
     /// The region's load balancer stops (or starts again) forwarding to its nodes.
     LbDown { region: String, down: bool },
+    RouteFail { port: u16, fail: bool },
     /// The DR replication link is cut (or restored) while both regions stay up.
     DrLinkDown,
     DrLinkUp,
@@ -60,7 +61,7 @@ pub enum Fault {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FaultError {
-    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, lb-down, lb-up, host-key-rotate, mqipt-conf-readonly, not-haclient, dr-write-rate, slow-disk, mqipt-down, mqipt-up, key-revoke, key-restore, sudo-required, disk-full, truncate-next, clock-skew, drbd-split-brain, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
+    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, lb-down, lb-up, route-fail, route-free, host-key-rotate, mqipt-conf-readonly, not-haclient, dr-write-rate, slow-disk, mqipt-down, mqipt-up, key-revoke, key-restore, sudo-required, disk-full, truncate-next, clock-skew, drbd-split-brain, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
     UnknownKnob(String),
     #[error("{knob} expects: {usage}")]
     Usage { knob: String, usage: &'static str },
@@ -169,6 +170,11 @@ impl Fault {
             ("lb-down", [region]) => Fault::LbDown { region: region.to_string(), down: true },
             ("lb-up", [region]) => Fault::LbDown { region: region.to_string(), down: false },
             ("lb-down" | "lb-up", _) => return Err(usage("REGION")),
+            ("route-fail" | "route-free", [port]) => match port.parse::<u16>() {
+                Ok(port) => Fault::RouteFail { port, fail: knob == "route-fail" },
+                Err(_) => return Err(usage("LISTENER_PORT")),
+            },
+            ("route-fail" | "route-free", _) => return Err(usage("LISTENER_PORT")),
             ("dr-link-down", []) => Fault::DrLinkDown,
             ("dr-link-up", []) => Fault::DrLinkUp,
             ("clear", []) => Fault::Clear,
@@ -444,6 +450,14 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
                 estate.faults.lb_down.insert(name);
             } else {
                 estate.faults.lb_down.remove(&name);
+            }
+            Ok(Vec::new())
+        }
+        Fault::RouteFail { port, fail } => {
+            if *fail {
+                estate.faults.route_fail.insert(*port);
+            } else {
+                estate.faults.route_fail.remove(port);
             }
             Ok(Vec::new())
         }

@@ -159,6 +159,10 @@ pub struct ActiveRoute {
     pub destination_port: Option<String>,
     /// Counts restarts of this route; a refresh restarts only routes whose destination changed.
     pub starts: u64,
+    /// Its listener could not bind when it last started (fault `route-fail`): the route is
+    /// loaded but nothing answers on its port until it starts again with the port free.
+    #[serde(default)]
+    pub failed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -26,6 +26,10 @@ pub struct Faults {
     /// Regions whose load balancer forwards nothing (a client through MQIPT gets no listener).
     #[serde(default)]
     pub lb_down: BTreeSet<String>,
+    /// MQIPT listener ports taken by another process: a route on one fails to start (its
+    /// next start binds nothing) until the port is freed and the route starts again.
+    #[serde(default)]
+    pub route_fail: BTreeSet<u16>,
     /// Nodes that stay up (and reachable over SSH) but have lost both HA peers.
     #[serde(default)]
     pub isolated: BTreeSet<String>,

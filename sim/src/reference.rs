@@ -106,6 +106,7 @@ pub fn load_routes(conf: &str) -> Vec<ActiveRoute> {
                 destination: r.destination().map(str::to_string),
                 destination_port: r.destination_port().map(str::to_string),
                 starts: 1,
+                failed: false,
             })
         })
         .collect()

@@ -834,9 +834,10 @@ impl Engine {
                     return self.finish(run, actor).await;
                 }
                 let done = actions::perform(self.exec.as_ref(), &undo.host, &undo.action).await;
+                let retried = undo.verify.retries_the_action() && done.output.exit_code.is_some();
                 let verdict = match &done.failure {
-                    Some(f) => Err(f.clone()),
-                    None => actions::verify(self.exec.as_ref(), &self.poller, &undo.host, &undo.verify, &done).await,
+                    Some(f) if !retried => Err(f.clone()),
+                    _ => actions::verify(self.exec.as_ref(), &self.poller, &undo.host, &undo.verify, &done).await,
                 };
                 let Some(record) = run.undo.last_mut() else { continue };
                 record.exit_code = done.output.exit_code;
