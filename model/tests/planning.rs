@@ -151,3 +151,11 @@ fn an_unplanned_drill_while_dr_replicates_is_blocked() {
     assert!(codes.contains(&("primary_lost", plan::CheckStatus::Block)), "{codes:?}");
     assert!(blocked.needs_approval && blocked.steps.is_empty());
 }
+
+#[test]
+fn dr_switchover_with_a_client_check() {
+    let switch = Intent::DrSwitchover { qmgr: "DRHAQM1".into(), to_region: "DAL".into() };
+    insta::assert_json_snapshot!(plan_on(&reference(), switch, |ctx| ctx.client = Some(seed_client())));
+    let bad = plan::ClientCheck { mqserver: "no slashes".into(), ..seed_client() };
+    assert_eq!(bad.connect("DRHAQM1", 5), None, "an MQSERVER that is not CHANNEL/TCP/host(port) gives no connect check");
+}
