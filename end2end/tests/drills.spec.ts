@@ -65,6 +65,7 @@ test('an operator drills DRHAQM1 to DAL: preview, typed confirmation, the run li
   // Offered beside the switchover it rehearses; no failover (and so no unplanned drill) while WDC answers.
   await expect(actions.getByRole('button', { name: 'Switch DR to DAL' })).toBeVisible();
   await expect(actions.getByRole('button', { name: 'Unplanned DR drill to DAL' })).toHaveCount(0);
+  await expect(actions.getByRole('button', { name: 'DR drill to DAL and back (planned)' })).toBeVisible();
   await actions.scrollIntoViewIfNeeded();
   await shot(page, 'drill-actions.png', false);
   await actions.getByRole('button', { name: 'DR drill to DAL (planned)' }).click();

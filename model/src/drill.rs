@@ -190,7 +190,7 @@ impl DrillReport {
     /// The report of a drill's run. `before` is the queue manager as planned, `after` as a
     /// refresh after the run found it.
     pub fn build(plan: &Plan, run: &Run, before: Vec<SideSummary>, after: Vec<SideSummary>) -> Option<Self> {
-        let crate::intent::Intent::DrDrill { qmgr, to_region, messages, unplanned } = &run.intent else { return None };
+        let crate::intent::Intent::DrDrill { qmgr, to_region, messages, unplanned, .. } = &run.intent else { return None };
         let step = |p: DrillPart| part(plan, p).and_then(|s| run.steps.get(s.index));
         let finished = |p: DrillPart| step(p).filter(|s| s.state == StepState::Succeeded);
         let rto_ms = match (step(DrillPart::Cut).and_then(|s| s.started_at), finished(DrillPart::Reconnect).and_then(|s| s.finished_at)) {

@@ -30,6 +30,10 @@ pub enum Intent {
         messages: u32,
         #[serde(default)]
         unplanned: bool,
+        /// After a planned drill, switch back to where it was (the same checks, the route
+        /// back, a client connect there).
+        #[serde(default)]
+        switch_back: bool,
     },
 }
 
@@ -89,9 +93,10 @@ impl Intent {
             Intent::HaResume { node } => format!("Resume node {node}"),
             Intent::HaPrefer { qmgr, node } => format!("Make {node} the preferred node of {qmgr}"),
             Intent::PacemakerCleanup { qmgr, region } => format!("Clean up Pacemaker failures of {qmgr} in {region}"),
-            Intent::DrDrill { qmgr, to_region, messages, unplanned } => format!(
-                "DR drill: put {messages} messages to {qmgr} through MQIPT, {} to {to_region}, get them back and report RTO and RPO",
-                if *unplanned { "fail over (unplanned, discarding what is not replicated)" } else { "switch over (planned)" }
+            Intent::DrDrill { qmgr, to_region, messages, unplanned, switch_back } => format!(
+                "DR drill: put {messages} messages to {qmgr} through MQIPT, {} to {to_region}, get them back{} and report RTO and RPO",
+                if *unplanned { "fail over (unplanned, discarding what is not replicated)" } else { "switch over (planned)" },
+                if *switch_back && !*unplanned { ", switch back" } else { "" }
             ),
         }
     }

@@ -587,7 +587,10 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
         Intent::HaResume { node } => crate::plan_ha::resume(ctx, node, &mut b),
         Intent::HaPrefer { qmgr, node } => crate::plan_ha::prefer(ctx, qmgr, node, &mut b),
         Intent::PacemakerCleanup { qmgr, region } => crate::plan_ha::cleanup(ctx, qmgr, region, &mut b),
-        Intent::DrDrill { qmgr, to_region, messages, unplanned } => crate::plan_drill::drill(ctx, qmgr, to_region, *messages, *unplanned, stamp, &mut b),
+        Intent::DrDrill { qmgr, to_region, messages, unplanned, switch_back } => {
+            let how = if *unplanned { crate::plan_drill::How::Unplanned } else { crate::plan_drill::How::Planned { switch_back: *switch_back } };
+            crate::plan_drill::drill(ctx, qmgr, to_region, *messages, how, stamp, &mut b)
+        }
     }
     if let (Some(client), Intent::DrSwitchover { qmgr, to_region } | Intent::DrFailover { qmgr, to_region }) = (&ctx.client, intent)
         && !b.blocked()
@@ -769,24 +772,30 @@ pub(crate) fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &m
         b.pre.push(check(CheckStatus::Block, "ha_location", "the HA primary of a region is unknown (HA current location)"));
         return;
     };
-    let secondary = Verify::DrRole { qmgr: name.clone(), role: DrRole::Secondary };
-    let running = Verify::RunningHere { qmgr: name.clone(), timeout_secs: 60 };
+    switch_steps(b, name, (&from, &source_host), (to_region, &target_host));
+}
+
+/// The two steps of a planned switchover from `from` (its HA primary node) to `to`, each
+/// with its undo.
+pub(crate) fn switch_steps(b: &mut PlanBuilder, name: &str, (from, source_host): (&str, &str), (to_region, target_host): (&str, &str)) {
+    let secondary = Verify::DrRole { qmgr: name.into(), role: DrRole::Secondary };
+    let running = Verify::RunningHere { qmgr: name.into(), timeout_secs: 60 };
     b.step(
-        &source_host,
+        source_host,
         format!("Make {from} DR secondary"),
         Action::exec("rdqmdr", &["-s", "-m", name]),
         format!("Queue manager '{name}' has been made the DR secondary on this node."),
         secondary.clone(),
     )
-    .undo = vec![undo(&source_host, Action::exec("rdqmdr", &["-p", "-m", name]), running.clone())];
+    .undo = vec![undo(source_host, Action::exec("rdqmdr", &["-p", "-m", name]), running.clone())];
     b.step(
-        &target_host,
+        target_host,
         format!("Make {to_region} DR primary"),
         Action::exec("rdqmdr", &["-p", "-m", name]),
         format!("{name} running on {target_host} (RDQM starts it; no strmqm)"),
         running,
     )
-    .undo = vec![undo(&target_host, Action::exec("rdqmdr", &["-s", "-m", name]), secondary)];
+    .undo = vec![undo(target_host, Action::exec("rdqmdr", &["-s", "-m", name]), secondary)];
 }
 
 fn restore_plan(ctx: &PlanContext, instance: &str, backup: &str, stamp: &str, b: &mut PlanBuilder) {

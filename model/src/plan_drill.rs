@@ -6,9 +6,12 @@
 //! old region kept, as resolving the partition would.
 
 use crate::drill::DrillPart;
-use crate::plan::{Action, CheckStatus, ClientCheck, PlanContext, Verify, dr_checks, final_check_with, tls_check};
+use crate::plan::{
+    Action, CheckStatus, ClientCheck, PlanContext, Verify, conf_steps, dr_checks, final_check_with, route_edit, sha256_hex, switch_steps, tls_check,
+    unified_diff,
+};
 use crate::plan_builder::PlanBuilder;
-use crate::plan_dr::{ha_location, promote, route_towards};
+use crate::plan_dr::{ha_location, promote};
 use crate::status::DrRole;
 
 fn sample(client: &ClientCheck, name: &str, args: &[String]) -> Action {
@@ -28,7 +31,17 @@ fn empty_queue(b: &mut PlanBuilder, client: &ClientCheck, qmgr: &str, title: Str
         Some(part);
 }
 
-pub fn drill(ctx: &PlanContext, qmgr: &str, to_region: &str, messages: u32, unplanned: bool, stamp: &str, b: &mut PlanBuilder) {
+/// How the drill moves the queue manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// A planned switchover, and back after the ledger is got when `switch_back`.
+    Planned { switch_back: bool },
+    /// An unplanned failover; what the old region kept unreplicated is discarded.
+    Unplanned,
+}
+
+pub fn drill(ctx: &PlanContext, qmgr: &str, to_region: &str, messages: u32, how: How, stamp: &str, b: &mut PlanBuilder) {
+    let unplanned = how == How::Unplanned;
     let Some(qm) = ctx.snapshot.qmgrs.iter().find(|q| q.name == qmgr) else {
         b.check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate"));
         return;
@@ -77,8 +90,13 @@ pub fn drill(ctx: &PlanContext, qmgr: &str, to_region: &str, messages: u32, unpl
     if let Some(step) = b.steps.get_mut(cut) {
         step.drill = Some(DrillPart::Cut);
     }
-    route_towards(ctx, qm, to_region, stamp, b);
-    b.step(&client.host, format!("Connect through MQIPT until {qmgr} answers in {to_region} (the end of the outage)"), connect, format!("Connection established to queue manager {qmgr}"), verify)
+    let route = route_edit(ctx, qm, to_region, &mut b.pre);
+    if let Some((conf, old, new)) = &route {
+        b.fingerprint.conf_sha256 = Some(sha256_hex(old));
+        b.diff = Some(unified_diff(old, new, &conf.path));
+        conf_steps(ctx, conf, old, new, stamp, b);
+    }
+    b.step(&client.host, format!("Connect through MQIPT until {qmgr} answers in {to_region} (the end of the outage)"), connect.clone(), format!("Connection established to queue manager {qmgr}"), verify.clone())
         .drill = Some(DrillPart::Reconnect);
     empty_queue(b, &client, qmgr, format!("Get the ledger back from {to_region} through MQIPT"), DrillPart::LedgerGet);
     if let Some(old) = old_region.filter(|old| qm.dr_primary_regions.contains(old))
@@ -95,5 +113,21 @@ pub fn drill(ctx: &PlanContext, qmgr: &str, to_region: &str, messages: u32, unpl
         b.check(CheckStatus::Warn, "data_discarded", format!("the drill ends by discarding what {qmgr} holds in {old} and has not replicated to {to_region}: the ledger shows exactly which messages"));
     }
     final_check_with(qmgr, to_region, qm.route.is_some(), unplanned, b);
+    if how == (How::Planned { switch_back: true })
+        && let Some(target_host) = ha_location(qm, to_region)
+    {
+        // Back the way it came: the same two steps reversed, the route back over the text
+        // this run wrote, a client connect in the original region, the whole estate.
+        switch_steps(b, qmgr, (to_region, &target_host), (&from, &source_host));
+        if let Some((conf, old, new)) = &route {
+            let first = b.steps.len();
+            conf_steps(ctx, conf, new, old, &format!("{stamp}-back"), b);
+            for step in &mut b.steps[first..] {
+                step.title = step.title.replace("Point the route at the new region", &format!("Point the route back at {from}"));
+            }
+        }
+        b.step(&client.host, format!("Connect through MQIPT to {qmgr} back in {from}"), connect, format!("Connection established to queue manager {qmgr}"), verify);
+        final_check_with(qmgr, &from, qm.route.is_some(), false, b);
+    }
 }
 

@@ -136,7 +136,7 @@ fn seed_client() -> plan::ClientCheck {
 
 #[test]
 fn dr_drill_planned_and_without_a_client() {
-    let drill = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: false };
+    let drill = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: false, switch_back: false };
     insta::assert_json_snapshot!("dr_drill_planned", plan_on(&reference(), drill.clone(), |ctx| ctx.client = Some(seed_client())));
     let without = plan(drill);
     assert!(without.preconditions.iter().any(|p| p.code == "client" && p.status == plan::CheckStatus::Block), "{without:#?}");
@@ -145,7 +145,7 @@ fn dr_drill_planned_and_without_a_client() {
 
 #[test]
 fn an_unplanned_drill_while_dr_replicates_is_blocked() {
-    let drill = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 20, unplanned: true };
+    let drill = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 20, unplanned: true, switch_back: false };
     let blocked = plan_on(&reference(), drill, |ctx| ctx.client = Some(seed_client()));
     let codes: Vec<(&str, plan::CheckStatus)> = blocked.preconditions.iter().map(|p| (p.code.as_str(), p.status)).collect();
     assert!(codes.contains(&("primary_lost", plan::CheckStatus::Block)), "{codes:?}");
@@ -158,4 +158,12 @@ fn dr_switchover_with_a_client_check() {
     insta::assert_json_snapshot!(plan_on(&reference(), switch, |ctx| ctx.client = Some(seed_client())));
     let bad = plan::ClientCheck { mqserver: "no slashes".into(), ..seed_client() };
     assert_eq!(bad.connect("DRHAQM1", 5), None, "an MQSERVER that is not CHANNEL/TCP/host(port) gives no connect check");
+}
+
+#[test]
+fn dr_drill_and_back() {
+    let drill = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 10, unplanned: false, switch_back: true };
+    let plan = plan_on(&reference(), drill, |ctx| ctx.client = Some(seed_client()));
+    let steps: Vec<(&str, &str)> = plan.steps.iter().map(|s| (s.host.as_str(), s.title.as_str())).collect();
+    insta::assert_debug_snapshot!(steps);
 }

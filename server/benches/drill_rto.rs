@@ -85,7 +85,7 @@ fn main() {
             let (to, from_host, to_host, to_lb) =
                 if i % 2 == 0 { ("DAL", "wdc1-mq1", "dal1-mq1", sim::reference::DAL_LB) } else { ("WDC", "dal1-mq1", "wdc1-mq1", sim::reference::WDC_LB) };
             if matches!(i % 4, 0 | 3) {
-                let intent = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: to.into(), messages: 50, unplanned: false };
+                let intent = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: to.into(), messages: 50, unplanned: false, switch_back: false };
                 let plan = engine.plan(intent, &actor).await.expect("plan");
                 assert!(!plan.blocked(), "{:#?}", plan.preconditions);
                 let run_id = engine.execute(&plan.id, "DRHAQM1", &actor).await.expect("execute");

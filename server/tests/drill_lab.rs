@@ -110,4 +110,6 @@ async fn a_planned_drill_loses_nothing_and_an_unplanned_one_loses_exactly_what_w
     let run = h.wait(run_id).await;
     assert_eq!((run.state, run.requested_by.as_str()), (RunState::Succeeded, "scheduler"), "{run:#?}");
     assert_eq!(report(&h, run_id).await.ledger.unwrap().lost, 0);
+    assert_eq!(h.field("wdc1-mq1", "DRHAQM1", "DR role:"), "Primary", "a scheduled drill switches back by default");
+    assert!(h.conf().contains(&format!("ListenerPort=1501\nDestination={}", sim::reference::WDC_LB)), "and its route with it");
 }

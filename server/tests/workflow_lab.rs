@@ -106,7 +106,9 @@ async fn a_failed_mqipt_refresh_restores_the_route_and_the_regions() {
     assert_eq!(run.steps[4].state, StepState::Failed);
     let undone: Vec<&str> = run.undo.iter().map(|u| u.command.as_str()).collect();
     assert!(undone[0].starts_with("restore "), "{undone:?}");
-    assert_eq!(&undone[1..], ["mqiptAdmin -refresh -n HAMQ", "rdqmdr -s -m DRHAQM1", "rdqmdr -p -m DRHAQM1"]);
+    // The undo ends with a client connecting through MQIPT where the queue manager was.
+    let connect = "amqscnxc -x 10.241.1.4(1501) -c DRHAMQ1.MQIPT DRHAQM1";
+    assert_eq!(&undone[1..], ["mqiptAdmin -refresh -n HAMQ", "rdqmdr -s -m DRHAQM1", "rdqmdr -p -m DRHAQM1", connect]);
     assert_eq!(h.conf(), MQIPT_CONF, "mqipt.conf restored byte for byte");
     assert_eq!(route_1501_destination(&h.conf()), WDC_LB);
     assert_eq!(h.field("wdc1-mq1", "DRHAQM1", "Queue manager status:"), "Running");

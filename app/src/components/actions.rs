@@ -16,8 +16,8 @@ use model::status::DrStatus;
 /// number (seed 000's test puts 50).
 pub const DRILL_MESSAGES: u32 = 50;
 
-fn drill(qmgr: &str, to_region: &str, unplanned: bool) -> Intent {
-    Intent::DrDrill { qmgr: qmgr.to_string(), to_region: to_region.to_string(), messages: DRILL_MESSAGES, unplanned }
+fn drill(qmgr: &str, to_region: &str, unplanned: bool, switch_back: bool) -> Intent {
+    Intent::DrDrill { qmgr: qmgr.to_string(), to_region: to_region.to_string(), messages: DRILL_MESSAGES, unplanned, switch_back }
 }
 
 /// The DR actions for a queue manager, and a sentence when none applies.
@@ -39,15 +39,18 @@ pub fn dr_actions(qm: &QmgrView) -> (Vec<ActionSpec>, Option<String>) {
                     ActionSpec::new(format!("Switch DR to {other}"), Intent::DrSwitchover { qmgr: name.clone(), to_region: (*other).clone() })
                         .note(format!("planned: {primary} becomes DR secondary, {other} DR primary, the route follows")),
                 );
-                out.push(ActionSpec::new(format!("DR drill to {other} (planned)"), drill(name, other, false)).note(format!(
+                out.push(ActionSpec::new(format!("DR drill to {other} (planned)"), drill(name, other, false, false)).note(format!(
                     "the switchover above, proven by a client: {DRILL_MESSAGES} messages put through MQIPT before it and got back after it; reports RTO and RPO"
+                )));
+                out.push(ActionSpec::new(format!("DR drill to {other} and back (planned)"), drill(name, other, false, true)).note(format!(
+                    "the same drill, then {name} switches back to {primary} the same way and a client connects there; the estate ends as it began"
                 )));
                 if link_lost {
                     out.push(
                         ActionSpec::new(format!("Fail over to {other}"), Intent::DrFailover { qmgr: name.clone(), to_region: (*other).clone() })
                             .note(format!("{primary} reports DR status Remote unavailable; unreplicated data is lost; needs a second operator")),
                     );
-                    out.push(ActionSpec::new(format!("Unplanned DR drill to {other}"), drill(name, other, true)).note(format!(
+                    out.push(ActionSpec::new(format!("Unplanned DR drill to {other}"), drill(name, other, true, false)).note(format!(
                         "the failover above, proven by a client: {DRILL_MESSAGES} messages put through MQIPT before it; {primary}'s unreplicated data is discarded and the report says which were lost; needs a second operator"
                     )));
                 }
@@ -177,9 +180,10 @@ mod tests {
     #[test]
     fn one_primary_offers_a_switchover_to_the_other_region() {
         let (actions, none) = dr_actions(&qm(&["WDC"], &[], json!({})));
-        assert_eq!(labels(&actions), vec!["Switch DR to DAL", "DR drill to DAL (planned)"]);
+        assert_eq!(labels(&actions), vec!["Switch DR to DAL", "DR drill to DAL (planned)", "DR drill to DAL and back (planned)"]);
         assert_eq!(actions[0].intent, Intent::DrSwitchover { qmgr: "DRHAQM1".into(), to_region: "DAL".into() });
-        assert_eq!(actions[1].intent, Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: false });
+        assert_eq!(actions[1].intent, Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: false, switch_back: false });
+        assert_eq!(actions[2].intent, Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: false, switch_back: true });
         assert!(none.is_none());
     }
 
@@ -188,10 +192,13 @@ mod tests {
         let mut qm = qm(&["WDC"], &[], json!({}));
         qm.sides[0].dr_status = Some(serde_json::from_value(json!("Remote unavailable")).expect("a DR status"));
         let (actions, _) = dr_actions(&qm);
-        assert_eq!(labels(&actions), vec!["Switch DR to DAL", "DR drill to DAL (planned)", "Fail over to DAL", "Unplanned DR drill to DAL"]);
-        assert_eq!(actions[3].intent, Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: true });
-        assert!(actions[3].intent.needs_approval());
-        assert!(actions[3].note.as_deref().unwrap_or("").contains("WDC's unreplicated data is discarded"));
+        assert_eq!(
+            labels(&actions),
+            vec!["Switch DR to DAL", "DR drill to DAL (planned)", "DR drill to DAL and back (planned)", "Fail over to DAL", "Unplanned DR drill to DAL"]
+        );
+        assert_eq!(actions[4].intent, Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: true, switch_back: false });
+        assert!(actions[4].intent.needs_approval());
+        assert!(actions[4].note.as_deref().unwrap_or("").contains("WDC's unreplicated data is discarded"));
     }
 
     #[test]
@@ -212,7 +219,7 @@ mod tests {
     fn a_ban_among_the_reasons_offers_a_cleanup() {
         let readiness = json!({"DAL": {"ready": false, "reasons": ["Pacemaker has banned DRHAQM1 on dal1-mq1, dal2-mq1, dal3-mq1 in DAL (fail-count INFINITY)"]}});
         let (actions, _) = dr_actions(&qm(&["WDC"], &[], readiness));
-        assert_eq!(labels(&actions), vec!["Switch DR to DAL", "DR drill to DAL (planned)", "Clean up Pacemaker failures in DAL"]);
+        assert_eq!(labels(&actions), vec!["Switch DR to DAL", "DR drill to DAL (planned)", "DR drill to DAL and back (planned)", "Clean up Pacemaker failures in DAL"]);
     }
 
     #[test]

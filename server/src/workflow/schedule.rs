@@ -59,6 +59,14 @@ pub struct DrillSchedule {
     /// Off by default: a drill moves a production queue manager.
     #[serde(default)]
     pub enabled: bool,
+    /// Switch back to where it was after the ledger is got (on unless `false`: nobody is
+    /// there to decide on a Sunday at three).
+    #[serde(default = "default_switch_back")]
+    pub switch_back: bool,
+}
+
+fn default_switch_back() -> bool {
+    true
 }
 
 fn default_messages() -> u32 {
@@ -77,7 +85,7 @@ pub async fn run_due(engine: &Arc<Engine>, drills: &[DrillSchedule], after: Date
     let actor = Actor { user: "scheduler".into(), source: "console".into(), operator: true };
     let mut out = Vec::new();
     for drill in drills.iter().filter(|d| d.enabled && d.schedule.due_between(after, until)) {
-        let intent = Intent::DrDrill { qmgr: drill.qmgr.clone(), to_region: drill.to_region.clone(), messages: drill.messages, unplanned: false };
+        let intent = Intent::DrDrill { qmgr: drill.qmgr.clone(), to_region: drill.to_region.clone(), messages: drill.messages, unplanned: false, switch_back: drill.switch_back };
         let outcome = match engine.start_unattended(intent, &actor, &format!("scheduled drill ({})", drill.schedule.as_str())).await {
             Ok(run_id) => Scheduled::Started { qmgr: drill.qmgr.clone(), run_id },
             Err(EngineError::Blocked(why)) => Scheduled::Refused { qmgr: drill.qmgr.clone(), why },

@@ -283,7 +283,7 @@ mod tests {
 
     #[test]
     fn only_a_drill_that_has_ended_links_to_its_report() {
-        let drill = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: false };
+        let drill = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: false, switch_back: false };
         for (state, linked) in [(RunState::Running, false), (RunState::Interrupted, false), (RunState::Succeeded, true), (RunState::RolledBack, true), (RunState::NeedsAttention, true)] {
             let mut r = run(state, None, None);
             r.intent = drill.clone();
