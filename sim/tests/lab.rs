@@ -88,7 +88,7 @@ fn directory_has_the_seed_users_and_groups() {
     assert!(stdout(&search(viewer, "mqviewer", &format!("(uniqueMember={viewer})"))).contains("cn: mqviewers"));
     assert_code(&search(mqadmin, "wrong", "(cn=*)"), 49, "wrong password is refused");
     let admin = search(lab.var("LAB_LDAP_ADMIN_DN"), lab.var("LAB_LDAP_ADMIN_PASSWORD"), "(cn=apps)");
-    assert!(stdout(&admin).contains("cn: apps"));
+    assert!(stdout(&admin).contains("cn: apps"), "{admin:?}");
 }
 
 #[test]
