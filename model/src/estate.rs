@@ -135,7 +135,54 @@ pub struct QmgrView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Readiness {
     pub ready: bool,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<ReadinessReason>,
+}
+
+/// Why a region cannot run (or keep running) a queue manager now: what the app and the
+/// planner branch on is `code`, never the words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadinessReason {
+    pub code: ReadinessCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadinessCode {
+    /// Pacemaker has banned the queue manager's resource where it could run.
+    PacemakerBanned,
+    /// Pacemaker or DRBD report no quorum.
+    NoQuorum,
+    /// The DRBD disk under it is not UpToDate where it would run.
+    DrbdDisk,
+    /// Another conclusion of the DRBD/Pacemaker layers.
+    Layers,
+    /// Half or more of the HA group's nodes do not answer.
+    Unreachable,
+    /// HA current location: None.
+    NoHaLocation,
+    /// The HA primary does not answer.
+    HaPrimaryUnreachable,
+    /// A node's HA status is not Normal.
+    HaStatus,
+    /// A node answered but its rdqmstatus failed.
+    RdqmstatusFailed,
+    /// The DR primary's queue manager is starting.
+    Starting,
+    /// The DR primary's queue manager runs nowhere in the region.
+    NotRunningHere,
+}
+
+impl ReadinessReason {
+    pub fn new(code: ReadinessCode, message: impl Into<String>) -> Self {
+        ReadinessReason { code, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for ReadinessReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// The queue manager as one region's HA group reports it.

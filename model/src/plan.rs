@@ -766,7 +766,7 @@ pub(crate) fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &m
     if let Some(readiness) = qm.readiness.get(to_region)
         && !readiness.ready
     {
-        b.pre.push(check(CheckStatus::Block, "readiness", format!("{to_region} cannot take {name} over now: {}", readiness.reasons.join("; "))));
+        b.pre.push(check(CheckStatus::Block, "readiness", format!("{to_region} cannot take {name} over now: {}", readiness.reasons.iter().map(|r| r.message.as_str()).collect::<Vec<_>>().join("; "))));
     }
     let (Some(source_host), Some(target_host)) = (source.ha_current_location.clone(), target.ha_current_location.clone()) else {
         b.pre.push(check(CheckStatus::Block, "ha_location", "the HA primary of a region is unknown (HA current location)"));

@@ -1,6 +1,6 @@
 //! Planning the unplanned: failover to the surviving region, and resolving a partition.
 
-use crate::estate::{Evidence, QmgrView};
+use crate::estate::{Evidence, QmgrView, ReadinessCode};
 use crate::plan::{
     Action, CheckStatus, PlanContext, Precondition, Verify, check, conf_steps, final_check_with, qm_evidence, route_edit, sha256_hex,
     unified_diff, with_evidence,
@@ -112,9 +112,10 @@ pub(crate) fn promote(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut
         b.pre.push(with_evidence(check(CheckStatus::Warn, "data_at_risk", risk), qm_evidence(qm, old, &["DR status", "DR out of sync data"])));
     }
     if let Some(readiness) = qm.readiness.get(to_region) {
-        let reasons: Vec<&String> = readiness.reasons.iter().filter(|r| !r.contains("not running here")).collect();
+        // That it does not run there yet is what a failover changes.
+        let reasons: Vec<&str> = readiness.reasons.iter().filter(|r| r.code != ReadinessCode::NotRunningHere).map(|r| r.message.as_str()).collect();
         if !reasons.is_empty() {
-            b.pre.push(check(CheckStatus::Block, "readiness", format!("{to_region} cannot run {qmgr} now: {}", reasons.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; "))));
+            b.pre.push(check(CheckStatus::Block, "readiness", format!("{to_region} cannot run {qmgr} now: {}", reasons.join("; "))));
         }
     }
     let Some(host) = ha_location(qm, to_region) else {

@@ -1,6 +1,6 @@
 //! Building the snapshot of the estate from the hosts' answers.
 
-use crate::estate::{
+use crate::estate::{ReadinessCode, ReadinessReason, 
     Inventory, MqiptView, NodeView, QmNode, QmSide, QmgrView, Readiness, RegionView, RouteView, Snapshot,
 };
 use crate::findings;
@@ -97,7 +97,13 @@ fn readiness(inventory: &Inventory, qmgr: &str, side: &QmSide, reports: &[HostRe
         let location = side.ha_current_location.as_deref();
         for issue in crate::layers::issues(qmgr, &region.name, &region.nodes, reports, layers, &side.nodes, location) {
             if issue.blocks_readiness {
-                reasons.push(issue.message);
+                let code = match issue.code {
+                    "pacemaker_banned" => ReadinessCode::PacemakerBanned,
+                    "no_quorum" => ReadinessCode::NoQuorum,
+                    "drbd_disk" => ReadinessCode::DrbdDisk,
+                    _ => ReadinessCode::Layers,
+                };
+                reasons.push(ReadinessReason::new(code, issue.message));
             }
         }
     }
@@ -106,30 +112,30 @@ fn readiness(inventory: &Inventory, qmgr: &str, side: &QmSide, reports: &[HostRe
         .map(|r| r.nodes.iter().filter(|n| report(reports, n).is_some_and(|rep| rep.error.is_none())).count())
         .unwrap_or(0);
     if reachable * 2 <= total {
-        reasons.push(format!("only {reachable} of {total} nodes reachable: the HA group has no quorum"));
+        reasons.push(ReadinessReason::new(ReadinessCode::Unreachable, format!("only {reachable} of {total} nodes reachable: the HA group has no quorum")));
     }
     match &side.ha_current_location {
-        None => reasons.push("no node of the HA group can run the queue manager (HA current location: None)".into()),
+        None => reasons.push(ReadinessReason::new(ReadinessCode::NoHaLocation, "no node of the HA group can run the queue manager (HA current location: None)")),
         Some(location) => {
             if report(reports, location).is_none_or(|r| r.error.is_some()) {
-                reasons.push(format!("the HA primary {location} is unreachable"));
+                reasons.push(ReadinessReason::new(ReadinessCode::HaPrimaryUnreachable, format!("the HA primary {location} is unreachable")));
             }
         }
     }
     for node in &side.nodes {
         if let Some(status) = node.ha_status.as_ref().filter(|s| **s != HaStatus::Normal && !node.stale) {
-            reasons.push(format!("{}: HA status {status}", node.node));
+            reasons.push(ReadinessReason::new(ReadinessCode::HaStatus, format!("{}: HA status {status}", node.node)));
         }
         // A node that answers but whose rdqmstatus failed: its view is unknown, not healthy.
         if let Some(error) = node.error.as_ref().filter(|_| !node.stale && report(reports, &node.node).is_some_and(|r| r.error.is_none())) {
-            reasons.push(format!("{}: rdqmstatus failed ({error})", node.node));
+            reasons.push(ReadinessReason::new(ReadinessCode::RdqmstatusFailed, format!("{}: rdqmstatus failed ({error})", node.node)));
         }
     }
     if is_primary && !side.nodes.iter().any(|n| n.qm_status == Some(QmStatus::Running) && !n.stale) {
         let starting = side.nodes.iter().find(|n| n.qm_status == Some(QmStatus::Starting) && !n.stale);
         reasons.push(match starting {
-            Some(n) => format!("the queue manager is still starting on {}", n.node),
-            None => "the queue manager is not running here".into(),
+            Some(n) => ReadinessReason::new(ReadinessCode::Starting, format!("the queue manager is still starting on {}", n.node)),
+            None => ReadinessReason::new(ReadinessCode::NotRunningHere, "the queue manager is not running here"),
         });
     }
     Readiness { ready: reasons.is_empty(), reasons }

@@ -46,7 +46,8 @@ async fn a_hidden_ban_blocks_the_switchover_until_cleaned_up() {
     let (_, banned) = h.post("/api/refresh", json!({})).await;
     let dal = readiness(&banned, "DRHAQM1", "DAL");
     assert_eq!(dal["ready"], false);
-    assert!(dal["reasons"][0].as_str().unwrap().contains("banned"), "{dal}");
+    assert_eq!(dal["reasons"][0]["code"], "pacemaker_banned", "{dal}");
+    assert!(dal["reasons"][0]["message"].as_str().unwrap().contains("banned"), "{dal}");
     let finding = banned["findings"].as_array().unwrap().iter().find(|f| f["code"] == "pacemaker_banned").unwrap();
     assert_eq!(finding["severity"], "critical");
     assert!(finding["evidence"][0]["lines"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("fail-count")), "{finding}");

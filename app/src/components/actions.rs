@@ -79,7 +79,7 @@ pub fn dr_actions(qm: &QmgrView) -> (Vec<ActionSpec>, Option<String>) {
         }
     }
     for (region, readiness) in &qm.readiness {
-        if readiness.reasons.iter().any(|r| r.contains("Pacemaker has banned")) {
+        if readiness.reasons.iter().any(|r| r.code == model::estate::ReadinessCode::PacemakerBanned) {
             out.push(
                 ActionSpec::new(format!("Clean up Pacemaker failures in {region}"), Intent::PacemakerCleanup { qmgr: name.clone(), region: region.clone() })
                     .note(format!("a Pacemaker ban is why {region} is not ready; crm_resource --cleanup starts nothing")),
@@ -217,7 +217,8 @@ mod tests {
 
     #[test]
     fn a_ban_among_the_reasons_offers_a_cleanup() {
-        let readiness = json!({"DAL": {"ready": false, "reasons": ["Pacemaker has banned DRHAQM1 on dal1-mq1, dal2-mq1, dal3-mq1 in DAL (fail-count INFINITY)"]}});
+        let ban = "Pacemaker has banned DRHAQM1 on dal1-mq1, dal2-mq1, dal3-mq1 in DAL (fail-count INFINITY)";
+        let readiness = json!({"DAL": {"ready": false, "reasons": [{"code": "pacemaker_banned", "message": ban}]}});
         let (actions, _) = dr_actions(&qm(&["WDC"], &[], readiness));
         assert_eq!(labels(&actions), vec!["Switch DR to DAL", "DR drill to DAL (planned)", "DR drill to DAL and back (planned)", "Clean up Pacemaker failures in DAL"]);
     }

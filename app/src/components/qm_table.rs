@@ -106,7 +106,7 @@ pub fn ReadinessBadge(region: String, readiness: Option<Readiness>) -> impl Into
         Some(r) if r.ready => view! { <Badge tone=Tone::Good text=format!("{region}: ready") /> }.into_any(),
         Some(r) => view! {
             <Badge tone=Tone::Bad text=format!("{region}: not ready") />
-            <ul class="reasons">{r.reasons.into_iter().map(|reason| view! { <li>{reason}</li> }).collect_view()}</ul>
+            <ul class="reasons">{r.reasons.into_iter().map(|reason| view! { <li>{reason.message}</li> }).collect_view()}</ul>
         }
         .into_any(),
     };
