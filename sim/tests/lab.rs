@@ -278,4 +278,22 @@ fn the_seeds_client_test_through_mqipt_over_ssh() {
     let get = client("amqsgetc MQIPT.LOCAL.QUEUE DRHAQM2");
     assert_code(&get, 2058 & 0xff, "amqsgetc exits with MQCONNX's reason as a process keeps it");
     assert_code(&lab.ssh("wdc-mq-client", "rdqmstatus"), 127, "no MQ server on the client host");
+
+    // mqipt.conf edited to send route 1501 to DAL, not refreshed: MQIPT still routes the way
+    // it loaded, so the client still reaches DRHAQM1 in WDC.
+    let conf_path = lab.var("LAB_MQIPT_CONF");
+    let edited = sim::reference::MQIPT_CONF.replacen(
+        &format!("Destination={}\nDestinationPort=1501", sim::reference::WDC_LB),
+        &format!("Destination={}\nDestinationPort=1501", sim::reference::DAL_LB),
+        1,
+    );
+    assert_ne!(edited, sim::reference::MQIPT_CONF);
+    std::fs::write(conf_path, &edited).unwrap();
+    let unrefreshed = client("rdqmput -b1 -m1 -s0 DRHAQM1 MQIPT.LOCAL.QUEUE");
+    assert!(stdout(&unrefreshed).ends_with("Completed\n"), "{unrefreshed:?}");
+    // Refreshed, the route leads to DAL, where DRHAQM1 is only the DR secondary: no listener.
+    assert_code(&lab.ssh("wdc-bastion", "mqiptAdmin -refresh -n HAMQ"), 0, "refresh");
+    let standby = client("rdqmput -b1 -m1 -s0 DRHAQM1 MQIPT.LOCAL.QUEUE");
+    assert_eq!(String::from_utf8_lossy(&standby.stderr), "MQCONNX returned MQCC_FAILED\nReason is 2538\n");
+    assert!(!stdout(&standby).contains("Completed"));
 }
