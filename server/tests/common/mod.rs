@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod serve;
+pub mod store_semantics;
 pub mod workflow;
 
 use axum::Router;
