@@ -223,6 +223,8 @@ test('a switchover whose MQIPT refresh fails shows the failed step, the undo, an
   await expect(undo.filter({ hasText: 'Undo step 4' }).first()).toContainText('Succeeded');
   await expect(undo.filter({ hasText: 'Undo step 2' })).toContainText('rdqmdr -s -m DRHAQM1');
   await expect(undo.filter({ hasText: 'Undo step 1' })).toContainText('rdqmdr -p -m DRHAQM1');
+  // Rolled back means a client reaches DRHAQM1 through MQIPT where it was.
+  await expect(undo.filter({ hasText: 'After the undo: a client connects to DRHAQM1 through MQIPT' })).toContainText('amqscnxc');
   await shot(page, 'run-rolled-back.png');
   await fitsWidth(page);
   // Back where it was: DAL, its route to DAL.

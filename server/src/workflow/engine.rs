@@ -823,7 +823,12 @@ impl Engine {
                     run.message = Some(format!("{why}; the undo stopped: {e}"));
                     return self.finish(run, actor).await;
                 }
-                let mut record = RunStep::pending(j, &format!("Undo step {}: {}", j + 1, plan.steps[j].title), &undo.host, &undo.command);
+                let title = match &undo.verify {
+                    // The last undo action proves the path, it does not undo anything itself.
+                    model::plan::Verify::ClientConnects { qmgr, .. } => format!("After the undo: a client connects to {qmgr} through MQIPT"),
+                    _ => format!("Undo step {}: {}", j + 1, plan.steps[j].title),
+                };
+                let mut record = RunStep::pending(j, &title, &undo.host, &undo.command);
                 record.state = StepState::Running;
                 record.started_at = Some(now_ms());
                 run.undo.push(record);
