@@ -14,6 +14,7 @@ pub mod certs;
 pub mod channels;
 pub mod clock;
 pub mod findings;
+pub mod instance;
 pub mod intent;
 pub mod layers;
 pub mod mqipt;

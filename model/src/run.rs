@@ -118,6 +118,10 @@ pub struct Run {
     /// The second operator who denied it.
     #[serde(default)]
     pub denied_by: Option<String>,
+    /// The console instance executing it (`instance/lease`); a run still running whose owner
+    /// is gone was interrupted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// One thing a person (or a script) must do: on `host`, run `command`, because `why`.

@@ -13,6 +13,7 @@ pub mod client;
 pub mod commands;
 pub mod control;
 pub mod estate;
+pub mod etcd;
 pub mod faults;
 pub mod fs;
 pub mod keystore;

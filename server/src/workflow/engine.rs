@@ -387,6 +387,7 @@ impl Engine {
             approved_by: None,
             approval_expires_at: None,
             denied_by: None,
+            owner: None,
         };
         if plan.needs_approval {
             run.state = RunState::AwaitingApproval;

@@ -27,6 +27,7 @@ fn run(id: &str, plan_id: &str, state: RunState, created_at: u64) -> Run {
         approved_by: None,
         approval_expires_at: None,
         denied_by: None,
+        owner: None,
     }
 }
 

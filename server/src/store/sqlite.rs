@@ -1,197 +1,16 @@
-//! What must outlive a request and hold across console instances: the audit chain and
-//! revoked sessions now; the journal, run locks and approvals with the workflows.
-//! SQLite by default, behind `Store` so PostgreSQL can follow.
+//! The embedded store: one SQLite file, for a single console (the default).
 
-use futures::future::BoxFuture;
-use model::drill::DrillReport;
-use model::plan::{HeldLock, Plan};
-use model::run::{Run, RunState};
+use super::*;
+use model::instance::{InstanceInfo, StoreKind, StoreStatus};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use thiserror::Error;
-
-#[derive(Debug, Error)]
-pub enum StoreError {
-    #[error("store: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("store: {0}")]
-    Other(String),
-}
-
-/// One audited event as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEvent {
-    /// Milliseconds since the Unix epoch.
-    pub at: u64,
-    /// Who (user name, or `-` before sign-in).
-    pub actor: String,
-    /// From where (client address).
-    pub source: String,
-    /// What, e.g. `login`, `login_refused`, `logout`, `plan`, `execute`, `step`.
-    pub action: String,
-    /// On what (a queue manager, a run id, a user name).
-    pub target: String,
-    /// `ok`, `refused`, `failed`, ...
-    pub result: String,
-    pub details: String,
-}
-
-impl AuditEvent {
-    /// An event happening now.
-    pub fn new(actor: &str, source: &str, action: &str, target: &str, result: &str, details: String) -> Self {
-        AuditEvent {
-            at: crate::clock::now_ms(),
-            actor: actor.into(),
-            source: source.into(),
-            action: action.into(),
-            target: target.into(),
-            result: result.into(),
-            details,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditRecord {
-    pub id: i64,
-    #[serde(flatten)]
-    pub event: AuditEvent,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-/// The first link of the chain that does not hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct BrokenLink {
-    pub id: i64,
-    pub reason: String,
-}
-
-pub trait Store: Send + Sync {
-    /// Appends to the audit chain; an error means the event is not recorded (fail closed).
-    fn audit(&self, event: AuditEvent) -> BoxFuture<'_, Result<AuditRecord, StoreError>>;
-    /// The newest `limit` records, newest first.
-    fn audit_log(&self, limit: usize) -> BoxFuture<'_, Result<Vec<AuditRecord>, StoreError>>;
-    /// The newest record's id and hash (what the console writes to its log at intervals).
-    fn audit_head(&self) -> BoxFuture<'_, Result<Option<AuditHead>, StoreError>>;
-    /// Walks the whole chain; the first broken link, if any. With `head` (a head written to
-    /// the log earlier), a chain that no longer holds that record as it was is broken too: a
-    /// truncated or rewritten tail.
-    fn verify_audit(&self, head: Option<AuditHead>) -> BoxFuture<'_, Result<Option<BrokenLink>, StoreError>>;
-    fn revoke_session(&self, jti: String, expires_at: u64) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// Ends every session of `user` that began at or before `at` (s).
-    fn revoke_user(&self, user: String, at: u64) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// Whether the session `jti` of `user`, begun at `auth_time` (s), was ended.
-    fn is_revoked(&self, jti: String, user: String, auth_time: u64) -> BoxFuture<'_, Result<bool, StoreError>>;
-
-    fn save_plan(&self, plan: Plan) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// The plan, with `consumed_by_run` set when it was executed.
-    fn load_plan(&self, id: String) -> BoxFuture<'_, Result<Option<Plan>, StoreError>>;
-    /// In one transaction: the plan is still unused, every resource is free (or already this
-    /// run's), then the locks are taken, the run is written and the plan is consumed. All or
-    /// nothing: exactly one of two concurrent starts of a plan wins.
-    fn start_run(&self, start: StartRun) -> BoxFuture<'_, Result<Result<(), StartRefused>, StoreError>>;
-    /// Compare-and-swap: writes `run` only if its stored state is still `from`; otherwise
-    /// `Err(current state)` and nothing is written.
-    fn update_run(&self, run: Run, from: RunState) -> BoxFuture<'_, Result<Result<(), RunState>, StoreError>>;
-    /// Takes every resource for `run_id` (again), all or none; `Err(the lock in the way)`.
-    fn acquire_locks(&self, resources: Vec<String>, run_id: String, description: String, now: u64, until: u64) -> BoxFuture<'_, Result<Result<(), HeldLock>, StoreError>>;
-    fn release_locks(&self, run_id: String) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// Every unexpired lock.
-    fn held_locks(&self, now: u64) -> BoxFuture<'_, Result<Vec<HeldLock>, StoreError>>;
-    fn load_run(&self, id: String) -> BoxFuture<'_, Result<Option<Run>, StoreError>>;
-    /// The newest `limit` runs, newest first.
-    fn list_runs(&self, limit: usize) -> BoxFuture<'_, Result<Vec<Run>, StoreError>>;
-    /// Stores a drill's report (a run that ends again, after a resume, replaces it).
-    fn save_drill_report(&self, report: DrillReport) -> BoxFuture<'_, Result<(), StoreError>>;
-    fn load_drill_report(&self, run_id: String) -> BoxFuture<'_, Result<Option<DrillReport>, StoreError>>;
-    /// The newest reports first.
-    fn list_drill_reports(&self, limit: usize) -> BoxFuture<'_, Result<Vec<DrillReport>, StoreError>>;
-}
-
-/// What [`Store::start_run`] needs.
-#[derive(Debug, Clone)]
-pub struct StartRun {
-    pub plan_id: String,
-    pub run: Run,
-    pub resources: Vec<String>,
-    pub description: String,
-    pub now: u64,
-    pub lock_until: u64,
-}
-
-/// Why a run did not start.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StartRefused {
-    PlanMissing,
-    /// The plan was executed already, as this run.
-    PlanConsumed { run_id: String },
-    Locked(HeldLock),
-}
-
-/// The newest audit record as the log shows it: `audit head id=N hash=H`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditHead {
-    pub id: i64,
-    pub hash: String,
-}
-
-impl std::str::FromStr for AuditHead {
-    type Err = String;
-
-    /// `N:HASH` (as `audit verify --head` takes it).
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let (id, hash) = text.split_once(':').ok_or_else(|| format!("{text:?} is not ID:HASH"))?;
-        let id = id.trim().parse().map_err(|_| format!("{id:?} is not a record number"))?;
-        let hash = hash.trim();
-        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!("{hash:?} is not a 64-digit hex hash"));
-        }
-        Ok(AuditHead { id, hash: hash.to_ascii_lowercase() })
-    }
-}
-
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-fn hash_fields(hasher: &mut impl sha2::digest::Update, id: i64, event: &AuditEvent, prev_hash: &str) {
-    hasher.update(prev_hash.as_bytes());
-    hasher.update(b"\n");
-    hasher.update(id.to_string().as_bytes());
-    for field in [&event.at.to_string(), &event.actor, &event.source, &event.action, &event.target, &event.result, &event.details] {
-        hasher.update(b"\x1f");
-        hasher.update(field.len().to_string().as_bytes());
-        hasher.update(b":");
-        hasher.update(field.as_bytes());
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The hash of a record: its content and the previous record's hash; an HMAC-SHA256 under
-/// the audit key when there is one (then nobody without the key can rewrite the chain).
-pub fn chain_hash(key: Option<&[u8]>, id: i64, event: &AuditEvent, prev_hash: &str) -> String {
-    use hmac::Mac as _;
-    match key.and_then(|k| hmac::Hmac::<Sha256>::new_from_slice(k).ok()) {
-        Some(mut mac) => {
-            hash_fields(&mut mac, id, event, prev_hash);
-            hex(&mac.finalize().into_bytes())
-        }
-        None => {
-            let mut hasher = Sha256::new();
-            hash_fields(&mut hasher, id, event, prev_hash);
-            hex(&hasher.finalize())
-        }
-    }
-}
 
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     audit_key: Option<Arc<Vec<u8>>>,
+    /// This process: a run still running under any other owner was interrupted by a restart.
+    this: InstanceInfo,
 }
 
 impl SqliteStore {
@@ -210,6 +29,14 @@ impl SqliteStore {
         self
     }
 
+    /// Names this console (`[store] instance`); its runs are owned by this process.
+    pub fn with_instance(mut self, name: &str, url: Option<String>) -> Self {
+        self.this.instance = name.to_string();
+        self.this.owner = format!("{name}/{:016x}", rand::random::<u64>());
+        self.this.url = url;
+        self
+    }
+
     fn init(conn: Connection) -> Result<Self, StoreError> {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
@@ -225,6 +52,7 @@ impl SqliteStore {
              CREATE TABLE IF NOT EXISTS plans (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, json TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS run_locks (resource TEXT PRIMARY KEY, run_id TEXT NOT NULL, description TEXT NOT NULL, until INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, state TEXT NOT NULL, json TEXT NOT NULL);
+             CREATE INDEX IF NOT EXISTS runs_by_state ON runs (state);
              CREATE TABLE IF NOT EXISTS drill_reports (run_id TEXT PRIMARY KEY, finished_at INTEGER NOT NULL, digest TEXT NOT NULL, json TEXT NOT NULL);",
         )?;
         // Columns added after the first release; an existing file gains them.
@@ -236,7 +64,8 @@ impl SqliteStore {
                 conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {definition}"))?;
             }
         }
-        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)), audit_key: None })
+        let this = InstanceInfo { instance: "console".into(), owner: String::new(), url: None, started_at: crate::clock::now_ms() };
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)), audit_key: None, this }.with_instance("console", None))
     }
 
     /// Runs `work` on the connection off the async threads.
@@ -276,9 +105,6 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(AuditRecord, bool
 
 const COLUMNS: &str = "id, at, actor, source, action, target, result, details, prev_hash, hash, keyed";
 
-fn state_text(state: RunState) -> Result<String, StoreError> {
-    to_json(&state)
-}
 
 fn lock_in_way(tx: &rusqlite::Transaction<'_>, resources: &[String], run_id: &str, now: u64) -> Result<Option<HeldLock>, StoreError> {
     for resource in resources {
@@ -348,59 +174,14 @@ impl Store for SqliteStore {
         self.blocking(move |conn| {
             let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY id ASC"))?;
             let mut rows = stmt.query([])?;
-            let mut prev = GENESIS.to_string();
-            let mut expected_id = 1;
-            let mut keyed_seen = false;
-            let mut head_found = false;
+            let mut verifier = ChainVerifier::new(key.as_deref().map(Vec::as_slice), head);
             while let Some(row) = rows.next()? {
                 let (record, keyed) = row_to_record(row)?;
-                let broken = |reason: String| Ok(Some(BrokenLink { id: record.id, reason }));
-                if record.id != expected_id {
-                    return broken(format!("record {expected_id} is missing"));
+                if let Some(broken) = verifier.next(&record, keyed) {
+                    return Ok(Some(broken));
                 }
-                if record.prev_hash != prev {
-                    return broken("it does not link to the record before it".into());
-                }
-                if keyed_seen && !keyed {
-                    return broken("an unkeyed record after keyed ones (rewritten without the audit key)".into());
-                }
-                keyed_seen |= keyed;
-                let record_key = if keyed {
-                    match &key {
-                        Some(k) => Some(k.as_slice()),
-                        None => return broken("the record is keyed but no audit key is configured, so it cannot be checked".into()),
-                    }
-                } else {
-                    None
-                };
-                if chain_hash(record_key, record.id, &record.event, &record.prev_hash) != record.hash {
-                    return broken("its content does not match its hash (altered)".into());
-                }
-                if let Some(h) = &head
-                    && h.id == record.id
-                {
-                    if h.hash != record.hash {
-                        return broken(format!("it differs from the head the log recorded ({}): the tail was rewritten", h.hash));
-                    }
-                    head_found = true;
-                }
-                prev = record.hash;
-                expected_id += 1;
             }
-            // With a key configured the console writes keyed records only: a chain whose newest
-            // record is unkeyed was rewritten by someone without the key.
-            if key.is_some() && expected_id > 1 && !keyed_seen {
-                return Ok(Some(BrokenLink {
-                    id: expected_id - 1,
-                    reason: "no record is keyed although an audit key is configured (the chain was rewritten without the key, or the key was set after the last record: write one and verify again)".into(),
-                }));
-            }
-            if let Some(h) = head
-                && !head_found
-            {
-                return Ok(Some(BrokenLink { id: h.id, reason: format!("the log recorded record {} as the head, but the chain ends at {}: the tail was truncated", h.id, expected_id - 1) }));
-            }
-            Ok(None)
+            Ok(verifier.finish())
         })
     }
 
@@ -579,14 +360,36 @@ impl Store for SqliteStore {
             rows.iter().map(|j| from_json(j)).collect()
         })
     }
-}
 
-fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Other(e.to_string()))
-}
+    fn runs_in_state(&self, state: RunState) -> BoxFuture<'_, Result<Vec<Run>, StoreError>> {
+        self.blocking(move |conn| {
+            let mut stmt = conn.prepare("SELECT json FROM runs WHERE state = ?1 ORDER BY created_at DESC, id DESC")?;
+            let rows = stmt.query_map([state_text(state)?], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            rows.iter().map(|j| from_json(j)).collect()
+        })
+    }
 
-fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Other(format!("stored record unreadable: {e}")))
+    fn owner(&self) -> String {
+        self.this.owner.clone()
+    }
+
+    fn live_owners(&self) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        Box::pin(async move { Ok(vec![self.this.owner.clone()]) })
+    }
+
+    fn may_act(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn status(&self) -> BoxFuture<'_, StoreStatus> {
+        Box::pin(async move {
+            StoreStatus { kind: StoreKind::Sqlite, this: self.this.clone(), writable: true, problem: None, leader: Some(self.this.owner.clone()), instances: vec![self.this.clone()] }
+        })
+    }
+
+    fn leads(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]
@@ -706,6 +509,7 @@ mod tests {
             approved_by: None,
             approval_expires_at: None,
             denied_by: None,
+            owner: None,
         }
     }
 

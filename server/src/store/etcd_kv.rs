@@ -1,0 +1,163 @@
+//! The etcd client as the store uses it: keys under one prefix, requests retried only when
+//! they were never sent, and writes fenced by this instance's lease.
+
+use super::StoreError;
+use super::etcd_lease::{Lease, instance_key};
+use etcd_client::{Client, Compare, CompareOp, GetOptions, GetResponse, KeyValue, Txn, TxnOp, TxnOpResponse, TxnResponse};
+use std::sync::Arc;
+
+/// What an etcd error means to the console: the store is unavailable (nothing is known to
+/// be written), with etcd's own words.
+pub(super) fn unavailable(e: etcd_client::Error) -> StoreError {
+    let text = e.to_string();
+    if text.contains("no leader") {
+        StoreError::Unavailable(format!("the etcd cluster has no quorum ({text}): bring members back until a majority runs"))
+    } else {
+        StoreError::Unavailable(format!("etcd: {text}"))
+    }
+}
+
+/// A request that never left this process (the member it was sent to is down) can be sent
+/// again; anything else may have been applied.
+fn never_sent(e: &etcd_client::Error) -> bool {
+    let text = e.to_string();
+    text.contains("tcp connect error") || text.contains("Connection refused") || text.contains("error trying to connect")
+}
+
+pub(super) fn prefix_end(prefix: &str) -> Vec<u8> {
+    let mut end = prefix.as_bytes().to_vec();
+    if let Some(last) = end.last_mut() {
+        *last += 1;
+    }
+    end
+}
+
+/// Key order that is newest first: etcd ranges ascending cheaply, and only ascending.
+pub(super) fn newest_first(at: u64, id: &str) -> String {
+    // A terminator, so that of two ids where one begins the other the longer sorts first.
+    let inverted: String = id.bytes().chain(std::iter::once(0)).map(|b| format!("{:02x}", 255 - b)).collect();
+    format!("{:020}/{inverted}", u64::MAX - at)
+}
+
+pub(super) fn text(kv: &KeyValue) -> String {
+    String::from_utf8_lossy(kv.value()).into_owned()
+}
+
+/// The key-values a `get` inside a transaction returned.
+pub(super) fn got(response: &TxnOpResponse) -> Option<KeyValue> {
+    match response {
+        TxnOpResponse::Get(g) => g.kvs().first().cloned(),
+        _ => None,
+    }
+}
+
+pub(super) struct Kv {
+    pub client: Client,
+    pub prefix: String,
+    pub lease: Arc<Lease>,
+}
+
+/// How a fenced transaction went: its compares held (the response), or not (what its
+/// `or_else` read).
+pub(super) enum Outcome {
+    Applied(TxnResponse),
+    Refused(Vec<TxnOpResponse>),
+}
+
+impl Kv {
+    pub fn key(&self, rest: &str) -> String {
+        format!("{}{rest}", self.prefix)
+    }
+
+    pub async fn get(&self, key: impl Into<Vec<u8>>, options: Option<GetOptions>) -> Result<GetResponse, StoreError> {
+        let key = key.into();
+        let mut last = None;
+        for _ in 0..3 {
+            match self.client.clone().get(key.clone(), options.clone()).await {
+                Ok(r) => return Ok(r),
+                Err(e) if never_sent(&e) => last = Some(e),
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Err(last.map(unavailable).unwrap_or_else(|| StoreError::Unavailable("etcd: no answer".into())))
+    }
+
+    pub async fn get_one(&self, key: impl Into<Vec<u8>>) -> Result<Option<KeyValue>, StoreError> {
+        Ok(self.get(key, None).await?.kvs().first().cloned())
+    }
+
+    /// Every key under `rest`, ascending, in pages, all read at one revision.
+    pub async fn range_all(&self, rest: &str) -> Result<Vec<KeyValue>, StoreError> {
+        let start = self.key(rest);
+        let end = prefix_end(&start);
+        let mut from = start.into_bytes();
+        let mut revision = 0;
+        let mut all = Vec::new();
+        loop {
+            let mut options = GetOptions::new().with_range(end.clone()).with_limit(500);
+            if revision > 0 {
+                options = options.with_revision(revision);
+            }
+            let page = self.get(from.clone(), Some(options)).await?;
+            if revision == 0 {
+                revision = page.header().map_or(0, |h| h.revision());
+            }
+            let kvs = page.kvs();
+            all.extend_from_slice(kvs);
+            match kvs.last() {
+                Some(last) if page.more() => {
+                    from = last.key().to_vec();
+                    from.push(0);
+                }
+                _ => return Ok(all),
+            }
+        }
+    }
+
+    /// Reads several keys at one revision (a transaction of gets, 128 at most each).
+    pub async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<KeyValue>>, StoreError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(128) {
+            let txn = Txn::new().and_then(chunk.iter().map(|k| TxnOp::get(k.clone(), None)).collect::<Vec<_>>());
+            let answer = self.txn(txn).await?;
+            found.extend(answer.op_responses().iter().map(got));
+        }
+        Ok(found)
+    }
+
+    pub async fn txn(&self, txn: Txn) -> Result<TxnResponse, StoreError> {
+        let mut last = None;
+        for _ in 0..3 {
+            match self.client.clone().txn(txn.clone()).await {
+                Ok(r) => return Ok(r),
+                Err(e) if never_sent(&e) => last = Some(e),
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Err(last.map(unavailable).unwrap_or_else(|| StoreError::Unavailable("etcd: no answer".into())))
+    }
+
+    /// A transaction that also holds only while this instance's lease does: a cut-off
+    /// instance writes nothing. `Err(Fenced)` when that is why it did not apply.
+    pub async fn fenced(&self, mut compares: Vec<Compare>, then: Vec<TxnOp>, mut otherwise: Vec<TxnOp>) -> Result<Outcome, StoreError> {
+        let (lease_id, owner) = self.lease.may_act()?;
+        let me = instance_key(&self.prefix, &owner);
+        compares.insert(0, Compare::lease(me.clone(), CompareOp::Equal, lease_id));
+        otherwise.push(TxnOp::get(me, None));
+        let answer = self.txn(Txn::new().when(compares).and_then(then).or_else(otherwise)).await?;
+        if answer.succeeded() {
+            return Ok(Outcome::Applied(answer));
+        }
+        let mut read = answer.op_responses();
+        let mine = read.pop().as_ref().and_then(got);
+        if mine.is_none_or(|kv| kv.lease() != lease_id) {
+            return Err(StoreError::Fenced(format!("lease {lease_id:016x} of {owner} has ended in etcd")));
+        }
+        Ok(Outcome::Refused(read))
+    }
+
+    /// The lease id to attach keys to that must go when this instance does.
+    pub fn lease_id(&self) -> Result<i64, StoreError> {
+        Ok(self.lease.may_act()?.0)
+    }
+}

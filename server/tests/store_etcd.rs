@@ -1,0 +1,75 @@
+//! The store on a real three-member etcd cluster (wdc, dal, witness): the same semantics
+//! suite as SQLite, then what only a shared store has — leases that end with their instance,
+//! fencing, and losing and regaining quorum.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use console::store::{EtcdOptions, EtcdStore, Store, StoreError};
+use sim::etcd::EtcdCluster;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn options(cluster: &EtcdCluster, instance: &str, prefix: &str) -> EtcdOptions {
+    EtcdOptions {
+        endpoints: cluster.endpoints(),
+        prefix: prefix.into(),
+        instance: instance.into(),
+        url: None,
+        lease_ttl: Duration::from_secs(3),
+        timeout: Duration::from_secs(2),
+    }
+}
+
+async fn wait_until(what: &str, within: Duration, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !check().await {
+        assert!(Instant::now() < deadline, "not within {within:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn etcd_keeps_every_guarantee_and_fences_an_instance_without_its_lease() {
+    let mut cluster = EtcdCluster::start();
+    let a: Arc<dyn Store> = Arc::new(EtcdStore::connect(options(&cluster, "wdc", "/suite/")).await.unwrap());
+    let b: Arc<dyn Store> = Arc::new(EtcdStore::connect(options(&cluster, "dal", "/suite/")).await.unwrap());
+    common::store_semantics::all(Arc::clone(&a), Arc::clone(&b)).await;
+
+    // Both instances are registered; one of them leads.
+    let owners = a.live_owners().await.unwrap();
+    assert!(owners.contains(&a.owner()) && owners.contains(&b.owner()), "{owners:?}");
+    wait_until("one instance leads", Duration::from_secs(5), async || a.leads() != b.leads()).await;
+    let status = b.status().await;
+    assert!(status.writable, "{status:?}");
+    assert_eq!(status.instances.len(), 2, "{status:?}");
+
+    // An instance that stops (its process gone): its locks and registration end with its lease.
+    let c = EtcdStore::connect(options(&cluster, "gone", "/suite/")).await.unwrap();
+    let gone = c.owner();
+    assert_eq!(c.acquire_locks(vec!["qmgr:GONE".into()], "run-gone".into(), "run gone".into(), 1, u64::MAX).await.unwrap(), Ok(()));
+    drop(c);
+    assert!(a.held_locks(2).await.unwrap().iter().any(|l| l.resource == "qmgr:GONE"), "held until the lease ends");
+    wait_until("the dead instance's lock is gone", Duration::from_secs(10), async || {
+        a.held_locks(2).await.unwrap().iter().all(|l| l.resource != "qmgr:GONE")
+    })
+    .await;
+    assert!(!a.live_owners().await.unwrap().contains(&gone));
+
+    // Without quorum: writes are refused at once, reads of the store too; the instance stops
+    // acting within two thirds of its TTL; with quorum back it works again by itself.
+    cluster.stop("wdc");
+    cluster.stop("witness");
+    let refused = b.revoke_user("someone".into(), 5).await.unwrap_err();
+    assert!(matches!(refused, StoreError::Unavailable(_) | StoreError::Fenced(_)), "{refused:?}");
+    wait_until("b stops acting", Duration::from_secs(5), async || b.may_act().is_err()).await;
+    let status = b.status().await;
+    assert!(!status.writable && status.problem.is_some(), "{status:?}");
+    cluster.resume("wdc");
+    cluster.resume("witness");
+    wait_until("b acts again", Duration::from_secs(15), async || b.may_act().is_ok() && b.revoke_user("someone".into(), 6).await.is_ok()).await;
+    assert!(a.is_revoked("x".into(), "someone".into(), 6).await.unwrap());
+    assert_eq!(a.verify_audit(None).await.unwrap(), None, "the chain still holds");
+}
+

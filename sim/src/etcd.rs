@@ -1,0 +1,120 @@
+//! A real three-member etcd cluster (Debian's `etcd`) on free loopback ports, for tests: one
+//! member per region and a witness, as the console's HA deployment has them. Members can be
+//! stopped and started again; every process is killed when the cluster is dropped.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const MEMBERS: [&str; 3] = ["wdc", "dal", "witness"];
+
+pub struct EtcdCluster {
+    dir: tempfile::TempDir,
+    /// (client port, peer port) per member.
+    ports: Vec<(u16, u16)>,
+    children: Vec<Option<Child>>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port on 127.0.0.1")
+}
+
+impl EtcdCluster {
+    /// Starts the three members and waits until the cluster has a leader.
+    pub fn start() -> EtcdCluster {
+        let dir = tempfile::Builder::new().prefix("rdqm-etcd-").tempdir().expect("temp dir");
+        let ports = MEMBERS.iter().map(|_| (free_port(), free_port())).collect();
+        let mut cluster = EtcdCluster { dir, ports, children: MEMBERS.iter().map(|_| None).collect() };
+        for i in 0..MEMBERS.len() {
+            cluster.spawn(i, "new");
+        }
+        cluster.wait_healthy(MEMBERS.len(), Duration::from_secs(30));
+        cluster
+    }
+
+    /// `127.0.0.1:PORT` of every member, as the console's `[store] endpoints` takes them.
+    pub fn endpoints(&self) -> Vec<String> {
+        self.ports.iter().map(|(client, _)| format!("127.0.0.1:{client}")).collect()
+    }
+
+    fn index(member: &str) -> usize {
+        MEMBERS.iter().position(|m| *m == member).unwrap_or_else(|| panic!("no etcd member {member}"))
+    }
+
+    fn spawn(&mut self, i: usize, state: &str) {
+        let name = MEMBERS[i];
+        let (client, peer) = self.ports[i];
+        let initial: Vec<String> = MEMBERS.iter().zip(&self.ports).map(|(m, (_, p))| format!("{m}=http://127.0.0.1:{p}")).collect();
+        let log = std::fs::File::create(self.dir.path().join(format!("{name}.log"))).expect("etcd log file");
+        let child = Command::new("etcd")
+            .args(["--name", name])
+            .arg("--data-dir")
+            .arg(self.data_dir(name))
+            .args(["--listen-client-urls", &format!("http://127.0.0.1:{client}")])
+            .args(["--advertise-client-urls", &format!("http://127.0.0.1:{client}")])
+            .args(["--listen-peer-urls", &format!("http://127.0.0.1:{peer}")])
+            .args(["--initial-advertise-peer-urls", &format!("http://127.0.0.1:{peer}")])
+            .args(["--initial-cluster", &initial.join(",")])
+            .args(["--initial-cluster-token", "rdqm-test", "--initial-cluster-state", state])
+            // Short raft timeouts: a lost member is noticed in half a second on loopback.
+            .args(["--heartbeat-interval", "50", "--election-timeout", "500"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("etcd starts (apt-get install etcd-server; ./setup does)");
+        self.children[i] = Some(child);
+    }
+
+    fn data_dir(&self, name: &str) -> PathBuf {
+        self.dir.path().join(format!("{name}.etcd"))
+    }
+
+    /// Stops a member (SIGKILL: a region lost, not a clean shutdown).
+    pub fn stop(&mut self, member: &str) {
+        if let Some(mut child) = self.children[Self::index(member)].take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts a stopped member again on its data; waits until it serves.
+    pub fn resume(&mut self, member: &str) {
+        let i = Self::index(member);
+        if self.children[i].is_none() {
+            self.spawn(i, "existing");
+        }
+        let running = self.children.iter().filter(|c| c.is_some()).count();
+        if running * 2 > MEMBERS.len() {
+            self.wait_healthy(1, Duration::from_secs(30));
+        }
+    }
+
+    /// Waits until `at_least` members report healthy (which needs a leader).
+    fn wait_healthy(&self, at_least: usize, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let out = Command::new("etcdctl")
+                .env("ETCDCTL_API", "3")
+                .args(["--endpoints", &self.endpoints().join(","), "--command-timeout=2s", "endpoint", "health"])
+                .output()
+                .expect("etcdctl runs");
+            let healthy = String::from_utf8_lossy(&out.stdout).lines().chain(String::from_utf8_lossy(&out.stderr).lines()).filter(|l| l.contains("is healthy")).count();
+            if healthy >= at_least {
+                return;
+            }
+            assert!(Instant::now() < deadline, "etcd not healthy within {within:?}: {}", String::from_utf8_lossy(&out.stderr));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for EtcdCluster {
+    fn drop(&mut self) {
+        for child in self.children.iter_mut().filter_map(Option::take) {
+            let mut child = child;
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
