@@ -7,6 +7,7 @@ use model::api_error::{ErrorBody, ErrorCode};
 use model::certs::CertInventory;
 use model::drill::DrillReport;
 use model::estate::Snapshot;
+use model::instance::StoreStatus;
 use model::plan::{Intent, Plan};
 use model::run::Run;
 use model::session::SessionInfo;
@@ -268,6 +269,12 @@ pub async fn runs() -> Result<Vec<Run>, ApiError> {
 pub async fn run_action(id: &str, what: &str) -> Result<(), ApiError> {
     let url = format!("/api/runs/{}/{what}", crate::router::encode(id));
     send_changing(&|| with_csrf(Request::post(&url)).build()).await.map(|_| ())
+}
+
+/// `GET /api/store`: which console instance this is, the others, and whether workflows can
+/// run here (the shared store can be written).
+pub async fn store_status() -> Result<StoreStatus, ApiError> {
+    json(send(Request::get("/api/store").build(), true).await?).await
 }
 
 /// `GET /api/drills`: every drill report, newest first.

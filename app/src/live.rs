@@ -1,6 +1,7 @@
 //! The estate as the browser last heard it: the latest snapshot from the event stream, the
 //! runs of workflows (listed at sign-in, then every change the stream reports), the state of
-//! that stream, and a clock that ticks every second so every age on screen stays true.
+//! that stream, the store the console instances share (polled every few seconds), and a clock
+//! that ticks every second so every age on screen stays true.
 
 use crate::api::{self, EstateStream, StreamEvent};
 use crate::session::{Session, SessionStatus};
@@ -8,6 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use model::api_error::ErrorCode;
 use model::estate::Snapshot;
+use model::instance::StoreStatus;
 use model::run::Run;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +18,8 @@ use std::time::Duration;
 const OVERDUE_MIN_MS: u64 = 10_000;
 /// How long to wait before reopening a stream the browser gave up on.
 const REOPEN_AFTER: Duration = Duration::from_secs(3);
+/// How often the store's state (`GET /api/store`) is read while someone is signed in.
+const STORE_POLL: Duration = Duration::from_secs(5);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinkState {
@@ -39,6 +43,54 @@ pub struct Live {
     pub runs: RwSignal<Vec<Run>>,
     /// Why the list of runs could not be read, if it could not.
     pub runs_problem: RwSignal<Option<String>>,
+    /// This console instance, the others and whether workflows can run here, as last heard;
+    /// `None` until heard (and for a server that does not say).
+    pub store: RwSignal<Option<StoreView>>,
+    /// A read of the store's state is in flight (one at a time).
+    store_polling: StoredValue<bool>,
+}
+
+/// The store's state as last heard, with the instances last listed when this read could not
+/// list them (a store without quorum cannot): the other consoles are still worth naming.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoreView {
+    pub status: StoreStatus,
+    /// The instances are those of an earlier read, not of this one.
+    pub instances_remembered: bool,
+}
+
+impl StoreView {
+    /// Takes a new read; an empty list of instances keeps the last one heard.
+    pub fn next(previous: Option<&StoreView>, mut status: StoreStatus) -> StoreView {
+        let earlier = previous.map(|p| &p.status.instances).filter(|list| !list.is_empty());
+        match earlier {
+            Some(list) if status.instances.is_empty() => {
+                status.instances = list.clone();
+                StoreView { status, instances_remembered: true }
+            }
+            _ => StoreView { status, instances_remembered: false },
+        }
+    }
+
+    /// The other instances (not this one), by name.
+    pub fn others(&self) -> Vec<&model::instance::InstanceInfo> {
+        let this = &self.status.this.instance;
+        let mut others: Vec<_> = self.status.instances.iter().filter(|i| i.instance != *this).collect();
+        others.sort_by(|a, b| a.instance.cmp(&b.instance));
+        others.dedup_by(|a, b| a.instance == b.instance);
+        others
+    }
+
+    /// The instance that leads (approval expiry, scheduled drills), by name.
+    pub fn leader(&self) -> Option<&str> {
+        self.status.leader.as_deref().map(model::instance::InstanceInfo::instance_of)
+    }
+
+    /// Whether this is one console of several (a shared etcd store): only then is there
+    /// anything to say about instances.
+    pub fn shared(&self) -> bool {
+        self.status.kind == model::instance::StoreKind::Etcd || self.status.instances.len() > 1
+    }
 }
 
 /// How far a run has got: a later report of a run never gives way to an earlier one (a slow
@@ -112,6 +164,34 @@ impl Live {
         });
     }
 
+    /// Reads the store's state (every few seconds, and at once after a request was refused
+    /// because the store cannot be written). A server without `/api/store` says nothing.
+    pub fn poll_store(self) {
+        if self.store_polling.get_value() {
+            return;
+        }
+        self.store_polling.set_value(true);
+        spawn_local(async move {
+            match api::store_status().await {
+                Ok(status) => {
+                    let next = self.store.with_untracked(|previous| StoreView::next(previous.as_ref(), status));
+                    // Unchanged, nothing on screen is touched.
+                    self.store.maybe_update(|known| {
+                        let changed = known.as_ref() != Some(&next);
+                        if changed {
+                            *known = Some(next);
+                        }
+                        changed
+                    });
+                }
+                Err(e) if e.is(ErrorCode::NotFound) => self.store.set(None),
+                // Unreachable or refused: the stream's own banner says so; what was heard stays.
+                Err(_) => {}
+            }
+            self.store_polling.set_value(false);
+        });
+    }
+
     /// The data is older than refreshes should allow.
     pub fn is_overdue(&self) -> bool {
         self.age_ms().is_some_and(|age| age > self.overdue_after_ms())
@@ -133,6 +213,7 @@ impl Live {
         self.problem.set(None);
         self.runs.set(Vec::new());
         self.runs_problem.set(None);
+        self.store.set(None);
         self.link.set(LinkState::Connecting);
     }
 }
@@ -152,6 +233,8 @@ pub fn provide_live(session: Session) -> Live {
         problem: RwSignal::new(None),
         runs: RwSignal::new(Vec::new()),
         runs_problem: RwSignal::new(None),
+        store: RwSignal::new(None),
+        store_polling: StoredValue::new(false),
     };
     provide_context(live);
     let slot: StreamSlot = StoredValue::new_local(None);
@@ -159,12 +242,21 @@ pub fn provide_live(session: Session) -> Live {
         if session.status() == SessionStatus::SignedIn {
             open_stream(live, slot, session);
             live.load_runs();
+            live.poll_store();
         } else {
             slot.set_value(None);
             live.reset();
         }
     });
     set_interval(move || live.now_ms.set(api::server_now_ms()), Duration::from_secs(1));
+    set_interval(
+        move || {
+            if session.status_untracked() == SessionStatus::SignedIn {
+                live.poll_store();
+            }
+        },
+        STORE_POLL,
+    );
     live
 }
 

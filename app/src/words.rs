@@ -3,7 +3,8 @@
 
 use crate::checks::Tone;
 use model::plan::CheckStatus;
-use model::run::{RunState, StepState};
+use model::instance::InstanceInfo;
+use model::run::{Run, RunState, StepState};
 
 /// Word, glyph and tone of a precondition.
 pub fn check_look(status: CheckStatus) -> (&'static str, &'static str, Tone) {
@@ -40,6 +41,19 @@ pub fn step_look(state: StepState) -> (&'static str, &'static str, Tone) {
     }
 }
 
+/// Which console instance executes (or executed) a run, in words: "executing on wdc",
+/// "was executing on wdc" (interrupted), "executed on wdc"; `None` while nobody has executed it.
+pub fn owner_words(run: &Run) -> Option<String> {
+    let owner = run.owner.as_deref().filter(|o| !o.is_empty())?;
+    let name = InstanceInfo::instance_of(owner);
+    Some(match run.state {
+        RunState::Running => format!("executing on {name}"),
+        RunState::Interrupted => format!("was executing on {name}"),
+        RunState::AwaitingApproval => format!("on {name}"),
+        RunState::Succeeded | RunState::Failed | RunState::RolledBack | RunState::NeedsAttention => format!("executed on {name}"),
+    })
+}
+
 /// One remediation item as lines of a commented shell script (what "Copy all" copies).
 pub fn remediation_script_line(item: &model::run::Remediation) -> String {
     let why = if item.why.is_empty() { String::new() } else { format!(" ({})", item.why.replace('\n', " ")) };
@@ -57,6 +71,36 @@ mod tests {
         assert_eq!(tone, Tone::Bad);
         assert_eq!(run_look(RunState::Succeeded).2, Tone::Good);
         assert_eq!(step_look(StepState::Failed).0, "Failed");
+    }
+
+    #[test]
+    fn the_owner_is_named_by_its_instance() {
+        let mut run = Run {
+            id: "r1".into(),
+            plan_id: "p1".into(),
+            kind: "dr-switchover".into(),
+            subject: "DRHAQM1".into(),
+            intent: model::plan::Intent::DrSwitchover { qmgr: "DRHAQM1".into(), to_region: "DAL".into() },
+            requested_by: "mqadmin".into(),
+            state: RunState::Running,
+            created_at: 0,
+            updated_at: 0,
+            steps: Vec::new(),
+            undo: Vec::new(),
+            remediation: Vec::new(),
+            message: None,
+            approved_by: None,
+            approval_expires_at: None,
+            denied_by: None,
+            owner: None,
+        };
+        assert_eq!(owner_words(&run), None);
+        run.owner = Some("wdc/00000000075f3a21".into());
+        assert_eq!(owner_words(&run).as_deref(), Some("executing on wdc"));
+        run.state = RunState::Interrupted;
+        assert_eq!(owner_words(&run).as_deref(), Some("was executing on wdc"));
+        run.state = RunState::Succeeded;
+        assert_eq!(owner_words(&run).as_deref(), Some("executed on wdc"));
     }
 
     #[test]

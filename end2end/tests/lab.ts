@@ -1,6 +1,8 @@
 // A lab of its own for a test file: the reference estate (lab/up) on free ports in a temp
 // directory, and the console serving it. `stop()` stops the console, then `lab/down --purge`,
-// and removes the directory: nothing is left running.
+// and removes the directory: nothing is left running. With `{ consoles: 2 }` (LAB_CONSOLES=2),
+// lab/up itself starts three etcd members and a console per region (WDC and DAL) sharing them;
+// `url` is then the WDC console's and `consoles` has both.
 import { spawn, execFile, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -12,9 +14,16 @@ import { repo } from './console';
 const exec = promisify(execFile);
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(repo, 'target');
 
+export interface LabOptions {
+  /** 2: a console per region on a shared etcd store (lab/up with LAB_CONSOLES=2). */
+  consoles?: 1 | 2;
+}
+
 export interface Lab {
-  /** Where the console listens, e.g. http://127.0.0.1:43220. */
+  /** Where the console listens, e.g. http://127.0.0.1:43220 (with two consoles, WDC's). */
   url: string;
+  /** With `{ consoles: 2 }`: each region's console. */
+  consoles?: { WDC: string; DAL: string };
   /** The values of `<run>/lab.env`. */
   env: Record<string, string>;
   /** Runs a command on a lab host over plain ssh, as an operator would; returns stdout. */
@@ -23,6 +32,7 @@ export interface Lab {
   sim(...args: string[]): Promise<string>;
   /** Stops (`down`) or restarts (`up`) a host's sshd, as a lost host would vanish. */
   hook(action: 'down' | 'up', host: string): Promise<void>;
+  /** Stops the console (with two consoles, WDC's: `fault console-down WDC`). */
   stopConsole(): Promise<void>;
   startConsole(): Promise<void>;
   stop(): Promise<void>;
@@ -105,7 +115,8 @@ function stopProcess(child: ChildProcess | undefined): Promise<void> {
   });
 }
 
-export async function startLab(): Promise<Lab> {
+export async function startLab(options: LabOptions = {}): Promise<Lab> {
+  const two = options.consoles === 2;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdqm-e2e-'));
   // The lab user's sessions must reach the run directory (authorized_keys lives there).
   fs.chmodSync(dir, 0o755);
@@ -125,6 +136,8 @@ export async function startLab(): Promise<Lab> {
         LAB_PORT_BASE: String(base),
         RDQM_SIM_BIN: path.join(targetDir, 'debug', 'rdqm-sim'),
         LAB_TIME_SCALE: process.env.LAB_TIME_SCALE ?? '0.1',
+        // lab/up starts both consoles (the binary built by ./build) and the etcd members.
+        ...(two ? { LAB_CONSOLES: '2', RDQM_CONSOLE_BIN: path.join(targetDir, 'debug', 'rdqm-console') } : {}),
       },
     });
     env = readEnvFile(path.join(runDir, 'lab.env'));
@@ -134,23 +147,31 @@ export async function startLab(): Promise<Lab> {
   }
 
   let console: ChildProcess | undefined;
-  let url = env.LAB_CONSOLE_URL;
+  let url = two ? env.LAB_CONSOLE_URL_WDC : env.LAB_CONSOLE_URL;
+  const sim = async (...args: string[]) => (await exec(env.LAB_SIM, args, { env: labEnv })).stdout;
   const startConsole = async () => {
+    if (two) {
+      await sim('fault', 'console-up', 'WDC');
+      return;
+    }
     const started = await startConsoleProcess(env.LAB_CONSOLE_CONFIG);
     console = started.child;
     url = started.url;
   };
-  try {
-    await startConsole();
-  } catch (e) {
-    await down();
-    throw e;
+  if (!two) {
+    try {
+      await startConsole();
+    } catch (e) {
+      await down();
+      throw e;
+    }
   }
 
   return {
     get url() {
       return url;
     },
+    consoles: two ? { WDC: env.LAB_CONSOLE_URL_WDC, DAL: env.LAB_CONSOLE_URL_DAL } : undefined,
     env,
     async ssh(host, command) {
       const port = env[hostVar(host)];
@@ -167,14 +188,14 @@ export async function startLab(): Promise<Lab> {
       ]);
       return stdout;
     },
-    async sim(...args) {
-      const { stdout } = await exec(env.LAB_SIM, args, { env: labEnv });
-      return stdout;
-    },
+    sim,
     async hook(action, host) {
       await exec(path.join(repo, 'lab', 'hook'), [action, host], { env: labEnv });
     },
-    stopConsole: () => stopProcess(console),
+    stopConsole: async () => {
+      if (two) await sim('fault', 'console-down', 'WDC');
+      else await stopProcess(console);
+    },
     startConsole,
     async stop() {
       await stopProcess(console);

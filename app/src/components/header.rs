@@ -1,10 +1,12 @@
 //! The bar on top of every signed-in page: where you are, who you are, whether the data is
-//! live, and runs waiting for a second operator's approval (live, on every page).
+//! live, which console instance this is and whether workflows can run on it, and runs waiting
+//! for a second operator's approval (live, on every page).
 
 use crate::api;
 use model::api_error::ErrorCode;
 use model::session::Role;
 use crate::components::live_status::LiveIndicator;
+use crate::components::store_status::StoreIndicator;
 use crate::live::use_live;
 use crate::router::{Route, encode, use_router};
 use crate::session::use_session;
@@ -26,7 +28,11 @@ pub fn Header() -> impl IntoView {
         // rel=external: the router leaves this in-page jump to the browser.
         <a class="skip-link" href="#main" rel="external">"Skip to main content"</a>
         <header class="topbar">
-            <span class="brand">"rdqm-console"</span>
+            // Which console instance, under the name (with several consoles only).
+            <div class="brand-block">
+                <span class="brand">"rdqm-console"</span>
+                <StoreIndicator />
+            </div>
             <Show when=move || session.is_demo()>
                 <span class="demo-badge" title="The console runs on an in-process simulated estate, not on real hosts">
                     "DEMO — simulated estate"

@@ -20,3 +20,4 @@ pub mod plan;
 pub mod qm_table;
 pub mod refresh_button;
 pub mod sslpeer_tester;
+pub mod store_status;

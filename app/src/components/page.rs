@@ -1,8 +1,9 @@
-//! The frame of every signed-in page: the header, the live-data banners, `<main>` and the plan
+//! The frame of every signed-in page: the header, the live-data and store banners, `<main>` and the plan
 //! preview. Signed out, it sends the user to sign in and brings them back here afterwards.
 
 use crate::components::header::Header;
 use crate::components::live_status::LiveBanner;
+use crate::components::store_status::StoreBanner;
 use crate::components::plan::{PlanDialog, VIEWER_REASON, VIEWER_REASON_ID};
 use crate::live::use_live;
 use crate::router::{encode, use_router};
@@ -40,6 +41,7 @@ pub fn Page(#[prop(into)] title: Signal<String>, children: ChildrenFn) -> impl I
         SessionStatus::SignedIn => view! {
             <Header />
             <LiveBanner />
+            <StoreBanner />
             {untrack(|| !session.is_operator()).then(|| view! { <p id=VIEWER_REASON_ID class="banner viewer-note"><strong>"Read-only. "</strong>{VIEWER_REASON}</p> })}
             <main id="main" tabindex="-1" class:doubtful=move || doubtful.get()>{children()}</main>
             <PlanDialog />

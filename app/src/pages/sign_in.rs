@@ -24,6 +24,10 @@ fn describe(e: ApiError) -> Failure {
         Some(ErrorCode::Forbidden) => ("This account may not use the console", format!("{}.", e.message)),
         Some(ErrorCode::TooManyRequests) => ("Too many sign-in attempts", "The console refuses further attempts for a while.".to_string()),
         Some(ErrorCode::Unavailable | ErrorCode::AuditUnavailable) => ("Nobody can sign in right now", format!("{}.", e.message)),
+        Some(ErrorCode::StoreUnavailable) => (
+            "Nobody can sign in on this console right now",
+            format!("It cannot write the store the consoles share; another console whose store is writable may let you in. The server said: {}.", e.message.trim_end_matches('.')),
+        ),
         None if e.unanswered() => ("The console server cannot be reached", format!("{}.", e.message)),
         _ => ("Sign-in failed", format!("HTTP {}: {}.", e.status, e.message)),
     };

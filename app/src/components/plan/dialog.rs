@@ -36,9 +36,20 @@ impl std::fmt::Display for Refusal {
 
 impl std::error::Error for Refusal {}
 
+/// The server's words, without the full stop our sentences add again.
+fn said(e: &ApiError) -> &str {
+    e.message.trim_end_matches('.')
+}
+
 fn refusal(e: &ApiError) -> Refusal {
     Refusal(match e.code {
         None if e.unanswered() => format!("The plan could not be made: {}.", e.message),
+        Some(ErrorCode::StoreUnavailable) => format!(
+            "Workflows cannot run on this console now: it cannot write the store the consoles share, so nothing was planned or run. \
+             Try again once the store is back (the banner at the top goes away by itself), or use another console whose store is writable. \
+             The server said: {}.",
+            said(e)
+        ),
         Some(ErrorCode::Forbidden | ErrorCode::CsrfRejected) => format!("The server refused to plan this: {}.", e.message),
         _ => format!("The plan could not be made (HTTP {}): {}.", e.status, e.message),
     })
@@ -60,6 +71,16 @@ fn execute_failure(e: &ApiError) -> (String, bool) {
         }
         Some(ErrorCode::Gone | ErrorCode::Blocked) => (format!("Not run: {m}."), true),
         Some(ErrorCode::Forbidden | ErrorCode::CsrfRejected) => (format!("Not run: {m}."), false),
+        // Refused before anything ran; the plan stays valid until it expires.
+        Some(ErrorCode::StoreUnavailable) => (
+            format!(
+                "Not run, nothing was started: this console cannot write the store the consoles share. \
+                 Press Execute again once the store is back (the banner at the top goes away by itself), or plan it on another console whose store is writable. \
+                 The server said: {}.",
+                said(e)
+            ),
+            false,
+        ),
         _ => (format!("Not run (HTTP {}): {m}.", e.status), true),
     }
 }
@@ -86,7 +107,15 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
     // "Plan again".
     let planned = LocalResource::new(move || {
         let intent = intent.get_value();
-        async move { api::plan(&intent).await.map(Arc::new).map_err(|e| refusal(&e)) }
+        async move {
+            api::plan(&intent).await.map(Arc::new).map_err(|e| {
+                if e.is(ErrorCode::StoreUnavailable) {
+                    // The banner need not wait for the next read of the store.
+                    live.poll_store();
+                }
+                refusal(&e)
+            })
+        }
     });
     let plan_again = move || {
         failure.set(None);
@@ -145,6 +174,9 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
                     router.navigate(&format!("/runs/{}", encode(&run_id)), false);
                 }
                 Err(e) => {
+                    if e.is(ErrorCode::StoreUnavailable) {
+                        live.poll_store();
+                    }
                     failure.set(Some(execute_failure(&e)));
                     executing.set(false);
                 }
@@ -317,6 +349,10 @@ mod tests {
         assert!(text.contains("Whether the run started is not known") && !again, "{text}");
         // An answer that is not the API's (a proxy's 502) is not taken for a lost connection.
         assert_eq!(execute_failure(&refused(None, 502)).0, "Not run (HTTP 502): m.");
+        // The shared store cannot be written here: nothing started, and it says what to do.
+        let (text, again) = execute_failure(&refused(Some(ErrorCode::StoreUnavailable), 503));
+        assert!(text.starts_with("Not run, nothing was started: this console cannot write the store the consoles share."), "{text}");
+        assert!(text.contains("another console whose store is writable") && text.ends_with("The server said: m.") && !again, "{text}");
     }
 
     #[test]
@@ -333,5 +369,6 @@ mod tests {
         assert_eq!(refusal(&refused(Some(ErrorCode::Forbidden), 403)).to_string(), "The server refused to plan this: m.");
         assert_eq!(refusal(&refused(None, 0)).to_string(), "The plan could not be made: m.");
         assert_eq!(refusal(&refused(Some(ErrorCode::Unavailable), 503)).to_string(), "The plan could not be made (HTTP 503): m.");
+        assert!(refusal(&refused(Some(ErrorCode::StoreUnavailable), 503)).to_string().starts_with("Workflows cannot run on this console now: it cannot write the store"));
     }
 }

@@ -5,14 +5,20 @@ use super::{PlanOfRun, PlanView};
 use crate::api::{self, ApiError};
 use crate::clock::{age_text, time_of_day};
 use crate::components::plan::{TypedConfirm, VIEWER_REASON};
-use crate::live::use_live;
+use crate::live::{Live, use_live};
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use model::api_error::ErrorCode;
 use model::run::{Run, StepState};
 
 fn action_failure(what: &str, e: &ApiError) -> String {
-    if e.unanswered() {
+    if e.is(ErrorCode::StoreUnavailable) {
+        format!(
+            "Not done, nothing ran: this console cannot write the store the consoles share. Try again to {what} once the store is back (the banner at the top goes away by itself), or from another console whose store is writable. The server said: {}.",
+            e.message.trim_end_matches('.')
+        )
+    } else if e.unanswered() {
         format!("{what}: the console server did not answer ({}); whether it took effect is not known — watch the state above.", e.message)
     } else {
         format!("The server refused to {what} (HTTP {}): {}.", e.status, e.message)
@@ -20,12 +26,15 @@ fn action_failure(what: &str, e: &ApiError) -> String {
 }
 
 /// Sends `what` (approve, deny, resume, rollback) for the run; a refusal is shown in words.
-fn act(run: Memo<Option<Run>>, what: &'static str, busy: RwSignal<bool>, failure: RwSignal<Option<String>>) {
+fn act(live: Live, run: Memo<Option<Run>>, what: &'static str, busy: RwSignal<bool>, failure: RwSignal<Option<String>>) {
     let Some(id) = run.with_untracked(|r| r.as_ref().map(|r| r.id.clone())) else { return };
     busy.set(true);
     failure.set(None);
     spawn_local(async move {
         if let Err(e) = api::run_action(&id, what).await {
+            if e.is(ErrorCode::StoreUnavailable) {
+                live.poll_store();
+            }
             failure.set(Some(action_failure(what, &e)));
         }
         busy.set(false);
@@ -92,9 +101,9 @@ pub fn Approval(run: Memo<Option<Run>>, plan: PlanOfRun) -> impl IntoView {
                     disabled_text="Approve stays disabled"
                     blocked=Signal::derive(move || busy.get().then(|| "Sending…".to_string()))
                     ready_text="Approving runs the plan now, as the requester's run."
-                    on_press=Callback::new(move |_| act(run, "approve", busy, failure))
+                    on_press=Callback::new(move |_| act(live, run, "approve", busy, failure))
                 />
-                <button type="button" disabled=move || busy.get() on:click=move |_| act(run, "deny", busy, failure)>"Deny (nothing runs)"</button>
+                <button type="button" disabled=move || busy.get() on:click=move |_| act(live, run, "deny", busy, failure)>"Deny (nothing runs)"</button>
             </Show>
             {move || failure.get().map(|f| view! { <p role="alert" class="alert tone-bad">"✖ " {f}</p> })}
         </section>
@@ -105,6 +114,7 @@ pub fn Approval(run: Memo<Option<Run>>, plan: PlanOfRun) -> impl IntoView {
 #[component]
 pub fn Interrupted(run: Memo<Option<Run>>, plan: PlanOfRun) -> impl IntoView {
     let session = use_session();
+    let live = use_live();
     let operator = Memo::new(move |_| session.is_operator());
     let subject = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.subject.clone()).unwrap_or_default()));
     let busy = RwSignal::new(false);
@@ -168,7 +178,7 @@ pub fn Interrupted(run: Memo<Option<Run>>, plan: PlanOfRun) -> impl IntoView {
                 disabled_text="Resume and Roll back stay disabled"
                 blocked=Signal::derive(move || if !operator.get() { Some(VIEWER_REASON.to_string()) } else { busy.get().then(|| "Sending…".to_string()) })
                 ready_text="Either runs at once."
-                on_press=Callback::new(move |i: usize| act(run, if i == 0 { "resume" } else { "rollback" }, busy, failure))
+                on_press=Callback::new(move |i: usize| act(live, run, if i == 0 { "resume" } else { "rollback" }, busy, failure))
             />
             {move || failure.get().map(|f| view! { <p role="alert" class="alert tone-bad">"✖ " {f}</p> })}
         </section>

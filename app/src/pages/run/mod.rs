@@ -12,9 +12,10 @@ use crate::api::{self, ApiError};
 use crate::clock::{date_time, time_of_day};
 use crate::components::page::Page;
 use crate::components::plan::PlanDetails;
+use crate::components::store_status::{RunConsole, consoles_named};
 use crate::live::use_live;
 use crate::router::encode;
-use crate::words::run_look;
+use crate::words::{owner_words, run_look};
 use decide::{Approval, Interrupted};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -199,16 +200,26 @@ fn outcome_message(r: &Run) -> String {
 
 #[component]
 fn RunFacts(run: Memo<Option<Run>>) -> impl IntoView {
+    let live = use_live();
     let facts = move || {
         run.with(|r| {
             r.as_ref().map(|r| {
                 let second = second_operator(r);
+                // Which console instance executes it (with several consoles, or when it is not this one).
+                let named = live.store.with(|s| consoles_named(s.as_ref(), r.owner.as_deref()));
+                let console = owner_words(r).zip(r.owner.clone()).filter(|_| named).map(|(words, owner)| {
+                    view! {
+                        <dt>"Console"</dt>
+                        <dd><RunConsole words=words owner=owner run_id=r.id.clone() /></dd>
+                    }
+                });
                 let r = r.clone();
                 view! {
                     <dt>"Requested by"</dt>
                     <dd>{r.requested_by}</dd>
                     <dt>"Second operator"</dt>
                     <dd>{second}</dd>
+                    {console}
                     <dt>"Subject"</dt>
                     <dd><code>{r.subject}</code></dd>
                     <dt>"Kind"</dt>
@@ -278,6 +289,7 @@ mod tests {
             approved_by: approved_by.map(Into::into),
             approval_expires_at: None,
             denied_by: denied_by.map(Into::into),
+            owner: None,
         }
     }
 
