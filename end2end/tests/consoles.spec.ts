@@ -103,7 +103,7 @@ test('a switchover executed on WDC is followed live on DAL, both naming the cons
   await dialog.getByLabel('Type DRHAQM1 to confirm').fill('DRHAQM1');
   // DAL's promotion (step 2) and the estate check take a few seconds: DAL has time to open the
   // run and watch it progress.
-  await lab.sim('fault', 'latency', 'dal1-mq1', '1500');
+  await lab.sim('fault', 'latency', 'dal1-mq1', '800');
   await dialog.getByRole('button', { name: 'Execute' }).click();
   // Executing reads the estate again first (through the added latency).
   await expect(wdc).toHaveURL(/\/runs\/[0-9a-f]+$/, { timeout: 30_000 });
