@@ -35,6 +35,9 @@ pub enum ErrorCode {
     Unavailable,
     /// The audit log cannot be written, so nothing was done.
     AuditUnavailable,
+    /// The store shared by the console instances cannot be written here (no quorum, or this
+    /// instance lost its lease): no workflow runs until it can.
+    StoreUnavailable,
     Internal,
     /// A code this build does not know (a newer server).
     #[serde(other)]

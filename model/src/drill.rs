@@ -47,6 +47,9 @@ pub enum Fate {
 /// The ledger and its classification.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
+    /// Messages the drill put (committed or in doubt).
+    #[serde(default)]
+    pub put: u32,
     /// Messages whose batch `rdqmput` reported committed.
     pub committed: u32,
     /// Put, but the commit was never reported (the client was cut off mid-batch).
@@ -89,7 +92,13 @@ pub fn classify(committed: &[String], in_doubt: &[String], got: &[String]) -> Le
     for text in got {
         *seen.entry(text).or_default() += 1;
     }
-    let mut ledger = Ledger { committed: committed.len() as u32, in_doubt: in_doubt.len() as u32, got: got.len() as u32, ..Ledger::default() };
+    let mut ledger = Ledger {
+        put: (committed.len() + in_doubt.len()) as u32,
+        committed: committed.len() as u32,
+        in_doubt: in_doubt.len() as u32,
+        got: got.len() as u32,
+        ..Ledger::default()
+    };
     let note = |ledger: &mut Ledger, text: &str, fate: Fate| ledger.exceptions.push((text.to_string(), fate));
     for text in committed.iter().chain(in_doubt) {
         let doubtful = !committed.contains(text);
@@ -124,6 +133,7 @@ pub struct TimelineEntry {
     pub command: String,
     pub state: StepState,
     pub started_at: Option<u64>,
+    #[serde(rename = "ended_at", alias = "finished_at")]
     pub finished_at: Option<u64>,
     pub verification: Option<String>,
 }
@@ -162,6 +172,8 @@ pub struct DrillReport {
     pub run_id: String,
     pub qmgr: String,
     pub to_region: String,
+    /// `"mode": "planned" | "unplanned"` on the wire.
+    #[serde(rename = "mode", alias = "unplanned", with = "crate::intent::drill_mode")]
     pub unplanned: bool,
     pub messages: u32,
     pub requested_by: String,
@@ -170,15 +182,22 @@ pub struct DrillReport {
     pub outcome: Option<String>,
     pub started_at: u64,
     pub finished_at: u64,
+    #[serde(rename = "steps", alias = "timeline")]
     pub timeline: Vec<TimelineEntry>,
     /// From the start of the cut to the end of the first client connect through MQIPT in
     /// the new region; `None` when clients never got back.
     pub rto_ms: Option<u64>,
     /// `DR out of sync data` on the DR primary just before the cut.
+    #[serde(rename = "out_of_sync_kb_before", alias = "dr_out_of_sync_kb_at_cut")]
     pub dr_out_of_sync_kb_at_cut: Option<u64>,
+    /// RPO in messages: committed messages the drill did not get back.
+    #[serde(default)]
+    pub rpo_messages: Option<u32>,
     /// `None` when the ledger was not got back (the run stopped before).
     pub ledger: Option<Ledger>,
+    #[serde(rename = "estate_before", alias = "before")]
     pub before: Vec<SideSummary>,
+    #[serde(rename = "estate_after", alias = "after")]
     pub after: Vec<SideSummary>,
 }
 
@@ -240,6 +259,7 @@ impl DrillReport {
             timeline,
             rto_ms,
             dr_out_of_sync_kb_at_cut,
+            rpo_messages: ledger.as_ref().map(|l| l.lost),
             ledger,
             before,
             after,
@@ -250,6 +270,19 @@ impl DrillReport {
     pub fn digest(&self) -> String {
         crate::plan::sha256_hex(&serde_json::to_string(self).unwrap_or_default())
     }
+
+    /// The report as the API serves it: with its digest, to compare with the audit chain.
+    pub fn with_digest(self) -> DrillReportWithDigest {
+        DrillReportWithDigest { digest: self.digest(), report: self }
+    }
+}
+
+/// `GET /api/drills/{run_id}`: the report and the digest the audit chain recorded for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrillReportWithDigest {
+    #[serde(flatten)]
+    pub report: DrillReport,
+    pub digest: String,
 }
 
 #[cfg(test)]

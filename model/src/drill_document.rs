@@ -168,6 +168,7 @@ mod tests {
             }],
             rto_ms: Some(8_400),
             dr_out_of_sync_kb_at_cut: Some(4),
+            rpo_messages: None,
             ledger: Some(Ledger { committed: 2, got: 1, confirmed: 1, lost: 1, exceptions: vec![("Batch 2, Message 1".into(), Fate::Lost)], ..Ledger::default() }),
             before: vec![side("WDC", crate::status::DrRole::Primary, Some("wdc1-mq1"))],
             after: vec![side("DAL", crate::status::DrRole::Primary, Some("dal1-mq1"))],

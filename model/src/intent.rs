@@ -28,7 +28,8 @@ pub enum Intent {
         qmgr: String,
         to_region: String,
         messages: u32,
-        #[serde(default)]
+        /// `"mode": "planned" | "unplanned"` (`"unplanned": true` is read too).
+        #[serde(default, rename = "mode", alias = "unplanned", with = "drill_mode")]
         unplanned: bool,
         /// After a planned drill, switch back to where it was (the same checks, the route
         /// back, a client connect there).
@@ -155,6 +156,24 @@ impl Intent {
 mod tests {
     use super::*;
 
+    /// The drill body as DESIGN.md gives it (`"mode"`), and the boolean the app sent before.
+    #[test]
+    fn a_drill_reads_its_mode_as_a_word_or_a_flag() {
+        let read = |body: serde_json::Value| serde_json::from_value::<Intent>(body).map_err(|e| e.to_string());
+        let drill = |mode: serde_json::Value, key: &str| {
+            let mut body = serde_json::json!({"kind": "dr-drill", "qmgr": "DRHAQM1", "to_region": "DAL", "messages": 5, "switch_back": true});
+            body[key] = mode;
+            read(body)
+        };
+        let unplanned = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 5, unplanned: true, switch_back: true };
+        assert_eq!(drill("unplanned".into(), "mode"), Ok(unplanned.clone()));
+        assert_eq!(drill(true.into(), "unplanned"), Ok(unplanned.clone()));
+        assert!(matches!(drill("planned".into(), "mode"), Ok(Intent::DrDrill { unplanned: false, .. })));
+        assert!(matches!(read(serde_json::json!({"kind": "dr-drill", "qmgr": "Q", "to_region": "DAL", "messages": 1})), Ok(Intent::DrDrill { unplanned: false, .. })));
+        assert!(drill("sometimes".into(), "mode").unwrap_err().contains("neither"));
+        assert_eq!(serde_json::to_value(&unplanned).unwrap()["mode"], "unplanned");
+    }
+
     #[test]
     fn names_that_may_not_reach_a_command_line_are_refused() {
         let refused = |intent: Intent| intent.validate().unwrap_err().to_string();
@@ -181,5 +200,29 @@ mod tests {
         let restore = Intent::RestoreRouteConfig { instance: "OTHER".into(), backup: "b".into() };
         assert_eq!(restore.mqipt_instance(&inventory), Some("OTHER"));
         assert_eq!(Intent::HaResume { node: "n".into() }.mqipt_instance(&inventory), None);
+    }
+}
+
+/// A drill's mode on the wire: `"planned"` or `"unplanned"`; a boolean `unplanned` is read too.
+pub mod drill_mode {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(unplanned: &bool, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if *unplanned { "unplanned" } else { "planned" })
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Mode {
+            Word(String),
+            Flag(bool),
+        }
+        match Mode::deserialize(d)? {
+            Mode::Flag(unplanned) => Ok(unplanned),
+            Mode::Word(w) if w == "planned" => Ok(false),
+            Mode::Word(w) if w == "unplanned" => Ok(true),
+            Mode::Word(w) => Err(serde::de::Error::custom(format!("mode {w:?} is neither \"planned\" nor \"unplanned\""))),
+        }
     }
 }

@@ -329,17 +329,94 @@ pub fn read_secret(file: Option<&Path>, env: Option<&str>, what: &str) -> Result
     Ok(None)
 }
 
+/// Where the journal, locks and audit live: one SQLite file for a single console (the
+/// default), or etcd shared by one console per region.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
+    #[serde(default)]
+    pub kind: StoreKindConfig,
+    /// The SQLite file (`kind = "sqlite"`).
     #[serde(default = "default_store_path")]
     pub path: PathBuf,
+    /// This console's name among the instances (`wdc`, `dal`).
+    #[serde(default = "default_instance")]
+    pub instance: String,
+    /// Where operators reach this instance, shown on the others.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// etcd client endpoints, `host:port` (`kind = "etcd"`).
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+    /// Every key starts with it.
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
+    /// An instance that stops renewing loses its runs' locks after this long.
+    #[serde(default = "default_lease_ttl")]
+    pub lease_ttl_secs: u64,
+    #[serde(default = "default_store_timeout")]
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKindConfig {
+    #[default]
+    Sqlite,
+    Etcd,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { path: default_store_path() }
+        StoreConfig {
+            kind: StoreKindConfig::Sqlite,
+            path: default_store_path(),
+            instance: default_instance(),
+            url: None,
+            endpoints: Vec::new(),
+            prefix: default_prefix(),
+            lease_ttl_secs: default_lease_ttl(),
+            timeout_ms: default_store_timeout(),
+        }
     }
+}
+
+impl StoreConfig {
+    /// What is wrong with it, each problem naming its key.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.instance.is_empty() || !self.instance.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            problems.push(format!("store.instance: {:?} must be letters, digits, - or _", self.instance));
+        }
+        if self.kind == StoreKindConfig::Etcd {
+            if self.endpoints.is_empty() {
+                problems.push("store.endpoints: kind = \"etcd\" needs at least one endpoint (host:port)".into());
+            }
+            if !self.prefix.starts_with('/') || !self.prefix.ends_with('/') {
+                problems.push(format!("store.prefix: {:?} must begin and end with /", self.prefix));
+            }
+            if self.lease_ttl_secs < 3 {
+                problems.push(format!("store.lease_ttl_secs: {} is too short (3 at least)", self.lease_ttl_secs));
+            }
+        }
+        problems
+    }
+}
+
+fn default_instance() -> String {
+    "console".into()
+}
+
+fn default_prefix() -> String {
+    "/rdqm-console/".into()
+}
+
+fn default_lease_ttl() -> u64 {
+    15
+}
+
+fn default_store_timeout() -> u64 {
+    3000
 }
 
 fn default_store_path() -> PathBuf {
@@ -470,7 +547,7 @@ impl Config {
 
     /// Everything wrong with the configuration, each naming the key and why.
     pub fn problems(&self) -> Vec<String> {
-        let mut problems = Vec::new();
+        let mut problems = self.store.problems();
         let unique = |kind: &str, names: Vec<&str>, problems: &mut Vec<String>| {
             let mut seen = BTreeSet::new();
             for name in names {

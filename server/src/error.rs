@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use crate::store::StoreError;
 use model::api_error::{ErrorBody, ErrorCode, ErrorDetail};
 use thiserror::Error;
 
@@ -38,6 +39,8 @@ pub enum ApiError {
     #[error("{0}")]
     AuditUnavailable(String),
     #[error("{0}")]
+    StoreUnavailable(String),
+    #[error("{0}")]
     Gone(String),
     #[error("{0}")]
     Unprocessable(String),
@@ -67,6 +70,7 @@ impl ApiError {
             ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Blocked),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             ApiError::AuditUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::AuditUnavailable),
+            ApiError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::StoreUnavailable),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
@@ -105,6 +109,9 @@ impl From<crate::workflow::EngineError> for ApiError {
             E::Conflict(_) => ApiError::Conflict(message),
             E::Forbidden(_) => ApiError::Forbidden(message),
             E::Audit(_) => ApiError::AuditUnavailable(message),
+            E::Store(StoreError::Unavailable(_) | StoreError::Fenced(_)) => {
+                ApiError::StoreUnavailable(format!("{message}. Workflows wait until the store can be written; the estate stays visible"))
+            }
             E::Store(_) => ApiError::Internal(message),
         }
     }
@@ -112,7 +119,10 @@ impl From<crate::workflow::EngineError> for ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        ApiError::Unavailable(e.to_string())
+        match e {
+            StoreError::Unavailable(_) | StoreError::Fenced(_) => ApiError::StoreUnavailable(e.to_string()),
+            _ => ApiError::Unavailable(e.to_string()),
+        }
     }
 }
 

@@ -64,6 +64,10 @@ async fn etcd_keeps_every_guarantee_and_fences_an_instance_without_its_lease() {
     let refused = b.revoke_user("someone".into(), 5).await.unwrap_err();
     assert!(matches!(refused, StoreError::Unavailable(_) | StoreError::Fenced(_)), "{refused:?}");
     wait_until("b stops acting", Duration::from_secs(5), async || b.may_act().is_err()).await;
+    // Sessions are still checked against what was revoked before the outage.
+    assert!(b.is_revoked("jti-1".into(), "x".into(), 1).await.unwrap(), "a session revoked before the outage");
+    assert!(b.is_revoked("jti-9".into(), "mqadmin".into(), 150).await.unwrap(), "a user revoked before the outage");
+    assert!(!b.is_revoked("jti-9".into(), "mqadmin".into(), 201).await.unwrap(), "a session begun after the revocation");
     let status = b.status().await;
     assert!(!status.writable && status.problem.is_some(), "{status:?}");
     cluster.resume("wdc");

@@ -56,12 +56,16 @@ pub enum Fault {
     ClockSkew { host: String, secs: i64 },
     /// The HA DRBD resource of the queue manager splits: every node StandAlone.
     DrbdSplitBrain(String),
+    /// The lab's console of a region is killed (SIGKILL, mid-whatever) or started again.
+    Console { region: String, up: bool },
+    /// An etcd member of the console's store (`wdc`, `dal`, `witness`) is killed or started again.
+    Etcd { member: String, up: bool },
     Clear,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum FaultError {
-    #[error("unknown fault {0:?}; known: node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, lb-down, lb-up, route-fail, route-free, host-key-rotate, mqipt-conf-readonly, not-haclient, dr-write-rate, slow-disk, mqipt-down, mqipt-up, key-revoke, key-restore, sudo-required, disk-full, truncate-next, clock-skew, drbd-split-brain, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
+    #[error("unknown fault {0:?}; known: console-down, console-up, etcd-down, etcd-up, node-down, node-up, node-isolate, node-rejoin, region-down, region-up, dr-link-down, dr-link-up, lb-down, lb-up, route-fail, route-free, host-key-rotate, mqipt-conf-readonly, not-haclient, dr-write-rate, slow-disk, mqipt-down, mqipt-up, key-revoke, key-restore, sudo-required, disk-full, truncate-next, clock-skew, drbd-split-brain, dr-status, fail-next, hang-next, latency, stderr, sudo, pacemaker-ban, drbd-disk, clear")]
     UnknownKnob(String),
     #[error("{knob} expects: {usage}")]
     Usage { knob: String, usage: &'static str },
@@ -96,6 +100,10 @@ pub enum HostEvent {
     KeyRevoked { host: String, revoked: bool },
     /// The host's file systems fill up (true) or get their space back.
     DiskFull { host: String, on: bool },
+    /// The lab's console of a region stops (killed) or starts.
+    Console { region: String, up: bool },
+    /// An etcd member stops (killed) or starts.
+    Etcd { member: String, up: bool },
 }
 
 fn number(text: &str) -> Result<u64, FaultError> {
@@ -178,6 +186,10 @@ impl Fault {
             ("dr-link-down", []) => Fault::DrLinkDown,
             ("dr-link-up", []) => Fault::DrLinkUp,
             ("clear", []) => Fault::Clear,
+            ("console-down" | "console-up", [region]) => Fault::Console { region: region.to_uppercase(), up: knob == "console-up" },
+            ("console-down" | "console-up", _) => return Err(usage("REGION")),
+            ("etcd-down" | "etcd-up", [member @ ("wdc" | "dal" | "witness")]) => Fault::Etcd { member: member.to_string(), up: knob == "etcd-up" },
+            ("etcd-down" | "etcd-up", _) => return Err(usage("wdc|dal|witness")),
             ("dr-link-down" | "dr-link-up", _) => return Err(usage("(no arguments)")),
             ("node-down" | "node-up" | "node-isolate" | "node-rejoin" | "host-key-rotate" | "key-revoke" | "key-restore" | "fail-next"
             | "hang-next" | "truncate-next" | "latency", _) => {
@@ -376,6 +388,25 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
             estate.faults.mqipt_conf_readonly = *on;
             Ok(vec![HostEvent::ConfReadonly(*on)])
         }
+        Fault::Console { region, up } => {
+            if !estate.regions.iter().any(|r| r.name == *region) {
+                return Err(FaultError::Usage { knob: "console-down".into(), usage: "REGION (WDC or DAL)" });
+            }
+            if *up {
+                estate.faults.consoles_down.remove(region);
+            } else {
+                estate.faults.consoles_down.insert(region.clone());
+            }
+            Ok(vec![HostEvent::Console { region: region.clone(), up: *up }])
+        }
+        Fault::Etcd { member, up } => {
+            if *up {
+                estate.faults.etcd_down.remove(member);
+            } else {
+                estate.faults.etcd_down.insert(member.clone());
+            }
+            Ok(vec![HostEvent::Etcd { member: member.clone(), up: *up }])
+        }
         Fault::NotHaclient { host, on } => {
             if !matches!(estate.host(host), Some(HostRef::Node { .. })) {
                 return Err(FaultError::NotAnRdqmNode(host.clone()));
@@ -479,6 +510,8 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
             }
             events.extend(estate.faults.revoked_keys.iter().map(|h| HostEvent::KeyRevoked { host: h.clone(), revoked: false }));
             events.extend(estate.faults.disk_full.iter().map(|h| HostEvent::DiskFull { host: h.clone(), on: false }));
+            events.extend(estate.faults.etcd_down.iter().map(|m| HostEvent::Etcd { member: m.clone(), up: true }));
+            events.extend(estate.faults.consoles_down.iter().map(|r| HostEvent::Console { region: r.clone(), up: true }));
             estate.faults = Faults::default();
             for instance in estate.bastions.iter_mut().flat_map(|b| b.mqipt.iter_mut()) {
                 instance.running = true;

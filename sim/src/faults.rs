@@ -39,6 +39,12 @@ pub struct Faults {
     /// The directory of the bastion's `mqipt.conf` may not be written (permission denied).
     #[serde(default)]
     pub mqipt_conf_readonly: bool,
+    /// Console instances the lab killed (`console-down REGION`, with `LAB_CONSOLES=2`).
+    #[serde(default)]
+    pub consoles_down: BTreeSet<String>,
+    /// etcd members the lab killed (`etcd-down MEMBER`).
+    #[serde(default)]
+    pub etcd_down: BTreeSet<String>,
     /// Hosts whose lab user is not in `haclient`: RDQM's commands refuse it (AMQ7077E).
     #[serde(default)]
     pub not_haclient: BTreeSet<String>,

@@ -51,6 +51,17 @@ impl Lab {
 
     /// Runs `lab/up` with simulated durations scaled by `time_scale` (`LAB_TIME_SCALE`).
     pub fn start_scaled(sim_bin: &Path, time_scale: &str) -> Lab {
+        Self::start_with(sim_bin, time_scale, &[])
+    }
+
+    /// The console's HA layout (`LAB_CONSOLES=2`): three etcd members and a console per
+    /// region, `console_bin` (tests pass `CARGO_BIN_EXE_rdqm-console`) started by `lab/up`.
+    pub fn start_consoles(sim_bin: &Path, console_bin: &Path, time_scale: &str) -> Lab {
+        let bin = console_bin.to_string_lossy().into_owned();
+        Self::start_with(sim_bin, time_scale, &[("LAB_CONSOLES", "2"), ("RDQM_CONSOLE_BIN", &bin)])
+    }
+
+    fn start_with(sim_bin: &Path, time_scale: &str, extra: &[(&str, &str)]) -> Lab {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf();
         let dir = tempfile::Builder::new().prefix("rdqm-lab-").tempdir().expect("temp dir");
         let run_dir = dir.path().join("run");
@@ -60,6 +71,7 @@ impl Lab {
             .env("LAB_PORT_BASE", base.to_string())
             .env("RDQM_SIM_BIN", sim_bin)
             .env("LAB_TIME_SCALE", time_scale)
+            .envs(extra.iter().copied())
             .output()
             .expect("lab/up runs");
         let mut lab = Lab { repo, run_dir, _dir: dir, env: BTreeMap::new() };
@@ -80,7 +92,7 @@ impl Lab {
     }
 
     /// The workspace's `rdqm-sim`, built when missing.
-    fn sim_bin() -> PathBuf {
+    pub fn sim_bin() -> PathBuf {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf();
         let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo.join("target"), PathBuf::from);
         let bin = target.join("debug").join("rdqm-sim");

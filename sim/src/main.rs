@@ -158,6 +158,8 @@ fn run_hooks(events: &[HostEvent]) -> Result<(), String> {
             HostEvent::ConfReadonly(on) => vec!["conf-readonly", on_off(*on)],
             HostEvent::KeyRevoked { host, revoked } => vec!["key-revoke", host, on_off(*revoked)],
             HostEvent::DiskFull { host, on } => vec!["disk-full", host, on_off(*on)],
+            HostEvent::Console { region, up } => vec![if *up { "console-up" } else { "console-down" }, region],
+            HostEvent::Etcd { member, up } => vec![if *up { "etcd-up" } else { "etcd-down" }, member],
         };
         let status = Command::new(&hook).args(&args).status().map_err(|e| format!("{hook}: {e}"))?;
         if !status.success() {

@@ -411,6 +411,7 @@ mod tests {
             timeline: Vec::new(),
             rto_ms,
             dr_out_of_sync_kb_at_cut: Some(0),
+            rpo_messages: None,
             ledger,
             before: Vec::new(),
             after: Vec::new(),

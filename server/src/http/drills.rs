@@ -7,21 +7,22 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use model::drill::DrillReport;
+use model::drill::{DrillReport, DrillReportWithDigest};
 
-pub async fn list_drills(State(state): State<AppState>, _user: CurrentUser) -> AppResult<Json<Vec<DrillReport>>> {
-    Ok(Json(state.store.list_drill_reports(200).await?))
+pub async fn list_drills(State(state): State<AppState>, _user: CurrentUser) -> AppResult<Json<Vec<DrillReportWithDigest>>> {
+    Ok(Json(state.store.list_drill_reports(200).await?.into_iter().map(DrillReport::with_digest).collect()))
 }
 
 async fn load(state: &AppState, id: String) -> AppResult<DrillReport> {
     state.store.load_drill_report(id.clone()).await?.ok_or_else(|| ApiError::NotFound(format!("no drill report for run {id}")))
 }
 
-pub async fn get_drill(State(state): State<AppState>, _user: CurrentUser, ApiPath(id): ApiPath<String>) -> AppResult<Json<DrillReport>> {
-    Ok(Json(load(&state, id).await?))
+pub async fn get_drill(State(state): State<AppState>, _user: CurrentUser, ApiPath(id): ApiPath<String>) -> AppResult<Json<DrillReportWithDigest>> {
+    Ok(Json(load(&state, id).await?.with_digest()))
 }
 
-/// The report as a document to print or keep; offered as a download named after the run.
+/// The report as a document to print or keep (`/report`, and `/report.html` as the app links
+/// it); offered as a download named after the run.
 pub async fn drill_document(State(state): State<AppState>, _user: CurrentUser, ApiPath(id): ApiPath<String>) -> AppResult<Response> {
     let report = load(&state, id).await?;
     let mut response = model::drill_document::html(&report).into_response();

@@ -34,6 +34,16 @@ pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderM
     let _ = writeln!(out, "# HELP rdqm_console_ssh_channels_total Remote command channels opened since start.");
     let _ = writeln!(out, "# TYPE rdqm_console_ssh_channels_total counter");
     let _ = writeln!(out, "rdqm_console_ssh_channels_total {}", poller.exec().channels_opened());
+    let store = state.store.status().await;
+    let _ = writeln!(out, "# HELP rdqm_console_store_writable 1 when this instance can write the store (quorum, lease held).");
+    let _ = writeln!(out, "# TYPE rdqm_console_store_writable gauge");
+    let _ = writeln!(out, "rdqm_console_store_writable {}", u8::from(store.writable));
+    let _ = writeln!(out, "# HELP rdqm_console_store_leader 1 when this instance carries the singleton duties.");
+    let _ = writeln!(out, "# TYPE rdqm_console_store_leader gauge");
+    let _ = writeln!(out, "rdqm_console_store_leader{{instance=\"{}\"}} {}", escape(&store.this.instance), u8::from(store.leader.as_deref() == Some(store.this.owner.as_str())));
+    let _ = writeln!(out, "# HELP rdqm_console_store_instances Console instances alive in the store.");
+    let _ = writeln!(out, "# TYPE rdqm_console_store_instances gauge");
+    let _ = writeln!(out, "rdqm_console_store_instances {}", store.instances.len());
     let _ = writeln!(out, "# HELP rdqm_console_refreshes_total Estate refreshes completed since start.");
     let _ = writeln!(out, "# TYPE rdqm_console_refreshes_total counter");
     let _ = writeln!(out, "rdqm_console_refreshes_total {}", poller.refreshes());

@@ -129,8 +129,10 @@ pub const API_ENDPOINTS: &[(&str, &str)] = &[
     ("POST", "/api/runs/{id}/approve"),
     ("POST", "/api/runs/{id}/deny"),
     ("GET", "/api/audit"),
+    ("GET", "/api/store"),
     ("GET", "/api/drills"),
     ("GET", "/api/drills/{id}"),
+    ("GET", "/api/drills/{id}/report"),
     ("GET", "/api/drills/{id}/report.html"),
     ("POST", "/api/tls/sslpeer-check"),
     ("GET", "/api/certificates"),
@@ -154,8 +156,10 @@ pub fn router(state: AppState) -> Router {
         .route("/runs/{id}/approve", post(workflows::approve))
         .route("/runs/{id}/deny", post(workflows::deny))
         .route("/audit", get(workflows::audit))
+        .route("/store", get(store_status))
         .route("/drills", get(drills::list_drills))
         .route("/drills/{id}", get(drills::get_drill))
+        .route("/drills/{id}/report", get(drills::drill_document))
         .route("/drills/{id}/report.html", get(drills::drill_document))
         .route("/tls/sslpeer-check", post(tls::sslpeer_check))
         .route("/certificates", get(tls::certificates))
@@ -181,8 +185,30 @@ async fn info(axum::extract::State(state): axum::extract::State<AppState>) -> ax
     axum::Json(serde_json::json!({ "demo": state.demo, "version": env!("CARGO_PKG_VERSION") }))
 }
 
-async fn healthz() -> &'static str {
-    "ok\n"
+/// Up, and what it can do: `ok` when workflows can run here, `degraded` when only the estate
+/// can be shown (the store cannot be written); then the store, this instance and the leader.
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> String {
+    let status = state.store.status().await;
+    let first = if status.writable { "ok" } else { "degraded" };
+    let kind = match status.kind {
+        model::instance::StoreKind::Sqlite => "sqlite",
+        model::instance::StoreKind::Etcd => "etcd",
+    };
+    let writable = match &status.problem {
+        None => "writable".to_string(),
+        Some(problem) => format!("not writable: {problem}"),
+    };
+    format!(
+        "{first}\nstore: {kind} {writable}\ninstance: {}\nleader: {}\ninstances: {}\n",
+        status.this.owner,
+        status.leader.as_deref().unwrap_or("none"),
+        status.instances.iter().map(|i| i.owner.as_str()).collect::<Vec<_>>().join(" ")
+    )
+}
+
+/// `GET /api/store`: which instance this is, the others, whether workflows can run.
+async fn store_status(axum::extract::State(state): axum::extract::State<AppState>) -> axum::Json<model::instance::StoreStatus> {
+    axum::Json(state.store.status().await)
 }
 
 async fn api_method_not_allowed(method: axum::http::Method, axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> ApiError {

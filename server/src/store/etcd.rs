@@ -40,6 +40,7 @@ pub struct EtcdStore {
     this: InstanceInfo,
     /// The audit head as last written or read: (its revision, id, hash).
     head: Mutex<Option<(i64, i64, String)>>,
+    revoked: Arc<Mutex<super::etcd_revoked::RevokedCache>>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
@@ -94,12 +95,15 @@ impl EtcdStore {
         };
         let lease = Arc::new(Lease { state: Mutex::new(first), ttl: options.lease_ttl });
         let keeper = spawn_keeper(client.clone(), options.prefix.clone(), this.clone(), Arc::clone(&lease));
+        let revoked = Arc::new(Mutex::new(super::etcd_revoked::RevokedCache::default()));
+        let following = tokio::spawn(super::etcd_revoked::follow(client.clone(), format!("{}revoked/", options.prefix), Arc::clone(&revoked)));
         Ok(EtcdStore {
             kv: Kv { client, prefix: options.prefix, lease },
             audit_key: None,
             this,
             head: Mutex::new(None),
-            tasks: Mutex::new(vec![keeper]),
+            revoked,
+            tasks: Mutex::new(vec![keeper, following]),
         })
     }
 
@@ -333,7 +337,16 @@ impl Store for EtcdStore {
     fn is_revoked(&self, jti: String, user: String, auth_time: u64) -> BoxFuture<'_, Result<bool, StoreError>> {
         let keys = [self.key(&format!("revoked/jti/{jti}")), self.key(&format!("revoked/user/{}", user.to_lowercase()))];
         Box::pin(async move {
-            let found = self.kv.get_many(&keys).await?;
+            let found = match self.kv.get_many(&keys).await {
+                Ok(found) => found,
+                // Without quorum: every revocation made before the outage still holds.
+                Err(e @ StoreError::Unavailable(_)) => {
+                    let user = user.to_lowercase();
+                    let known = self.revoked.lock().ok().and_then(|c| c.answer(&jti, &user, auth_time));
+                    return known.ok_or(e);
+                }
+                Err(e) => return Err(e),
+            };
             let session = found[0].is_some();
             let user = found[1].as_ref().is_some_and(|kv| text(kv).parse::<u64>().is_ok_and(|since| since >= auth_time));
             Ok(session || user)

@@ -73,8 +73,12 @@ pub(super) fn spawn_keeper(mut client: Client, prefix: String, info: InstanceInf
     tokio::spawn(async move {
         let tick = lease.ttl / 3;
         let mut stream = None;
+        let mut first = true;
         loop {
-            tokio::time::sleep(tick).await;
+            // The first campaign at once: a console knows who leads as soon as it serves.
+            if !std::mem::take(&mut first) {
+                tokio::time::sleep(tick).await;
+            }
             let LeaseState { id, .. } = lease.snapshot();
             match renew(&mut client, id, &mut stream, tick).await {
                 Ok(true) => lease.set(|s| {

@@ -14,6 +14,7 @@ use thiserror::Error;
 mod etcd;
 mod etcd_kv;
 mod etcd_lease;
+mod etcd_revoked;
 mod sqlite;
 mod verify;
 pub use etcd::{EtcdOptions, EtcdStore};

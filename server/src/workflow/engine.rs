@@ -67,6 +67,8 @@ pub struct Engine {
     pub certs: Option<Arc<crate::certs::CertCollector>>,
     /// Client checks per queue manager: DR workflows end by connecting through MQIPT.
     pub clients: Vec<ClientTarget>,
+    /// The runs this instance drives now (the sweep leaves them alone).
+    pub(super) driving: super::instances::DrivingSet,
 }
 
 /// A queue manager's client check (from `[[clients]]`).
@@ -159,6 +161,8 @@ fn differences(planned: &Plan, fresh: &Plan) -> Option<Vec<String>> {
 impl Engine {
     pub fn new(store: Arc<dyn Store>, exec: Arc<dyn RemoteExec>, poller: Arc<Poller>, mqipt: Vec<MqiptTarget>) -> Self {
         let (runs, _) = broadcast::channel(64);
+        // Runs other instances write reach this instance's viewers too.
+        store.follow_runs(runs.clone());
         Engine {
             store,
             exec,
@@ -171,7 +175,12 @@ impl Engine {
             approval_ttl: Duration::from_secs(15 * 60),
             certs: None,
             clients: Vec::new(),
+            driving: Default::default(),
         }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Run> {
@@ -299,7 +308,7 @@ impl Engine {
 
     /// Writes a state change of `run` only if the stored run is still `from` (compare-and-swap);
     /// otherwise 409 with the state another request put it in.
-    async fn transition(&self, run: &mut Run, from: RunState) -> Result<(), EngineError> {
+    pub(super) async fn transition(&self, run: &mut Run, from: RunState) -> Result<(), EngineError> {
         run.updated_at = now_ms();
         match self.store.update_run(run.clone(), from).await? {
             Ok(()) => {
@@ -336,6 +345,7 @@ impl Engine {
 
     async fn execute_here(self: &Arc<Self>, plan_id: &str, confirm: &str, actor: &Actor) -> Result<String, EngineError> {
         actor.require_operator("run workflows")?;
+        self.store.may_act()?;
         let plan = self.load_plan(plan_id).await?;
         if plan.created_by != actor.user {
             return Err(EngineError::Forbidden(format!(
@@ -397,6 +407,7 @@ impl Engine {
                 self.approval_ttl.as_secs() / 60
             ));
         }
+        let driving = self.drive_here(&mut run);
         let start = StartRun {
             plan_id: plan.id.clone(),
             run: run.clone(),
@@ -425,7 +436,7 @@ impl Engine {
         let run_id = run.id.clone();
         let engine = Arc::clone(self);
         let actor = actor.clone();
-        tokio::spawn(async move { engine.drive(run, plan, Start::Fresh, Ending::Succeeded, actor).await });
+        tokio::spawn(async move { engine.drive(run, plan, Start::Fresh, Ending::Succeeded, actor, driving).await });
         Ok(run_id)
     }
 
@@ -497,6 +508,8 @@ impl Engine {
             return Err(EngineError::Expired(format!("{message} ({} min){note}", self.approval_ttl.as_secs() / 60)));
         }
         let plan = self.load_plan(&run.plan_id).await?;
+        self.store.may_act()?;
+        let driving = self.drive_here(&mut run);
         run.state = RunState::Running;
         run.approved_by = Some(actor.user.clone());
         run.message = Some(format!("approved by {}; re-checking the estate before the first step", actor.user));
@@ -525,7 +538,7 @@ impl Engine {
         }
         run.message = None;
         let engine = Arc::clone(self);
-        tokio::spawn(async move { engine.drive(run, plan, Start::Fresh, Ending::Succeeded, requester).await });
+        tokio::spawn(async move { engine.drive(run, plan, Start::Fresh, Ending::Succeeded, requester, driving).await });
         Ok(())
     }
 
@@ -579,6 +592,10 @@ impl Engine {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
+                // A singleton duty: the elected instance does it.
+                if !engine.store.leads() {
+                    continue;
+                }
                 match engine.expire_approvals().await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(ended = n, "approval requests ended: their window passed"),
@@ -618,7 +635,7 @@ impl Engine {
     /// Runs every step not yet done. With `Start::Resume` (after an interruption), a step whose
     /// effect is already in place is not run again. Every step is in the audit log before it
     /// starts (or it does not start) and after it ends.
-    async fn drive(self: Arc<Self>, mut run: Run, plan: Plan, start: Start, ending: Ending, actor: Actor) {
+    async fn drive(self: Arc<Self>, mut run: Run, plan: Plan, start: Start, ending: Ending, actor: Actor, _driving: super::instances::Driving) {
         for step in &plan.steps {
             let i = step.index;
             if matches!(run.steps[i].state, StepState::Succeeded | StepState::AlreadyDone) {
@@ -891,41 +908,17 @@ impl Engine {
         self.finish(run, actor).await;
     }
 
-    /// After a restart: runs left running were interrupted (each a compare-and-swap).
-    pub async fn recover(&self) -> Result<usize, EngineError> {
-        let mut count = 0;
-        for mut run in self.store.list_runs(500).await? {
-            if run.state != RunState::Running {
-                continue;
-            }
-            let at = run.steps.iter().position(|s| s.state == StepState::Running).or_else(|| run.steps.iter().position(|s| s.state == StepState::Pending));
-            if let Some(i) = at
-                && run.steps[i].state == StepState::Running
-            {
-                run.steps[i].state = StepState::Pending;
-                run.steps[i].verification = Some("interrupted while running: it may or may not have taken effect".into());
-            }
-            run.state = RunState::Interrupted;
-            run.message = Some(match at {
-                Some(i) => format!("the console stopped during step {} ({}); resume or roll back", i + 1, run.steps[i].title),
-                None => "the console stopped after the last step; resume to verify".into(),
-            });
-            if self.transition(&mut run, RunState::Running).await.is_ok() {
-                count += 1;
-            }
-        }
-        Ok(count)
-    }
-
     /// Claims an interrupted run for `what` (resume or roll back): its locks again, then the
     /// compare-and-swap `interrupted` → `running` that exactly one request wins.
-    async fn claim_interrupted(&self, run_id: &str, actor: &Actor, what: &str) -> Result<(Run, Plan), EngineError> {
+    async fn claim_interrupted(&self, run_id: &str, actor: &Actor, what: &str) -> Result<(Run, Plan, super::instances::Driving), EngineError> {
         actor.require_operator(what)?;
+        self.store.may_act()?;
         let mut run = self.load_run(run_id).await?;
         if run.state != RunState::Interrupted {
             return Err(EngineError::Conflict(format!("run {run_id} is {}, not interrupted", state_word(run.state))));
         }
         let plan = self.load_plan(&run.plan_id).await?;
+        let driving = self.drive_here(&mut run);
         run.state = RunState::Running;
         run.message = Some(format!("{what} by {}", actor.user));
         self.transition(&mut run, RunState::Interrupted).await?;
@@ -938,7 +931,7 @@ impl Engine {
             self.unclaim(&mut run, format!("not {what}: the audit log cannot be written; resume or roll back")).await?;
             return Err(e);
         }
-        Ok((run, plan))
+        Ok((run, plan, driving))
     }
 
     /// Gives a claimed interrupted run back (nothing ran); if even that cannot be written, the
@@ -960,13 +953,13 @@ impl Engine {
     }
 
     async fn resume_here(self: &Arc<Self>, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
-        let (mut run, plan) = self.claim_interrupted(run_id, actor, "resume").await?;
+        let (mut run, plan, driving) = self.claim_interrupted(run_id, actor, "resume").await?;
         run.message = None;
         let engine = Arc::clone(self);
         let actor = actor.clone();
         tokio::spawn(async move {
             engine.poller.refresh().await;
-            engine.drive(run, plan, Start::Resume, Ending::Succeeded, actor).await
+            engine.drive(run, plan, Start::Resume, Ending::Succeeded, actor, driving).await
         });
         Ok(())
     }
@@ -980,7 +973,7 @@ impl Engine {
     }
 
     async fn rollback_here(self: &Arc<Self>, run_id: &str, actor: &Actor) -> Result<(), EngineError> {
-        let (mut run, plan) = self.claim_interrupted(run_id, actor, "rollback").await?;
+        let (mut run, plan, driving) = self.claim_interrupted(run_id, actor, "rollback").await?;
         let engine = Arc::clone(self);
         let actor = actor.clone();
         tokio::spawn(async move {
@@ -1009,7 +1002,7 @@ impl Engine {
                     step.irreversible.clone().unwrap_or_default()
                 );
                 run.message = Some(why.clone());
-                return engine.drive(run, plan, Start::Resume, Ending::FollowedIrreversible { why }, actor).await;
+                return engine.drive(run, plan, Start::Resume, Ending::FollowedIrreversible { why }, actor, driving).await;
             }
             let why = "rolled back at the operator's request after an interruption".to_string();
             if next < plan.steps.len() {
@@ -1019,6 +1012,7 @@ impl Engine {
                 let failure = Failure { at: plan.steps.len().saturating_sub(1), in_effect: true, outcome_unknown: false };
                 engine.undo(run, &plan, failure, why, &actor).await;
             }
+            drop(driving);
         });
         Ok(())
     }

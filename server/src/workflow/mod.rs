@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod engine;
+pub mod instances;
 pub mod remediation;
 pub mod schedule;
 

@@ -107,7 +107,10 @@ pub fn spawn(engine: Arc<Engine>, drills: Vec<DrillSchedule>, every: Duration) -
         loop {
             tokio::time::sleep(every).await;
             let until = Utc::now();
-            run_due(&engine, &drills, after, until).await;
+            // One instance (the elected one) starts scheduled drills; the others only keep time.
+            if engine.store().leads() {
+                run_due(&engine, &drills, after, until).await;
+            }
             after = until;
         }
     }))

@@ -62,6 +62,12 @@ impl Client {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let response = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn run(&self, id: &str) -> Run {
         self.http.get(format!("{}/api/runs/{id}", self.base)).send().await.unwrap().json().await.unwrap()
     }

@@ -68,6 +68,7 @@ fn report(run_id: &str, finished_at: u64, outcome: &str) -> DrillReport {
         timeline: Vec::new(),
         rto_ms: Some(1),
         dr_out_of_sync_kb_at_cut: Some(0),
+        rpo_messages: None,
         ledger: None,
         before: Vec::new(),
         after: Vec::new(),
