@@ -387,7 +387,15 @@ impl Store for EtcdStore {
             let used_key = self.key(&format!("plan-used/{}", start.plan_id));
             let run_key = self.key(&format!("runs/{}", start.run.id));
             for _ in 0..ATTEMPTS {
-                let found = self.kv.get_many(&[plan_key.clone(), used_key.clone()]).await?;
+                // The plan, its use and the locks at one revision: a start that lost sees the
+                // plan consumed, not the winner's locks.
+                let mut names = start.resources.clone();
+                names.sort();
+                names.dedup();
+                let mut keys = vec![plan_key.clone(), used_key.clone()];
+                keys.extend(names.iter().map(|r| self.key(&format!("locks/{r}"))));
+                let mut found = self.kv.get_many(&keys).await?;
+                let held = found.split_off(2);
                 let Some(plan) = &found[0] else { return Ok(Err(StartRefused::PlanMissing)) };
                 if let Some(used) = &found[1] {
                     let run_id = text(used);
@@ -397,7 +405,6 @@ impl Store for EtcdStore {
                     }
                     return Ok(Err(StartRefused::PlanConsumed { run_id }));
                 }
-                let (names, held) = self.locks_now(&start.resources).await?;
                 let lock = StoredLock { run_id: start.run.id.clone(), description: start.description.clone(), until: start.lock_until };
                 let (mut compares, mut ops) = match self.take_locks(&names, &held, &lock, start.now, self.kv.lease_id()?)? {
                     Ok(taken) => taken,
