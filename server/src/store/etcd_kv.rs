@@ -72,7 +72,12 @@ impl Kv {
     pub async fn get(&self, key: impl Into<Vec<u8>>, options: Option<GetOptions>) -> Result<GetResponse, StoreError> {
         let key = key.into();
         let mut last = None;
-        for _ in 0..3 {
+        // The balanced channel may pick a dead member several times running: try again,
+        // briefly, while the request was never sent.
+        for attempt in 0..10 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+            }
             match self.client.clone().get(key.clone(), options.clone()).await {
                 Ok(r) => return Ok(r),
                 Err(e) if never_sent(&e) => last = Some(e),
@@ -127,7 +132,12 @@ impl Kv {
 
     pub async fn txn(&self, txn: Txn) -> Result<TxnResponse, StoreError> {
         let mut last = None;
-        for _ in 0..3 {
+        // The balanced channel may pick a dead member several times running: try again,
+        // briefly, while the request was never sent.
+        for attempt in 0..10 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+            }
             match self.client.clone().txn(txn.clone()).await {
                 Ok(r) => return Ok(r),
                 Err(e) if never_sent(&e) => last = Some(e),
