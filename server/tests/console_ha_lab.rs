@@ -2,7 +2,7 @@
 //! witness): a console per region, each a real `rdqm-console serve` started by `lab/up` with
 //! `LAB_CONSOLES=2`. One lab for the whole story, in order: the double execute across
 //! consoles, the WDC console killed mid-switchover and resumed on DAL, quorum lost and back,
-//! then region WDC lost entirely with a failover approved on DAL.
+//! then (in a test of its own, ignored while flaky) region WDC lost with a failover approved on DAL.
 
 #![allow(clippy::unwrap_used)]
 
@@ -46,7 +46,6 @@ fn knob(lab: &Lab, args: &[&str]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "flaky: the failover on DAL after region WDC is lost ends not succeeded in about 2 of 3 runs; see #18 notes"]
 async fn two_consoles_share_one_store_and_survive_the_loss_of_a_region() {
     let lab = Lab::start_consoles(&Lab::sim_bin(), std::path::Path::new(env!("CARGO_BIN_EXE_rdqm-console")), TEST_TIME_SCALE);
     let (wdc_url, dal_url) = (lab.var("LAB_CONSOLE_URL_WDC").to_string(), lab.var("LAB_CONSOLE_URL_DAL").to_string());
@@ -146,8 +145,17 @@ async fn two_consoles_share_one_store_and_survive_the_loss_of_a_region() {
     knob(&lab, &["fault", "etcd-up", "dal"]);
     knob(&lab, &["fault", "etcd-up", "witness"]);
     until("the WDC console can write again", Duration::from_secs(30), async || (wdc.get("/api/store").await.1["writable"] == true).then_some(())).await;
+}
 
-    // 4. Region WDC lost: its nodes, its etcd member and its console. The DAL console still
+/// Region WDC lost entirely; split from the story above because it fails in about 2 of 3 runs
+/// (the failover on DAL does not end succeeded): #18's notes. Run with `-- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "flaky: the failover on DAL after region WDC is lost ends not succeeded in about 2 of 3 runs; see #18 notes"]
+async fn region_wdc_lost_a_failover_is_approved_on_dal() {
+    let lab = Lab::start_consoles(&Lab::sim_bin(), std::path::Path::new(env!("CARGO_BIN_EXE_rdqm-console")), TEST_TIME_SCALE);
+    let dal_url = lab.var("LAB_CONSOLE_URL_DAL").to_string();
+    let dal = Client::login(&dal_url).await;
+    // Region WDC lost: its nodes, its etcd member and its console. The DAL console still
     //    serves; a failover requested by one operator is approved by another there; the audit
     //    chain, written by both instances, verifies.
     until("DAL sees WDC as DRHAQM1's primary", Duration::from_secs(10), async || {
