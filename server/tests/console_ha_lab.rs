@@ -2,7 +2,7 @@
 //! witness): a console per region, each a real `rdqm-console serve` started by `lab/up` with
 //! `LAB_CONSOLES=2`. One lab for the whole story, in order: the double execute across
 //! consoles, the WDC console killed mid-switchover and resumed on DAL, quorum lost and back,
-//! then (in a test of its own, ignored while flaky) region WDC lost with a failover approved on DAL.
+//! then, on a lab of its own, region WDC lost with a failover approved on DAL.
 
 #![allow(clippy::unwrap_used)]
 
@@ -147,14 +147,15 @@ async fn two_consoles_share_one_store_and_survive_the_loss_of_a_region() {
     until("the WDC console can write again", Duration::from_secs(30), async || (wdc.get("/api/store").await.1["writable"] == true).then_some(())).await;
 }
 
-/// Region WDC lost entirely; split from the story above because it fails in about 2 of 3 runs
-/// (the failover on DAL does not end succeeded): #18's notes. Run with `-- --ignored`.
+/// Region WDC lost entirely, on a lab of its own: at the end of the story above (after the
+/// quorum loss) the failover ended not succeeded in 2 of 3 runs, cause not found yet (#18 notes).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "flaky: the failover on DAL after region WDC is lost ends not succeeded in about 2 of 3 runs; see #18 notes"]
 async fn region_wdc_lost_a_failover_is_approved_on_dal() {
     let lab = Lab::start_consoles(&Lab::sim_bin(), std::path::Path::new(env!("CARGO_BIN_EXE_rdqm-console")), TEST_TIME_SCALE);
     let dal_url = lab.var("LAB_CONSOLE_URL_DAL").to_string();
     let dal = Client::login(&dal_url).await;
+    // A record the WDC console writes before its region goes: the chain is one across both.
+    let _viewer_on_wdc = Client::login_as(lab.var("LAB_CONSOLE_URL_WDC"), "mqviewer").await;
     // Region WDC lost: its nodes, its etcd member and its console. The DAL console still
     //    serves; a failover requested by one operator is approved by another there; the audit
     //    chain, written by both instances, verifies.
@@ -185,7 +186,6 @@ async fn region_wdc_lost_a_failover_is_approved_on_dal() {
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && said.contains("audit chain intact"), "{said}{}", String::from_utf8_lossy(&out.stderr));
     let (_, audit) = dal.get("/api/audit").await;
-    let sources: std::collections::BTreeSet<String> =
-        audit.as_array().unwrap().iter().filter(|r| r["action"] == "execute").filter_map(|r| r["details"].as_str().map(str::to_string)).collect();
-    assert!(sources.len() >= 3, "executes from both instances are in the one chain: {audit}");
+    let written = |action: &str, actor: &str| audit.as_array().unwrap().iter().any(|r| r["action"] == action && r["actor"] == actor);
+    assert!(written("login", "mqviewer") && written("approve", "mqadmin2"), "the WDC console's record and DAL's are in the one chain: {audit}");
 }
