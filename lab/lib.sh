@@ -120,7 +120,16 @@ start_sshd() {
   else
     /usr/sbin/sshd -f "$RUN/ssh/sshd-$host.conf" -E "$RUN/logs/sshd-$host.log"
   fi
-  wait_port "$port" "sshd for $host"
+  # sshd forks before it binds, so a port in use is only in its log: wait for its pid file
+  # (written once it listens), never trusting a port that something else may hold.
+  for _ in $(seq 1 100); do
+    pid_alive "$RUN/pids/sshd-$host.pid" && wait_port "$port" "sshd for $host" && return 0
+    grep -q 'Cannot bind' "$RUN/logs/sshd-$host.log" 2>/dev/null && break
+    sleep 0.05
+  done
+  echo "lab: sshd for $host did not start on 127.0.0.1:$port:" >&2
+  tail -3 "$RUN/logs/sshd-$host.log" >&2 2>/dev/null || true
+  return 1
 }
 
 stop_sshd() { stop_pidfile "$RUN/pids/sshd-$1.pid"; }

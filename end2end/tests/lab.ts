@@ -51,10 +51,11 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base (a multiple of 32 in 20000..60000) with base..base+29 free on 127.0.0.1. */
+/** A base (a multiple of 32 in 10016..32736, below the kernel's ephemeral ports, so no listener on
+ * port 0 or outgoing connection takes one before the lab's daemons bind it) with base..base+29 free. */
 async function freePortBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + 32 * Math.floor(Math.random() * ((60000 - 20000) / 32 - 1));
+    const base = 10016 + 32 * Math.floor(Math.random() * ((32736 - 10016) / 32));
     let free = true;
     for (let port = base; port < base + 30 && free; port++) free = await portFree(port);
     if (free) return base;

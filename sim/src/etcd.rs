@@ -2,7 +2,6 @@
 //! member per region and a witness, as the console's HA deployment has them. Members can be
 //! stopped and started again; every process is killed when the cluster is dropped.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,18 +13,17 @@ pub struct EtcdCluster {
     /// (client port, peer port) per member.
     ports: Vec<(u16, u16)>,
     children: Vec<Option<Child>>,
+    _block: crate::ports::PortBlock,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port on 127.0.0.1")
-}
 
 impl EtcdCluster {
     /// Starts the three members and waits until the cluster has a leader.
     pub fn start() -> EtcdCluster {
         let dir = tempfile::Builder::new().prefix("rdqm-etcd-").tempdir().expect("temp dir");
-        let ports = MEMBERS.iter().map(|_| (free_port(), free_port())).collect();
-        let mut cluster = EtcdCluster { dir, ports, children: MEMBERS.iter().map(|_| None).collect() };
+        let block = crate::ports::reserve();
+        let ports = (0..MEMBERS.len() as u16).map(|i| (block.base() + 2 * i, block.base() + 2 * i + 1)).collect();
+        let mut cluster = EtcdCluster { dir, ports, children: MEMBERS.iter().map(|_| None).collect(), _block: block };
         for i in 0..MEMBERS.len() {
             cluster.spawn(i, "new");
         }

@@ -2,7 +2,6 @@
 //! directory of its own, cleaned up on drop.
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -12,28 +11,12 @@ pub struct Lab {
     run_dir: PathBuf,
     _dir: tempfile::TempDir,
     env: BTreeMap<String, String>,
+    _ports: crate::ports::PortBlock,
 }
 
 /// Tests' labs run 20 times faster than real RDQM: every intermediate state still shows (a
 /// start lasts 300 ms, a resynchronisation 600 ms), and a suite stays within CI's time.
 pub const TEST_TIME_SCALE: &str = "0.05";
-
-/// Ports base..base+30 must all be free on 127.0.0.1.
-fn free_port_base() -> u16 {
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos() as u64 ^ d.as_secs())
-        ^ u64::from(std::process::id()) << 16;
-    let mut candidate = seed;
-    for _ in 0..200 {
-        candidate = candidate.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        let base = 20000 + ((candidate >> 33) % 40000) as u16 / 32 * 32;
-        if (base..base + 30).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok()) {
-            return base;
-        }
-    }
-    panic!("no free range of 30 ports found on 127.0.0.1");
-}
 
 fn parse_env(text: &str) -> BTreeMap<String, String> {
     text.lines()
@@ -65,7 +48,8 @@ impl Lab {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf();
         let dir = tempfile::Builder::new().prefix("rdqm-lab-").tempdir().expect("temp dir");
         let run_dir = dir.path().join("run");
-        let base = free_port_base();
+        let ports = crate::ports::reserve();
+        let base = ports.base();
         let out = Command::new(repo.join("lab/up"))
             .env("LAB_RUN_DIR", &run_dir)
             .env("LAB_PORT_BASE", base.to_string())
@@ -74,7 +58,7 @@ impl Lab {
             .envs(extra.iter().copied())
             .output()
             .expect("lab/up runs");
-        let mut lab = Lab { repo, run_dir, _dir: dir, env: BTreeMap::new() };
+        let mut lab = Lab { repo, run_dir, _dir: dir, env: BTreeMap::new(), _ports: ports };
         assert!(out.status.success(), "lab/up failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         let env = std::fs::read_to_string(lab.run_dir.join("lab.env")).expect("lab.env written");
         lab.env = parse_env(&env);

@@ -18,6 +18,7 @@ pub mod faults;
 pub mod fs;
 pub mod keystore;
 pub mod mqsc;
+pub mod ports;
 pub mod lab;
 pub mod layers;
 pub mod print;
