@@ -56,6 +56,10 @@ pub struct CertInventory {
     pub channels: Vec<ChannelView>,
     pub errors: Vec<StoreError>,
     pub findings: Vec<Finding>,
+    /// Each running queue manager's CERTLABL (`DISPLAY QMGR CERTLABL`; MQ's default label
+    /// when it shows none).
+    #[serde(default)]
+    pub qmgr_labels: std::collections::BTreeMap<String, String>,
 }
 
 /// The DN MQ shows for a peer: `SERIALNUMBER=..,` then the subject.
@@ -235,7 +239,7 @@ mod tests {
     #[test]
     fn the_summary_names_the_worst_first_and_counts_the_rest() {
         let finding = |severity, message: &str| Finding { severity, code: "c".into(), message: message.into(), subject: "s".into(), evidence: Vec::new() };
-        let mut inventory = CertInventory { collected_at: 0, certificates: Vec::new(), channels: Vec::new(), errors: Vec::new(), findings: Vec::new() };
+        let mut inventory = CertInventory { collected_at: 0, certificates: Vec::new(), channels: Vec::new(), errors: Vec::new(), findings: Vec::new(), qmgr_labels: Default::default() };
         assert_eq!(summary_finding(&inventory), None);
         inventory.findings = vec![finding(Severity::Warning, "w1"), finding(Severity::Critical, "c1"), finding(Severity::Critical, "c2")];
         let summary = summary_finding(&inventory).unwrap();

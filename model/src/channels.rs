@@ -22,6 +22,10 @@ pub struct ChannelView {
     pub sslpeer: String,
     /// The channel's CERTLABL, else the queue manager's.
     pub certlabl: String,
+    /// The channel sets CERTLABL itself (a rotation alters the channel, not only the queue
+    /// manager).
+    #[serde(default)]
+    pub own_certlabl: bool,
     /// `DISPLAY CHSTATUS`; none when the channel has no status (not started, or refused).
     #[serde(default)]
     pub status: Option<ChannelStatusView>,

@@ -12,6 +12,7 @@ fn channel(host: &str, qmgr: &str, name: &str, chltype: &str, sslciph: &str, ssl
         sslcauth: "REQUIRED".into(),
         sslpeer: sslpeer.into(),
         certlabl: format!("{}certlabel", qmgr.to_ascii_lowercase()),
+        own_certlabl: false,
         status: None,
     }
 }

@@ -12,6 +12,16 @@ pub struct Inventory {
     pub regions: Vec<InventoryRegion>,
     pub qmgrs: Vec<InventoryQmgr>,
     pub mqipt: Vec<InventoryMqipt>,
+    /// The key repositories and keystores the console inventories.
+    #[serde(default)]
+    pub keystores: Vec<InventoryKeystore>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryKeystore {
+    pub host: String,
+    pub path: String,
+    pub purpose: crate::certs::Purpose,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 //! name every other place it must be handled.
 
 use crate::estate::Inventory;
-use crate::names::{NameError, validate_host_name, validate_mq_name, validate_region_name};
+use crate::names::{NameError, validate_cert_label, validate_dn, validate_host_name, validate_mq_name, validate_region_name, validate_store_path};
 use serde::{Deserialize, Serialize};
 
 /// What an operator asks for.
@@ -36,6 +36,33 @@ pub enum Intent {
         #[serde(default)]
         switch_back: bool,
     },
+    /// Replaces the personal certificate `label` of key repository `store` on `host` (a
+    /// certificate of the inventory) with a new one, trusted everywhere the old one is before
+    /// it is used; the old one stays until a later `cert-retire`.
+    CertRotate {
+        host: String,
+        store: String,
+        label: String,
+        /// The new certificate's DN; the old one's when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subject: Option<String>,
+        #[serde(default)]
+        mode: RotateMode,
+    },
+    /// Removes a certificate nothing uses any more (the old one after a rotation) from its
+    /// store and from every store that trusts it.
+    CertRetire { host: String, store: String, label: String },
+}
+
+/// How a rotation's new certificate is made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RotateMode {
+    /// `runmqakm -cert -create`, as seed 000 makes them.
+    #[default]
+    SelfSigned,
+    /// `runmqakm -certreq -create`; an operator uploads the CA-signed certificate.
+    Csr,
 }
 
 /// The most messages a drill puts (each is its own batch, committed one by one).
@@ -54,6 +81,8 @@ impl Intent {
             Intent::HaPrefer { .. } => "ha-prefer",
             Intent::PacemakerCleanup { .. } => "pacemaker-cleanup",
             Intent::DrDrill { .. } => "dr-drill",
+            Intent::CertRotate { .. } => "cert-rotate",
+            Intent::CertRetire { .. } => "cert-retire",
         }
     }
 
@@ -79,6 +108,8 @@ impl Intent {
             Intent::RestoreRouteConfig { instance, .. } => instance,
             // The node is what the operator types to confirm an HA action.
             Intent::HaSuspend { node } | Intent::HaResume { node } | Intent::HaPrefer { node, .. } => node,
+            // The label is what the operator types to confirm a certificate's rotation.
+            Intent::CertRotate { label, .. } | Intent::CertRetire { label, .. } => label,
         }
     }
 
@@ -99,6 +130,15 @@ impl Intent {
                 if *unplanned { "fail over (unplanned, discarding what is not replicated)" } else { "switch over (planned)" },
                 if *switch_back && !*unplanned { ", switch back" } else { "" }
             ),
+            Intent::CertRotate { host, store, label, subject, mode } => format!(
+                "Rotate certificate {label} of {store} on {host}: a new {} certificate{}, trusted everywhere the old one is before it is used",
+                match mode {
+                    RotateMode::SelfSigned => "self-signed",
+                    RotateMode::Csr => "CA-signed",
+                },
+                subject.as_ref().map(|s| format!(" for {s}")).unwrap_or_default()
+            ),
+            Intent::CertRetire { host, store, label } => format!("Retire certificate {label}: remove it from {store} on {host} and from every store that trusts it"),
         }
     }
 
@@ -132,6 +172,17 @@ impl Intent {
                     Err(NameError::OutOfRange { what: "messages", value: messages.to_string(), range: format!("1 to {DRILL_MAX_MESSAGES}") })
                 }
             }
+            Intent::CertRotate { host, store, label, subject, .. } => {
+                validate_host_name(host)?;
+                validate_store_path(store)?;
+                validate_cert_label(label)?;
+                subject.as_deref().map_or(Ok(()), validate_dn)
+            }
+            Intent::CertRetire { host, store, label } => {
+                validate_host_name(host)?;
+                validate_store_path(store)?;
+                validate_cert_label(label)
+            }
         }
     }
 
@@ -148,6 +199,18 @@ impl Intent {
             }
             Intent::RestoreRouteConfig { instance, .. } => Some(instance),
             Intent::HaSuspend { .. } | Intent::HaResume { .. } | Intent::HaPrefer { .. } | Intent::PacemakerCleanup { .. } => None,
+            // MQIPT's own keystores, or the route of the queue manager whose certificate it is
+            // (MQIPT's client keystore trusts it and is refreshed).
+            Intent::CertRotate { host, store, .. } | Intent::CertRetire { host, store, .. } => {
+                let keystore = inventory.keystores.iter().find(|k| &k.host == host && &k.path == store)?;
+                match &keystore.purpose {
+                    crate::certs::Purpose::MqiptServer { instance } | crate::certs::Purpose::MqiptClient { instance } => Some(instance),
+                    crate::certs::Purpose::QmgrKeyRepository { qmgr } => {
+                        inventory.qmgrs.iter().find(|q| &q.name == qmgr)?.route.as_ref().map(|r| r.instance.as_str())
+                    }
+                    crate::certs::Purpose::Replication { .. } => None,
+                }
+            }
         }
     }
 }

@@ -64,6 +64,39 @@ pub fn validate_region_name(name: &str) -> Result<(), NameError> {
     check("region", name, 64, "A-Z a-z 0-9", |c| c.is_ascii_alphanumeric())
 }
 
+/// A certificate label as GSKit stores it: letters, digits, space, `.`, `_`, `-` (not leading
+/// `-`, which GSKit would read as an option), at most 127 characters.
+pub fn validate_cert_label(label: &str) -> Result<(), NameError> {
+    check("certificate label", label, 127, "A-Z a-z 0-9 space . _ - (not leading -)", |c| {
+        c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-')
+    })?;
+    if label.starts_with('-') || label.starts_with(' ') {
+        return Err(NameError::BadCharacter { kind: "certificate label", name: label.to_string(), found: label.chars().next().unwrap_or('-'), allowed: "A-Z a-z 0-9 space . _ - (not leading - or space)" });
+    }
+    Ok(())
+}
+
+/// The absolute path of a key repository or keystore: `/` then letters, digits, `/ . _ -`.
+pub fn validate_store_path(path: &str) -> Result<(), NameError> {
+    check("key repository path", path, 1024, "/ A-Z a-z 0-9 . _ - (absolute)", |c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-'))?;
+    if !path.starts_with('/') || path.split('/').any(|part| part == "..") {
+        return Err(NameError::BadCharacter { kind: "key repository path", name: path.to_string(), found: path.chars().next().unwrap_or('.'), allowed: "an absolute path without .." });
+    }
+    Ok(())
+}
+
+/// A distinguished name for a new certificate (`CN=..,OU=..,O=..,C=..`): printable ASCII
+/// without quotes, backslashes or a leading `-`, each part `ATTRIBUTE=value`.
+pub fn validate_dn(dn: &str) -> Result<(), NameError> {
+    check("distinguished name", dn, 1024, "printable ASCII without quotes or \\", |c| (' '..='~').contains(&c) && !matches!(c, '"' | '\'' | '\\' | '`' | '$'))?;
+    let well_formed = !dn.starts_with('-')
+        && dn.split(',').all(|part| part.split_once('=').is_some_and(|(k, v)| !k.trim().is_empty() && k.trim().chars().all(|c| c.is_ascii_alphabetic()) && !v.trim().is_empty()));
+    if !well_formed {
+        return Err(NameError::BadCharacter { kind: "distinguished name", name: dn.to_string(), found: ',', allowed: "ATTRIBUTE=value parts separated by commas" });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +118,17 @@ mod tests {
         }
         assert!(validate_host_name("-oProxyCommand=x").is_err());
         assert!(validate_host_name("a b").is_err());
+        for label in ["-rf", "a;b", "x'y", ""] {
+            assert!(validate_cert_label(label).is_err(), "{label:?} accepted");
+        }
+        validate_cert_label("Lab Root CA").unwrap();
+        for path in ["relative/x.kdb", "/a/../etc/shadow", "/a b/x.kdb", "/x;y"] {
+            assert!(validate_store_path(path).is_err(), "{path:?} accepted");
+        }
+        validate_store_path("/var/mqm/vols/ssldrhaqm1/qmgr/ssldrhaqm1/ssl/ssldrhaqm1KeyFile.kdb").unwrap();
+        for dn in ["-dn", "CN=a\",b", "CN=$(id)", "no equals", "CN="] {
+            assert!(validate_dn(dn).is_err(), "{dn:?} accepted");
+        }
+        validate_dn("CN=SSLDRHAQM1,OU=SSL For MQ,O=IBM,ST=MA,C=US").unwrap();
     }
 }

@@ -47,6 +47,11 @@ pub enum Action {
     Backup { path: String, to: String },
     /// Nothing runs on a host: the console refreshes its snapshot and checks it.
     CheckEstate,
+    /// `runmqsc QMGR` with these MQSC commands on its standard input.
+    Mqsc { qmgr: String, commands: Vec<String> },
+    /// Copy a file from another host to this one, through the console's own SSH sessions
+    /// (what an administrator does with `scp`); the file is created or replaced atomically.
+    CopyFile { from_host: String, from_path: String, to_path: String },
 }
 
 impl Action {
@@ -57,12 +62,21 @@ impl Action {
     /// The command line as shown in the preview and journal.
     pub fn display(&self) -> String {
         match self {
-            Action::Exec { program, args } => std::iter::once(program.as_str()).chain(args.iter().map(String::as_str)).collect::<Vec<_>>().join(" "),
+            // An argument with a space is quoted, so the line can be copied into a shell.
+            Action::Exec { program, args } => std::iter::once(program.clone())
+                .chain(args.iter().map(|a| if a.contains(char::is_whitespace) { format!("\"{a}\"") } else { a.clone() }))
+                .collect::<Vec<_>>()
+                .join(" "),
             Action::WriteFile { path, restores: Some(backup), .. } => format!("restore {path} from {backup}"),
             Action::WriteFile { path, expect_sha256: Some(_), .. } => format!("write {path} (temporary file, then rename), only if unchanged since planning"),
             Action::WriteFile { path, expect_sha256: None, .. } => format!("write {path} (temporary file, then rename)"),
             Action::Backup { path, to } => format!("cp -p {path} {to}"),
             Action::CheckEstate => "refresh the estate and check it".into(),
+            Action::Mqsc { qmgr, commands } => {
+                let quoted: Vec<String> = commands.iter().map(|c| format!("\"{c}\"")).collect();
+                format!("printf '%s\\n' {} | runmqsc {qmgr}", quoted.join(" "))
+            }
+            Action::CopyFile { from_host, from_path, to_path } => format!("scp {from_host}:{from_path} {to_path}"),
         }
     }
 }
@@ -106,6 +120,18 @@ pub enum Verify {
     /// to queue manager QM`, run again until it does (a failed connect is not the step's
     /// failure until the timeout).
     ClientConnects { qmgr: String, conname: String, channel: String, timeout_secs: u64 },
+    /// `PROGRAM -cert -details -db DB -stashed -label LABEL` on the host shows `subject`.
+    CertPresent { program: String, db: String, label: String, subject: String },
+    /// `PROGRAM -cert -list -db DB -stashed` on the host no longer lists `label`.
+    CertAbsent { program: String, db: String, label: String },
+    /// `DISPLAY CHSTATUS(channel)` of `qmgr` on the host: RUNNING, its partner presenting the
+    /// certificate `label` of `db` on `cert_host` (its serial read there), polled until the
+    /// timeout (channels restart after a refresh).
+    ChannelPresents { qmgr: String, channel: String, cert_host: String, program: String, db: String, label: String, timeout_secs: u64 },
+    /// `amqssslc` on the client host says `Connection established to queue manager QM`
+    /// through the MQIPT route `conname` with the client's key repository `keyr`, run again
+    /// until it does (MQIPT has just restarted the route).
+    TlsClientConnects { qmgr: String, channel: String, conname: String, keyr: String, certlabl: String, cipher: String, timeout_secs: u64 },
 }
 
 fn within(timeout_secs: u64) -> String {
@@ -134,12 +160,21 @@ impl Verify {
             Verify::ClientConnects { qmgr, conname, timeout_secs, .. } => {
                 format!("amqscnxc connects to {qmgr} through {conname} (tried again until it does){}", within(*timeout_secs))
             }
+            Verify::CertPresent { program, db, label, subject } => format!("{program} -cert -details -db {db} -stashed -label {label} shows Subject {subject}"),
+            Verify::CertAbsent { program, db, label } => format!("{program} -cert -list -db {db} -stashed no longer lists {label}"),
+            Verify::ChannelPresents { qmgr, channel, cert_host, label, timeout_secs, .. } => format!(
+                "DISPLAY CHSTATUS({channel}) on {qmgr}: RUNNING, its partner presenting {label} (the serial -details shows on {cert_host}){}",
+                within(*timeout_secs)
+            ),
+            Verify::TlsClientConnects { qmgr, conname, timeout_secs, .. } => {
+                format!("amqssslc connects to {qmgr} through {conname} with TLS (tried again until it does){}", within(*timeout_secs))
+            }
         }
     }
 
     /// A step whose command may fail at first and is tried again by its verification.
     pub fn retries_the_action(&self) -> bool {
-        matches!(self, Verify::ClientConnects { .. })
+        matches!(self, Verify::ClientConnects { .. } | Verify::TlsClientConnects { .. })
     }
 }
 
@@ -202,6 +237,9 @@ pub struct Plan {
     /// The queue manager in each region when planned (for a drill's report).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Vec<crate::drill::SideSummary>>,
+    /// A certificate rotation's trust graph: the stores, channels and filters it touches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<crate::plan_cert::Rotation>,
 }
 
 impl Plan {
@@ -260,6 +298,10 @@ pub struct PlanContext<'a> {
     /// How a client reaches the queue manager through MQIPT, when one is configured: DR
     /// workflows then end by proving that path.
     pub client: Option<ClientCheck>,
+    /// What new certificates must be.
+    pub cert_policy: crate::cert_policy::CertPolicy,
+    /// Clients that connect through MQIPT with TLS, to prove a route after a rotation.
+    pub tls_clients: Vec<crate::plan_cert::TlsClientCheck>,
 }
 
 /// A client host that connects through MQIPT as applications do (seed 000's `wdc-mq-client`
@@ -506,6 +548,12 @@ pub(crate) fn route_edit(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out:
 }
 
 pub(crate) fn conf_steps(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &str, stamp: &str, b: &mut PlanBuilder) {
+    conf_steps_titled(ctx, conf, old, new, stamp, "Point the route at the new region", b)
+}
+
+/// Backs up mqipt.conf, writes `new` over `old` (only if unchanged), refreshes MQIPT; the
+/// write's undo restores `old` and refreshes again.
+pub(crate) fn conf_steps_titled(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &str, stamp: &str, title: &str, b: &mut PlanBuilder) {
     let backup = format!("{}.rdqm-console.{stamp}", conf.path);
     let old_hash = sha256_hex(old);
     let new_hash = sha256_hex(new);
@@ -528,7 +576,7 @@ pub(crate) fn conf_steps(ctx: &PlanContext, conf: &ConfRead, old: &str, new: &st
     );
     b.step(
         &conf.host,
-        "Point the route at the new region",
+        title,
         Action::WriteFile { path: conf.path.clone(), contents: new.to_string(), expect_sha256: Some(old_hash), restores: None },
         "the file as in the diff",
         Verify::FileHash { path: conf.path.clone(), sha256: new_hash },
@@ -551,6 +599,7 @@ pub(crate) fn final_check_with(qm: &str, region: &str, check_route: bool, ignore
 /// The plan for `intent` (without id, times or author, which the server sets).
 pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
     let mut b = PlanBuilder::new();
+    let mut rotation = None;
     common_checks(ctx, intent.subject(), &mut b.pre);
     match intent {
         Intent::DrSwitchover { qmgr, to_region } | Intent::RouteRetarget { qmgr, to_region } => {
@@ -591,6 +640,10 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
             let how = if *unplanned { crate::plan_drill::How::Unplanned } else { crate::plan_drill::How::Planned { switch_back: *switch_back } };
             crate::plan_drill::drill(ctx, qmgr, to_region, *messages, how, stamp, &mut b)
         }
+        Intent::CertRotate { host, store, label, subject, mode } => {
+            rotation = crate::plan_cert::rotate(ctx, crate::plan_cert::Target { host, store, label }, subject.as_deref(), *mode, stamp, &mut b);
+        }
+        Intent::CertRetire { host, store, label } => crate::plan_cert::retire(ctx, crate::plan_cert::Target { host, store, label }, stamp, &mut b),
     }
     if let (Some(client), Intent::DrSwitchover { qmgr, to_region } | Intent::DrFailover { qmgr, to_region }) = (&ctx.client, intent)
         && !b.blocked()
@@ -631,6 +684,7 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
         resources,
         consumed_by_run: None,
         before: matches!(intent, Intent::DrDrill { .. }).then(|| crate::drill::summarize(ctx.snapshot, intent.subject())),
+        rotation,
     }
 }
 
@@ -669,6 +723,22 @@ pub fn resources(ctx: &PlanContext, intent: &Intent, steps: &[Step]) -> Vec<Stri
         Intent::PacemakerCleanup { qmgr, region } => {
             out.insert(format!("qmgr:{qmgr}"));
             out.insert(format!("ha-group:{region}"));
+        }
+        // Every store it writes, and each queue manager it refreshes (a step's own lock).
+        Intent::CertRotate { .. } | Intent::CertRetire { .. } => {
+            for step in steps {
+                match &step.action {
+                    Action::Mqsc { qmgr, .. } => {
+                        out.insert(format!("qmgr:{qmgr}"));
+                    }
+                    Action::Exec { args, .. } => {
+                        if let Some(db) = args.iter().position(|a| a == "-db").and_then(|i| args.get(i + 1)) {
+                            out.insert(format!("keystore:{}:{db}", step.host));
+                        }
+                    }
+                    _ => {}
+                }
+            }
         }
     }
     let hosts = steps.iter().flat_map(|s| std::iter::once(&s.host).chain(s.undo.iter().map(|u| &u.host)));

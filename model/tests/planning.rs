@@ -28,6 +28,8 @@ fn plan_on(snapshot: &Snapshot, intent: Intent, edit: impl FnOnce(&mut PlanConte
         refresh: ("mqiptAdmin".into(), vec!["-refresh".into(), "-n".into(), "HAMQ".into()], Some("MQCAI025".into())),
         certs: None,
         client: None,
+        cert_policy: Default::default(),
+        tls_clients: Vec::new(),
     };
     edit(&mut ctx);
     plan::plan(&ctx, &intent, "1")

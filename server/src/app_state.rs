@@ -47,6 +47,8 @@ impl AppState {
             workflows: WorkflowConfig::default(),
             mqipt: Vec::new(),
             clients: Vec::new(),
+            cert_policy: Default::default(),
+            tls_clients: Vec::new(),
             certs: None,
             assets_dir: PathBuf::from("dist"),
             demo: false,
@@ -69,6 +71,8 @@ pub struct AppStateBuilder {
     workflows: WorkflowConfig,
     mqipt: Vec<MqiptTarget>,
     clients: Vec<ClientTarget>,
+    cert_policy: model::cert_policy::CertPolicy,
+    tls_clients: Vec<model::plan_cert::TlsClientCheck>,
     certs: Option<Arc<CertCollector>>,
     assets_dir: PathBuf,
     demo: bool,
@@ -107,6 +111,14 @@ impl AppStateBuilder {
     /// The client checks that end DR workflows (`[[clients]]`).
     pub fn clients(mut self, clients: Vec<ClientTarget>) -> Self {
         self.clients = clients;
+        self
+    }
+
+    /// What rotations make (`[cert_policy]`) and the TLS clients that prove a route after one
+    /// (`[[clients.tls_checks]]`).
+    pub fn rotation(mut self, policy: model::cert_policy::CertPolicy, tls_clients: Vec<model::plan_cert::TlsClientCheck>) -> Self {
+        self.cert_policy = policy;
+        self.tls_clients = tls_clients;
         self
     }
 
@@ -160,6 +172,8 @@ impl AppStateBuilder {
         let mut engine = Engine::new(Arc::clone(&self.store), self.exec, Arc::clone(&self.poller), self.mqipt);
         engine.certs = self.certs.clone();
         engine.clients = self.clients;
+        engine.cert_policy = self.cert_policy;
+        engine.tls_clients = self.tls_clients;
         engine.plan_ttl = Duration::from_secs(self.workflows.plan_minutes * 60);
         engine.approval_ttl = Duration::from_secs(self.workflows.approval_minutes * 60);
         engine.flap_window = Duration::from_secs(self.workflows.flap_minutes * 60);

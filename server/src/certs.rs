@@ -74,7 +74,7 @@ const CHANNEL_MQSC: &[u8] = b"DISPLAY QMGR CERTLABL\nDISPLAY CHANNEL(*)\nDISPLAY
 /// The channels in `runmqsc` output of [`CHANNEL_MQSC`]: TLS channels and message channels
 /// (a pair with TLS at one end only cannot start), each with its status if it has one.
 /// `SYSTEM.*` channels are MQ's templates and are left out.
-fn channels_of(host: &str, qmgr: &str, text: &str) -> Result<Vec<certs::ChannelView>, String> {
+fn channels_of(host: &str, qmgr: &str, text: &str) -> Result<(Vec<certs::ChannelView>, String), String> {
     let parsed = model::mqsc::parse(text);
     // Without the queue manager's own block runmqsc did not reach it (AMQ8146E and the like).
     let Some(qm) = parsed.objects.iter().find(|o| o.message == "AMQ8408I") else {
@@ -109,10 +109,11 @@ fn channels_of(host: &str, qmgr: &str, text: &str) -> Result<Vec<certs::ChannelV
             sslciph,
             sslcauth: get(ch, "SSLCAUTH"),
             sslpeer: get(ch, "SSLPEER"),
+            own_certlabl: !own_label.is_empty(),
             certlabl: if own_label.is_empty() { qm_label.clone() } else { own_label },
         });
     }
-    Ok(out)
+    Ok((out, qm_label))
 }
 
 /// `key = value` of an INI-like file, first occurrence.
@@ -220,7 +221,7 @@ impl CertCollector {
     /// One `runmqsc` per queue manager running in the estate, on its node, all at once: its
     /// channels (the TLS ones and the message channels that could pair with one) and their
     /// status.
-    async fn read_channels(&self, channels: &mut Vec<certs::ChannelView>, errors: &mut Vec<StoreError>) -> Vec<certs::RouteTls> {
+    async fn read_channels(&self, channels: &mut Vec<certs::ChannelView>, labels: &mut std::collections::BTreeMap<String, String>, errors: &mut Vec<StoreError>) -> Vec<certs::RouteTls> {
         let Some(snapshot) = self.poller.as_ref().and_then(|p| p.current()) else { return Vec::new() };
         let running: Vec<(&str, &str)> = snapshot.qmgrs.iter().filter_map(|q| Some((q.name.as_str(), q.running_on.as_deref()?))).collect();
         let outputs = futures::future::join_all(running.iter().map(|&(qmgr, host)| async move {
@@ -231,7 +232,10 @@ impl CertCollector {
         for (&(qmgr, host), out) in running.iter().zip(outputs) {
             let read = out.map_err(|e| e.to_string()).and_then(|out| channels_of(host, qmgr, &out.stdout));
             match read {
-                Ok(found) => channels.extend(found),
+                Ok((found, label)) => {
+                    channels.extend(found);
+                    labels.insert(qmgr.to_string(), label);
+                }
                 Err(error) => errors.push(StoreError { host: host.to_string(), store: format!("runmqsc {qmgr}"), error }),
             }
         }
@@ -262,14 +266,15 @@ impl CertCollector {
             self.read_tlshd(node, conf, &mut certs, &mut errors).await;
         }
         let mut channels = Vec::new();
-        let routes = self.read_channels(&mut channels, &mut errors).await;
+        let mut qmgr_labels = std::collections::BTreeMap::new();
+        let routes = self.read_channels(&mut channels, &mut qmgr_labels, &mut errors).await;
         let now = now_ms();
         let mut findings = certs::findings(&certs, &errors, now);
         findings.extend(certs::channel_findings(&channels, &certs, &routes));
         // The inventory lists TLS channels; the others were read only to check their partners.
         channels.retain(|c| !c.sslciph.is_empty());
         findings.sort_by_key(|f| f.severity);
-        let inventory = Arc::new(CertInventory { collected_at: now, certificates: certs, channels, errors, findings });
+        let inventory = Arc::new(CertInventory { collected_at: now, certificates: certs, channels, errors, findings, qmgr_labels });
         if let Ok(mut current) = self.current.write() {
             *current = Some(Arc::clone(&inventory));
         }
@@ -337,7 +342,7 @@ AMQ8417I: Display Channel Status details.
    SSLPEER(SERIALNUMBER=78:40:26:54:E5:D4:80:E4,CN=QM1,OU=SSL For MQ,O=IBM,ST=MA,C=US)
    STATUS(RUNNING)                         SUBSTATE(RECEIVE)
 ";
-        let found = channels_of("wdc1-mq1", "QM2", text).unwrap();
+        let (found, _) = channels_of("wdc1-mq1", "QM2", text).unwrap();
         let names: Vec<&str> = found.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["QM1.TO.QM2", "PLAIN"], "templates and channels without TLS that pair with nothing are left out");
         assert_eq!(found[0].certlabl, "ibmwebspheremqqm2", "MQ's default label");

@@ -203,6 +203,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 .workflow_config(config.workflows.clone())
                 .mqipt(targets)
                 .clients(config.client_targets())
+                .rotation(config.cert_policy.clone(), config.tls_client_checks())
                 .certs(certs.clone())
                 .assets_dir(config.server.assets_dir.clone())
                 .metrics_token(metrics_token)

@@ -33,6 +33,9 @@ pub struct Config {
     pub auth: AuthConfig,
     #[serde(default)]
     pub workflows: WorkflowConfig,
+    /// What certificate rotations make.
+    #[serde(default)]
+    pub cert_policy: model::cert_policy::CertPolicy,
     #[serde(default)]
     pub regions: Vec<RegionConfig>,
     #[serde(default)]
@@ -478,6 +481,23 @@ pub struct ClientConfig {
     /// One per queue manager it checks.
     #[serde(default)]
     pub checks: Vec<ClientCheckConfig>,
+    /// TLS connections through MQIPT (`amqssslc`, seed 000), one per route a rotation proves.
+    #[serde(default)]
+    pub tls_checks: Vec<TlsCheckConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsCheckConfig {
+    pub qmgr: String,
+    /// The SVRCONN channel the client uses.
+    pub channel: String,
+    /// `host(port)`: MQIPT's address and the route's listener port.
+    pub conname: String,
+    /// The client's key repository stem (without `.kdb`).
+    pub keyr: String,
+    pub certlabl: String,
+    pub cipher: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -624,6 +644,33 @@ impl Config {
                 }
             }
         }
+        for (i, client) in self.clients.iter().enumerate() {
+            for (j, tls) in client.tls_checks.iter().enumerate() {
+                let at = format!("clients[{i}].tls_checks[{j}]");
+                if !self.qmgrs.iter().any(|q| q.name == tls.qmgr) {
+                    problems.push(format!("{at}.qmgr: no [[qmgrs]] named {:?}", tls.qmgr));
+                }
+                if let Err(e) = validate_mq_name(&tls.channel) {
+                    problems.push(format!("{at}.channel: {e}"));
+                }
+                let conname_ok = tls.conname.ends_with(')') && tls.conname.contains('(') && tls.conname.chars().all(|c| c.is_ascii_alphanumeric() || ".-:()".contains(c));
+                if !conname_ok {
+                    problems.push(format!("{at}.conname: {:?} is not host(port)", tls.conname));
+                }
+                if let Err(e) = model::names::validate_store_path(&tls.keyr) {
+                    problems.push(format!("{at}.keyr: {e}"));
+                }
+                if let Err(e) = model::names::validate_cert_label(&tls.certlabl) {
+                    problems.push(format!("{at}.certlabl: {e}"));
+                }
+                if tls.cipher.is_empty() || !tls.cipher.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    problems.push(format!("{at}.cipher: {:?} is not a CipherSpec name", tls.cipher));
+                }
+            }
+        }
+        for problem in self.cert_policy.problems() {
+            problems.push(problem);
+        }
         for (i, k) in self.keystores.iter().enumerate() {
             if k.purpose().is_none() {
                 problems.push(format!("keystores[{i}].purpose: {:?} is not qmgr:<QM>, mqipt-server:<instance> or mqipt-client:<instance>", k.purpose));
@@ -739,6 +786,11 @@ impl Config {
                 .iter()
                 .map(|m| InventoryMqipt { name: m.name.clone(), host: m.host.clone(), conf_path: m.conf_path.clone() })
                 .collect(),
+            keystores: self
+                .keystores
+                .iter()
+                .filter_map(|k| Some(model::estate::InventoryKeystore { host: k.host.clone(), path: k.path.clone(), purpose: k.purpose()? }))
+                .collect(),
         }
     }
 
@@ -769,6 +821,24 @@ impl Config {
                         queue: check.queue.clone(),
                         bin_dir: c.bin_dir.clone(),
                     },
+                })
+            })
+            .collect()
+    }
+
+    /// The TLS clients that prove a route after a certificate rotation.
+    pub fn tls_client_checks(&self) -> Vec<model::plan_cert::TlsClientCheck> {
+        self.clients
+            .iter()
+            .flat_map(|c| {
+                c.tls_checks.iter().map(|t| model::plan_cert::TlsClientCheck {
+                    host: c.name.clone(),
+                    qmgr: t.qmgr.clone(),
+                    channel: t.channel.clone(),
+                    conname: t.conname.clone(),
+                    keyr: t.keyr.clone(),
+                    certlabl: t.certlabl.clone(),
+                    cipher: t.cipher.clone(),
                 })
             })
             .collect()

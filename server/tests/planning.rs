@@ -31,6 +31,8 @@ fn ctx<'a>(snapshot: &'a Snapshot, inventory: &'a model::estate::Inventory, conf
         refresh: ("mqiptAdmin".into(), vec!["-refresh".into(), "-n".into(), "HAMQ".into()], Some("MQCAI025".into())),
         certs: None,
         client: None,
+        cert_policy: Default::default(),
+        tls_clients: Vec::new(),
     }
 }
 
@@ -206,6 +208,7 @@ async fn a_tls_route_is_only_moved_where_mqipt_trusts_the_certificate() {
         channels: Vec::new(),
         errors: Vec::new(),
         findings: Vec::new(),
+        qmgr_labels: Default::default(),
     };
     let mut with_certs = ctx(&snapshot, &inventory, MQIPT_CONF);
     with_certs.certs = Some(&certs);

@@ -154,5 +154,6 @@ pub fn demo_inventory() -> model::estate::Inventory {
             host: sim::reference::BASTION.into(),
             conf_path: sim::reference::MQIPT_CONF_PATH.into(),
         }],
+        keystores: Vec::new(),
     }
 }

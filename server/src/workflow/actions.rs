@@ -55,7 +55,69 @@ pub async fn perform(exec_: &dyn RemoteExec, host: &str, action: &Action) -> Don
         },
         Action::WriteFile { path, contents, expect_sha256, .. } => write_file(exec_, host, path, contents, expect_sha256.as_deref()).await,
         Action::CheckEstate => Done::default(),
+        Action::Mqsc { qmgr, commands } => {
+            let script = commands.iter().map(|c| format!("{c}\n")).collect::<String>();
+            match exec(exec_, host, Cmd::new("runmqsc", [qmgr.as_str()]), Some(script.as_bytes())).await {
+                Ok(output) => Done { failure: mqsc_failure(qmgr, &output), output },
+                Err(e) => failed(&e),
+            }
+        }
+        Action::CopyFile { from_host, from_path, to_path } => copy_file(exec_, from_host, from_path, host, to_path).await,
     }
+}
+
+/// runmqsc ends 10 when a command failed and 20 when it could not run at all.
+fn mqsc_failure(qmgr: &str, out: &CmdOutput) -> Option<String> {
+    match out.exit_code {
+        Some(0) => None,
+        Some(code) => {
+            let said = out.stdout.lines().find(|l| l.starts_with("AMQ") && l.contains('E')).unwrap_or("").trim().to_string();
+            Some(format!("runmqsc {qmgr} exited with {code}{}", if said.is_empty() { String::new() } else { format!(": {said}") }))
+        }
+        None => Some(format!("runmqsc {qmgr} ended without an exit code")),
+    }
+}
+
+/// Creates or replaces `path` atomically (temporary file beside it, then rename) with stdin,
+/// printing its SHA-256. `$1` the file.
+const CREATE_FILE_SCRIPT: &str = r#"set -u
+f=$1
+tmp=$(mktemp -- "$f.rdqm-console-tmp.XXXXXX") || exit 4
+trap 'rm -f -- "$tmp"' EXIT
+cat > "$tmp" || exit 4
+chmod 644 -- "$tmp" || exit 4
+sync -- "$tmp" || exit 4
+mv -f -- "$tmp" "$f" || exit 4
+trap - EXIT
+sha256sum < "$f" | cut -d' ' -f1
+"#;
+
+/// `scp FROM_HOST:FROM TO`, through the console's SSH sessions: read there, written here,
+/// and the copy's SHA-256 compared with the original's.
+async fn copy_file(exec_: &dyn RemoteExec, from_host: &str, from_path: &str, host: &str, to_path: &str) -> Done {
+    let read = match exec(exec_, from_host, Cmd::new("cat", [from_path]), None).await {
+        Ok(out) if out.exit_code == Some(0) => out,
+        Ok(out) => return Done { failure: Some(format!("reading {from_path} on {from_host} failed: {}", out.stderr.trim())), output: out },
+        Err(e) => return failed(&e),
+    };
+    let want = sha256_hex(read.stdout.as_bytes());
+    match exec(exec_, host, Cmd::new("sh", ["-c", CREATE_FILE_SCRIPT, "rdqm-console-copy", to_path]), Some(read.stdout.as_bytes())).await {
+        Ok(output) => {
+            let failure = match output.exit_code {
+                Some(0) if output.stdout.trim() == want => None,
+                Some(0) => Some(format!("the copy of {from_path} on {host} has SHA-256 {}, the original {want}", output.stdout.trim())),
+                Some(code) => Some(format!("writing {to_path} on {host} failed (exit {code}): {}", output.stderr.trim())),
+                None => Some(format!("writing {to_path} on {host}: the command ended without an exit code")),
+            };
+            Done { failure, output }
+        }
+        Err(e) => failed(&e),
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The compare-and-swap write of a file, as one script on its host (so no other writer can
@@ -123,6 +185,9 @@ pub async fn verify(exec_: &dyn RemoteExec, poller: &Poller, host: &str, verify:
         }
         Verify::DrNormal { .. } | Verify::NothingRunsOn { .. } | Verify::RunsOn { .. } | Verify::Preferred { .. } => {
             verify_more(exec_, poller, host, verify).await
+        }
+        Verify::CertPresent { .. } | Verify::CertAbsent { .. } | Verify::ChannelPresents { .. } | Verify::TlsClientConnects { .. } => {
+            crate::workflow::cert_checks::verify(exec_, host, verify, done).await
         }
         Verify::ClientConnects { qmgr, conname, channel, timeout_secs } => {
             let established = format!("Connection established to queue manager {qmgr}");

@@ -67,6 +67,10 @@ pub struct Engine {
     pub certs: Option<Arc<crate::certs::CertCollector>>,
     /// Client checks per queue manager: DR workflows end by connecting through MQIPT.
     pub clients: Vec<ClientTarget>,
+    /// What new certificates must be (`[cert_policy]`).
+    pub cert_policy: model::cert_policy::CertPolicy,
+    /// TLS clients that prove a route after a rotation.
+    pub tls_clients: Vec<model::plan_cert::TlsClientCheck>,
     /// The runs this instance drives now (the sweep leaves them alone).
     pub(super) driving: super::instances::DrivingSet,
 }
@@ -175,6 +179,8 @@ impl Engine {
             approval_ttl: Duration::from_secs(15 * 60),
             certs: None,
             clients: Vec::new(),
+            cert_policy: Default::default(),
+            tls_clients: Vec::new(),
             driving: Default::default(),
         }
     }
@@ -279,6 +285,8 @@ impl Engine {
             certs: certs.as_deref(),
             // A DR workflow's subject is the queue manager it moves.
             client: intent.moves_regions().then(|| intent.subject()).and_then(|qm| self.clients.iter().find(|c| c.qmgr == qm)).map(|c| c.check.clone()),
+            cert_policy: self.cert_policy.clone(),
+            tls_clients: self.tls_clients.clone(),
         };
         Ok(plan::plan(&ctx, intent, stamp))
     }

@@ -2,6 +2,7 @@
 //! journaled in the `Store` before and after every step, undone in reverse on failure.
 
 pub mod actions;
+pub mod cert_checks;
 pub mod engine;
 pub mod instances;
 pub mod remediation;

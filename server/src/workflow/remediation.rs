@@ -50,7 +50,7 @@ fn check_items(plan: &Plan, verify: &Verify) -> Vec<Remediation> {
 fn by_hand(plan: &Plan, step: &Step) -> Vec<Remediation> {
     let why = format!("step {} ({}) is not done", step.index + 1, step.title);
     match &step.action {
-        Action::Exec { .. } => vec![item(&step.host, step.command.clone(), why)],
+        Action::Exec { .. } | Action::Mqsc { .. } | Action::CopyFile { .. } => vec![item(&step.host, step.command.clone(), why)],
         Action::Backup { path, to } => vec![item(&step.host, format!("cp -p {path} {to}"), why)],
         Action::WriteFile { path, .. } => {
             // Viewers read remediation: passwords stay out of it.
@@ -100,8 +100,12 @@ pub fn undo_left(plan: &Plan, run: &Run, from: usize) -> Vec<Remediation> {
                     (format!("rdqmstatus -m {qmgr}"), "read the DR role and where it runs")
                 }
                 Verify::NothingRunsOn { .. } | Verify::RunsOn { .. } => ("dspmq -a -x -s".to_string(), "see what runs here"),
+                Verify::CertPresent { program, db, .. } | Verify::CertAbsent { program, db, .. } => {
+                    (format!("{program} -cert -list -db {db} -stashed"), "see which certificates the store holds")
+                }
+                Verify::ChannelPresents { qmgr, channel, .. } => (format!("echo 'DISPLAY CHSTATUS({channel}) ALL' | runmqsc {qmgr}"), "read its status and SSLPEER"),
                 // A refresh and the like are safe to repeat: running it again tells.
-                Verify::ExitZero | Verify::OutputContains { .. } | Verify::Estate { .. } | Verify::ClientConnects { .. } => {
+                Verify::ExitZero | Verify::OutputContains { .. } | Verify::Estate { .. } | Verify::ClientConnects { .. } | Verify::TlsClientConnects { .. } => {
                     (step.command.clone(), "it is safe to run again; read its output")
                 }
             };

@@ -71,6 +71,7 @@ impl Harness {
         let state = super::builder(ssh.clone() as Arc<dyn RemoteExec>, poller, store.clone() as Arc<dyn Store>, Arc::new(directory))
             .mqipt(targets)
             .clients(config.client_targets())
+            .rotation(config.cert_policy.clone(), config.tls_client_checks())
             .assets_dir(dir.path().to_path_buf())
             .adjust_auth(adjust)
             .build()
