@@ -93,6 +93,7 @@ mod tests {
             approval_expires_at: None,
             denied_by: None,
             owner: None,
+            rotation: None,
         };
         assert_eq!(owner_words(&run), None);
         run.owner = Some("wdc/00000000075f3a21".into());

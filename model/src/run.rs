@@ -122,6 +122,10 @@ pub struct Run {
     /// is gone was interrupted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// A certificate rotation's trust graph, from its plan (the certificate it made is
+    /// `new_label`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<crate::plan_cert::Rotation>,
 }
 
 /// One thing a person (or a script) must do: on `host`, run `command`, because `why`.

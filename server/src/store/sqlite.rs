@@ -510,6 +510,7 @@ mod tests {
             approval_expires_at: None,
             denied_by: None,
             owner: None,
+        rotation: None,
         }
     }
 

@@ -406,6 +406,7 @@ impl Engine {
             approval_expires_at: None,
             denied_by: None,
             owner: None,
+            rotation: plan.rotation.clone(),
         };
         if plan.needs_approval {
             run.state = RunState::AwaitingApproval;

@@ -28,6 +28,7 @@ fn run(id: &str, plan_id: &str, state: RunState, created_at: u64) -> Run {
         approval_expires_at: None,
         denied_by: None,
         owner: None,
+        rotation: None,
     }
 }
 

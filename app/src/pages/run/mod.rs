@@ -290,6 +290,7 @@ mod tests {
             approval_expires_at: None,
             denied_by: denied_by.map(Into::into),
             owner: None,
+            rotation: None,
         }
     }
 
