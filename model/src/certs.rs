@@ -125,6 +125,12 @@ fn push(out: &mut Vec<Finding>, severity: Severity, code: &str, c: &CertView, me
 
 /// Everything wrong with the certificates, most severe first.
 pub fn findings(certs: &[CertView], errors: &[StoreError], now_ms: u64) -> Vec<Finding> {
+    findings_with(certs, errors, now_ms, &crate::cert_policy::CertPolicy::default())
+}
+
+/// [`findings`], proposing a rotation `policy.rotate_days_before` days before a personal
+/// certificate ends (`cert_rotation_due`; within 30 days it is `cert_expiring` already).
+pub fn findings_with(certs: &[CertView], errors: &[StoreError], now_ms: u64, policy: &crate::cert_policy::CertPolicy) -> Vec<Finding> {
     let mut out = Vec::new();
     for e in errors {
         out.push(Finding {
@@ -144,6 +150,9 @@ pub fn findings(certs: &[CertView], errors: &[StoreError], now_ms: u64) -> Vec<F
                 push(&mut out, Severity::Critical, "cert_expiring", c, format!("{} ({}) on {} expires in {} days", c.label, c.subject, c.host, (end - now_ms) / DAY_MS), dates.clone());
             } else if end - now_ms <= 30 * DAY_MS {
                 push(&mut out, Severity::Warning, "cert_expiring", c, format!("{} ({}) on {} expires in {} days", c.label, c.subject, c.host, (end - now_ms) / DAY_MS), dates.clone());
+            } else if c.personal && end - now_ms <= u64::from(policy.rotate_days_before) * DAY_MS {
+                let days = (end - now_ms) / DAY_MS;
+                push(&mut out, Severity::Info, "cert_rotation_due", c, format!("{} ({}) on {} ends in {days} days: rotate it (the policy proposes it {} days before)", c.label, c.subject, c.host, policy.rotate_days_before), dates.clone());
             }
         }
         if c.key_bits.is_some_and(|b| b < 2048) {
@@ -246,6 +255,31 @@ mod tests {
         assert_eq!(summary.severity, Severity::Critical);
         assert_eq!(summary.message, "Certificates and TLS channels: 2 critical, 1 warning — c1 (and 2 more); see the Certificates page");
         assert_eq!(summary.evidence[0].lines, ["Warning: w1", "Critical: c1", "Critical: c2"]);
+    }
+
+    #[test]
+    fn a_rotation_is_proposed_by_the_policy_before_the_expiry_warning() {
+        let cert = |days: u64| CertView {
+            host: "wdc1-mq1".into(),
+            store: "/k.kdb".into(),
+            purpose: Purpose::QmgrKeyRepository { qmgr: "QM1".into() },
+            label: "l".into(),
+            personal: true,
+            trusted: false,
+            subject: "CN=QM1".into(),
+            issuer: "CN=CA".into(),
+            serial: "01".into(),
+            key_bits: Some(2048),
+            signature: None,
+            not_before: None,
+            not_after: Some(days * DAY_MS + DAY_MS / 2),
+            san_dns: Vec::new(),
+        };
+        let policy = crate::cert_policy::CertPolicy { rotate_days_before: 60, ..Default::default() };
+        let codes = |days| findings_with(&[cert(days)], &[], 0, &policy).into_iter().map(|f| f.code).collect::<Vec<_>>();
+        assert_eq!(codes(45), ["cert_rotation_due"]);
+        assert_eq!(codes(20), ["cert_expiring"]);
+        assert_eq!(codes(90), Vec::<String>::new());
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct CertCollector {
     tlshd: Vec<(String, String)>,
     current: RwLock<Option<Arc<CertInventory>>>,
     timeout: Duration,
+    /// When a rotation is proposed.
+    policy: model::cert_policy::CertPolicy,
 }
 
 use crate::clock::now_ms;
@@ -140,7 +142,7 @@ impl CertCollector {
             })
             .collect();
         let tlshd = config.nodes.iter().filter_map(|n| n.tlshd_conf.clone().map(|c| (n.name.clone(), c))).collect();
-        CertCollector { exec, poller: None, stores, tlshd, current: RwLock::new(None), timeout: Duration::from_secs(30) }
+        CertCollector { exec, poller: None, stores, tlshd, current: RwLock::new(None), timeout: Duration::from_secs(30), policy: config.cert_policy.clone() }
     }
 
     pub fn current(&self) -> Option<Arc<CertInventory>> {
@@ -269,7 +271,7 @@ impl CertCollector {
         let mut qmgr_labels = std::collections::BTreeMap::new();
         let routes = self.read_channels(&mut channels, &mut qmgr_labels, &mut errors).await;
         let now = now_ms();
-        let mut findings = certs::findings(&certs, &errors, now);
+        let mut findings = certs::findings_with(&certs, &errors, now, &self.policy);
         findings.extend(certs::channel_findings(&channels, &certs, &routes));
         // The inventory lists TLS channels; the others were read only to check their partners.
         channels.retain(|c| !c.sslciph.is_empty());
