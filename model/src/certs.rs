@@ -60,6 +60,18 @@ pub struct CertInventory {
     /// when it shows none).
     #[serde(default)]
     pub qmgr_labels: std::collections::BTreeMap<String, String>,
+    /// Each node's replication files, as its `/etc/tlshd.conf` names them.
+    #[serde(default)]
+    pub tlshd: Vec<TlshdFiles>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlshdFiles {
+    pub node: String,
+    pub conf: String,
+    pub certificate: String,
+    pub private_key: String,
+    pub truststore: String,
 }
 
 /// The DN MQ shows for a peer: `SERIALNUMBER=..,` then the subject.
@@ -248,7 +260,7 @@ mod tests {
     #[test]
     fn the_summary_names_the_worst_first_and_counts_the_rest() {
         let finding = |severity, message: &str| Finding { severity, code: "c".into(), message: message.into(), subject: "s".into(), evidence: Vec::new() };
-        let mut inventory = CertInventory { collected_at: 0, certificates: Vec::new(), channels: Vec::new(), errors: Vec::new(), findings: Vec::new(), qmgr_labels: Default::default() };
+        let mut inventory = CertInventory { collected_at: 0, certificates: Vec::new(), channels: Vec::new(), errors: Vec::new(), findings: Vec::new(), qmgr_labels: Default::default(), tlshd: Vec::new() };
         assert_eq!(summary_finding(&inventory), None);
         inventory.findings = vec![finding(Severity::Warning, "w1"), finding(Severity::Critical, "c1"), finding(Severity::Critical, "c2")];
         let summary = summary_finding(&inventory).unwrap();

@@ -24,6 +24,7 @@ pub mod names;
 pub mod plan;
 pub mod plan_builder;
 pub mod plan_cert;
+pub mod plan_cert_replication;
 pub mod plan_dr;
 pub mod plan_drill;
 pub mod plan_ha;

@@ -50,8 +50,15 @@ pub enum Action {
     /// `runmqsc QMGR` with these MQSC commands on its standard input.
     Mqsc { qmgr: String, commands: Vec<String> },
     /// Copy a file from another host to this one, through the console's own SSH sessions
-    /// (what an administrator does with `scp`); the file is created or replaced atomically.
-    CopyFile { from_host: String, from_path: String, to_path: String },
+    /// (what an administrator does with `scp`); the file is created or replaced atomically,
+    /// or with `append` added to the end of what it holds (a PEM trust bundle).
+    CopyFile {
+        from_host: String,
+        from_path: String,
+        to_path: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        append: bool,
+    },
 }
 
 impl Action {
@@ -76,7 +83,10 @@ impl Action {
                 let quoted: Vec<String> = commands.iter().map(|c| format!("\"{c}\"")).collect();
                 format!("printf '%s\\n' {} | runmqsc {qmgr}", quoted.join(" "))
             }
-            Action::CopyFile { from_host, from_path, to_path } => format!("scp {from_host}:{from_path} {to_path}"),
+            Action::CopyFile { from_host, from_path, to_path, append: false } => format!("scp {from_host}:{from_path} {to_path}"),
+            Action::CopyFile { from_host, from_path, to_path, append: true } => {
+                format!("ssh {from_host} cat {from_path} | cat {to_path} - > {to_path}.new && mv {to_path}.new {to_path}")
+            }
         }
     }
 }
@@ -128,6 +138,9 @@ pub enum Verify {
     /// certificate `label` of `db` on `cert_host` (its serial read there), polled until the
     /// timeout (channels restart after a refresh).
     ChannelPresents { qmgr: String, channel: String, cert_host: String, program: String, db: String, label: String, timeout_secs: u64 },
+    /// The PEM certificate at `path` on the host has `subject` (attributes in any order) and
+    /// names each of `san_dns` in its SubjectAltName.
+    PemCertificate { path: String, subject: String, san_dns: Vec<String> },
     /// `amqssslc` on the client host says `Connection established to queue manager QM`
     /// through the MQIPT route `conname` with the client's key repository `keyr`, run again
     /// until it does (MQIPT has just restarted the route).
@@ -166,6 +179,7 @@ impl Verify {
                 "DISPLAY CHSTATUS({channel}) on {qmgr}: RUNNING, its partner presenting {label} (the serial -details shows on {cert_host}){}",
                 within(*timeout_secs)
             ),
+            Verify::PemCertificate { path, subject, san_dns } => format!("{path} holds a certificate for {subject} with SubjectAltName DNS:{}", san_dns.join(", DNS:")),
             Verify::TlsClientConnects { qmgr, conname, timeout_secs, .. } => {
                 format!("amqssslc connects to {qmgr} through {conname} with TLS (tried again until it does){}", within(*timeout_secs))
             }

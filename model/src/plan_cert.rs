@@ -114,14 +114,14 @@ impl TlsClientCheck {
     }
 }
 
-fn program(purpose: &Purpose) -> &'static str {
+pub(crate) fn program(purpose: &Purpose) -> &'static str {
     match purpose {
         Purpose::MqiptServer { .. } | Purpose::MqiptClient { .. } => "mqiptKeycmd",
         Purpose::QmgrKeyRepository { .. } | Purpose::Replication { .. } => "runmqakm",
     }
 }
 
-fn dir_of(path: &str) -> &str {
+pub(crate) fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("/", |(dir, _)| if dir.is_empty() { "/" } else { dir })
 }
 
@@ -234,7 +234,7 @@ fn filter_check(b: &mut PlanBuilder, checker: &ChannelView, cert: &CertView, new
 }
 
 /// A store that will trust the new certificate.
-struct Trusting {
+pub(crate) struct Trusting {
     view: TrustingStore,
     program: &'static str,
 }
@@ -294,7 +294,8 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
     }
     let san = match &cert.purpose {
         Purpose::Replication { node } => {
-            b.check(CheckStatus::Block, "purpose", format!("rotating the replication certificate of {node} (tlshd) is not available yet; its SAN must name {node}"));
+            rotation.written_on = node.clone();
+            crate::plan_cert_replication::rotate(ctx, inv, cert, node, &new_subject, stamp, b, &mut rotation);
             return Some(rotation);
         }
         _ => cert.san_dns.clone(),
@@ -445,7 +446,7 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
     for tr in &trusting {
         let copy = format!("{}/{new_label}.arm", dir_of(&tr.view.store));
         if tr.view.host != owner || copy != public {
-            b.step(&tr.view.host, format!("Copy the public part to {}", tr.view.host), Action::CopyFile { from_host: owner.clone(), from_path: public.clone(), to_path: copy.clone() }, format!("{copy} written"), Verify::ExitZero);
+            b.step(&tr.view.host, format!("Copy the public part to {}", tr.view.host), Action::CopyFile { from_host: owner.clone(), from_path: public.clone(), to_path: copy.clone(), append: false }, format!("{copy} written"), Verify::ExitZero);
         }
         b.step(
             &tr.view.host,
@@ -519,7 +520,7 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
     Some(rotation)
 }
 
-fn refresh_qmgr(b: &mut PlanBuilder, host: &str, qmgr: &str, title: &str) {
+pub(crate) fn refresh_qmgr(b: &mut PlanBuilder, host: &str, qmgr: &str, title: &str) {
     let refresh = Action::Mqsc { qmgr: qmgr.into(), commands: vec!["REFRESH SECURITY TYPE(SSL)".into()] };
     let verify = Verify::OutputContains { text: "AMQ8560I".into() };
     let again = undo(host, refresh.clone(), verify.clone());

@@ -80,7 +80,7 @@ fn inventory() -> CertInventory {
         channel("wdc1-mq1", "SSLDRHAQM1", "SSLDRHAQM1.MQIPT", "SVRCONN", "CN=mqipt-client", "ssldrhaqm1certlabel", None),
     ];
     let qmgr_labels = [("SSLDRHAQM1".to_string(), "ssldrhaqm1certlabel".to_string()), ("DRHAQM2".to_string(), "drhaqm2certlabel".to_string())].into();
-    CertInventory { collected_at: 1, certificates, channels, errors: Vec::new(), findings: Vec::new(), qmgr_labels }
+    CertInventory { collected_at: 1, certificates, channels, errors: Vec::new(), findings: Vec::new(), qmgr_labels, tlshd: Vec::new() }
 }
 
 fn plan_with(intent: Intent, certs: &CertInventory) -> plan::Plan {
@@ -90,7 +90,9 @@ fn plan_with(intent: Intent, certs: &CertInventory) -> plan::Plan {
         InventoryKeystore { host: "wdc1-mq1".into(), path: SSL_KDB.into(), purpose: qm("SSLDRHAQM1") },
         InventoryKeystore { host: "wdc-bastion".into(), path: CLIENT_PFX.into(), purpose: Purpose::MqiptClient { instance: "HAMQ".into() } },
     ];
-    assert_eq!(intent.mqipt_instance(&inventory), Some("HAMQ"), "a rotation reads MQIPT's configuration");
+    if !matches!(&intent, Intent::CertRotate { host, .. } if host.starts_with("dal3")) {
+        assert_eq!(intent.mqipt_instance(&inventory), Some("HAMQ"), "a rotation reads MQIPT's configuration");
+    }
     let ctx = PlanContext {
         snapshot: &snapshot,
         inventory: &inventory,
@@ -185,6 +187,33 @@ fn retiring_a_certificate_still_presented_is_blocked_and_a_retired_one_is_remove
     inv.channels[1].status.as_mut().unwrap().sslpeer = "SERIALNUMBER=0F:A1,CN=SSLDRHAQM1,OU=SSL For MQ,O=IBM,ST=MA,C=US".into();
     inv.certificates.push(cert("dal1-mq1", QM2_KDB, qm("DRHAQM2"), "ssldrhaqm1certlabel", false, SSL_DN, "03e9"));
     insta::assert_json_snapshot!(plan_with(Intent::CertRetire { host: "wdc1-mq1".into(), store: SSL_KDB.into(), label: "ssldrhaqm1certlabel".into() }, &inv));
+}
+
+#[test]
+fn a_replication_certificate_without_the_host_name_is_rotated_to_one_with_it() {
+    let mut inv = inventory();
+    for node in ["wdc1-mq1", "dal1-mq1", "dal3-mq1"] {
+        let purpose = Purpose::Replication { node: node.into() };
+        let subject = if node == "dal3-mq1" { "CN=replication-node-3".to_string() } else { format!("CN={node}") };
+        let mut own = cert(node, &format!("/etc/drbd.d/{node}.crt"), purpose.clone(), "replication", true, &subject, "0a");
+        if node != "dal3-mq1" {
+            own.san_dns = vec![node.into()];
+        }
+        inv.certificates.push(own);
+        inv.certificates.push(cert(node, "/etc/drbd.d/lab_root_ca.crt", purpose, "Lab Root CA", false, CA, "01"));
+        inv.tlshd.push(model::certs::TlshdFiles {
+            node: node.into(),
+            conf: "/etc/tlshd.conf".into(),
+            certificate: format!("/etc/drbd.d/{node}.crt"),
+            private_key: format!("/etc/drbd.d/{node}.key"),
+            truststore: "/etc/drbd.d/lab_root_ca.crt".into(),
+        });
+    }
+    let findings = model::certs::findings(&inv.certificates, &[], 1_796_400_000_000);
+    let proposed: Vec<&str> = findings.iter().filter(|f| f.code == "cert_hostname").map(|f| f.subject.as_str()).collect();
+    assert_eq!(proposed, ["dal3-mq1:replication"], "the finding names the certificate the Rotate action plans for");
+    let p = plan_with(rotate("dal3-mq1", "/etc/drbd.d/dal3-mq1.crt", "replication", None), &inv);
+    insta::assert_json_snapshot!(p);
 }
 
 #[test]

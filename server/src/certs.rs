@@ -194,7 +194,7 @@ impl CertCollector {
         }
     }
 
-    async fn read_tlshd(&self, node: &str, conf_path: &str, certs: &mut Vec<CertView>, errors: &mut Vec<StoreError>) {
+    async fn read_tlshd(&self, node: &str, conf_path: &str, certs: &mut Vec<CertView>, files: &mut Vec<certs::TlshdFiles>, errors: &mut Vec<StoreError>) {
         let err = |store: &str, error: String| StoreError { host: node.to_string(), store: store.to_string(), error };
         let conf = match self.run(node, &[Cmd::new("cat", [conf_path])]).await {
             Ok(out) if out.first().is_some_and(|o| o.exit_code == Some(0)) => out.into_iter().next().map(|o| o.stdout).unwrap_or_default(),
@@ -202,6 +202,9 @@ impl CertCollector {
             Err(e) => return errors.push(err(conf_path, e)),
         };
         let purpose = Purpose::Replication { node: node.to_string() };
+        if let (Some(certificate), Some(private_key), Some(truststore)) = (ini_value(&conf, "x509.certificate"), ini_value(&conf, "x509.private_key"), ini_value(&conf, "x509.truststore")) {
+            files.push(certs::TlshdFiles { node: node.to_string(), conf: conf_path.to_string(), certificate, private_key, truststore });
+        }
         for (key, personal) in [("x509.certificate", true), ("x509.truststore", false)] {
             let Some(path) = ini_value(&conf, key) else {
                 errors.push(err(conf_path, format!("{key} is not set")));
@@ -264,8 +267,9 @@ impl CertCollector {
         for store in &self.stores {
             self.read_store(store, &mut certs, &mut errors).await;
         }
+        let mut tlshd = Vec::new();
         for (node, conf) in &self.tlshd {
-            self.read_tlshd(node, conf, &mut certs, &mut errors).await;
+            self.read_tlshd(node, conf, &mut certs, &mut tlshd, &mut errors).await;
         }
         let mut channels = Vec::new();
         let mut qmgr_labels = std::collections::BTreeMap::new();
@@ -276,7 +280,7 @@ impl CertCollector {
         // The inventory lists TLS channels; the others were read only to check their partners.
         channels.retain(|c| !c.sslciph.is_empty());
         findings.sort_by_key(|f| f.severity);
-        let inventory = Arc::new(CertInventory { collected_at: now, certificates: certs, channels, errors, findings, qmgr_labels });
+        let inventory = Arc::new(CertInventory { collected_at: now, certificates: certs, channels, errors, findings, qmgr_labels, tlshd });
         if let Ok(mut current) = self.current.write() {
             *current = Some(Arc::clone(&inventory));
         }

@@ -209,6 +209,7 @@ async fn a_tls_route_is_only_moved_where_mqipt_trusts_the_certificate() {
         errors: Vec::new(),
         findings: Vec::new(),
         qmgr_labels: Default::default(),
+        tlshd: Vec::new(),
     };
     let mut with_certs = ctx(&snapshot, &inventory, MQIPT_CONF);
     with_certs.certs = Some(&certs);

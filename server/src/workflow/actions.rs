@@ -62,7 +62,7 @@ pub async fn perform(exec_: &dyn RemoteExec, host: &str, action: &Action) -> Don
                 Err(e) => failed(&e),
             }
         }
-        Action::CopyFile { from_host, from_path, to_path } => copy_file(exec_, from_host, from_path, host, to_path).await,
+        Action::CopyFile { from_host, from_path, to_path, append } => copy_file(exec_, from_host, from_path, host, to_path, *append).await,
     }
 }
 
@@ -79,29 +79,39 @@ fn mqsc_failure(qmgr: &str, out: &CmdOutput) -> Option<String> {
 }
 
 /// Creates or replaces `path` atomically (temporary file beside it, then rename) with stdin,
-/// printing its SHA-256. `$1` the file.
+/// or with `$2` = append the file's own text then stdin, printing the SHA-256 of what was
+/// added. `$1` the file.
 const CREATE_FILE_SCRIPT: &str = r#"set -u
-f=$1
+f=$1; append=$2
 tmp=$(mktemp -- "$f.rdqm-console-tmp.XXXXXX") || exit 4
 trap 'rm -f -- "$tmp"' EXIT
-cat > "$tmp" || exit 4
-chmod 644 -- "$tmp" || exit 4
+if [ "$append" = append ]; then
+  cat -- "$f" > "$tmp" || exit 4
+  [ -z "$(tail -c1 -- "$tmp")" ] || echo >> "$tmp"
+  start=$(wc -c < "$tmp")
+  cat >> "$tmp" || exit 4
+  chmod --reference="$f" -- "$tmp" || exit 4
+else
+  start=0
+  cat > "$tmp" || exit 4
+  chmod 644 -- "$tmp" || exit 4
+fi
 sync -- "$tmp" || exit 4
 mv -f -- "$tmp" "$f" || exit 4
 trap - EXIT
-sha256sum < "$f" | cut -d' ' -f1
+tail -c +$((start + 1)) -- "$f" | sha256sum | cut -d' ' -f1
 "#;
 
 /// `scp FROM_HOST:FROM TO`, through the console's SSH sessions: read there, written here,
 /// and the copy's SHA-256 compared with the original's.
-async fn copy_file(exec_: &dyn RemoteExec, from_host: &str, from_path: &str, host: &str, to_path: &str) -> Done {
+async fn copy_file(exec_: &dyn RemoteExec, from_host: &str, from_path: &str, host: &str, to_path: &str, append: bool) -> Done {
     let read = match exec(exec_, from_host, Cmd::new("cat", [from_path]), None).await {
         Ok(out) if out.exit_code == Some(0) => out,
         Ok(out) => return Done { failure: Some(format!("reading {from_path} on {from_host} failed: {}", out.stderr.trim())), output: out },
         Err(e) => return failed(&e),
     };
     let want = sha256_hex(read.stdout.as_bytes());
-    match exec(exec_, host, Cmd::new("sh", ["-c", CREATE_FILE_SCRIPT, "rdqm-console-copy", to_path]), Some(read.stdout.as_bytes())).await {
+    match exec(exec_, host, Cmd::new("sh", ["-c", CREATE_FILE_SCRIPT, "rdqm-console-copy", to_path, if append { "append" } else { "replace" }]), Some(read.stdout.as_bytes())).await {
         Ok(output) => {
             let failure = match output.exit_code {
                 Some(0) if output.stdout.trim() == want => None,
@@ -186,7 +196,7 @@ pub async fn verify(exec_: &dyn RemoteExec, poller: &Poller, host: &str, verify:
         Verify::DrNormal { .. } | Verify::NothingRunsOn { .. } | Verify::RunsOn { .. } | Verify::Preferred { .. } => {
             verify_more(exec_, poller, host, verify).await
         }
-        Verify::CertPresent { .. } | Verify::CertAbsent { .. } | Verify::ChannelPresents { .. } | Verify::TlsClientConnects { .. } => {
+        Verify::CertPresent { .. } | Verify::CertAbsent { .. } | Verify::ChannelPresents { .. } | Verify::TlsClientConnects { .. } | Verify::PemCertificate { .. } => {
             crate::workflow::cert_checks::verify(exec_, host, verify, done).await
         }
         Verify::ClientConnects { qmgr, conname, channel, timeout_secs } => {

@@ -124,8 +124,37 @@ pub async fn verify(exec: &dyn RemoteExec, host: &str, verify: &Verify, done: &D
             })
             .await
         }
+        Verify::PemCertificate { path, subject, san_dns } => {
+            let out = run(exec, host, Cmd::new("cat", [path.as_str()]), None).await?;
+            if out.exit_code != Some(0) {
+                return Err(format!("cat {path} on {host}: {}", out.stderr.trim()));
+            }
+            let (shown, names) = pem_subject_and_san(&out.stdout).map_err(|e| format!("{path} on {host}: {e}"))?;
+            let missing: Vec<&String> = san_dns.iter().filter(|n| !names.iter().any(|d| d.eq_ignore_ascii_case(n))).collect();
+            if dn_key(&shown) != dn_key(subject) {
+                Err(format!("{path} on {host} is for {shown}, expected {subject}"))
+            } else if !missing.is_empty() {
+                Err(format!("{path} on {host}: its SubjectAltName ({}) lacks {}", names.join(", "), missing.iter().map(|m| format!("DNS:{m}")).collect::<Vec<_>>().join(", ")))
+            } else {
+                Ok(format!("{path} on {host}: {shown}, SubjectAltName DNS:{}", names.join(", DNS:")))
+            }
+        }
         _ => Err("not a certificate check".into()),
     }
+}
+
+/// The subject (as MQ shows DNs) and the DNS names of the first certificate of a PEM text.
+fn pem_subject_and_san(text: &str) -> Result<(String, Vec<String>), String> {
+    use x509_parser::prelude::*;
+    let (_, pem) = x509_parser::pem::parse_x509_pem(text.as_bytes()).map_err(|e| format!("not a PEM certificate: {e}"))?;
+    let cert = pem.parse_x509().map_err(|e| format!("unreadable certificate: {e}"))?;
+    let attributes: Vec<(String, String)> = cert.subject().iter_attributes().map(|a| (a.attr_type().to_id_string(), a.as_str().unwrap_or("?").to_string())).collect();
+    let subject = model::certs::mq_dn(attributes.iter().map(|(o, v)| (o.as_str(), v.as_str())));
+    let names = match cert.subject_alternative_name() {
+        Ok(Some(san)) => san.value.general_names.iter().filter_map(|n| if let GeneralName::DNSName(d) = n { Some(d.to_string()) } else { None }).collect(),
+        _ => Vec::new(),
+    };
+    Ok((subject, names))
 }
 
 #[cfg(test)]

@@ -103,6 +103,7 @@ pub fn undo_left(plan: &Plan, run: &Run, from: usize) -> Vec<Remediation> {
                 Verify::CertPresent { program, db, .. } | Verify::CertAbsent { program, db, .. } => {
                     (format!("{program} -cert -list -db {db} -stashed"), "see which certificates the store holds")
                 }
+                Verify::PemCertificate { path, .. } => (format!("openssl x509 -in {path} -noout -subject -ext subjectAltName"), "read the certificate installed"),
                 Verify::ChannelPresents { qmgr, channel, .. } => (format!("echo 'DISPLAY CHSTATUS({channel}) ALL' | runmqsc {qmgr}"), "read its status and SSLPEER"),
                 // A refresh and the like are safe to repeat: running it again tells.
                 Verify::ExitZero | Verify::OutputContains { .. } | Verify::Estate { .. } | Verify::ClientConnects { .. } | Verify::TlsClientConnects { .. } => {

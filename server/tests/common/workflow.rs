@@ -68,7 +68,11 @@ impl Harness {
             .map(|m| MqiptTarget { name: m.name.clone(), host: m.host.clone(), conf_path: m.conf_path.clone(), refresh: m.refresh.clone() })
             .collect();
         let directory = console::auth::directory::LdapDirectory::new(config.ldap.clone().unwrap(), lab.var("LAB_LDAP_ADMIN_PASSWORD").to_string());
+        // The certificate inventory, read when a test asks (`POST /api/certificates/refresh`).
+        let mut certs = console::certs::CertCollector::new(&config, ssh.clone() as Arc<dyn RemoteExec>);
+        certs.poller = Some(Arc::clone(&poller));
         let state = super::builder(ssh.clone() as Arc<dyn RemoteExec>, poller, store.clone() as Arc<dyn Store>, Arc::new(directory))
+            .certs(Some(Arc::new(certs)))
             .mqipt(targets)
             .clients(config.client_targets())
             .rotation(config.cert_policy.clone(), config.tls_client_checks())

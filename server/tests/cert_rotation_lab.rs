@@ -1,0 +1,139 @@
+//! Certificate rotation over real SSH on the lab (issue #19): SSLDRHAQM1's personal certificate
+//! rotated and later retired, MQIPT's client certificate rotated with a refresh that fails and
+//! is undone, a new DN a partner's SSLPEER would refuse blocked in the preview. Every outcome is
+//! read independently on the hosts with GSKit's `-details`/`-list` and `DISPLAY CHSTATUS`.
+
+// Test helpers unwrap like the tests they serve (clippy's allow-unwrap-in-tests covers only
+// #[test] functions).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::http::StatusCode;
+use common::workflow::Harness;
+use model::run::{Run, RunState};
+use serde_json::{Value, json};
+
+const SSL_KDB: &str = "/var/mqm/vols/ssldrhaqm1/qmgr/ssldrhaqm1/ssl/ssldrhaqm1KeyFile.kdb";
+const QM2_KDB: &str = "/var/mqm/vols/drhaqm2/qmgr/drhaqm2/ssl/drhaqm2KeyFile.kdb";
+const CLIENT_PFX: &str = "/opt/mqipt/installation1/mqipt/HAMQ/keys/mq-ipt-client.pfx";
+
+async fn refresh_certs(h: &Harness) -> Value {
+    let (status, inventory) = h.post("/api/certificates/refresh", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{inventory}");
+    inventory
+}
+
+async fn plan(h: &Harness, body: Value) -> Value {
+    let (status, plan) = h.post("/api/plans", body).await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    plan
+}
+
+async fn run(h: &Harness, plan: &Value, confirm: &str) -> Run {
+    let (status, body) = h.execute(plan, confirm).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    h.wait(body["run_id"].as_str().unwrap()).await
+}
+
+/// Where a queue manager runs, read with plain ssh (`dspmq` on each node would do too).
+fn running_on(h: &Harness, qmgr: &str) -> String {
+    ["wdc1-mq1", "wdc2-mq1", "wdc3-mq1", "dal1-mq1", "dal2-mq1", "dal3-mq1"]
+        .into_iter()
+        .find(|node| h.field(node, qmgr, "Queue manager status:") == "Running")
+        .unwrap_or_else(|| panic!("{qmgr} runs nowhere"))
+        .to_string()
+}
+
+fn ssh_ok(h: &Harness, host: &str, command: &str) -> String {
+    let out = h.lab.ssh(host, command);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{command} on {host}: {text}");
+    text
+}
+
+fn labels(h: &Harness, host: &str, program: &str, db: &str) -> Vec<String> {
+    let text = ssh_ok(h, host, &format!("{program} -cert -list -db {db} -stashed"));
+    model::runmqakm::parse_list(&text).certificates.into_iter().map(|c| c.label).collect()
+}
+
+fn serial(h: &Harness, host: &str, program: &str, db: &str, label: &str) -> String {
+    let text = ssh_ok(h, host, &format!("{program} -cert -details -db {db} -stashed -label {label}"));
+    model::runmqakm::parse_details(&text).serial.unwrap()
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_hexdigit).collect::<String>().to_ascii_uppercase().trim_start_matches('0').to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssldrhaqm1s_certificate_is_rotated_trusted_first_then_retired_later() {
+    let h = Harness::start().await;
+    refresh_certs(&h).await;
+    let owner = running_on(&h, "SSLDRHAQM1");
+    let partner = running_on(&h, "DRHAQM2");
+    let p = plan(&h, json!({"kind": "cert-rotate", "host": "wdc1-mq1", "store": SSL_KDB, "label": "ssldrhaqm1certlabel"})).await;
+    let blocks: Vec<&Value> = p["preconditions"].as_array().unwrap().iter().filter(|c| c["status"] == "block").collect();
+    assert!(blocks.is_empty(), "{blocks:#?}");
+    let new_label = p["rotation"]["new_label"].as_str().unwrap().to_string();
+    let trusting: Vec<&str> = p["rotation"]["trusting"].as_array().unwrap().iter().map(|t| t["store"].as_str().unwrap()).collect();
+    assert_eq!(trusting, [QM2_KDB, CLIENT_PFX], "the partner's key repository and MQIPT's client keystore");
+
+    let done = run(&h, &p, "ssldrhaqm1certlabel").await;
+    assert_eq!(done.state, RunState::Succeeded, "{done:#?}");
+    // Trusted by the partner and by MQIPT, presented by the channel: read on the hosts.
+    let new_serial = serial(&h, &owner, "runmqakm", SSL_KDB, &new_label);
+    assert_eq!(serial(&h, &partner, "runmqakm", QM2_KDB, &new_label), new_serial);
+    assert_eq!(serial(&h, "wdc-bastion", "mqiptKeycmd", CLIENT_PFX, &new_label), new_serial);
+    let status = ssh_ok(&h, &partner, "echo 'DISPLAY CHSTATUS(SSLDRHAQM1.TO.DRHAQM2) ALL' | runmqsc DRHAQM2");
+    assert!(status.contains("STATUS(RUNNING)"), "{status}");
+    let peer = status.split("SSLPEER(").nth(1).unwrap().split(')').next().unwrap();
+    assert_eq!(digits(peer.split(',').next().unwrap()), digits(&new_serial), "{status}");
+    // The old certificate is still there: only the later plan removes it.
+    assert!(labels(&h, &owner, "runmqakm", SSL_KDB).contains(&"ssldrhaqm1certlabel".to_string()));
+
+    // Retired later: nothing presents it any more.
+    refresh_certs(&h).await;
+    let retire = plan(&h, json!({"kind": "cert-retire", "host": "wdc1-mq1", "store": SSL_KDB, "label": "ssldrhaqm1certlabel"})).await;
+    let blocks: Vec<&Value> = retire["preconditions"].as_array().unwrap().iter().filter(|c| c["status"] == "block").collect();
+    assert!(blocks.is_empty(), "{blocks:#?}");
+    let done = run(&h, &retire, "ssldrhaqm1certlabel").await;
+    assert_eq!(done.state, RunState::Succeeded, "{done:#?}");
+    let left = labels(&h, &owner, "runmqakm", SSL_KDB);
+    assert!(!left.contains(&"ssldrhaqm1certlabel".to_string()) && left.contains(&new_label), "{left:?}");
+    let status = ssh_ok(&h, &partner, "echo 'DISPLAY CHSTATUS(SSLDRHAQM1.TO.DRHAQM2) ALL' | runmqsc DRHAQM2");
+    assert!(status.contains("STATUS(RUNNING)"), "the channel still runs: {status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_mqipt_refresh_after_the_label_switch_is_undone_to_the_old_label() {
+    let h = Harness::start().await;
+    refresh_certs(&h).await;
+    let conf_before = std::fs::read_to_string(h.lab.var("LAB_MQIPT_CONF")).unwrap();
+    let owner = running_on(&h, "SSLDRHAQM1");
+    let p = plan(&h, json!({"kind": "cert-rotate", "host": "wdc-bastion", "store": CLIENT_PFX, "label": "mqiptclient"})).await;
+    let new_label = p["rotation"]["new_label"].as_str().unwrap().to_string();
+    assert!(p["diff"].as_str().unwrap().contains(&format!("+SSLClientSiteLabel={new_label}")), "{}", p["diff"]);
+    h.lab.sim(&["fault", "fail-next", "wdc-bastion", "mqiptAdmin"]);
+    let done = run(&h, &p, "mqiptclient").await;
+    assert_eq!(done.state, RunState::RolledBack, "{done:#?}");
+    assert_eq!(std::fs::read_to_string(h.lab.var("LAB_MQIPT_CONF")).unwrap(), conf_before, "mqipt.conf names the old label again, byte for byte");
+    assert!(!labels(&h, "wdc-bastion", "mqiptKeycmd", CLIENT_PFX).contains(&new_label));
+    assert!(!labels(&h, &owner, "runmqakm", SSL_KDB).contains(&new_label), "SSLDRHAQM1 no longer trusts the certificate that was never used");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_dn_the_partners_sslpeer_refuses_is_blocked_in_the_preview() {
+    let h = Harness::start().await;
+    refresh_certs(&h).await;
+    let body = json!({"kind": "cert-rotate", "host": "wdc1-mq1", "store": SSL_KDB, "label": "ssldrhaqm1certlabel", "subject": "CN=OTHER,O=IBM,C=US"});
+    let p = plan(&h, body).await;
+    let block = p["preconditions"].as_array().unwrap().iter().find(|c| c["code"] == "sslpeer" && c["status"] == "block").unwrap_or_else(|| panic!("{p:#}"));
+    let message = block["message"].as_str().unwrap();
+    assert!(message.contains("AMQ9636E") && message.contains("SSLDRHAQM1.TO.DRHAQM2"), "{message}");
+    let evidence = block["evidence"][0]["lines"].to_string();
+    assert!(evidence.contains("SSLPEER(") && evidence.contains("new DN: CN=OTHER,O=IBM,C=US"), "{evidence}");
+    let (status, refused) = h.execute(&p, "ssldrhaqm1certlabel").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(labels(&h, &running_on(&h, "SSLDRHAQM1"), "runmqakm", SSL_KDB).iter().all(|l| !l.starts_with("ssldrhaqm1certlabel-")), "nothing was created");
+}
