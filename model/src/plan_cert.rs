@@ -548,6 +548,14 @@ pub fn retire(ctx: &PlanContext, t: Target, stamp: &str, b: &mut PlanBuilder) {
         return;
     };
     b.pre.push(crate::plan::Precondition { status: CheckStatus::Pass, code: "certificate".into(), message: format!("{} ({}, serial {})", cert.label, cert.subject, cert.serial), evidence: evidence(cert) });
+    if let Purpose::Replication { node } = &cert.purpose {
+        b.check(
+            CheckStatus::Block,
+            "purpose",
+            format!("{node}'s replication certificate is replaced in place by its rotation (the old files are kept beside it as *.rdqm-console.<time>): there is nothing in a key repository to retire"),
+        );
+        return;
+    }
     // Still in use: a label that presents it, or a channel that saw it last.
     if let Purpose::QmgrKeyRepository { qmgr } = &cert.purpose
         && cert.personal

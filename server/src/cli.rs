@@ -274,18 +274,26 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let config = Config::load(&config)?;
             let store = open_store(&config).await?;
             let now = crate::clock::now_secs();
-            store.revoke_user(user.clone(), now).await?;
+            let revoked = store.revoke_user(user.clone(), now).await;
             let event = crate::store::AuditEvent::new("console-cli", "command line", "sessions_revoked", &user, "ok", format!("every session of {user} begun before now ended"));
-            store.audit(event).await?;
+            let audited = match revoked {
+                Ok(()) => store.audit(event).await.map(|_| ()),
+                Err(e) => Err(e),
+            };
+            store.close().await;
+            audited?;
             println!("every session of {user} has ended; event streams close within seconds");
             Ok(())
         }
         Command::Audit { command: AuditCommand::Verify { config, head } } => {
             let config = Config::load(&config)?;
             let store = open_store(&config).await?;
-            match store.verify_audit(head).await? {
+            let verified = store.verify_audit(head).await;
+            let count = store.audit_head().await.map(|h| h.map_or(0, |h| h.id));
+            store.close().await;
+            match verified? {
                 None => {
-                    let count = store.audit_head().await?.map_or(0, |h| h.id);
+                    let count = count?;
                     println!("{}: audit chain intact ({count} records)", store_name(&config));
                     Ok(())
                 }

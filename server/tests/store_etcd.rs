@@ -57,6 +57,13 @@ async fn etcd_keeps_every_guarantee_and_fences_an_instance_without_its_lease() {
     .await;
     assert!(!a.live_owners().await.unwrap().contains(&gone));
 
+    // A command-line tool that closes the store leaves at once, not a TTL later.
+    let tool = EtcdStore::connect(options(&cluster, "cli", "/suite/")).await.unwrap();
+    let tool_owner = tool.owner();
+    assert!(a.live_owners().await.unwrap().contains(&tool_owner));
+    tool.close().await;
+    assert!(!a.live_owners().await.unwrap().contains(&tool_owner), "the lease is revoked by close");
+
     // Without quorum: writes are refused at once, reads of the store too; the instance stops
     // acting within two thirds of its TTL; with quorum back it works again by itself.
     cluster.stop("wdc");

@@ -594,6 +594,21 @@ impl Store for EtcdStore {
             tasks.push(task);
         }
     }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            for task in self.tasks.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default() {
+                task.abort();
+            }
+            let id = self.kv.lease.snapshot().id;
+            if id != 0 {
+                let mut client = self.kv.client.clone();
+                if let Err(e) = client.lease_revoke(id).await {
+                    tracing::warn!(error = %e, "the instance's lease was not revoked; it ends with its TTL");
+                }
+            }
+        })
+    }
 }
 
 /// Every write of a run, from any instance, to `sink`; after a broken stream (the member

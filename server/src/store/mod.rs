@@ -143,6 +143,12 @@ pub trait Store: Send + Sync {
     fn follow_runs(&self, sink: tokio::sync::broadcast::Sender<Run>) {
         let _ = sink;
     }
+
+    /// Leaves the store at once (a command-line tool that is done): a shared store forgets
+    /// this instance now instead of when its lease runs out.
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// What [`Store::start_run`] needs.
