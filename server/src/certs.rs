@@ -227,7 +227,12 @@ impl CertCollector {
     /// channels (the TLS ones and the message channels that could pair with one) and their
     /// status.
     async fn read_channels(&self, channels: &mut Vec<certs::ChannelView>, labels: &mut std::collections::BTreeMap<String, String>, errors: &mut Vec<StoreError>) -> Vec<certs::RouteTls> {
-        let Some(snapshot) = self.poller.as_ref().and_then(|p| p.current()) else { return Vec::new() };
+        let Some(poller) = self.poller.as_ref() else { return Vec::new() };
+        // Before the poller's first refresh (a console just started), read the estate now.
+        let snapshot = match poller.current() {
+            Some(snapshot) => snapshot,
+            None => poller.refresh().await,
+        };
         let running: Vec<(&str, &str)> = snapshot.qmgrs.iter().filter_map(|q| Some((q.name.as_str(), q.running_on.as_deref()?))).collect();
         let outputs = futures::future::join_all(running.iter().map(|&(qmgr, host)| async move {
             let cmd = Cmd::new("runmqsc", [qmgr]);

@@ -125,10 +125,11 @@ async fn a_failed_mqipt_refresh_after_the_label_switch_is_undone_to_the_old_labe
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_dn_the_partners_sslpeer_refuses_is_blocked_in_the_preview() {
     let h = Harness::start().await;
-    refresh_certs(&h).await;
+    let inventory = refresh_certs(&h).await;
     let body = json!({"kind": "cert-rotate", "host": "wdc1-mq1", "store": SSL_KDB, "label": "ssldrhaqm1certlabel", "subject": "CN=OTHER,O=IBM,C=US"});
     let p = plan(&h, body).await;
-    let block = p["preconditions"].as_array().unwrap().iter().find(|c| c["code"] == "sslpeer" && c["status"] == "block").unwrap_or_else(|| panic!("{p:#}"));
+    let block = p["preconditions"].as_array().unwrap().iter().find(|c| c["code"] == "sslpeer" && c["status"] == "block");
+    let block = block.unwrap_or_else(|| panic!("no SSLPEER block in {:#}\nthe channels read: {:#}", p["preconditions"], inventory["channels"]));
     let message = block["message"].as_str().unwrap();
     assert!(message.contains("AMQ9636E") && message.contains("SSLDRHAQM1.TO.DRHAQM2"), "{message}");
     let evidence = block["evidence"][0]["lines"].to_string();
