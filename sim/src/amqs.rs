@@ -200,3 +200,324 @@ fn password_prompt(stdout: &mut String, parsed: &CnxArgs) {
         stdout.push_str("Enter password: ");
     }
 }
+
+/// MQRC_SSL_INITIALIZATION_ERROR: a TLS handshake failed somewhere on the path.
+const SSL_INITIALIZATION_ERROR: u32 = 2393;
+/// MQRC_KEY_REPOSITORY_ERROR: the client's key repository cannot be opened.
+const KEY_REPOSITORY_ERROR: u32 = 2381;
+
+const SSLC_START: &str = "Sample AMQSSSLC start\n";
+const SSLC_END: &str = "Sample AMQSSSLC end\n";
+/// amqssslc.c's USAGE (its string pieces concatenated as the C compiler does).
+const SSLC_USAGE: &str = "Parameters:  [-m QMgr]\n  [-c ChlName -x ConnName]\n  [-k KeyReposStem] [-s CipherSpec] [-l CertLabel]\n  [-p any|rfc5280]\n  [-f] [-b none|128_bit|192_bit[,...] ]\n  [-o OcspURL]\n";
+
+/// amqssslc's command line (its `ProcessCommandLine`).
+#[derive(Default)]
+struct SslcArgs {
+    qmgr: Option<String>,
+    channel: Option<String>,
+    conn_name: Option<String>,
+    key_repos: Option<String>,
+    cipher: Option<String>,
+    label: Option<String>,
+    ocsp: Option<String>,
+    fips: bool,
+    suite_b: Option<Vec<i32>>,
+    val_policy: Option<i32>,
+}
+
+/// `GetStringArgument`: the value after the flag character, else the next argument unless it
+/// starts with `-`.
+fn string_argument(args: &[String], i: &mut usize) -> Option<String> {
+    let attached = args[*i].get(2..).unwrap_or("");
+    if !attached.is_empty() {
+        *i += 1;
+        return Some(attached.to_string());
+    }
+    let next = args.get(*i + 1).filter(|a| !a.starts_with('-'))?.clone();
+    *i += 2;
+    Some(next)
+}
+
+fn sslc_args(args: &[String]) -> Option<SslcArgs> {
+    if args.first().is_some_and(|a| a == "?") {
+        return None;
+    }
+    let mut parsed = SslcArgs::default();
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        if !arg.starts_with('-') {
+            break;
+        }
+        match arg.chars().nth(1).map(|c| c.to_ascii_lowercase()) {
+            Some('m') => parsed.qmgr = Some(string_argument(args, &mut i)?),
+            Some('c') => parsed.channel = Some(string_argument(args, &mut i)?),
+            Some('x') => parsed.conn_name = Some(string_argument(args, &mut i)?),
+            Some('k') => parsed.key_repos = Some(string_argument(args, &mut i)?),
+            Some('s') => parsed.cipher = Some(string_argument(args, &mut i)?),
+            Some('l') => parsed.label = Some(string_argument(args, &mut i)?),
+            Some('o') => parsed.ocsp = Some(string_argument(args, &mut i)?),
+            Some('f') => {
+                parsed.fips = true;
+                i += 1;
+            }
+            Some('b') => {
+                let list = string_argument(args, &mut i)?;
+                let values: Option<Vec<i32>> = list
+                    .split(',')
+                    .map(|v| match v.to_ascii_lowercase().as_str() {
+                        "none" | "mq_suite_b_none" => Some(1),
+                        "128_bit" | "mq_suite_b_128_bit" => Some(2),
+                        "192_bit" | "mq_suite_b_192_bit" => Some(4),
+                        _ => None,
+                    })
+                    .collect();
+                parsed.suite_b = Some(values?);
+            }
+            Some('p') => {
+                let value = string_argument(args, &mut i)?;
+                parsed.val_policy = Some(match value.to_ascii_lowercase().as_str() {
+                    "any" | "mq_cert_val_policy_any" => 0,
+                    "rfc5280" | "mq_cert_val_policy_rfc5280" => 1,
+                    _ => return None,
+                });
+            }
+            _ => return None,
+        }
+    }
+    if parsed.conn_name.is_none() && parsed.channel.is_some() {
+        return None;
+    }
+    Some(parsed)
+}
+
+/// A CipherSpec or MQIPT cipher suite as both ends compare it (MQIPT's Java names start
+/// `SSL_`, MQ's `TLS_`); `ANY…` accepts whatever the other end proposes.
+fn ciphers_agree(client: &str, server: &str) -> bool {
+    let norm = |c: &str| {
+        let c = c.trim().to_ascii_uppercase();
+        c.strip_prefix("SSL_").or_else(|| c.strip_prefix("TLS_")).map_or(c.clone(), str::to_string)
+    };
+    let (a, b) = (norm(client), norm(server));
+    a.starts_with("ANY") || b.starts_with("ANY") || a == b
+}
+
+/// What the queue manager logs about a client connection it refuses.
+struct QmLog {
+    qm: String,
+    node: String,
+    message: crate::tls::LogMessage,
+}
+
+/// A TLS connection from a client through an MQIPT route to a SVRCONN channel, decided from
+/// what each party loaded (the client reads its key repository now, at MQCONNX): Ok, or the
+/// reason code MQCONNX gets and what the queue manager logs.
+/// The client's end of a TLS connection: its key repository as read at MQCONNX, its label,
+/// its CipherSpec, and the address it connects to.
+struct ClientEnd<'a> {
+    tls: &'a crate::tls::LoadedTls,
+    label: &'a str,
+    cipher: &'a str,
+    remote: &'a str,
+}
+
+type Refusal = (u32, Option<Box<QmLog>>);
+
+fn tls_connect(estate: &Estate, route: &crate::estate::ActiveRoute, qm_index: usize, channel_name: &str, end: &ClientEnd) -> Result<(), Refusal> {
+    let ClientEnd { tls: client, label: client_label, cipher, remote } = *end;
+    use crate::tls::{accepts, msg_bad_cert, msg_cipher, msg_keyring, msg_no_cert, msg_peer, sslpeer_matches};
+    let now_s = crate::tls::wall_clock_s();
+    let sigs = &estate.tls_signatures;
+    let fail = |log: Option<Box<QmLog>>| Err((SSL_INITIALIZATION_ERROR, log));
+    let qm = &estate.qmgrs[qm_index];
+    let Some(channel) = qm.channels.iter().find(|c| c.name == channel_name) else { return fail(None) };
+    let node = estate.running_on(qm).first().map_or_else(String::new, |n| n.name.clone());
+    let qm_log = |message| Some(Box::new(QmLog { qm: qm.name.clone(), node: node.clone(), message }));
+    let client_cert = client.presents(client_label);
+    let channel_ciph = channel.get("SSLCIPH");
+    // The queue manager's end: what it presents, whom it accepts (SSLCAUTH, SSLPEER).
+    let queue_manager = |peer: Option<&crate::tls::LoadedCert>, trusting: &[crate::tls::LoadedCert]| -> Result<(), Refusal> {
+        let Some(qm_tls) = qm.tls.as_ref() else { return fail(None) };
+        if let Some(why) = &qm_tls.error {
+            return fail(qm_log(msg_keyring(channel_name, remote, why)));
+        }
+        let (label, qm_cert) = qm_tls.presented_by(channel_name);
+        let Some(qm_cert) = qm_cert else { return fail(qm_log(msg_no_cert(channel_name, remote, &label))) };
+        if accepts(sigs, trusting, qm_cert, now_s).is_err() {
+            return fail(None);
+        }
+        let required = !channel.get("SSLCAUTH").eq_ignore_ascii_case("OPTIONAL");
+        match peer {
+            None if required || !channel.get("SSLPEER").is_empty() => fail(None),
+            None => Ok(()),
+            Some(peer) => {
+                if let Err(why) = accepts(sigs, &qm_tls.trusted, peer, now_s) {
+                    return fail(qm_log(msg_bad_cert(channel_name, remote, Some(peer), why)));
+                }
+                if !sslpeer_matches(channel.get("SSLPEER"), &peer.peer_dn()) {
+                    return fail(qm_log(msg_peer(channel_name, remote, &peer.peer_dn())));
+                }
+                Ok(())
+            }
+        }
+    };
+    let mqipt_terminates = route.ssl_flag("SSLServer") && !route.ssl_flag("SSLProxyMode");
+    if !mqipt_terminates {
+        // MQIPT forwards the bytes: the handshake is between the client and the queue manager.
+        if channel_ciph.is_empty() {
+            return fail(None);
+        }
+        if !ciphers_agree(cipher, channel_ciph) {
+            return fail(qm_log(msg_cipher(channel_name, remote)));
+        }
+        return queue_manager(client_cert, &client.trusted);
+    }
+    // MQIPT's server side: its site certificate for the client, the client's for it.
+    let Some(server) = route.tls.as_ref().and_then(|t| t.server.as_ref()).filter(|s| s.error.is_none()) else { return fail(None) };
+    let Some(site) = server.presents(route.ssl_property("SSLServerSiteLabel").unwrap_or("")) else { return fail(None) };
+    if let Some(suites) = route.ssl_property("SSLServerCipherSuites").filter(|s| !s.is_empty())
+        && !suites.split(',').any(|s| ciphers_agree(cipher, s))
+    {
+        return fail(None);
+    }
+    if accepts(sigs, &client.trusted, site, now_s).is_err() {
+        return fail(None);
+    }
+    if route.ssl_flag("SSLServerAskClientAuth") {
+        let Some(cert) = client_cert else { return fail(None) };
+        if accepts(sigs, &server.trusted, cert, now_s).is_err() {
+            return fail(None);
+        }
+    }
+    if !route.ssl_flag("SSLClient") {
+        // MQIPT goes on in the clear: a TLS channel refuses it.
+        return if channel_ciph.is_empty() { Ok(()) } else { fail(None) };
+    }
+    // MQIPT's client side towards the queue manager.
+    let Some(side) = route.tls.as_ref().and_then(|t| t.client.as_ref()).filter(|s| s.error.is_none()) else { return fail(None) };
+    let Some(mqipt_cert) = side.presents(route.ssl_property("SSLClientSiteLabel").unwrap_or("")) else { return fail(None) };
+    if channel_ciph.is_empty() {
+        return fail(None);
+    }
+    if let Some(suites) = route.ssl_property("SSLClientCipherSuites").filter(|s| !s.is_empty())
+        && !suites.split(',').any(|s| ciphers_agree(s, channel_ciph))
+    {
+        return fail(qm_log(msg_cipher(channel_name, remote)));
+    }
+    queue_manager(Some(mqipt_cert), &side.trusted)
+}
+
+/// `amqssslc [-m QMgr] [-c ChlName -x ConnName] [-k KeyReposStem] [-s CipherSpec] [-l CertLabel] …`:
+/// connects with TLS through its own channel definition, names the queue manager it reached
+/// and disconnects; lines and exit statuses as amqssslc.c prints them. The client's key
+/// repository (`-k` stem + `.kdb`) is read at the connect, as MQCONNX does; MQIPT's keystores
+/// and the queue manager's key repository as they loaded them.
+pub fn amqssslc(estate: &Estate, fs: &dyn crate::fs::HostFs, args: &[String], mqserver: Option<&str>, now_ms: u64) -> Outcome {
+    let mut stdout = String::from(SSLC_START);
+    let Some(parsed) = sslc_args(args) else {
+        stdout.push_str(SSLC_USAGE);
+        return Outcome { stdout, code: 99, ..Default::default() };
+    };
+    match &parsed.qmgr {
+        Some(name) => {
+            let _ = writeln!(stdout, "Connecting to queue manager {name:<48.48}");
+        }
+        None => stdout.push_str("Connecting to the default queue manager\n"),
+    }
+    let channel = parsed.channel.as_deref().unwrap_or("SYSTEM.DEF.SVRCONN");
+    match &parsed.conn_name {
+        Some(conn_name) => {
+            let _ = writeln!(stdout, "Using the server connection channel {channel}\non connection name {conn_name}.");
+            if let Some(cipher) = &parsed.cipher {
+                let _ = writeln!(stdout, "Using SSL CipherSpec {cipher}");
+            }
+        }
+        None => stdout.push_str("No client connection information specified.\n"),
+    }
+    match &parsed.key_repos {
+        Some(stem) => {
+            let _ = writeln!(stdout, "Using SSL key repository stem {stem}");
+            if parsed.fips {
+                stdout.push_str("FIPS required\n");
+            }
+            if let Some(suite_b) = &parsed.suite_b {
+                let mut four = [0; 4];
+                four.iter_mut().zip(suite_b).for_each(|(slot, v)| *slot = *v);
+                let _ = writeln!(stdout, "Suite B Encryption Policy: {}, {}, {}, {}", four[0], four[1], four[2], four[3]);
+            }
+            if let Some(policy) = parsed.val_policy {
+                let _ = writeln!(stdout, "Certificate Validation Policy: {policy}");
+            }
+            if let Some(label) = &parsed.label {
+                let _ = writeln!(stdout, "Certificate Label: {label}");
+            }
+            match &parsed.ocsp {
+                Some(url) => {
+                    let _ = writeln!(stdout, "Using OCSP responder URL {url}");
+                }
+                None => stdout.push_str("No OCSP configuration specified.\n"),
+            }
+        }
+        None => stdout.push_str("No SSL configuration specified.\n"),
+    }
+    let qmgr = parsed.qmgr.as_deref().unwrap_or("");
+    let Some(conn_name) = &parsed.conn_name else {
+        // No channel definition of its own: MQSERVER, which carries no CipherSpec.
+        return match client::connect(estate, mqserver, qmgr, now_ms) {
+            Ok((index, _)) if estate.qmgrs[index].channels.iter().all(|c| c.get("SSLCIPH").is_empty() || c.get("CHLTYPE") != "SVRCONN") => {
+                let _ = writeln!(stdout, "Connection established to queue manager {:<48.48}", estate.qmgrs[index].name);
+                stdout.push_str(SSLC_END);
+                Outcome { stdout, ..Default::default() }
+            }
+            Ok(_) => connx_failed(stdout, client::Q_MGR_NOT_AVAILABLE),
+            Err(reason) => connx_failed(stdout, reason),
+        };
+    };
+    // The client's own key repository, read now.
+    let user = std::env::var("USER").unwrap_or_else(|_| "mqm".into()).to_ascii_lowercase();
+    let label = parsed.label.clone().unwrap_or_else(|| format!("ibmwebspheremq{user}"));
+    let client_tls = parsed.key_repos.as_ref().map(|stem| crate::tls::load_file(fs, "", stem, &format!("{stem}.kdb"), &label, now_ms, 0));
+    let mut reason = HOST_NOT_AVAILABLE;
+    let mut logs = Vec::new();
+    let mut reached = None;
+    for entry in conn_name.split(',') {
+        let Some((host, port)) = conn_name_entry(entry) else { continue };
+        let (index, _, route) = match client::route_to(estate, &ClientConn { channel, host, port }, qmgr, now_ms) {
+            Ok(found) => found,
+            Err(r) => {
+                reason = r;
+                continue;
+            }
+        };
+        let outcome = match (&parsed.cipher, &client_tls) {
+            // Without a CipherSpec the connection is in the clear.
+            (None, _) => {
+                let tls_channel = estate.qmgrs[index].channels.iter().any(|c| c.name == channel && !c.get("SSLCIPH").is_empty());
+                if tls_channel || route.ssl_flag("SSLServer") { Err((SSL_INITIALIZATION_ERROR, None)) } else { Ok(()) }
+            }
+            (Some(_), None) => Err((KEY_REPOSITORY_ERROR, None)),
+            (Some(_), Some(t)) if t.error.is_some() => Err((KEY_REPOSITORY_ERROR, None)),
+            (Some(cipher), Some(client_tls)) => {
+                tls_connect(estate, route, index, channel, &ClientEnd { tls: client_tls, label: &label, cipher, remote: host })
+            }
+        };
+        match outcome {
+            Ok(()) => {
+                reached = Some(index);
+                break;
+            }
+            Err((r, log)) => {
+                reason = r;
+                logs.extend(log);
+            }
+        }
+    }
+    for log in logs {
+        let entry = crate::tls::log_entry(now_ms, &log.node, &log.qm, &log.message);
+        crate::volume::append_error_log(estate, fs, &log.qm, &entry);
+    }
+    let Some(index) = reached else { return connx_failed(stdout, reason) };
+    let _ = writeln!(stdout, "Connection established to queue manager {:<48.48}", estate.qmgrs[index].name);
+    stdout.push_str(SSLC_END);
+    Outcome { stdout, ..Default::default() }
+}

@@ -1,14 +1,14 @@
 //! `DISPLAY CHSTATUS` of a simulated queue manager. Whether a TLS channel pair's handshake
-//! succeeds is what the lab planted ([`PLANTED`]), written down from the lab's configuration
-//! and IBM's documentation, never computed with the console's own rules (`model::channels`,
+//! succeeds is decided by [`crate::tls`] from what each queue manager loaded (its key
+//! repository and certificate label), the channels' SSLPEER filters and the CipherSpec
+//! outcomes planted here ([`PLANTED`], written down from the lab's configuration and IBM's
+//! documentation), never computed with the console's own rules (`model::channels`,
 //! `model::sslpeer`): a wrong rule there then shows as a wrong prediction instead of moving
-//! the simulated outcome with it. The certificates the ends present are read from the queue
-//! managers' key repositories (the lab's real certificates), so SSLPEER and SSLCERTI show
-//! real DNs, never invented ones.
+//! the simulated outcome with it. SSLPEER and SSLCERTI show the real certificates the
+//! partners presented.
 
-use crate::estate::{Channel, Estate, Node, QueueManager};
+use crate::estate::{Channel, Estate, QueueManager};
 use crate::fs::HostFs;
-use crate::keystore::{self, PeerCert};
 
 /// The TLS channel pairs of the lab and whether MQ starts them, with why (what MQ logs).
 pub const PLANTED: &[(&str, bool, &str)] = &[
@@ -38,7 +38,7 @@ fn pair_end(mine: &str, theirs: &str) -> Option<End> {
 
 /// Whether the planted outcome of `channel` lets it run; a TLS channel the lab did not plant
 /// does not start (the simulator does not guess).
-fn planted_runs(channel: &str, tls: bool) -> bool {
+pub(crate) fn planted_runs(channel: &str, tls: bool) -> bool {
     PLANTED.iter().find(|(name, ..)| *name == channel).map_or(!tls, |(_, runs, _)| *runs)
 }
 
@@ -77,45 +77,31 @@ impl ChannelStatus {
     }
 }
 
-/// A pair whose TLS handshake succeeds: where each end runs and what each presented.
+/// A pair that runs: where each end runs and what each presented (TLS pairs).
 struct Link<'a> {
-    sender_node: &'a Node,
-    receiver_node: &'a Node,
-    sender_cert: Option<PeerCert>,
-    receiver_cert: Option<PeerCert>,
+    receiver_ip: String,
+    receiver_node: String,
+    sender_ip: &'a str,
+    /// (issuer, DN) of the certificate each end presented.
+    sender_cert: Option<(String, String)>,
+    receiver_cert: Option<(String, String)>,
 }
 
 type End2<'a> = (&'a QueueManager, &'a Channel);
 
-/// The certificate an end presents: its CERTLABL (else its queue manager's, else MQ's default
-/// `ibmwebspheremq<qmgr>`) in its queue manager's key repository on the node it runs on.
-fn presented(fs: &dyn HostFs, (qm, ch): End2, node: &Node) -> Result<PeerCert, String> {
-    let label = [ch.get("CERTLABL"), qm.attribute("CERTLABL")]
-        .into_iter()
-        .find(|l| !l.is_empty())
-        .map_or_else(|| format!("ibmwebspheremq{}", qm.name.to_ascii_lowercase()), str::to_string);
-    let keyr = qm.attribute("SSLKEYR");
-    if keyr.is_empty() {
-        return Err(format!("{} has no key repository", qm.name));
-    }
-    keystore::personal_certificate(fs, &fs.host_path(&node.name, &format!("{keyr}.kdb")), &label)
-}
-
-/// The pair's link when both queue managers run and the lab planted a handshake that
-/// succeeds; the certificates each end presents, read from its key repository.
-fn link<'a>(estate: &'a Estate, fs: &dyn HostFs, sender: End2<'a>, receiver: End2<'a>) -> Option<Link<'a>> {
+/// The pair's link when both queue managers run and (a TLS pair) its handshake succeeded, as
+/// [`crate::tls::settle`] decided it.
+fn link<'a>(estate: &'a Estate, sender: End2<'a>, receiver: End2<'a>) -> Option<Link<'a>> {
     let sender_node = estate.running_on(sender.0).into_iter().next()?;
     let receiver_node = estate.running_on(receiver.0).into_iter().next()?;
     let tls = !sender.1.get("SSLCIPH").is_empty() || !receiver.1.get("SSLCIPH").is_empty();
-    if !planted_runs(&sender.1.name, tls) {
-        return None;
+    let plain = Link { receiver_ip: receiver_node.ip.clone(), receiver_node: receiver_node.name.clone(), sender_ip: &sender_node.ip, sender_cert: None, receiver_cert: None };
+    if !tls {
+        return planted_runs(&sender.1.name, false).then_some(plain);
     }
-    let (sender_cert, receiver_cert) = if tls {
-        (presented(fs, sender, sender_node).ok(), Some(presented(fs, receiver, receiver_node).ok()?))
-    } else {
-        (None, None)
-    };
-    Some(Link { sender_node, receiver_node, sender_cert, receiver_cert })
+    let decided = estate.tls_links.get(&sender.1.name).filter(|l| l.running && l.sender_qmgr == sender.0.name && l.receiver_qmgr == receiver.0.name)?;
+    let view = |v: &Option<crate::tls::PeerView>| v.as_ref().map(|p| (p.issuer.clone(), p.dn.clone()));
+    Some(Link { sender_cert: view(&decided.sender_cert), receiver_cert: view(&decided.receiver_cert), ..plain })
 }
 
 /// The entries of a CONNAME list (`host(port),host(port)`).
@@ -124,7 +110,7 @@ fn connames(conname: &str) -> Vec<&str> {
 }
 
 /// The status of `channel` of `qm` (which runs where it is asked); `None` when it has none.
-pub fn status(estate: &Estate, fs: &dyn HostFs, qm: &QueueManager, channel: &Channel) -> Option<ChannelStatus> {
+pub fn status(estate: &Estate, _fs: &dyn HostFs, qm: &QueueManager, channel: &Channel) -> Option<ChannelStatus> {
     let mine = channel.get("CHLTYPE");
     let partner = estate.qmgrs.iter().filter(|q| q.name != qm.name).find_map(|q| {
         q.channels.iter().find(|c| c.name == channel.name && pair_end(mine, c.get("CHLTYPE")).is_some()).map(|c| (q, c))
@@ -135,11 +121,11 @@ pub fn status(estate: &Estate, fs: &dyn HostFs, qm: &QueueManager, channel: &Cha
         None if matches!(mine, "SDR" | "SVR" | "CLUSSDR") && !channel.get("CONNAME").is_empty() => End::Sender,
         None => return None,
     };
-    let tls = |cert: Option<&PeerCert>| cert.map_or((String::new(), String::new()), |c| (c.issuer.clone(), c.dn.clone()));
+    let tls = |cert: Option<&(String, String)>| cert.cloned().unwrap_or_default();
     match end {
         End::Sender => {
             let xmitq = Some(channel.get("XMITQ").to_string()).filter(|_| mine != "CLUSSDR");
-            let Some(link) = partner.and_then(|p| link(estate, fs, (qm, channel), p)) else {
+            let Some(link) = partner.and_then(|p| link(estate, (qm, channel), p)) else {
                 // Not from the seed: a retrying sender as MQ shows one, with nothing learnt
                 // from its partner (blank RQMNAME, SSLPEER, SSLCERTI and SUBSTATE).
                 return Some(ChannelStatus {
@@ -154,11 +140,11 @@ pub fn status(estate: &Estate, fs: &dyn HostFs, qm: &QueueManager, channel: &Cha
                 });
             };
             // The address it reached: the CONNAME entry naming the partner's node or region.
-            let region = estate.region_of(&link.receiver_node.name);
+            let region = estate.region_of(&link.receiver_node);
             let list = connames(channel.get("CONNAME"));
             let reached = list
                 .iter()
-                .find(|c| c.starts_with(&format!("{}(", link.receiver_node.ip)) || region.is_some_and(|r| c.starts_with(&format!("{}(", r.load_balancer))))
+                .find(|c| c.starts_with(&format!("{}(", link.receiver_ip)) || region.is_some_and(|r| c.starts_with(&format!("{}(", r.load_balancer))))
                 .or(list.first())
                 .map_or_else(String::new, |c| c.to_string());
             let (sslcerti, sslpeer) = tls(link.receiver_cert.as_ref());
@@ -167,12 +153,12 @@ pub fn status(estate: &Estate, fs: &dyn HostFs, qm: &QueueManager, channel: &Cha
         }
         End::Receiver => {
             let (their_qm, theirs) = partner?;
-            let link = link(estate, fs, (their_qm, theirs), (qm, channel))?;
+            let link = link(estate, (their_qm, theirs), (qm, channel))?;
             let (sslcerti, sslpeer) = tls(link.sender_cert.as_ref());
             // Seed 000: a receiver's CONNAME is the address the sender came from, no port.
             Some(ChannelStatus {
                 chltype: mine.to_string(),
-                conname: link.sender_node.ip.clone(),
+                conname: link.sender_ip.to_string(),
                 rqmname: their_qm.name.clone(),
                 sslcerti,
                 sslpeer,

@@ -15,7 +15,7 @@
 //! and replicate through the functions here.
 
 use crate::commands::Outcome;
-use crate::estate::{Estate, QueueManager};
+use crate::estate::{ActiveRoute, Estate, QueueManager};
 use model::status::DrRole;
 use std::fmt::Write as _;
 
@@ -91,7 +91,7 @@ fn mqserver(value: &str) -> Option<ClientConn<'_>> {
 }
 
 pub(crate) const HOST_NOT_AVAILABLE: u32 = 2538;
-const Q_MGR_NOT_AVAILABLE: u32 = 2059;
+pub(crate) const Q_MGR_NOT_AVAILABLE: u32 = 2059;
 const Q_MGR_NAME_ERROR: u32 = 2058;
 const UNKNOWN_CHANNEL_NAME: u32 = 2540;
 pub(crate) const UNKNOWN_OBJECT_NAME: u32 = 2085;
@@ -107,6 +107,11 @@ pub(crate) fn connect(estate: &Estate, mqserver_value: Option<&str>, wanted: &st
 /// Where a connection through `conn` lands. A blank `wanted` name is "whichever queue
 /// manager answers", as MQCONNX takes it from a client.
 pub(crate) fn connect_via(estate: &Estate, conn: &ClientConn, wanted: &str, now_ms: u64) -> Result<(usize, String), u32> {
+    route_to(estate, conn, wanted, now_ms).map(|(index, region, _)| (index, region))
+}
+
+/// The same, with the MQIPT route (as loaded) the connection goes through.
+pub(crate) fn route_to<'a>(estate: &'a Estate, conn: &ClientConn, wanted: &str, now_ms: u64) -> Result<(usize, String, &'a ActiveRoute), u32> {
     let ClientConn { channel, host, port } = *conn;
     let bastion = estate.bastions.iter().find(|b| b.up && (b.name == host || b.ip == host)).ok_or(HOST_NOT_AVAILABLE)?;
     let route = bastion
@@ -139,7 +144,7 @@ pub(crate) fn connect_via(estate: &Estate, conn: &ClientConn, wanted: &str, now_
     if !qm.channels.iter().any(|c| c.name == channel && c.get("CHLTYPE") == "SVRCONN") {
         return Err(UNKNOWN_CHANNEL_NAME);
     }
-    Ok((index, region.name.clone()))
+    Ok((index, region.name.clone(), route))
 }
 
 /// What `logFailure` prints.

@@ -72,7 +72,7 @@ pub const MQ_PROGRAMS: &[&str] =
     &["rdqmstatus", "rdqmdr", "rdqmadm", "dspmq", "strmqm", "endmqm", "drbdadm", "crm_mon", "crm_resource", "runmqakm", "runmqsc"];
 pub const MQIPT_PROGRAMS: &[&str] = &["mqiptAdmin", "mqiptKeycmd"];
 /// The samples on the client host (`wdc-mq-client`): mq-rdqm's and IBM MQ's own.
-pub const CLIENT_PROGRAMS: &[&str] = &["rdqmput", "rdqmget", "amqsgetc", "amqscnxc"];
+pub const CLIENT_PROGRAMS: &[&str] = &["rdqmput", "rdqmget", "amqsgetc", "amqscnxc", "amqssslc"];
 /// Programs every simulated host has (the seed reloads MQIPT through its systemd unit).
 pub const SYSTEM_PROGRAMS: &[&str] = &["systemctl", "date"];
 /// The DRBD and Pacemaker tools of an RDQM node (installed in `/usr/sbin`).
@@ -96,6 +96,9 @@ pub fn run(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
         return Outcome { hang: true, delay_ms, ..Default::default() };
     }
     estate.advance(inv.now_ms);
+    // What started since the last command loads its TLS; TLS channels that retry try again.
+    crate::tls::ensure_loaded(estate, fs, inv.now_ms);
+    crate::tls::settle(estate, fs, inv.now_ms);
     let cut_off = Faults::take(&mut estate.faults.truncate_next, inv.host, inv.program);
     let before = changes_state(inv).then(|| estate.clone());
     let refused = matches!(inv.program, "rdqmstatus" | "rdqmadm" | "rdqmdr" | "strmqm" | "endmqm") && estate.faults.not_haclient.contains(inv.host);
@@ -114,6 +117,8 @@ pub fn run(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
         if inv.program == "rdqmdr" && outcome.code == 0 {
             outcome.takes_ms = estate.timing.scaled(estate.timing.role_change_ms);
         }
+        crate::tls::ensure_loaded(estate, fs, inv.now_ms);
+        crate::tls::settle(estate, fs, inv.now_ms);
     }
     if changes_state(inv) {
         let log = &mut estate.command_log;
@@ -138,6 +143,17 @@ pub fn run(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
     outcome
 }
 
+/// Commands that write the hosts' files (key databases, certificates, error logs) as they
+/// act: run once, under the state's exclusive lock.
+pub fn writes_files(inv: &Invocation) -> bool {
+    match inv.program {
+        "runmqakm" | "mqiptKeycmd" => crate::keystore::writes(inv.args),
+        "runmqsc" => !mqsc_changes(inv.stdin).is_empty(),
+        "amqssslc" => true,
+        _ => false,
+    }
+}
+
 /// Commands that change the estate (not the reads a console polls with).
 fn changes_state(inv: &Invocation) -> bool {
     match inv.program {
@@ -147,8 +163,22 @@ fn changes_state(inv: &Invocation) -> bool {
         "systemctl" => inv.args.first().is_some_and(|a| a == "reload"),
         "crm_resource" => inv.args.iter().any(|a| a == "--cleanup" || a == "-C"),
         "strmqm" | "endmqm" => true,
+        "runmqakm" | "mqiptKeycmd" => crate::keystore::writes(inv.args),
+        "runmqsc" => !mqsc_changes(inv.stdin).is_empty(),
         _ => false,
     }
+}
+
+/// The MQSC commands of a `runmqsc` input that change something (ALTER, REFRESH, START).
+fn mqsc_changes(stdin: &str) -> Vec<&str> {
+    stdin
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            let verb = l.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+            matches!(verb.as_str(), "ALTER" | "ALT" | "REFRESH" | "REF" | "START" | "STA")
+        })
+        .collect()
 }
 
 /// A host where the MQ and cluster tools need root: run without sudo, RDQM's programs fail in
@@ -208,6 +238,8 @@ fn dispatch(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
     if estate.clients.iter().any(|c| c == inv.host) {
         return match inv.program {
             "rdqmput" | "rdqmget" => crate::client::run(estate, inv.program, inv.args, inv.mqserver, inv.now_ms),
+            "amqssslc" => crate::amqs::amqssslc(estate, fs, inv.args, inv.mqserver, inv.now_ms),
+            "runmqakm" => crate::keystore::runmqakm(estate, fs, inv.host, inv.program, inv.args),
             "amqsgetc" => crate::amqs::amqsgetc(estate, inv.args, inv.mqserver, inv.now_ms),
             "amqscnxc" => crate::amqs::amqscnxc(estate, inv.args, inv.mqserver, inv.now_ms),
             "date" => date(estate, inv),
@@ -224,7 +256,7 @@ fn dispatch(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
             "drbdadm" => drbdadm(estate, inv),
             "crm_mon" => crm_mon(estate, inv),
             "crm_resource" => crm_resource(estate, inv),
-            "runmqakm" => crate::keystore::runmqakm(fs, inv.program, inv.args),
+            "runmqakm" => crate::keystore::runmqakm(estate, fs, inv.host, inv.program, inv.args),
             "runmqsc" => crate::mqsc::runmqsc(estate, fs, inv),
             "systemctl" => systemctl(estate, fs, inv),
             "date" => date(estate, inv),
@@ -233,7 +265,7 @@ fn dispatch(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
         Some(HostRef::Bastion(_)) => match inv.program {
             "mqiptAdmin" => mqipt_admin(estate, fs, inv),
             "systemctl" => systemctl(estate, fs, inv),
-            "mqiptKeycmd" => crate::keystore::runmqakm(fs, inv.program, inv.args),
+            "mqiptKeycmd" => crate::keystore::runmqakm(estate, fs, inv.host, inv.program, inv.args),
             _ => not_found(),
         },
         None => Outcome::fail(255, format!("host {} is not part of the simulated estate\n", inv.host)),
@@ -520,8 +552,21 @@ fn dspmq(estate: &mut Estate, inv: &Invocation) -> Outcome {
     Outcome { stdout: out, ..Default::default() }
 }
 
-/// The command line as Pacemaker's `request` attribute quotes it.
+/// The command line as Pacemaker's `request` attribute quotes it (for `runmqsc`, followed by
+/// the MQSC commands on its input that change something).
 fn command_line(inv: &Invocation) -> String {
+    let mut line = shell_line(inv);
+    if inv.program == "runmqsc" {
+        let changes = mqsc_changes(inv.stdin);
+        if !changes.is_empty() {
+            line.push_str(" <<< ");
+            line.push_str(&changes.join("; "));
+        }
+    }
+    line
+}
+
+fn shell_line(inv: &Invocation) -> String {
     let mut line = inv.program.to_string();
     for arg in inv.args {
         line.push(' ');
@@ -817,10 +862,24 @@ fn mqipt_admin(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcom
             return Outcome::fail(1, out);
         }
     };
+    let previous_routes = instance.active_routes.clone();
+    // Each route loads its keystores and site labels now (a route whose keystore changed
+    // restarts, as one whose destination changed does).
     let mut routes = load_routes(&conf);
     for route in &mut routes {
-        let previous = instance.active_routes.iter().find(|r| r.listener_port == route.listener_port);
-        let unchanged = previous.filter(|p| p.destination == route.destination && p.destination_port == route.destination_port);
+        route.tls = crate::tls::load_route(estate, fs, inv.host, route, inv.now_ms);
+    }
+    let Some(instance) =
+        estate.bastions.iter_mut().filter(|b| b.name == inv.host).flat_map(|b| b.mqipt.iter_mut()).find(|i| i.name == name)
+    else {
+        return Outcome::fail(1, out);
+    };
+    for route in &mut routes {
+        let previous = previous_routes.iter().find(|r| r.listener_port == route.listener_port);
+        let tls_of = |r: &crate::estate::ActiveRoute| r.tls.as_ref().map(crate::tls::RouteTls::fingerprint);
+        let unchanged = previous.filter(|p| {
+            p.destination == route.destination && p.destination_port == route.destination_port && p.ssl == route.ssl && (p.tls.is_none() || tls_of(p) == tls_of(route))
+        });
         route.starts = match (unchanged, previous) {
             (Some(p), _) => p.starts,
             (None, Some(p)) => p.starts + 1,
@@ -831,6 +890,10 @@ fn mqipt_admin(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcom
             Some(p) if !p.failed => false,
             _ => route.listener_port.parse::<u16>().is_ok_and(|port| faults_route_fail.contains(&port)),
         };
+        // A route that keeps running keeps what it loaded (the same content).
+        if let Some(p) = unchanged.filter(|p| p.tls.is_some()) {
+            route.tls = p.tls.clone();
+        }
     }
     instance.active_routes = routes;
     instance.refreshes += 1;

@@ -32,6 +32,17 @@ pub struct Estate {
     /// (a resynchronisation ending) are judged by.
     #[serde(default)]
     pub clock_ms: u64,
+    /// TLS channel pairs as they last started (or failed to), by channel name: a running pair
+    /// keeps what it negotiated until one of its ends restarts or reloads its key repository.
+    #[serde(default)]
+    pub tls_links: BTreeMap<String, crate::tls::TlsLink>,
+    /// Which loaded certificate signed which (`child fingerprint>issuer fingerprint`), checked
+    /// once with `openssl verify` when either was loaded.
+    #[serde(default)]
+    pub tls_signatures: BTreeMap<String, bool>,
+    /// Counts key repository loads; each load takes the next number as its generation.
+    #[serde(default)]
+    pub tls_loads: u64,
 }
 
 /// How long RDQM's transitions take, in milliseconds at `scale` 1 (`LAB_TIME_SCALE`), as on
@@ -163,6 +174,24 @@ pub struct ActiveRoute {
     /// loaded but nothing answers on its port until it starts again with the port free.
     #[serde(default)]
     pub failed: bool,
+    /// The route's `SSL…` properties as MQIPT read them (`SSLServer`, `SSLServerKeyRing`, …).
+    #[serde(default)]
+    pub ssl: Vec<(String, String)>,
+    /// The keystores and site labels the route loaded when it started (None: not yet loaded).
+    #[serde(default)]
+    pub tls: Option<crate::tls::RouteTls>,
+}
+
+impl ActiveRoute {
+    /// An `SSL…` property as loaded (case-insensitive key), trimmed.
+    pub fn ssl_property(&self, key: &str) -> Option<&str> {
+        self.ssl.iter().rev().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.trim())
+    }
+
+    /// A true/false `SSL…` property (MQIPT's default: false).
+    pub fn ssl_flag(&self, key: &str) -> bool {
+        self.ssl_property(key).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -222,6 +251,10 @@ pub struct QueueManager {
     /// Local queues defined on it (`DEFINE QLOCAL`).
     #[serde(default)]
     pub local_queues: Vec<String>,
+    /// Its key repository and certificate label as it loaded them at its start or its last
+    /// `REFRESH SECURITY TYPE(SSL)`; None while it runs nowhere or has not loaded them yet.
+    #[serde(default)]
+    pub tls: Option<crate::tls::LoadedTls>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -583,6 +616,10 @@ impl Estate {
             let old: Vec<String> = before.qmgr(&name).map(|q| before.running_on(q).iter().map(|n| n.name.clone()).collect()).unwrap_or_default();
             let new: Vec<String> = self.running_on(&self.qmgrs[i]).iter().map(|n| n.name.clone()).collect();
             let qm = &mut self.qmgrs[i];
+            // A queue manager that stops, or starts elsewhere, loads its TLS anew at its start.
+            if old != new {
+                qm.tls = None;
+            }
             if let Some(node) = new.iter().find(|n| !old.contains(n))
                 && start > 0
             {

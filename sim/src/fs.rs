@@ -1,4 +1,5 @@
-//! The files a simulated host reads and writes (the bastion's `mqipt.conf`, key repositories).
+//! The files a simulated host reads and writes (the bastion's `mqipt.conf`, key repositories,
+//! queue managers' error logs).
 //!
 //! On the lab they are real files reached over SSH; in the in-process demo they live in memory.
 
@@ -16,6 +17,33 @@ pub trait HostFs: Send + Sync {
     /// is: the lab keeps each host's files under a directory of its own.
     fn host_path(&self, _host: &str, path: &str) -> String {
         path.to_string()
+    }
+
+    /// The reverse of [`HostFs::host_path`]: a path inside one host's directory of the lab, as
+    /// that host and the path it names there (`/var/mqm/...`).
+    fn host_of(&self, _path: &str) -> Option<(String, String)> {
+        None
+    }
+
+    fn read_bytes(&self, path: &str) -> io::Result<Vec<u8>> {
+        self.read(path).map(String::into_bytes)
+    }
+
+    fn write_bytes(&self, path: &str, contents: &[u8]) -> io::Result<()> {
+        self.write(path, &String::from_utf8_lossy(contents))
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        self.read_bytes(path).is_ok()
+    }
+
+    /// Makes a directory and its parents (nothing to do where directories are implicit).
+    fn create_dir_all(&self, _path: &str) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn remove_file(&self, _path: &str) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -41,6 +69,13 @@ impl HostFs for RealFs {
         }
     }
 
+    fn host_of(&self, path: &str) -> Option<(String, String)> {
+        let dir = self.hosts_dir.as_ref()?;
+        let rest = path.strip_prefix(&format!("{}/", dir.display()))?;
+        let (host, inside) = rest.split_once('/')?;
+        (!host.is_empty()).then(|| (host.to_string(), format!("/{inside}")))
+    }
+
     fn read(&self, path: &str) -> io::Result<String> {
         std::fs::read_to_string(path)
     }
@@ -51,6 +86,29 @@ impl HostFs for RealFs {
 
     fn rename(&self, from: &str, to: &str) -> io::Result<()> {
         std::fs::rename(from, to)
+    }
+
+    fn read_bytes(&self, path: &str) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn write_bytes(&self, path: &str, contents: &[u8]) -> io::Result<()> {
+        std::fs::write(path, contents)
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        std::path::Path::new(path).exists()
+    }
+
+    fn create_dir_all(&self, path: &str) -> io::Result<()> {
+        std::fs::create_dir_all(path)
+    }
+
+    fn remove_file(&self, path: &str) -> io::Result<()> {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
     }
 }
 
@@ -75,6 +133,12 @@ impl HostFs for MemFs {
         Ok(())
     }
 
+    fn remove_file(&self, path: &str) -> io::Result<()> {
+        let mut files = self.files.lock().map_err(|_| io::Error::other("file table poisoned"))?;
+        files.remove(path);
+        Ok(())
+    }
+
     fn rename(&self, from: &str, to: &str) -> io::Result<()> {
         let mut files = self.files.lock().map_err(|_| io::Error::other("file table poisoned"))?;
         let contents = files
@@ -82,5 +146,70 @@ impl HostFs for MemFs {
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{from}: No such file or directory")))?;
         files.insert(to.to_string(), contents);
         Ok(())
+    }
+}
+
+/// A host's files seen through a pass that must not change them: reads go through, writes
+/// are only noted (the caller runs the command again, for real, when one was attempted).
+pub struct Probe<'a> {
+    inner: &'a dyn HostFs,
+    wrote: std::sync::atomic::AtomicBool,
+}
+
+impl<'a> Probe<'a> {
+    pub fn new(inner: &'a dyn HostFs) -> Self {
+        Probe { inner, wrote: std::sync::atomic::AtomicBool::new(false) }
+    }
+
+    /// A write was attempted (and held back).
+    pub fn wrote(&self) -> bool {
+        self.wrote.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn note(&self) -> io::Result<()> {
+        self.wrote.store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+impl HostFs for Probe<'_> {
+    fn read(&self, path: &str) -> io::Result<String> {
+        self.inner.read(path)
+    }
+
+    fn write(&self, _path: &str, _contents: &str) -> io::Result<()> {
+        self.note()
+    }
+
+    fn rename(&self, _from: &str, _to: &str) -> io::Result<()> {
+        self.note()
+    }
+
+    fn host_path(&self, host: &str, path: &str) -> String {
+        self.inner.host_path(host, path)
+    }
+
+    fn host_of(&self, path: &str) -> Option<(String, String)> {
+        self.inner.host_of(path)
+    }
+
+    fn read_bytes(&self, path: &str) -> io::Result<Vec<u8>> {
+        self.inner.read_bytes(path)
+    }
+
+    fn write_bytes(&self, _path: &str, _contents: &[u8]) -> io::Result<()> {
+        self.note()
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        self.inner.exists(path)
+    }
+
+    fn create_dir_all(&self, _path: &str) -> io::Result<()> {
+        self.note()
+    }
+
+    fn remove_file(&self, _path: &str) -> io::Result<()> {
+        self.note()
     }
 }

@@ -18,12 +18,15 @@ pub mod faults;
 pub mod fs;
 pub mod keystore;
 pub mod mqsc;
+pub mod pki;
 pub mod ports;
 pub mod lab;
 pub mod layers;
 pub mod print;
 pub mod reference;
 pub mod store;
+pub mod tls;
+pub mod volume;
 
 pub use commands::{Invocation, Outcome};
 pub use estate::Estate;

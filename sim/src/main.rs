@@ -47,6 +47,10 @@ enum Control {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         knob: Vec<String>,
     },
+    /// Queue managers and MQIPT load their key repositories and keystores, as they do when
+    /// they start (`lab/up` runs it once the lab's certificates are laid out); the TLS
+    /// channels start with what they loaded.
+    StartTls,
     /// Runs a command as a host would, without SSH: `exec wdc1-mq1 rdqmstatus -m DRHAQM1`.
     Exec {
         host: String,
@@ -58,6 +62,15 @@ enum Control {
 
 fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// How a pass under the shared lock ended.
+enum Pass {
+    Done(commands::Outcome),
+    /// The host adds latency: wait, then try again.
+    Wait(u64),
+    /// The command writes the hosts' files: run it under the exclusive lock.
+    Again,
 }
 
 /// Acts as `program` on `host`; prints and exits as the real command would.
@@ -74,17 +87,37 @@ fn act_as(state: &StateFile, host: &str, program: &str, args: &[String]) -> Exit
     let fs = RealFs::from_env();
     // Added latency delays the command's arrival: it acts only after the wait. The first pass
     // (under the shared lock, which writes nothing unless the state changes) either acts at
-    // once or only reports the latency to wait first.
-    let first = state.run(|estate| match estate.faults.latency_ms.get(host).copied() {
-        Some(ms) if ms > 0 => Err(ms),
-        _ => Ok(commands::run(estate, &fs, &Invocation { host, program, args, now_ms: now_ms(), stdin, via_sudo, mqserver: mqserver.as_deref() })),
-    });
-    let outcome = match first {
-        Ok(Ok(outcome)) => Ok(outcome),
-        Ok(Err(ms)) => {
-            std::thread::sleep(Duration::from_millis(ms));
-            state.run(|estate| commands::run(estate, &fs, &Invocation { host, program, args, now_ms: now_ms(), stdin, via_sudo, mqserver: mqserver.as_deref() }))
+    // once or only reports the latency to wait first. A pass under the shared lock may run
+    // twice (again under the exclusive lock when the state changed), so it only reads the
+    // hosts' files: a command that writes them runs once more, for real, under the exclusive
+    // lock.
+    let invocation = |now| Invocation { host, program, args, now_ms: now, stdin, via_sudo, mqserver: mqserver.as_deref() };
+    let writes = commands::writes_files(&invocation(0));
+    let pass = |estate: &mut sim::Estate, check_latency: bool| -> Pass {
+        match estate.faults.latency_ms.get(host).copied() {
+            Some(ms) if ms > 0 && check_latency => return Pass::Wait(ms),
+            _ => {}
         }
+        if writes {
+            return Pass::Again;
+        }
+        let before = estate.clone();
+        let probe = sim::fs::Probe::new(&fs);
+        let outcome = commands::run(estate, &probe, &invocation(now_ms()));
+        if probe.wrote() {
+            *estate = before;
+            return Pass::Again;
+        }
+        Pass::Done(outcome)
+    };
+    let mut first = state.run(|estate| pass(estate, true));
+    if let Ok(Pass::Wait(ms)) = first {
+        std::thread::sleep(Duration::from_millis(ms));
+        first = state.run(|estate| pass(estate, false));
+    }
+    let outcome = match first {
+        Ok(Pass::Done(outcome)) => Ok(outcome),
+        Ok(_) => state.update(|estate| commands::run(estate, &fs, &invocation(now_ms()))),
         Err(e) => Err(e),
     };
     let outcome = match outcome {
@@ -206,6 +239,24 @@ fn control(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?
                 .map_err(|e| e.to_string())?;
             run_hooks(&events)
+        }
+        Control::StartTls => {
+            let fs = RealFs::from_env();
+            state
+                .update(|estate| {
+                    let now = now_ms();
+                    estate.advance(now);
+                    for qm in &mut estate.qmgrs {
+                        qm.tls = None;
+                    }
+                    for route in estate.bastions.iter_mut().flat_map(|b| b.mqipt.iter_mut()).flat_map(|i| i.active_routes.iter_mut()) {
+                        route.tls = None;
+                    }
+                    estate.tls_links.clear();
+                    sim::tls::ensure_loaded(estate, &fs, now);
+                    sim::tls::settle(estate, &fs, now);
+                })
+                .map_err(|e| e.to_string())
         }
         Control::Exec { .. } => Ok(()),
     }

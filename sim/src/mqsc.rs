@@ -1,6 +1,9 @@
 //! `runmqsc QM` reading MQSC commands on standard input: `DISPLAY CHANNEL(...)`,
 //! `DISPLAY CHSTATUS(...) [SSLPEER] [SSLCERTI]` and `DISPLAY QMGR ...`, answered in IBM's layout
-//! (two attributes a line, the first padded to 40; a long one on a line of its own).
+//! (two attributes a line, the first padded to 40; a long one on a line of its own); and the
+//! TLS administration of seed 000: `ALTER QMGR`, `ALTER CHANNEL(...) CHLTYPE(...)`,
+//! `REFRESH SECURITY [TYPE(SSL)]` (the queue manager reloads its key repository and
+//! certificate label, its TLS channels restart), `REFRESH QMGR`, `START CHANNEL`.
 
 use crate::commands::{Invocation, Outcome};
 use crate::estate::{Estate, HostRef};
@@ -93,6 +96,118 @@ enum Processed {
     Not,
 }
 
+/// `ALTDATE` and `ALTTIME` as MQ stamps an altered object.
+fn alter_stamp(now_ms: u64) -> (String, String) {
+    use time::OffsetDateTime;
+    use time::macros::format_description;
+    let at = OffsetDateTime::from_unix_timestamp((now_ms / 1000) as i64).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    (
+        at.format(format_description!("[year]-[month]-[day]")).unwrap_or_default(),
+        at.format(format_description!("[hour].[minute].[second]")).unwrap_or_default(),
+    )
+}
+
+/// Sets `key` to `value` in an attribute list (in place, or added at the end); a blank value
+/// is kept as MQ shows it, `KEY( )`.
+fn set_attribute(attributes: &mut Vec<(String, String)>, key: &str, value: &str) {
+    let value = if value.trim().is_empty() { " ".to_string() } else { value.to_string() };
+    match attributes.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+        Some((_, v)) => *v = value,
+        None => attributes.push((key.to_string(), value)),
+    }
+}
+
+/// Attributes of an ALTER: `KEY(value)` words (quotes removed, `''` blank).
+fn alterations(words: &[String]) -> Option<Vec<(String, String)>> {
+    words.iter().map(|w| keyword(w)).map(|(k, v)| v.map(|v| (k, v))).collect()
+}
+
+/// The queue manager's attributes ALTER QMGR may set (the ones this lab's TLS needs, and
+/// any others kept as given).
+const QMGR_READ_ONLY: &[&str] = &["QMNAME", "QMID", "CRDATE", "CRTIME", "ALTDATE", "ALTTIME"];
+
+/// Runs one MQSC command against the queue manager (running on the local node).
+fn execute(estate: &mut Estate, fs: &dyn HostFs, qm_name: &str, command: &str, now_ms: u64, out: &mut String) -> Processed {
+    let words = words(command);
+    let verb = words.first().map(|w| w.to_ascii_uppercase()).unwrap_or_default();
+    let object = words.get(1).map(|w| keyword(w));
+    let Some(index) = estate.qmgrs.iter().position(|q| q.name == qm_name) else { return Processed::Not };
+    match (verb.as_str(), &object) {
+        ("ALTER" | "ALT", Some((kind, None))) if kind == "QMGR" => {
+            let Some(changes) = alterations(&words[2..]) else {
+                let _ = writeln!(out, "AMQ8405I: Syntax error detected at or near end of command segment below:-\n{command}");
+                return Processed::SyntaxError;
+            };
+            if let Some((k, _)) = changes.iter().find(|(k, _)| QMGR_READ_ONLY.contains(&k.as_str())) {
+                let _ = writeln!(out, "AMQ8405I: Syntax error detected at or near end of command segment below:-\n{k}");
+                return Processed::SyntaxError;
+            }
+            let qm = &mut estate.qmgrs[index];
+            for (k, v) in &changes {
+                set_attribute(&mut qm.qmgr_attributes, k, v);
+            }
+            let _ = writeln!(out, "AMQ8005I: IBM MQ queue manager changed.");
+            Processed::Done
+        }
+        ("ALTER" | "ALT", Some((kind, Some(name)))) if kind == "CHANNEL" || kind == "CHL" => {
+            let Some(changes) = alterations(&words[2..]) else {
+                let _ = writeln!(out, "AMQ8405I: Syntax error detected at or near end of command segment below:-\n{command}");
+                return Processed::SyntaxError;
+            };
+            // MQSC requires the channel type on ALTER CHANNEL.
+            let Some(chltype) = changes.iter().find(|(k, _)| k == "CHLTYPE").map(|(_, v)| v.to_ascii_uppercase()) else {
+                let _ = writeln!(out, "AMQ8427I: Valid syntax for the MQSC command:\n\nALTER CHANNEL( channel_name ) CHLTYPE( SDR | SVR | RCVR | RQSTR | SVRCONN | CLNTCONN | CLUSSDR | CLUSRCVR | AMQP | MQTT )");
+                return Processed::SyntaxError;
+            };
+            let qm = &mut estate.qmgrs[index];
+            let Some(channel) = qm.channels.iter_mut().find(|c| c.name == *name && c.get("CHLTYPE").eq_ignore_ascii_case(&chltype)) else {
+                let _ = writeln!(out, "AMQ8147E: IBM MQ object {name} not found.");
+                return Processed::Not;
+            };
+            let (date, time) = alter_stamp(now_ms);
+            if channel.attributes.iter().any(|(k, _)| k == "ALTDATE") {
+                set_attribute(&mut channel.attributes, "ALTDATE", &date);
+                set_attribute(&mut channel.attributes, "ALTTIME", &time);
+            }
+            for (k, v) in changes.iter().filter(|(k, _)| k != "CHLTYPE") {
+                set_attribute(&mut channel.attributes, k, v);
+            }
+            let _ = writeln!(out, "AMQ8016I: IBM MQ channel changed.");
+            Processed::Done
+        }
+        ("REFRESH" | "REF", Some((kind, _))) if kind == "SECURITY" || kind == "SEC" => {
+            let ty = words.iter().skip(2).map(|w| keyword(w)).find(|(k, _)| k == "TYPE").and_then(|(_, v)| v).unwrap_or_else(|| "AUTHSERV".into());
+            match ty.to_ascii_uppercase().as_str() {
+                "SSL" => {
+                    crate::tls::reload_qm(estate, fs, index, now_ms);
+                }
+                "AUTHSERV" | "CONNAUTH" | "CLASSES" | "ALL" => {}
+                _ => {
+                    let _ = writeln!(out, "AMQ8405I: Syntax error detected at or near end of command segment below:-\n{command}");
+                    return Processed::SyntaxError;
+                }
+            }
+            let _ = writeln!(out, "AMQ8560I: IBM MQ security cache refreshed.");
+            Processed::Done
+        }
+        ("REFRESH" | "REF", Some((kind, None))) if kind == "QMGR" => {
+            let _ = writeln!(out, "AMQ8724I: Refresh IBM MQ Queue Manager accepted.");
+            Processed::Done
+        }
+        ("START" | "STA", Some((kind, Some(name)))) if kind == "CHANNEL" || kind == "CHL" => {
+            if !estate.qmgrs[index].channels.iter().any(|c| c.name == *name) {
+                let _ = writeln!(out, "AMQ8147E: IBM MQ object {name} not found.");
+                return Processed::Not;
+            }
+            // The channel starts anew: its pair is decided again.
+            estate.tls_links.remove(name.as_str());
+            let _ = writeln!(out, "AMQ8018I: Start IBM MQ channel accepted.");
+            Processed::Done
+        }
+        _ => display(estate, fs, qm_name, command, out),
+    }
+}
+
 fn display(estate: &Estate, fs: &dyn HostFs, qm_name: &str, command: &str, out: &mut String) -> Processed {
     let Some(qm) = estate.qmgr(qm_name) else { return Processed::Not };
     let words = words(command);
@@ -136,7 +251,13 @@ fn display(estate: &Estate, fs: &dyn HostFs, qm_name: &str, command: &str, out: 
         ("DISPLAY" | "DIS", Some((kind, None))) if kind == "QMGR" => {
             let _ = writeln!(out, "AMQ8408I: Display Queue Manager details.");
             let mut attrs = vec![("QMNAME".to_string(), qm.name.clone())];
-            attrs.extend(qm.qmgr_attributes.iter().cloned());
+            // Asked for by name: those (blank when not set), as seed 000's DISPLAY QMGR SSLKEYR.
+            let named: Vec<&String> = asked.iter().filter(|a| *a != "QMNAME").collect();
+            if named.is_empty() || asks("ALL") {
+                attrs.extend(qm.qmgr_attributes.iter().cloned());
+            } else {
+                attrs.extend(named.iter().map(|k| (k.to_string(), qm.attribute(k).to_string())));
+            }
             columns(out, &items(&attrs));
             Processed::Done
         }
@@ -153,7 +274,22 @@ fn count(n: usize) -> String {
 }
 
 pub fn runmqsc(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
-    let Some(qm_name) = inv.args.iter().find(|a| !a.starts_with('-')) else {
+    // `-u USER` (a password is then read first on standard input), `-w SECS`, `-m QM` take a value.
+    let mut name = None;
+    let mut user = false;
+    let mut i = 0;
+    while let Some(arg) = inv.args.get(i) {
+        match arg.as_str() {
+            "-u" | "-w" | "-m" => {
+                user |= arg == "-u";
+                i += 1;
+            }
+            a if a.starts_with('-') => {}
+            a => name = name.or(Some(a)),
+        }
+        i += 1;
+    }
+    let Some(qm_name) = name else {
         return Outcome { stdout: "AMQ8118E: IBM MQ queue manager does not exist.\n".into(), code: 20, ..Default::default() };
     };
     let Some(HostRef::Node { region, node }) = estate.host(inv.host) else {
@@ -162,15 +298,22 @@ pub fn runmqsc(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcom
     let Some(qm) = estate.qmgr(qm_name) else {
         return Outcome { stdout: format!("AMQ8118E: IBM MQ queue manager '{qm_name}' does not exist.\n"), code: 72, ..Default::default() };
     };
+    let qm_name = &qm.name.clone();
     if crate::print::qm_status_on(estate, qm, region, node, inv.now_ms) != QmStatus::Running {
         return Outcome { stdout: "AMQ8146E: IBM MQ queue manager not available.\n".into(), code: 20, ..Default::default() };
     }
     let mut out = format!("5724-H72 (C) Copyright IBM Corp. 1994, 2022.\nStarting MQSC for queue manager {qm_name}.\n\n\n");
-    let commands: Vec<&str> = inv.stdin.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('*')).collect();
+    let mut lines = inv.stdin.lines();
+    if user {
+        // The password, read before any command (runmqsc prompts for it).
+        let _ = lines.next();
+        out = format!("5724-H72 (C) Copyright IBM Corp. 1994, 2022.\nEnter password:\n\nStarting MQSC for queue manager {qm_name}.\n\n\n");
+    }
+    let commands: Vec<&str> = lines.map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('*')).collect();
     let (mut syntax, mut failed) = (0, 0);
     for (i, command) in commands.iter().enumerate() {
         let _ = writeln!(out, "{:>6} : {command}", i + 1);
-        match display(estate, fs, qm_name, command, &mut out) {
+        match execute(estate, fs, qm_name, command, inv.now_ms, &mut out) {
             Processed::Done => {}
             Processed::SyntaxError => syntax += 1,
             Processed::Not => failed += 1,

@@ -90,6 +90,7 @@ fn qmgr(name: &str, listener_port: u16, dr_port: u16, primary: &str) -> QueueMan
         qmgr_attributes: Vec::new(),
         // Seed 000 defines it on each queue manager for the client tests.
         local_queues: vec!["MQIPT.LOCAL.QUEUE".into()],
+        tls: None,
     }
 }
 
@@ -107,6 +108,13 @@ pub fn load_routes(conf: &str) -> Vec<ActiveRoute> {
                 destination_port: r.destination_port().map(str::to_string),
                 starts: 1,
                 failed: false,
+                ssl: r
+                    .properties
+                    .iter()
+                    .filter(|p| p.key.trim().to_ascii_uppercase().starts_with("SSL"))
+                    .map(|p| (p.key.trim().to_string(), p.value.trim().to_string()))
+                    .collect(),
+                tls: None,
             })
         })
         .collect()
@@ -154,6 +162,9 @@ pub fn estate(conf_path: &str) -> Estate {
         command_log: Vec::new(),
         timing: Timing::default(),
         clock_ms: 0,
+        tls_links: Default::default(),
+        tls_signatures: Default::default(),
+        tls_loads: 0,
     }
 }
 
