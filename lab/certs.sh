@@ -5,10 +5,14 @@
 #   - legacyclient (trusted by SSLDRHAQM1's key repository) has a 1024-bit key
 #   - dal3-mq1's replication certificate lacks the host name (CN and SAN)
 #   - dal2-mq1's replication certificate is signed by another CA ("Rogue CA")
-# Key repositories (.kdb, .pfx) are JSON manifests naming PEM files: the simulator's runmqakm
-# reads them the way GSKit reads its databases, and its runmqsc reads the certificate each end of
-# a channel presents from them (DRHAQM2's and SSLDRHAQM1's, for the TLS channels between them).
-# Generated once; `lab/down --purge` forgets them.
+# Key repositories (.kdb, .pfx) are JSON manifests naming PEM files (and the private keys of
+# personal certificates): the simulator's runmqakm/mqiptKeycmd read and write them the way GSKit
+# reads and writes its databases, and the queue managers and MQIPT load them (at start, at
+# REFRESH SECURITY TYPE(SSL), at mqiptAdmin -refresh) to decide the TLS channels and the client
+# connections through MQIPT. The client host wdc-mq-client has the seed's client key repository,
+# mq_cloud_keys.kdb (LAB_CLIENT_KEYR is its stem), for amqssslc. The lab's CA certificate and key
+# are given to the lab's users (LAB_CA_CERT, LAB_CA_KEY) to sign the requests runmqakm -certreq
+# makes. Generated once; `lab/down --purge` forgets them.
 
 # Keys and certificates are made once a day and shared by the labs started that day (tests
 # start many); each lab then lays out its own copies.
@@ -75,8 +79,13 @@ keystore() {
       cp "$PKI/certs/$cert.pem" "$dir/$certs/$label.pem"
       [ $first = 1 ] || printf ','
       first=0
-      printf '{"label":"%s","certificate":"%s/%s.pem","personal":%s,"default":%s}' \
-        "$label" "$certs" "$label" "$([ "$role" = personal ] && echo true || echo false)" "$([ "${default:-}" = default ] && echo true || echo false)"
+      local key=""
+      if [ "$role" = personal ] && [ -s "$PKI/certs/$cert.key" ]; then
+        install -m 600 "$PKI/certs/$cert.key" "$dir/$certs/$label.key"
+        key="$(printf ',"key":"%s/%s.key"' "$certs" "$label")"
+      fi
+      printf '{"label":"%s","certificate":"%s/%s.pem","personal":%s,"default":%s%s}' \
+        "$label" "$certs" "$label" "$([ "$role" = personal ] && echo true || echo false)" "$([ "${default:-}" = default ] && echo true || echo false)" "$key"
     done
     printf ']}\n'
   } > "$file"
@@ -160,4 +169,28 @@ CONF
   local keys="$MQIPT_DIR/keys"
   keystore "$keys/mq-ipt-server.pfx" pkcs12 "mqiptserver:mqiptserver:personal:default" "wdc-mq-client:wdc-mq-client:trusted" "Lab Root CA:labca:trusted"
   keystore "$keys/mq-ipt-client.pfx" pkcs12 "mqiptclient:mqiptclient:personal:default" "Lab Root CA:labca:trusted"
+  # The seed's client key repository (its ~/keys/mq_cloud_keys): the client's personal
+  # certificate, and MQIPT's server certificate and the lab's CA trusted. The client host has no
+  # real paths of its own, so it lives in the lab's directory of that host (LAB_CLIENT_KEYR).
+  keystore "$(client_keyr).kdb" cms "wdc-mq-client:wdc-mq-client:personal:default" "Lab Root CA:labca:trusted" "mqiptserver:mqiptserver:trusted"
+  : > "$(client_keyr).sth"
+  # A queue manager's data directory, where its error log (errors/AMQERR01.LOG) is, is on its
+  # replicated volume; /var/mqm/qmgrs/<QM> leads there, as on an RDQM node.
+  for host in $LAB_HOSTS; do
+    is_node "$host" || continue
+    mkdir -p "$NODE_DIR/hosts/$host/var/mqm/qmgrs"
+    for qm in DRHAQM1 DRHAQM2 SSLDRHAQM1; do
+      local dir
+      dir="$(echo "$qm" | tr 'A-Z' 'a-z')"
+      mkdir -p "$NODE_DIR/hosts/$host/var/mqm/vols/$dir/qmgr/$dir/errors"
+      ln -sfn "../vols/$dir/qmgr/$dir" "$NODE_DIR/hosts/$host/var/mqm/qmgrs/$qm"
+    done
+  done
+  # The lab's CA, for its users to sign certificate requests with.
+  mkdir -p "$RUN/ca"
+  cp "$PKI/ca/ca.pem" "$RUN/ca/labca.pem"
+  install -m 600 "$PKI/ca/ca.key" "$RUN/ca/labca.key"
 }
+
+# The stem of the client's key repository on wdc-mq-client (LAB_CLIENT_KEYR).
+client_keyr() { echo "$NODE_DIR/hosts/wdc-mq-client/keys/mq_cloud_keys"; }
