@@ -297,3 +297,87 @@ fn the_seeds_client_test_through_mqipt_over_ssh() {
     assert_eq!(String::from_utf8_lossy(&standby.stderr), "MQCONNX returned MQCC_FAILED\nReason is 2538\n");
     assert!(!stdout(&standby).contains("Completed"));
 }
+
+/// TLS on the lab over SSH: what the queue managers loaded is in the state, a key repository
+/// on a replicated volume is written only where its queue manager runs, a new certificate
+/// shows only once refreshed, and amqssslc on the client host connects through MQIPT's
+/// SSLServer/SSLClient route once the SVRCONN's planted SSLPEER is fixed.
+#[test]
+fn certificates_rotate_over_ssh_as_seed_000_does_by_hand() {
+    let lab = start();
+    let state = || -> serde_json::Value { serde_json::from_slice(&lab.sim(&["state"]).stdout).unwrap() };
+    let loaded = state();
+    let ssl = loaded["qmgrs"].as_array().unwrap().iter().find(|q| q["name"] == "SSLDRHAQM1").unwrap().clone();
+    assert_eq!(ssl["tls"]["label"], "ssldrhaqm1certlabel", "{}", ssl["tls"]);
+    let old_serial = ssl["tls"]["serial"].as_str().unwrap().to_string();
+    let route = &loaded["bastions"][0]["mqipt"][0]["active_routes"][2];
+    assert_eq!(route["tls"]["server"]["label"], "mqiptserver", "{route}");
+
+    // Paths as the nodes see them (real paths as root, else inside the lab's directories).
+    let root = lab.var("LAB_MQIPT_CONF").split("/hosts/").next().unwrap().to_string();
+    let real = lab.var("LAB_REAL_PATHS") == "1";
+    let on = |host: &str, path: &str| if real { path.to_string() } else { format!("{root}/hosts/{host}{path}") };
+    let kdb = "/var/mqm/vols/ssldrhaqm1/qmgr/ssldrhaqm1/ssl/ssldrhaqm1KeyFile.kdb";
+    let create = |host: &str| {
+        lab.ssh(host, &format!("runmqakm -cert -create -db {} -stashed -label rotated -dn 'CN=SSLDRHAQM1,OU=SSL For MQ,O=IBM,ST=MA,C=US' -size 2048 -x509version 3 -expire 365 -sig_alg SHA256WithRSA", on(host, kdb)))
+    };
+    let refused = create("wdc2-mq1");
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(stdout(&refused).starts_with("CTGSK3026W"), "{}", stdout(&refused));
+    let made = create("wdc1-mq1");
+    assert_code(&made, 0, "runmqakm -cert -create where SSLDRHAQM1 runs");
+    assert_eq!(stdout(&made), "");
+    let listed = lab.ssh("dal3-mq1", &format!("runmqakm -cert -list -db {} -stashed", on("dal3-mq1", kdb)));
+    assert!(stdout(&listed).contains("-\trotated\n"), "replicated to every node: {}", stdout(&listed));
+
+    // The partner trusts it, SSLDRHAQM1 presents it once refreshed.
+    let arm = "/var/mqm/vols/ssldrhaqm1/qmgr/ssldrhaqm1/ssl/rotated.arm";
+    assert_code(&lab.ssh("wdc1-mq1", &format!("runmqakm -cert -extract -db {} -stashed -label rotated -target {} -format ascii", on("wdc1-mq1", kdb), on("wdc1-mq1", arm))), 0, "extract");
+    let public = std::fs::read_to_string(format!("{root}/hosts/wdc1-mq1{arm}")).unwrap();
+    std::fs::write(format!("{root}/hosts/dal1-mq1/tmp-rotated.arm"), public).unwrap();
+    let drhaqm2 = "/var/mqm/vols/drhaqm2/qmgr/drhaqm2/ssl/drhaqm2KeyFile.kdb";
+    let add = format!("runmqakm -cert -add -db {} -stashed -label rotated -file {root}/hosts/dal1-mq1/tmp-rotated.arm -format ascii", on("dal1-mq1", drhaqm2));
+    assert_code(&lab.ssh("dal1-mq1", &add), 0, "add");
+    let refresh = lab.ssh("dal1-mq1", "echo 'REFRESH SECURITY TYPE(SSL)' | runmqsc DRHAQM2");
+    assert!(stdout(&refresh).contains("AMQ8560I: IBM MQ security cache refreshed."), "{}", stdout(&refresh));
+    let status = |host: &str, qm: &str| stdout(&lab.ssh(host, &format!("echo 'DISPLAY CHSTATUS(SSLDRHAQM1.TO.DRHAQM2) ALL' | runmqsc {qm}")));
+    assert!(status("dal1-mq1", "DRHAQM2").contains(&format!("SSLPEER(SERIALNUMBER={old_serial},")), "{}", status("dal1-mq1", "DRHAQM2"));
+    let switch = lab.ssh("wdc1-mq1", "printf \"ALTER QMGR CERTLABL('rotated')\\nREFRESH SECURITY TYPE(SSL)\\n\" | runmqsc SSLDRHAQM1");
+    assert_code(&switch, 0, "switch");
+    let now = state();
+    let serial = now["qmgrs"].as_array().unwrap().iter().find(|q| q["name"] == "SSLDRHAQM1").unwrap()["tls"]["serial"].as_str().unwrap().to_string();
+    assert_ne!(serial, old_serial);
+    let shown = status("dal1-mq1", "DRHAQM2");
+    assert!(shown.contains("STATUS(RUNNING)") && shown.contains(&format!("SSLPEER(SERIALNUMBER={serial},CN=SSLDRHAQM1,")), "{shown}");
+
+    // The client through MQIPT: refused by the SVRCONN's SSLPEER (AMQ9636E in its log), then in.
+    let keyr = lab.var("LAB_CLIENT_KEYR").to_string();
+    let sslc = || lab.ssh("wdc-mq-client", &format!("amqssslc -m SSLDRHAQM1 -c SSLDRHAQM1.MQIPT -x '10.241.1.4(1503)' -k {keyr} -l wdc-mq-client -s TLS_RSA_WITH_AES_256_GCM_SHA384"));
+    let refused = sslc();
+    assert_code(&refused, 2393 & 0xff, "amqssslc refused");
+    assert!(stdout(&refused).ends_with("MQCONNX ended with reason code 2393\n"), "{}", stdout(&refused));
+    let log = std::fs::read_to_string(format!("{root}/hosts/wdc1-mq1/var/mqm/qmgrs/SSLDRHAQM1/errors/AMQERR01.LOG")).unwrap();
+    assert!(log.contains("AMQ9636E: SSL distinguished name does not match peer name, channel\n'SSLDRHAQM1.MQIPT'."), "{log}");
+    let fix = lab.ssh("wdc1-mq1", "echo \"ALTER CHANNEL(SSLDRHAQM1.MQIPT) CHLTYPE(SVRCONN) SSLPEER('CN=mqipt-client,OU=IBM,C=US')\" | runmqsc SSLDRHAQM1");
+    assert!(stdout(&fix).contains("AMQ8016I: IBM MQ channel changed."), "{}", stdout(&fix));
+    let connected = sslc();
+    assert_code(&connected, 0, "amqssslc");
+    let text = stdout(&connected);
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let stem = format!("Using SSL key repository stem {keyr}");
+    assert_eq!(
+        lines,
+        [
+            "Sample AMQSSSLC start",
+            "Connecting to queue manager SSLDRHAQM1",
+            "Using the server connection channel SSLDRHAQM1.MQIPT",
+            "on connection name 10.241.1.4(1503).",
+            "Using SSL CipherSpec TLS_RSA_WITH_AES_256_GCM_SHA384",
+            stem.as_str(),
+            "Certificate Label: wdc-mq-client",
+            "No OCSP configuration specified.",
+            "Connection established to queue manager SSLDRHAQM1",
+            "Sample AMQSSSLC end",
+        ]
+    );
+}
