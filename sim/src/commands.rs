@@ -799,7 +799,7 @@ fn date(estate: &Estate, inv: &Invocation) -> Outcome {
 }
 
 /// `systemctl reload mqipt-@NAME.service`, the seed's other way to refresh an MQIPT instance
-/// (its unit's ExecReload runs `mqiptAdmin -refresh`). Texts and exit codes are systemctl's:
+/// (its unit's ExecReload runs `mqiptAdmin -refresh`), and `systemctl reload tlshd` on a node. Texts and exit codes are systemctl's:
 /// silent on success; "is not active, cannot reload." (1) for a stopped unit; "not found." (5).
 fn systemctl(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome {
     let [verb, unit] = inv.args else {
@@ -807,6 +807,20 @@ fn systemctl(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcome 
     };
     if verb != "reload" {
         return Outcome::error(1, format!("Unknown command verb {verb}.\n"));
+    }
+    // tlshd (DRBD's TLS handshake daemon) on an RDQM node: it loads its certificate, key and
+    // trust bundle again.
+    if matches!(unit.as_str(), "tlshd" | "tlshd.service") && local_node(estate, inv.host).is_some() {
+        let loaded = crate::tls::load_tlshd(fs, inv.host, inv.now_ms);
+        let failed = loaded.error.is_some();
+        if let Some(node) = estate.node_mut(inv.host) {
+            node.tlshd = Some(loaded);
+        }
+        return if failed {
+            Outcome::error(1, "Job for tlshd.service failed because the control process exited with error code.\nSee \"systemctl status tlshd.service\" and \"journalctl -xeu tlshd.service\" for details.\n".into())
+        } else {
+            Outcome::ok(String::new())
+        };
     }
     let instance = unit.strip_prefix("mqipt-@").and_then(|u| u.strip_suffix(".service"));
     let known = instance.and_then(|name| {

@@ -134,6 +134,10 @@ pub struct Node {
     /// After it came back or was resumed: its HA resources resynchronise from the others.
     #[serde(default)]
     pub resync: Option<Window>,
+    /// The replication certificate and trust bundle tlshd loaded (at its start or
+    /// `systemctl reload tlshd`), from the files `/etc/tlshd.conf` names.
+    #[serde(default)]
+    pub tlshd: Option<crate::tls::LoadedTlshd>,
 }
 
 impl Node {
@@ -603,6 +607,8 @@ impl Estate {
                 }
                 if !node.up {
                     node.resync = None;
+                    // tlshd loads its files again when the node comes back.
+                    node.tlshd = None;
                 }
             }
         }

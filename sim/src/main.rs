@@ -47,9 +47,9 @@ enum Control {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         knob: Vec<String>,
     },
-    /// Queue managers and MQIPT load their key repositories and keystores, as they do when
-    /// they start (`lab/up` runs it once the lab's certificates are laid out); the TLS
-    /// channels start with what they loaded.
+    /// Queue managers, MQIPT and the nodes' tlshd load their key repositories, keystores and
+    /// certificates, as they do when they start (`lab/up` runs it once the lab's certificates
+    /// are laid out); the TLS channels start with what they loaded.
     StartTls,
     /// Runs a command as a host would, without SSH: `exec wdc1-mq1 rdqmstatus -m DRHAQM1`.
     Exec {
@@ -251,6 +251,9 @@ fn control(cli: Cli) -> Result<(), String> {
                     }
                     for route in estate.bastions.iter_mut().flat_map(|b| b.mqipt.iter_mut()).flat_map(|i| i.active_routes.iter_mut()) {
                         route.tls = None;
+                    }
+                    for node in estate.regions.iter_mut().flat_map(|r| r.nodes.iter_mut()) {
+                        node.tlshd = None;
                     }
                     estate.tls_links.clear();
                     sim::tls::ensure_loaded(estate, &fs, now);

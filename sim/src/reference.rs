@@ -58,7 +58,7 @@ Trace=0
 ";
 
 fn node(name: &str, ip: &str) -> Node {
-    Node { name: name.to_string(), ip: ip.to_string(), up: true, suspended: false, resync: None }
+    Node { name: name.to_string(), ip: ip.to_string(), up: true, suspended: false, resync: None, tlshd: None }
 }
 
 fn qmgr(name: &str, listener_port: u16, dr_port: u16, primary: &str) -> QueueManager {

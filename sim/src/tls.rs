@@ -163,6 +163,102 @@ pub struct TlsLink {
     pub since_ms: u64,
 }
 
+/// What a node's tlshd (the kernel TLS handshake daemon of DRBD's replication, seed 002)
+/// loaded from the files its `/etc/tlshd.conf` names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadedTlshd {
+    pub certificate: String,
+    pub private_key: String,
+    pub truststore: String,
+    /// The certificate presented: its serial (`10:00`), subject, issuer and fingerprint.
+    pub serial: Option<String>,
+    pub subject: Option<String>,
+    pub issuer: Option<String>,
+    pub fingerprint: Option<String>,
+    /// The subjects and serials of the trust bundle's certificates.
+    #[serde(default)]
+    pub trusted: Vec<(String, String)>,
+    pub loaded_at_ms: u64,
+    /// Why it could not load (tlshd fails to reload then).
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// A `key=value` of a section of `tlshd.conf` (`[authenticate.server]`, else `.client`).
+fn tlshd_value(conf: &str, key: &str) -> Option<String> {
+    let mut section = String::new();
+    let mut found: Vec<(String, String)> = Vec::new();
+    for line in conf.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.trim().to_string();
+        } else if let Some((k, v)) = line.split_once('=')
+            && !line.starts_with('#')
+            && k.trim() == key
+        {
+            found.push((section.clone(), v.trim().to_string()));
+        }
+    }
+    ["authenticate.server", "authenticate.client", "authenticate"]
+        .iter()
+        .find_map(|s| found.iter().find(|(sec, _)| sec == s).map(|(_, v)| v.clone()))
+}
+
+/// tlshd on `node` loads its configuration and the files it names (as the node sees them:
+/// inside its directory of the lab when that is where they are).
+pub fn load_tlshd(fs: &dyn HostFs, node: &str, now_ms: u64) -> LoadedTlshd {
+    let on_node = |path: &str| {
+        let inside = fs.host_path(node, path);
+        if fs.exists(&inside) { inside } else { path.to_string() }
+    };
+    let mut loaded = LoadedTlshd {
+        certificate: String::new(),
+        private_key: String::new(),
+        truststore: String::new(),
+        serial: None,
+        subject: None,
+        issuer: None,
+        fingerprint: None,
+        trusted: Vec::new(),
+        loaded_at_ms: now_ms,
+        error: None,
+    };
+    let conf = match fs.read(&on_node("/etc/tlshd.conf")) {
+        Ok(conf) => conf,
+        Err(e) => {
+            loaded.error = Some(format!("/etc/tlshd.conf: {e}"));
+            return loaded;
+        }
+    };
+    loaded.certificate = tlshd_value(&conf, "x509.certificate").unwrap_or_default();
+    loaded.private_key = tlshd_value(&conf, "x509.private_key").unwrap_or_default();
+    loaded.truststore = tlshd_value(&conf, "x509.truststore").unwrap_or_default();
+    match fs.read(&on_node(&loaded.certificate)).map_err(|e| e.to_string()).and_then(|pem| crate::pki::CertInfo::from_pem(&pem)) {
+        Ok(info) => {
+            loaded.serial = Some(info.serial);
+            loaded.subject = Some(info.subject);
+            loaded.issuer = Some(info.issuer);
+            loaded.fingerprint = Some(info.fingerprint);
+        }
+        Err(e) => loaded.error = Some(format!("{}: {e}", loaded.certificate)),
+    }
+    if loaded.error.is_none() && fs.read(&on_node(&loaded.private_key)).is_err() {
+        loaded.error = Some(format!("{}: cannot be read", loaded.private_key));
+    }
+    match fs.read_bytes(&on_node(&loaded.truststore)) {
+        Ok(bundle) => {
+            for pem in x509_parser::pem::Pem::iter_from_buffer(&bundle).flatten() {
+                if let Ok(info) = crate::pki::CertInfo::from_der(&pem.contents) {
+                    loaded.trusted.push((info.subject, info.serial));
+                }
+            }
+        }
+        Err(e) => {
+            loaded.error.get_or_insert(format!("{}: {e}", loaded.truststore));
+        }
+    }
+    loaded
+}
+
 /// MQ's default certificate label of a queue manager.
 pub fn default_label(qm: &str) -> String {
     format!("ibmwebspheremq{}", qm.to_ascii_lowercase())
@@ -259,6 +355,11 @@ pub fn load_route(estate: &mut Estate, fs: &dyn HostFs, bastion: &str, route: &A
 /// key repository and every running MQIPT route's keystores. Then the signatures between
 /// loaded certificates are checked once.
 pub fn ensure_loaded(estate: &mut Estate, fs: &dyn HostFs, now_ms: u64) {
+    for node in estate.regions.iter_mut().flat_map(|r| r.nodes.iter_mut()) {
+        if node.up && node.tlshd.is_none() {
+            node.tlshd = Some(load_tlshd(fs, &node.name, now_ms));
+        }
+    }
     for i in 0..estate.qmgrs.len() {
         if estate.qmgrs[i].tls.is_none() && !estate.running_on(&estate.qmgrs[i]).is_empty() {
             reload_qm(estate, fs, i, now_ms);
