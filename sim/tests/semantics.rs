@@ -256,6 +256,9 @@ fn usage_errors_do_not_change_state() {
     for route in after.bastions.iter_mut().flat_map(|b| b.mqipt.iter_mut()).flat_map(|i| i.active_routes.iter_mut()) {
         route.tls = None;
     }
+    for node in after.regions.iter_mut().flat_map(|r| r.nodes.iter_mut()) {
+        node.tlshd = None;
+    }
     (after.tls_links, after.tls_signatures, after.tls_loads) = Default::default();
     assert_eq!(after, before);
 }

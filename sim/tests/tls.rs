@@ -444,3 +444,41 @@ fn amqssslc_through_mqipt_prints_the_seeds_lines_or_2393() {
     assert_eq!(usage.code, 99);
     assert!(usage.stdout.ends_with("  [-o OcspURL]\n"));
 }
+
+#[test]
+fn systemctl_reload_tlshd_loads_the_replication_certificate_again() {
+    let mut h = Hosts::new();
+    let make = |h: &Hosts, cn: &str| {
+        let dir = h.file("dal1-mq1", "/etc/drbd.d");
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = std::process::Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "dal1-mq1.key", "-out", "dal1-mq1.crt", "-subj", &format!("/CN={cn}"), "-days", "30"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        std::fs::copy(format!("{dir}/dal1-mq1.crt"), format!("{dir}/lab_root_ca.crt")).unwrap();
+    };
+    make(&h, "dal1-mq1");
+    let conf = "[authenticate.server]\nx509.truststore=/etc/drbd.d/lab_root_ca.crt\nx509.certificate=/etc/drbd.d/dal1-mq1.crt\nx509.private_key=/etc/drbd.d/dal1-mq1.key\n";
+    std::fs::write(h.file("dal1-mq1", "/etc/tlshd.conf"), conf).unwrap();
+    // Loaded at the first command (tlshd runs since the node started).
+    h.ok("dal1-mq1", "dspmq", &[]);
+    let first = h.state()["regions"][1]["nodes"][0]["tlshd"].clone();
+    assert_eq!(first["subject"], "CN=dal1-mq1", "{first}");
+    assert_eq!(first["certificate"], "/etc/drbd.d/dal1-mq1.crt");
+    // The files replaced: nothing changes until tlshd reloads.
+    make(&h, "dal1-mq1-new");
+    h.ok("dal1-mq1", "dspmq", &[]);
+    assert_eq!(h.state()["regions"][1]["nodes"][0]["tlshd"]["subject"], "CN=dal1-mq1");
+    assert_eq!(h.ok("dal1-mq1", "systemctl", &["reload", "tlshd"]), "");
+    let now = h.state()["regions"][1]["nodes"][0]["tlshd"].clone();
+    assert_eq!(now["subject"], "CN=dal1-mq1-new", "{now}");
+    assert_ne!(now["serial"], first["serial"]);
+    // A file tlshd cannot read: the reload fails as systemd says so.
+    std::fs::remove_file(h.file("dal1-mq1", "/etc/drbd.d/dal1-mq1.key")).unwrap();
+    let failed = h.run("dal1-mq1", "systemctl", &["reload", "tlshd"]);
+    assert_eq!(failed.code, 1);
+    assert!(failed.stderr.starts_with("Job for tlshd.service failed"), "{failed:?}");
+    assert_eq!(h.run("wdc-bastion", "systemctl", &["reload", "tlshd"]).code, 5, "no tlshd on the bastion");
+}
