@@ -10,10 +10,12 @@
 use crate::estate::{Channel, Estate, QueueManager};
 use crate::fs::HostFs;
 
-/// The TLS channel pairs of the lab and whether MQ starts them, with why (what MQ logs).
+/// The TLS channel pairs of the lab and whether their CipherSpecs let MQ start them, with why
+/// (what MQ logs). A pair whose CipherSpecs agree still needs each end to trust the other's
+/// certificate and to pass its SSLPEER ([`crate::tls`]).
 pub const PLANTED: &[(&str, bool, &str)] = &[
-    // Receiver's SSLPEER names SSLDRHAQM1's certificate; both ends accept TLS 1.2 or higher.
-    ("SSLDRHAQM1.TO.DRHAQM2", true, "the handshake succeeds"),
+    // Both ends accept TLS 1.2 or higher (the receiver's SSLPEER names SSLDRHAQM1's DN).
+    ("SSLDRHAQM1.TO.DRHAQM2", true, "the CipherSpecs agree"),
     // The sender offers a TLS 1.2 suite, the receiver insists on another one.
     ("DRHAQM2.TO.SSLDRHAQM1", false, "AMQ9631E: the CipherSpecs of the two ends differ"),
 ];
