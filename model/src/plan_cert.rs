@@ -355,7 +355,9 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
                         Some(store) => add_trusting(&mut trusting, conf.host.clone(), store, format!("MQIPT route {port} connects to {qmgr} with TLS (SSLClient)")),
                         None => b.check(CheckStatus::Block, "trust", format!("MQIPT route {port} connects to {qmgr} with TLS, but its SSLClientKeyRing {ring} on {} is not in the inventory", conf.host)),
                     }
-                    tls_checks.extend(ctx.tls_clients.iter().filter(|c| c.qmgr == *qmgr && c.listener_port() == Some(port.as_str())));
+                    let label = route.get("SSLClientSiteLabel").unwrap_or("").trim().to_string();
+                    let presented = inv.certificates.iter().find(|c| c.host == conf.host && c.store == ring && c.label == label && c.personal).map(peer_dn);
+                    tls_checks.extend(usable_tls_checks(ctx, inv, qmgr, &port, presented.as_deref(), b));
                 }
             }
         }
@@ -379,7 +381,8 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
                 rotation.routes.push(RouteUse { instance: instance.clone(), listener_port: port.clone(), qmgr: qmgr.clone(), property: label_key.into() });
                 ports.push(port.clone());
                 let Some(qmgr) = qmgr else { continue };
-                tls_checks.extend(ctx.tls_clients.iter().filter(|c| c.qmgr == qmgr && c.listener_port() == Some(port.as_str())));
+                let presented = (!server).then_some(new_subject.as_str());
+                tls_checks.extend(usable_tls_checks(ctx, inv, &qmgr, &port, presented, b));
                 if server {
                     continue;
                 }
@@ -525,6 +528,38 @@ pub(crate) fn refresh_qmgr(b: &mut PlanBuilder, host: &str, qmgr: &str, title: &
     let verify = Verify::OutputContains { text: "AMQ8560I".into() };
     let again = undo(host, refresh.clone(), verify.clone());
     b.step(host, title, refresh, "AMQ8560I: IBM MQ security cache refreshed.", verify).undo = vec![again];
+}
+
+/// The TLS client checks of route `port` to `qmgr` that can prove anything: a check whose
+/// channel refuses the certificate MQIPT presents (`presented`) fails before and after the
+/// rotation alike, so it is left out, with a warning that says why.
+fn usable_tls_checks<'a>(ctx: &'a PlanContext, inv: &CertInventory, qmgr: &str, port: &str, presented: Option<&str>, b: &mut PlanBuilder) -> Vec<&'a TlsClientCheck> {
+    let mut out = Vec::new();
+    for check in ctx.tls_clients.iter().filter(|c| c.qmgr == qmgr && c.listener_port() == Some(port)) {
+        let Some(channel) = inv.channels.iter().find(|c| c.qmgr == qmgr && c.name == check.channel) else {
+            b.check(CheckStatus::Warn, "client_check", format!("the TLS client check of route {port} uses channel {}, which {qmgr} does not have (read with DISPLAY CHANNEL): it is left out", check.channel));
+            continue;
+        };
+        let refused = match (presented, channel.sslpeer.is_empty()) {
+            (Some(dn), false) => !crate::sslpeer::matches(dn, &channel.sslpeer).is_ok_and(|m| m.matches),
+            _ => false,
+        };
+        if refused {
+            b.check(
+                CheckStatus::Warn,
+                "client_check",
+                format!(
+                    "route {port}'s TLS client check is left out: {qmgr}'s channel {} (SSLPEER '{}') refuses the certificate MQIPT presents ({}), AMQ9636E, before and after this rotation; fix the filter to prove the route",
+                    channel.name,
+                    channel.sslpeer,
+                    presented.unwrap_or("")
+                ),
+            );
+            continue;
+        }
+        out.push(check);
+    }
+    out
 }
 
 fn refresh_mqipt(ctx: &PlanContext, b: &mut PlanBuilder, host: &str, title: &str) {

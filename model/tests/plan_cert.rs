@@ -110,7 +110,7 @@ fn plan_with(intent: Intent, certs: &CertInventory) -> plan::Plan {
         tls_clients: vec![TlsClientCheck {
             host: "wdc-mq-client".into(),
             qmgr: "SSLDRHAQM1".into(),
-            channel: "SSLDRHAMQ1.MQIPT".into(),
+            channel: "SSLDRHAQM1.MQIPT".into(),
             conname: "10.241.1.4(1503)".into(),
             keyr: "/var/mqm/keys/mq_cloud_keys".into(),
             certlabl: "wdc-mq-client".into(),

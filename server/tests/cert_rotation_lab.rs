@@ -69,6 +69,10 @@ fn digits(s: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ssldrhaqm1s_certificate_is_rotated_trusted_first_then_retired_later() {
     let h = Harness::start().await;
+    // The lab plants an SSLPEER on SSLDRHAQM1.MQIPT that refuses MQIPT's client certificate
+    // (route 1503 fails, AMQ9636E): corrected first, so the rotation can prove the route.
+    let fix = "ALTER CHANNEL(SSLDRHAQM1.MQIPT) CHLTYPE(SVRCONN) SSLPEER('CN=mqipt-client,OU=IBM,C=US')\nREFRESH SECURITY TYPE(SSL)";
+    ssh_ok(&h, &running_on(&h, "SSLDRHAQM1"), &format!("printf \"{fix}\\n\" | runmqsc SSLDRHAQM1"));
     refresh_certs(&h).await;
     let owner = running_on(&h, "SSLDRHAQM1");
     let partner = running_on(&h, "DRHAQM2");
@@ -79,6 +83,9 @@ async fn ssldrhaqm1s_certificate_is_rotated_trusted_first_then_retired_later() {
     let trusting: Vec<&str> = p["rotation"]["trusting"].as_array().unwrap().iter().map(|t| t["store"].as_str().unwrap()).collect();
     assert_eq!(trusting, [QM2_KDB, CLIENT_PFX], "the partner's key repository and MQIPT's client keystore");
 
+    let commands: Vec<&str> = p["steps"].as_array().unwrap().iter().map(|s| s["command"].as_str().unwrap()).collect();
+    assert!(commands.last().unwrap().starts_with("amqssslc -m SSLDRHAQM1"), "the run ends with a TLS client through route 1503: {commands:#?}");
+
     let done = run(&h, &p, "ssldrhaqm1certlabel").await;
     assert_eq!(done.state, RunState::Succeeded, "{done:#?}");
     // Trusted by the partner and by MQIPT, presented by the channel: read on the hosts.
@@ -88,7 +95,8 @@ async fn ssldrhaqm1s_certificate_is_rotated_trusted_first_then_retired_later() {
     let status = ssh_ok(&h, &partner, "echo 'DISPLAY CHSTATUS(SSLDRHAQM1.TO.DRHAQM2) ALL' | runmqsc DRHAQM2");
     assert!(status.contains("STATUS(RUNNING)"), "{status}");
     let peer = status.split("SSLPEER(").nth(1).unwrap().split(')').next().unwrap();
-    assert_eq!(digits(peer.split(',').next().unwrap()), digits(&new_serial), "{status}");
+    let presented = peer.split(',').next().unwrap().strip_prefix("SERIALNUMBER=").unwrap();
+    assert_eq!(digits(presented), digits(&new_serial), "{status}");
     // The old certificate is still there: only the later plan removes it.
     assert!(labels(&h, &owner, "runmqakm", SSL_KDB).contains(&"ssldrhaqm1certlabel".to_string()));
 
@@ -137,4 +145,34 @@ async fn a_new_dn_the_partners_sslpeer_refuses_is_blocked_in_the_preview() {
     let (status, refused) = h.execute(&p, "ssldrhaqm1certlabel").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert!(labels(&h, &running_on(&h, "SSLDRHAQM1"), "runmqakm", SSL_KDB).iter().all(|l| !l.starts_with("ssldrhaqm1certlabel-")), "nothing was created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replication_certificate_without_the_host_name_is_proposed_and_rotated_to_one_with_it() {
+    let h = Harness::start().await;
+    let inventory = refresh_certs(&h).await;
+    let proposed = inventory["findings"].as_array().unwrap().iter().find(|f| f["code"] == "cert_hostname" && f["subject"].as_str().unwrap().starts_with("dal3-mq1:"));
+    let proposed = proposed.unwrap_or_else(|| panic!("{:#}", inventory["findings"]));
+    let label = proposed["subject"].as_str().unwrap().trim_start_matches("dal3-mq1:").to_string();
+    let cert = inventory["certificates"].as_array().unwrap().iter().find(|c| c["host"] == "dal3-mq1" && c["personal"] == true && c["label"] == label.as_str()).unwrap();
+    let store = cert["store"].as_str().unwrap().to_string();
+    let p = plan(&h, json!({"kind": "cert-rotate", "host": "dal3-mq1", "store": store, "label": label})).await;
+    let blocks: Vec<&Value> = p["preconditions"].as_array().unwrap().iter().filter(|c| c["status"] == "block").collect();
+    assert!(blocks.is_empty(), "{blocks:#?}");
+    let done = run(&h, &p, &label).await;
+    assert_eq!(done.state, RunState::Succeeded, "{done:#?}");
+    // The certificate tlshd.conf names now carries the host name; tlshd loaded it; the peers trust it.
+    let text = ssh_ok(&h, "dal3-mq1", &format!("openssl x509 -in {store} -noout -serial -ext subjectAltName"));
+    assert!(text.contains("DNS:dal3-mq1"), "{text}");
+    let state: Value = serde_json::from_slice(&h.lab.sim(&["state"]).stdout).unwrap();
+    let node = state["regions"].as_array().unwrap().iter().flat_map(|r| r["nodes"].as_array().unwrap()).find(|n| n["name"] == "dal3-mq1").unwrap();
+    let serial_hex = text.lines().find_map(|l| l.strip_prefix("serial=")).unwrap().to_string();
+    assert_eq!(digits(node["tlshd"]["serial"].as_str().unwrap()), digits(&serial_hex), "the simulator's tlshd on dal3-mq1 loaded the new certificate: {:#}", node["tlshd"]);
+    for peer in ["wdc1-mq1", "dal1-mq1"] {
+        let bundle = ssh_ok(&h, peer, "cat /etc/drbd.d/lab_root_ca.crt");
+        assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 2, "{peer}'s bundle: the CA and the new certificate");
+    }
+    let inventory = refresh_certs(&h).await;
+    let left: Vec<&Value> = inventory["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "cert_hostname" && f["subject"].as_str().unwrap().starts_with("dal3-mq1:")).collect();
+    assert!(left.is_empty(), "{left:#?}");
 }
