@@ -1,18 +1,22 @@
-//! What a plan would do, in full: its preconditions with their evidence, its steps with their
-//! verification and undo, and the change to `mqipt.conf`. Shown in the preview and, for an
-//! approver or after an interruption, on the run's page.
+//! What a plan would do, in full: a rotation's trust graph, its preconditions with their
+//! evidence, its steps with their verification and undo, and the change to `mqipt.conf`.
+//! Shown in the preview and, for an approver or after an interruption, on the run's page.
 
+use super::TrustGraph;
 use crate::components::evidence::EvidenceBlock;
 use crate::words::check_look;
 use leptos::prelude::*;
 use model::plan::{Plan, Precondition, Step, UndoAction};
 
-/// Preconditions, steps and the diff of a plan: exactly what runs.
+/// Preconditions, steps and the diff of a plan: exactly what runs. A rotation's trust graph
+/// comes first unless `without_rotation` (the run's page shows the run's own).
 #[component]
-pub fn PlanDetails(plan: Plan) -> impl IntoView {
+pub fn PlanDetails(plan: Plan, #[prop(optional)] without_rotation: bool) -> impl IntoView {
     let blocked = plan.blocked();
+    let rotation = plan.rotation.filter(|_| !without_rotation);
     view! {
         <div class="plan-details">
+            {rotation.map(|r| view! { <TrustGraph rotation=r heading="Trust graph: who presents, trusts and checks this certificate" /> })}
             <Preconditions checks=plan.preconditions />
             <Steps steps=plan.steps />
             {plan.diff.map(|diff| view! { <ConfDiff diff=diff blocked=blocked /> })}

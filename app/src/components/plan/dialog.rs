@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use model::api_error::ErrorCode;
 use model::intent::DRILL_MAX_MESSAGES;
+use model::names::validate_dn;
 use model::plan::{CheckStatus, Intent, Plan};
 use std::sync::Arc;
 
@@ -102,6 +103,13 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
     let asked = RwSignal::new(drill_messages.unwrap_or_default());
     let typed = RwSignal::new(drill_messages.map(|n| n.to_string()).unwrap_or_default());
     let messages_changed = move || drill_messages.is_some() && typed.with(|t| parse_messages(t)) != Ok(asked.get());
+    // A rotation's new DN can be changed here; the plan shown makes the certificate for the
+    // DN its trust graph names.
+    let rotating = matches!(intent, Intent::CertRotate { .. });
+    let dn_typed = RwSignal::new(match &intent {
+        Intent::CertRotate { subject: Some(dn), .. } => dn.clone(),
+        _ => String::new(),
+    });
     let intent = StoredValue::new(intent);
     // Asked for at once; asked again (a new plan from the current estate) by "Try again" and
     // "Plan again".
@@ -133,6 +141,17 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
         asked.set(n);
         plan_again();
     };
+    let replan_with_dn = move |dn: String| {
+        // The old certificate's own DN is what the server uses when none is given.
+        let current = planned.get_untracked().and_then(Result::ok).and_then(|p| p.rotation.as_ref().map(|r| r.subject.clone()));
+        intent.update_value(|i| {
+            if let Intent::CertRotate { subject, .. } = i {
+                *subject = (current.as_deref() != Some(dn.as_str())).then_some(dn);
+            }
+        });
+        title.set(intent.with_value(Intent::describe));
+        plan_again();
+    };
     dialog.on_load(|d| {
         let _ = d.show_modal();
     });
@@ -147,12 +166,25 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
     let expired = move || remaining() == Some(0);
     let blocked = move || plan.with(|p| p.as_ref().is_some_and(|p| p.blocked()));
     let subject = move || plan.with(|p| p.as_ref().map(|p| p.subject.clone()).unwrap_or_default());
+    // The DN the plan shown makes the new certificate for.
+    let planned_dn = Memo::new(move |_| plan.with(|p| p.as_ref().and_then(|p| p.rotation.as_ref()).map(|r| r.new_subject.clone())));
+    Effect::new(move |_| {
+        if let Some(dn) = planned_dn.get()
+            && dn_typed.with_untracked(String::is_empty)
+        {
+            dn_typed.set(dn);
+        }
+    });
+    let dn_changed = move || rotating && planned_dn.with(|p| p.as_ref().is_some_and(|dn| dn_typed.with(|t| t.trim() != dn)));
     // Why Execute stays disabled whatever is typed.
     let why_blocked = move || -> Option<String> {
         if expired() {
             Some("Execute is disabled: the plan expired. Make a new one.".to_string())
         } else if messages_changed() {
             Some(format!("Execute is disabled: the plan above puts {} messages. Plan again with the number typed, or type {} again.", asked.get(), asked.get()))
+        } else if dn_changed() {
+            let dn = planned_dn.get().unwrap_or_default();
+            Some(format!("Execute is disabled: the plan above makes the new certificate for {dn}. Plan again with the DN typed, or type {dn} again."))
         } else if executing.get() {
             Some("Starting…".to_string())
         } else {
@@ -202,6 +234,7 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
                 <button type="button" on:click=move |_| close()>"Cancel — run nothing"</button>
             </div>
             {drill_messages.map(|_| view! { <DrillMessages typed=typed asked=asked on_plan=Callback::new(replan_with) /> })}
+            {rotating.then(|| view! { <RotateSubject typed=dn_typed planned=planned_dn on_plan=Callback::new(replan_with_dn) /> })}
             <Suspense fallback=|| view! {
                 <p role="status" class="waiting">"Asking the console for a plan (it reads the estate and mqipt.conf afresh; nothing runs)…"</p>
             }>
@@ -295,6 +328,44 @@ fn DrillMessages(typed: RwSignal<String>, asked: RwSignal<u32>, on_plan: Callbac
     }
 }
 
+/// A DN as typed for a new certificate: the model's own check (what the server refuses).
+fn parse_dn(text: &str) -> Result<String, String> {
+    let dn = text.trim();
+    if dn.is_empty() {
+        return Err("Enter the new certificate's DN, e.g. CN=mqipt-client,OU=IBM,C=US.".to_string());
+    }
+    validate_dn(dn).map(|()| dn.to_string()).map_err(|e| format!("Not a DN the console can use: {e}."))
+}
+
+/// The DN of a rotation's new certificate: changing it makes a new plan (every SSLPEER filter
+/// is checked against it again).
+#[component]
+fn RotateSubject(typed: RwSignal<String>, planned: Memo<Option<String>>, on_plan: Callback<String>) -> impl IntoView {
+    let parsed = Memo::new(move |_| typed.with(|t| parse_dn(t)));
+    let can_plan = move || parsed.with(|p| p.as_ref().is_ok_and(|dn| planned.with(|now| now.as_ref() != Some(dn))));
+    let hint = move || match (parsed.get(), planned.get()) {
+        (Err(e), _) => e,
+        (Ok(dn), Some(now)) if dn != now => format!("The plan below makes the new certificate for {now}: plan again to make it for {dn}."),
+        (Ok(_), _) => "The new certificate gets this DN (the old one's unless you change it); every SSLPEER filter that checks it is tested against it below.".to_string(),
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Ok(dn) = parsed.get_untracked()
+            && planned.with_untracked(|now| now.as_ref() != Some(&dn))
+        {
+            on_plan.run(dn);
+        }
+    };
+    view! {
+        <form class="confirm rotate-subject" on:submit=submit>
+            <label for="rotate-subject">"New certificate's DN (subject)"</label>
+            <input id="rotate-subject" type="text" spellcheck="false" autocomplete="off" aria-describedby="rotate-subject-hint" bind:value=typed />
+            <button type="submit" disabled=move || !can_plan()>"Plan again with this DN"</button>
+        </form>
+        <p id="rotate-subject-hint" class="reason">{hint}</p>
+    }
+}
+
 /// What the plan would do, in short: the lead, blocked or not, approval.
 #[component]
 fn PlanSummary(plan: Plan) -> impl IntoView {
@@ -361,6 +432,14 @@ mod tests {
         assert_eq!(parse_messages("5000"), Ok(5000));
         for bad in ["0", "5001", "-1", "2.5", "", "fifty"] {
             assert!(parse_messages(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_new_dn_is_checked_as_the_server_checks_it() {
+        assert_eq!(parse_dn(" CN=OTHER,O=IBM,C=US "), Ok("CN=OTHER,O=IBM,C=US".to_string()));
+        for bad in ["", "CN=a\\b", "-CN=x", "CN=", "CN='x'", "CN=$(id)", "not a dn"] {
+            assert!(parse_dn(bad).is_err(), "{bad:?}");
         }
     }
 

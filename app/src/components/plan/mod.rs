@@ -8,10 +8,12 @@
 mod confirm;
 mod details;
 mod dialog;
+mod trust_graph;
 
 pub use confirm::TypedConfirm;
 pub use details::PlanDetails;
 pub use dialog::PlanDialog;
+pub use trust_graph::TrustGraph;
 
 use crate::session::use_session;
 use leptos::prelude::*;
