@@ -1,9 +1,13 @@
 //! The table of certificates: one row per certificate entry of each store, its expiry in
-//! words, where it is held, and its problems. Sorting moves the rows (keyed by entry) and
-//! leaves the column buttons where they are, so the keyboard focus stays on the one pressed.
+//! words, where it is held, its problems, the rotation that made it, and what can be done
+//! with it (rotate, retire: each opens the plan preview). Sorting moves the rows (keyed by
+//! entry) and leaves the column buttons where they are, so the keyboard focus stays on the
+//! one pressed.
 
 use crate::checks::Tone;
 use crate::clock::date_time;
+use crate::components::cert_actions::{CertActions, Rotated, made_by, retirable, rotation_proposed};
+use crate::router::encode;
 use crate::components::badge::severity_tone;
 use crate::components::expiry_timeline::expiry;
 use crate::components::badge::Badge;
@@ -78,13 +82,14 @@ fn problem_word(code: &str) -> &'static str {
         "cert_untrusted" => "issuer not trusted by its peers",
         "cert_weak_key" => "weak key",
         "cert_weak_signature" => "weak signature",
+        "cert_rotation_due" => "rotation due",
         _ => "see findings",
     }
 }
 
 /// The whole table, sorted as `sort` says; the column buttons change it.
 #[component]
-pub fn CertTable(inventory: Arc<CertInventory>, sort: RwSignal<Sort>, now_ms: u64) -> impl IntoView {
+pub fn CertTable(inventory: Arc<CertInventory>, sort: RwSignal<Sort>, now_ms: u64, rotated: Memo<Vec<Rotated>>) -> impl IntoView {
     let order = {
         let inventory = Arc::clone(&inventory);
         move || sort.with(|s| sorted_indices(&inventory.certificates, *s))
@@ -95,7 +100,7 @@ pub fn CertTable(inventory: Arc<CertInventory>, sort: RwSignal<Sort>, now_ms: u6
             <thead>
                 <tr>
                     {SortKey::ALL.into_iter().map(|key| view! { <SortHeader key=key sort=sort /> }).collect_view()}
-                    {["Subject, issued by", "Key, signature, host names (SAN)", "Problems"].map(|c| view! { <th scope="col">{c}</th> }).collect_view()}
+                    {["Subject, issued by", "Key, signature, host names (SAN)", "Problems", "Actions"].map(|c| view! { <th scope="col">{c}</th> }).collect_view()}
                 </tr>
             </thead>
             <tbody>
@@ -103,7 +108,7 @@ pub fn CertTable(inventory: Arc<CertInventory>, sort: RwSignal<Sort>, now_ms: u6
                 <For
                     each=order
                     key=|i| *i
-                    children=move |i| view! { <CertRow inventory=Arc::clone(&inventory) index=i now_ms=now_ms /> }
+                    children=move |i| view! { <CertRow inventory=Arc::clone(&inventory) index=i now_ms=now_ms rotated=rotated /> }
                 />
             </tbody>
         </table>
@@ -128,8 +133,22 @@ fn SortHeader(key: SortKey, sort: RwSignal<Sort>) -> impl IntoView {
 }
 
 #[component]
-fn CertRow(inventory: Arc<CertInventory>, index: usize, now_ms: u64) -> impl IntoView {
+fn CertRow(inventory: Arc<CertInventory>, index: usize, now_ms: u64, rotated: Memo<Vec<Rotated>>) -> impl IntoView {
     let c = &inventory.certificates[index];
+    let proposed = rotation_proposed(&inventory, c, now_ms);
+    let retire = retirable(&inventory, c);
+    let made = {
+        let c = c.clone();
+        move || {
+            rotated.with(|r| made_by(r, &c).cloned()).map(|r| {
+                let href = format!("/runs/{}", encode(&r.run_id));
+                view! {
+                    <br />
+                    <a class="rotated-mark" href=href>{format!("↻ made by rotating {}, {}", r.old_label, date_time(r.at))}</a>
+                }
+            })
+        }
+    };
     let subject = format!("{}:{}", c.host, c.label);
     let problems: Vec<_> = inventory
         .findings
@@ -150,11 +169,12 @@ fn CertRow(inventory: Arc<CertInventory>, index: usize, now_ms: u64) -> impl Int
     view! {
         <tr class:problem=problem>
             <td><span class="date">{c.not_after.map(date_time).unwrap_or_default()}</span> " " <Badge tone=tone text=words /></td>
-            <th scope="row">{c.label.clone()}<span class="muted">{if c.personal { " personal" } else { " signer (trusted)" }}</span></th>
+            <th scope="row">{c.label.clone()}<span class="muted">{if c.personal { " personal" } else { " signer (trusted)" }}</span>{made}</th>
             <td class="store"><strong>{c.host.clone()}</strong> ", " {purpose_text(&c.purpose)}<br /><code class="path">{c.store.clone()}</code></td>
             <td class="dn">{c.subject.clone()}<br /><span class="muted">"issued by "</span>{c.issuer.clone()}</td>
             <td>{key_text}</td>
             <td class="wrap">{problem_badges}</td>
+            <td><CertActions cert=c.clone() proposed=proposed retire=retire /></td>
         </tr>
     }
 }

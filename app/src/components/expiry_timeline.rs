@@ -1,10 +1,15 @@
 //! When each certificate expires, drawn as SVG: one row per certificate (a certificate held in
 //! several stores is drawn once), its validity as a line, its expiry as a dot. Time runs on a
 //! square-root scale around today, so the next week and the next ten years both stay readable;
-//! the zones "expired", "within 7 days" and "within 30 days" are shaded and named.
+//! the zones "expired", "within 7 days" and "within 30 days" are shaded and named. A
+//! certificate made by a succeeded rotation is marked "↻ rotated" with the date, linking to
+//! the run, and listed under the chart.
 
 use crate::checks::Tone;
+use crate::clock::date_time;
+use crate::components::cert_actions::{Rotated, made_by};
 use crate::components::cert_table::{SortKey, sorted};
+use crate::router::encode;
 use leptos::prelude::*;
 use model::certs::CertView;
 
@@ -94,7 +99,7 @@ fn px(v: f64) -> i64 {
 /// The chart as a `<figure>`, with a text summary for those who cannot see it (the table of
 /// certificates holds it all as well).
 #[component]
-pub fn ExpiryTimeline(certs: Vec<CertView>, now_ms: u64) -> impl IntoView {
+pub fn ExpiryTimeline(certs: Vec<CertView>, now_ms: u64, rotated: Memo<Vec<Rotated>>) -> impl IntoView {
     let mut expired = 0;
     let mut soon = 0;
     for c in &certs {
@@ -156,6 +161,24 @@ pub fn ExpiryTimeline(certs: Vec<CertView>, now_ms: u64) -> impl IntoView {
                 1 => format!("{} on {}", c.label, c.host),
                 n => format!("{} ({n} stores)", c.label),
             };
+            // Above the start of its line: what made it, linking to the run.
+            let mark = {
+                let c = c.clone();
+                move || {
+                    rotated.with(|r| made_by(r, &c).cloned()).map(|r| {
+                        let when = date_time(r.at);
+                        let day = when.split(' ').next().unwrap_or_default().to_string();
+                        view! {
+                            <g class="rotated">
+                                <a href=format!("/runs/{}", encode(&r.run_id))>
+                                    <title>{format!("Made by rotating {} ({when}): open the run", r.old_label)}</title>
+                                    <text class="rotated-note" x=px(start + 4.0) y=px(y - 4.0)>{format!("↻ rotated {day}")}</text>
+                                </a>
+                            </g>
+                        }
+                    })
+                }
+            };
             view! {
                 <g class=format!("cert-row {}", tone.class())>
                     <title>{c.subject.clone()}</title>
@@ -163,10 +186,35 @@ pub fn ExpiryTimeline(certs: Vec<CertView>, now_ms: u64) -> impl IntoView {
                     <line class="validity" x1=px(start) x2=px(end) y1=px(y) y2=px(y)></line>
                     <circle class="expiry" cx=px(end) cy=px(y) r="5"></circle>
                     {(tone != Tone::Good).then(|| view! { <text class="row-note" x=px(end + 9.0) y=px(y + 4.0)>{words}</text> })}
+                    {mark}
                 </g>
             }
         })
         .collect_view();
+    // The same marks in words, under the chart.
+    let drawn: Vec<CertView> = rows.iter().map(|r| r.cert.clone()).collect();
+    let made = Memo::new(move |_| {
+        rotated.with(|r| drawn.iter().filter_map(|c| made_by(r, c).map(|m| (c.host.clone(), c.label.clone(), m.clone()))).collect::<Vec<_>>())
+    });
+    let made_list = move || {
+        (!made.with(Vec::is_empty)).then(|| {
+            view! {
+                <ul class="rotated-list">
+                    <For
+                        each=move || made.get()
+                        key=|(host, label, r)| (host.clone(), label.clone(), r.run_id.clone())
+                        children=|(host, label, r)| view! {
+                            <li>
+                                "↻ " <code>{label}</code> " on " {host} ": made by rotating " <code>{r.old_label.clone()}</code> ", "
+                                {date_time(r.at)} " — "
+                                <a href=format!("/runs/{}", encode(&r.run_id))>"the run"</a>
+                            </li>
+                        }
+                    />
+                </ul>
+            }
+        })
+    };
     view! {
         <figure class="timeline">
             <svg class="expiry-timeline" viewBox=format!("0 0 {} {}", WIDTH as i64, px(height)) role="img" aria-label=summary.clone()>
@@ -175,6 +223,7 @@ pub fn ExpiryTimeline(certs: Vec<CertView>, now_ms: u64) -> impl IntoView {
                 {cert_rows}
             </svg>
             <figcaption class="muted">{summary} " Square-root time scale around today; each certificate is drawn once however many stores hold it."</figcaption>
+            {made_list}
         </figure>
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod badge;
+pub mod cert_actions;
 pub mod cert_table;
 pub mod copy;
 pub mod data_table;

@@ -1,11 +1,14 @@
 //! `/certificates`: every certificate the console read (QM key repositories, MQIPT keystores,
 //! replication certificates), sortable by expiry; when they expire, on a timeline; what is
-//! wrong with them and with the TLS channels; and an SSLPEER tester.
+//! wrong with them and with the TLS channels; and an SSLPEER tester. Each personal
+//! certificate can be rotated (prominently when a finding proposes it) and retired, through
+//! the plan preview; what a succeeded rotation made is marked, with its run.
 
 use crate::api::{self, ApiError};
 use crate::checks::Tone;
 use crate::clock::{age_text, date_time};
 use crate::components::badge::{Badge, severity_tone};
+use crate::components::cert_actions::{Rotated, rotations, unread_change};
 use crate::components::cert_table::{CertTable, Sort, SortKey};
 use crate::components::data_table::{DataTable, TextRow};
 use crate::components::expiry_timeline::ExpiryTimeline;
@@ -13,6 +16,8 @@ use crate::components::findings::FindingBody;
 use crate::components::page::Page;
 use crate::components::refresh_button::{OperatorButton, Work};
 use crate::components::sslpeer_tester::SslPeerTester;
+use crate::live::use_live;
+use crate::router::encode;
 use leptos::prelude::*;
 use model::certs::{CertInventory, CertView, ChannelView, Purpose, peer_dn};
 use model::estate::Severity;
@@ -25,6 +30,10 @@ type Inventory = LocalResource<Result<Arc<CertInventory>, ApiError>>;
 pub fn CertificatesPage() -> impl IntoView {
     let inventory: Inventory = LocalResource::new(|| async { api::certificates().await.map(Arc::new) });
     let sort = RwSignal::new((SortKey::Expiry, true));
+    // The runs say which certificates rotations made (listed afresh; the stream keeps them current).
+    let live = use_live();
+    live.load_runs();
+    let rotated: Memo<Vec<Rotated>> = Memo::new(move |_| live.runs.with(|runs| rotations(runs)));
     let tester = move || {
         inventory.get().and_then(Result::ok).map(|inv| {
             let filters: Vec<String> = inv.channels.iter().map(|c| c.sslpeer.clone()).filter(|p| !p.trim().is_empty()).collect();
@@ -50,7 +59,7 @@ pub fn CertificatesPage() -> impl IntoView {
                 <Suspense fallback=|| view! { <p role="status" class="waiting">"Reading the certificate inventory…"</p> }>
                     <ErrorBoundary fallback=unavailable>
                         {move || Suspend::new(async move {
-                            inventory.await.map(|inv| view! { <InventoryView inventory=inv sort=sort /> })
+                            inventory.await.map(|inv| view! { <InventoryView inventory=inv sort=sort rotated=rotated /> })
                         })}
                     </ErrorBoundary>
                 </Suspense>
@@ -82,8 +91,22 @@ fn read_again(inventory: Inventory) -> Work {
 
 /// The inventory: when it was read, its findings, the timeline, the table and the channels.
 #[component]
-fn InventoryView(inventory: Arc<CertInventory>, sort: RwSignal<Sort>) -> impl IntoView {
+fn InventoryView(inventory: Arc<CertInventory>, sort: RwSignal<Sort>, rotated: Memo<Vec<Rotated>>) -> impl IntoView {
     let now = api::server_now_ms();
+    let live = use_live();
+    let collected_at = inventory.collected_at;
+    // A rotation or retirement that ended after this read: its changes are not shown yet.
+    let changes_unread = move || {
+        live.runs.with(|runs| unread_change(runs, collected_at).map(|r| (r.id.clone(), r.intent.describe(), r.updated_at))).map(|(id, what, at)| {
+            view! {
+                <p role="status" class="notice">
+                    "ℹ This inventory was read at " {date_time(collected_at)} ", before "
+                    <a href=format!("/runs/{}", encode(&id))>{what}</a>
+                    " succeeded at " {date_time(at)} ": what it changed shows once the key stores are read again (“Read every key store again”, or the console's next read)."
+                </p>
+            }
+        })
+    };
     let unread = match inventory.errors.len() {
         0 => "every configured store was read".to_string(),
         n => format!("{n} stores could not be read (below)"),
@@ -99,6 +122,7 @@ fn InventoryView(inventory: Arc<CertInventory>, sort: RwSignal<Sort>) -> impl In
     let findings = inventory.findings.clone();
     view! {
         <p class="muted">{read_at}</p>
+        {changes_unread}
         <section class="findings" aria-labelledby="cert-findings-heading">
             <h2 id="cert-findings-heading">"Findings " <span class="count">{counts}</span></h2>
             {findings.is_empty().then(|| view! { <p><Badge tone=Tone::Good text="No certificate or channel problem found" /></p> })}
@@ -114,11 +138,12 @@ fn InventoryView(inventory: Arc<CertInventory>, sort: RwSignal<Sort>) -> impl In
         </section>
         <section aria-labelledby="timeline-heading">
             <h2 id="timeline-heading">"Expiry timeline"</h2>
-            <ExpiryTimeline certs=inventory.certificates.clone() now_ms=now />
+            <ExpiryTimeline certs=inventory.certificates.clone() now_ms=now rotated=rotated />
         </section>
         <section aria-labelledby="certs-heading">
             <h2 id="certs-heading">"Certificates"</h2>
-            <CertTable inventory=Arc::clone(&inventory) sort=sort now_ms=now />
+            <p class="muted">"Rotate makes a new certificate, trusted everywhere the old one is before it is used; Retire removes one nothing uses any more. Each shows its plan first: nothing runs until you confirm it."</p>
+            <CertTable inventory=Arc::clone(&inventory) sort=sort now_ms=now rotated=rotated />
         </section>
         <Channels inventory=inventory />
     }
