@@ -1,9 +1,10 @@
 //! `/runs/{id}`: one run, live: each step's state, exit code, output and verification as the
 //! server journals it (from the event stream; polled every 2 s while no event comes), the undo
 //! actions after a failure (`steps`), what a person must run when undoing did not work, and
-//! the outcome in words; a drill's, once it has ended, links to its report. Interrupted runs can be resumed or rolled back; a run awaiting
-//! approval shows who asked and until when, and only another operator can approve or deny it
-//! (`decide`).
+//! the outcome in words; a drill's, once it has ended, links to its report; a rotation's shows
+//! its trust graph (what trusts the new certificate, which filters check it, which routes use
+//! it). Interrupted runs can be resumed or rolled back; a run awaiting approval shows who
+//! asked and until when, and only another operator can approve or deny it (`decide`).
 
 mod decide;
 mod steps;
@@ -11,7 +12,7 @@ mod steps;
 use crate::api::{self, ApiError};
 use crate::clock::{date_time, time_of_day};
 use crate::components::page::Page;
-use crate::components::plan::PlanDetails;
+use crate::components::plan::{PlanDetails, TrustGraph};
 use crate::components::store_status::{RunConsole, consoles_named};
 use crate::live::use_live;
 use crate::router::encode;
@@ -121,6 +122,10 @@ fn RunBody(run: Memo<Option<Run>>) -> impl IntoView {
     let undo = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.undo.clone()).unwrap_or_default()));
     let remediation = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.remediation.clone()).unwrap_or_default()));
     let drill_report = Memo::new(move |_| run.with(|r| r.as_ref().filter(|r| has_drill_report(r)).map(|r| format!("/drills/{}", encode(&r.id)))));
+    // A rotation's trust graph, as planned (the run keeps it).
+    let rotation = Memo::new(move |_| run.with(|r| r.as_ref().and_then(|r| r.rotation.clone())));
+    let has_rotation = rotation.with_untracked(Option::is_some);
+    let certs_changed = Memo::new(move |_| run.with(|r| r.as_ref().is_some_and(changed_certificates)));
     view! {
         <Outcome run=run />
         {move || drill_report.get().map(|href| view! {
@@ -129,6 +134,12 @@ fn RunBody(run: Memo<Option<Run>>) -> impl IntoView {
                 " — RTO, RPO, the fate of every message of the ledger, and the queue manager before and after."
             </p>
         })}
+        <Show when=move || certs_changed.get()>
+            <p class="drill-report-link">
+                <a href="/certificates">"Open the certificates"</a>
+                " — the key stores as read again, and on the expiry timeline what this run made."
+            </p>
+        </Show>
         <RunFacts run=run />
         {move || match state.get() {
             Some(RunState::AwaitingApproval) => view! { <Approval run=run plan=plan /> }.into_any(),
@@ -154,11 +165,22 @@ fn RunBody(run: Memo<Option<Run>>) -> impl IntoView {
             let lines = remediation.get();
             (!lines.is_empty()).then(|| view! { <Remediation lines=lines /> })
         }}
+        {move || rotation.get().map(|r| view! {
+            <section class="run-rotation" aria-labelledby="rotation-heading">
+                <h2 id="rotation-heading">"What this rotation changes"</h2>
+                <TrustGraph rotation=r heading="Trust graph, as planned" />
+            </section>
+        })}
         <details class="plan-of-run">
             <summary>"The plan this run follows (as previewed)"</summary>
-            <PlanView plan=plan />
+            <PlanView plan=plan without_rotation=has_rotation />
         </details>
     }
+}
+
+/// A certificate run that succeeded: the certificates page shows what it changed.
+fn changed_certificates(r: &Run) -> bool {
+    r.state == RunState::Succeeded && matches!(r.intent, Intent::CertRotate { .. } | Intent::CertRetire { .. })
 }
 
 /// A drill has a report once its run has ended (the report is written then).
@@ -251,7 +273,7 @@ pub fn second_operator(r: &Run) -> String {
 
 /// The plan as previewed, for whoever must decide on it.
 #[component]
-fn PlanView(plan: PlanOfRun) -> impl IntoView {
+fn PlanView(plan: PlanOfRun, #[prop(optional)] without_rotation: bool) -> impl IntoView {
     let unreadable = |errors: ArcRwSignal<Errors>| {
         let messages = move || errors.with(|errors| errors.iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>().join("; "));
         view! { <p class="inline-alert tone-bad">"✖ The plan could not be read: " {messages}</p> }
@@ -259,7 +281,7 @@ fn PlanView(plan: PlanOfRun) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="waiting">"Reading the plan…"</p> }>
             <ErrorBoundary fallback=unreadable>
-                {move || Suspend::new(async move { plan.await.map(|p| view! { <PlanDetails plan=(*p).clone() /> }) })}
+                {move || Suspend::new(async move { plan.await.map(|p| view! { <PlanDetails plan=(*p).clone() without_rotation=without_rotation /> }) })}
             </ErrorBoundary>
         </Suspense>
     }
@@ -303,6 +325,16 @@ mod tests {
             assert_eq!(has_drill_report(&r), linked, "{state:?}");
         }
         assert!(!has_drill_report(&run(RunState::Succeeded, None, None)));
+    }
+
+    #[test]
+    fn only_a_succeeded_certificate_run_points_to_the_certificates() {
+        let mut r = run(RunState::Succeeded, None, None);
+        assert!(!changed_certificates(&r));
+        r.intent = Intent::CertRetire { host: "h".into(), store: "/s.kdb".into(), label: "l".into() };
+        assert!(changed_certificates(&r));
+        r.state = RunState::RolledBack;
+        assert!(!changed_certificates(&r));
     }
 
     #[test]
