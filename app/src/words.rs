@@ -26,6 +26,7 @@ pub fn run_look(state: RunState) -> (&'static str, &'static str, Tone) {
         RunState::NeedsAttention => ("Needs attention", "✖", Tone::Bad),
         RunState::Interrupted => ("Interrupted", "⚠", Tone::Warn),
         RunState::AwaitingApproval => ("Awaiting approval", "◷", Tone::Warn),
+        RunState::AwaitingCertificate => ("Awaiting the signed certificate", "◷", Tone::Warn),
     }
 }
 
@@ -49,7 +50,7 @@ pub fn owner_words(run: &Run) -> Option<String> {
     Some(match run.state {
         RunState::Running => format!("executing on {name}"),
         RunState::Interrupted => format!("was executing on {name}"),
-        RunState::AwaitingApproval => format!("on {name}"),
+        RunState::AwaitingApproval | RunState::AwaitingCertificate => format!("on {name}"),
         RunState::Succeeded | RunState::Failed | RunState::RolledBack | RunState::NeedsAttention => format!("executed on {name}"),
     })
 }
@@ -93,6 +94,7 @@ mod tests {
             approval_expires_at: None,
             denied_by: None,
             owner: None,
+            signed_certificate: None,
             rotation: None,
         };
         assert_eq!(owner_words(&run), None);

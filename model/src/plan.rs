@@ -52,6 +52,9 @@ pub enum Action {
     /// Copy a file from another host to this one, through the console's own SSH sessions
     /// (what an administrator does with `scp`); the file is created or replaced atomically,
     /// or with `append` added to the end of what it holds (a PEM trust bundle).
+    /// The run waits for an operator to upload the CA-signed certificate for the signing
+    /// request at `request` (state `awaiting_certificate`), then writes it to `to_path`.
+    AwaitCertificate { request: String, to_path: String },
     CopyFile {
         from_host: String,
         from_path: String,
@@ -83,6 +86,7 @@ impl Action {
                 let quoted: Vec<String> = commands.iter().map(|c| format!("\"{c}\"")).collect();
                 format!("printf '%s\\n' {} | runmqsc {qmgr}", quoted.join(" "))
             }
+            Action::AwaitCertificate { request, to_path } => format!("wait for the CA-signed certificate of {request} (uploaded on the run's page), then write it to {to_path}"),
             Action::CopyFile { from_host, from_path, to_path, append: false } => format!("scp {from_host}:{from_path} {to_path}"),
             Action::CopyFile { from_host, from_path, to_path, append: true } => {
                 format!("ssh {from_host} cat {from_path} | cat {to_path} - > {to_path}.new && mv {to_path}.new {to_path}")

@@ -128,18 +128,26 @@ pub(crate) fn dir_of(path: &str) -> &str {
 /// The next label: the old one without an earlier rotation's stamp, then this plan's minute
 /// (`ssldrhaqm1certlabel` → `ssldrhaqm1certlabel-202612052130`).
 pub fn next_label(label: &str, stamp: &str) -> String {
+    next_label_with(label, stamp, false)
+}
+
+/// [`next_label`] to the second (`-YYYYMMDDHHMMSS`), for a store rotated twice in a minute.
+fn next_label_with(label: &str, stamp: &str, seconds: bool) -> String {
     let base = match label.rsplit_once('-') {
-        Some((base, tail)) if tail.len() == 12 && tail.chars().all(|c| c.is_ascii_digit()) => base,
+        Some((base, tail)) if (tail.len() == 12 || tail.len() == 14) && tail.chars().all(|c| c.is_ascii_digit()) => base,
         _ => label,
     };
     let base: String = base.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).collect();
-    let minute = stamp
+    let time = stamp
         .parse::<i64>()
         .ok()
         .and_then(|ms| time::OffsetDateTime::from_unix_timestamp(ms / 1000).ok())
-        .map(|t| format!("{:04}{:02}{:02}{:02}{:02}", t.year(), t.month() as u8, t.day(), t.hour(), t.minute()))
+        .map(|t| {
+            let minute = format!("{:04}{:02}{:02}{:02}{:02}", t.year(), t.month() as u8, t.day(), t.hour(), t.minute());
+            if seconds { format!("{minute}{:02}", t.second()) } else { minute }
+        })
         .unwrap_or_else(|| format!("{:0>12}", stamp.chars().filter(char::is_ascii_digit).take(12).collect::<String>()));
-    format!("{base}-{minute}")
+    format!("{base}-{time}")
 }
 
 /// Where a store is written: a queue manager's key repository lives on its replicated volume,
@@ -264,7 +272,11 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
     b.pre.push(crate::plan::Precondition { status: CheckStatus::Pass, code: "certificate".into(), message: format!("{} ({}, serial {}) is the personal certificate of {}", cert.label, cert.subject, cert.serial, cert.store), evidence: evidence(cert) });
     let policy = &ctx.cert_policy;
     let new_subject = subject.map_or_else(|| cert.subject.clone(), str::to_string);
-    let new_label = next_label(t.label, stamp);
+    let taken = |label: &str| inv.certificates.iter().any(|c| c.host == t.host && c.store == t.store && c.label == label);
+    let new_label = match next_label(t.label, stamp) {
+        label if taken(&label) => next_label_with(t.label, stamp, true),
+        label => label,
+    };
     let mut rotation = Rotation {
         host: t.host.into(),
         store: t.store.into(),
@@ -280,7 +292,11 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
         routes: Vec::new(),
     };
     if mode == RotateMode::Csr {
-        b.check(CheckStatus::Block, "mode", "a CA-signed rotation (mode csr: a signing request, then the signed certificate uploaded) is not available yet; use mode self-signed");
+        b.check(
+            CheckStatus::Pass,
+            "mode",
+            "a signing request is made where the store is; the run waits for the CA-signed certificate, checked when uploaded (it answers the request, names what it must, and every store below trusts its issuer)",
+        );
     }
     let problems = policy.problems();
     if problems.is_empty() {
@@ -295,7 +311,7 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
     let san = match &cert.purpose {
         Purpose::Replication { node } => {
             rotation.written_on = node.clone();
-            crate::plan_cert_replication::rotate(ctx, inv, cert, node, &new_subject, stamp, b, &mut rotation);
+            crate::plan_cert_replication::rotate(ctx, inv, cert, node, &new_subject, mode, stamp, b, &mut rotation);
             return Some(rotation);
         }
         _ => cert.san_dns.clone(),
@@ -415,7 +431,11 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
         Purpose::Replication { .. } => {}
     }
     for tr in &trusting {
-        b.check(CheckStatus::Pass, "trust", format!("{} on {} will trust the new certificate before it is used: {} (the public part is added, then the store is refreshed)", tr.view.store, tr.view.host, tr.view.why));
+        let how = match mode {
+            RotateMode::SelfSigned => "the public part is added, then the store is refreshed",
+            RotateMode::Csr => "it must trust the CA that signs it: checked when the certificate is uploaded",
+        };
+        b.check(CheckStatus::Pass, "trust", format!("{} on {} will trust the new certificate before it is used: {} ({how})", tr.view.store, tr.view.host, tr.view.why));
     }
     rotation.trusting = trusting.iter().map(|t| t.view.clone()).collect();
     if b.blocked() {
@@ -425,28 +445,54 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
     // 1-2: the new certificate and its public part.
     let prog = program(&cert.purpose);
     let public = format!("{}/{new_label}.arm", dir_of(t.store));
-    let mut create: Vec<String> = vec!["-cert", "-create", "-db", t.store, "-stashed", "-label", &new_label, "-dn", &new_subject]
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    create.extend(["-size".into(), policy.key_bits.to_string(), "-x509version".into(), "3".into(), "-expire".into(), policy.validity_days.to_string(), "-sig_alg".into(), policy.signature.clone()]);
-    if !san.is_empty() {
-        create.extend(["-san_dnsname".into(), san.join(",")]);
-    }
     let delete_new = |host: &str, prog: &str, db: &str| {
         undo(host, Action::exec(prog, &["-cert", "-delete", "-db", db, "-stashed", "-label", &new_label]), Verify::CertAbsent { program: prog.into(), db: db.into(), label: new_label.clone() })
     };
-    b.step(&owner, format!("Create the new certificate {new_label} in {}", t.store), Action::Exec { program: prog.into(), args: create }, format!("Subject {new_subject}"), Verify::CertPresent { program: prog.into(), db: t.store.into(), label: new_label.clone(), subject: new_subject.clone() })
-        .undo = vec![delete_new(&owner, prog, t.store)];
-    b.step(
-        &owner,
-        "Extract its public part",
-        Action::exec(prog, &["-cert", "-extract", "-db", t.store, "-stashed", "-label", &new_label, "-target", &public, "-format", "ascii"]),
-        format!("{public} written"),
-        Verify::ExitZero,
-    );
-    // 3: every trusting store adds it; 4: and loads it.
-    for tr in &trusting {
+    let size_and_signature = [
+        "-size".to_string(),
+        policy.key_bits.to_string(),
+        "-sig_alg".into(),
+        policy.signature.clone(),
+    ];
+    let san_args: Vec<String> = if san.is_empty() { Vec::new() } else { vec!["-san_dnsname".into(), san.join(",")] };
+    let present = Verify::CertPresent { program: prog.into(), db: t.store.into(), label: new_label.clone(), subject: new_subject.clone() };
+    if mode == RotateMode::Csr {
+        let request = format!("{}/{new_label}.csr", dir_of(t.store));
+        let mut args: Vec<String> = ["-certreq", "-create", "-db", t.store, "-stashed", "-label", &new_label, "-dn", &new_subject].iter().map(|a| a.to_string()).collect();
+        args.extend(size_and_signature.iter().cloned());
+        args.extend(["-file".into(), request.clone()]);
+        args.extend(san_args.iter().cloned());
+        let drop_request = undo(&owner, Action::exec(prog, &["-certreq", "-delete", "-db", t.store, "-stashed", "-label", &new_label]), Verify::ExitZero);
+        b.step(&owner, format!("Make a signing request {new_label} in {}", t.store), Action::Exec { program: prog.into(), args }, format!("{request} written"), Verify::ExitZero).undo = vec![drop_request];
+        b.step(&owner, "Show the signing request, for the CA", Action::exec("cat", &[&request]), "-----BEGIN CERTIFICATE REQUEST-----", Verify::OutputContains { text: "BEGIN CERTIFICATE REQUEST".into() });
+        b.step(
+            &owner,
+            "Wait for the CA-signed certificate (an operator uploads it)",
+            Action::AwaitCertificate { request: request.clone(), to_path: public.clone() },
+            format!("{public} written"),
+            Verify::PemCertificate { path: public.clone(), subject: new_subject.clone(), san_dns: san.clone() },
+        );
+        b.step(&owner, format!("Receive it into {}", t.store), Action::exec(prog, &["-cert", "-receive", "-db", t.store, "-stashed", "-file", &public, "-format", "ascii"]), format!("Subject {new_subject}"), present)
+            .undo = vec![delete_new(&owner, prog, t.store)];
+    } else {
+        let mut create: Vec<String> = ["-cert", "-create", "-db", t.store, "-stashed", "-label", &new_label, "-dn", &new_subject].iter().map(|a| a.to_string()).collect();
+        create.extend([size_and_signature[0].clone(), size_and_signature[1].clone(), "-x509version".into(), "3".into(), "-expire".into(), policy.validity_days.to_string()]);
+        create.extend(size_and_signature[2..].iter().cloned());
+        create.extend(san_args.iter().cloned());
+        b.step(&owner, format!("Create the new certificate {new_label} in {}", t.store), Action::Exec { program: prog.into(), args: create }, format!("Subject {new_subject}"), present)
+            .undo = vec![delete_new(&owner, prog, t.store)];
+        b.step(
+            &owner,
+            "Extract its public part",
+            Action::exec(prog, &["-cert", "-extract", "-db", t.store, "-stashed", "-label", &new_label, "-target", &public, "-format", "ascii"]),
+            format!("{public} written"),
+            Verify::ExitZero,
+        );
+    }
+    // 3: every trusting store adds a self-signed certificate (a CA-signed one is trusted
+    // through its issuer, checked at upload); 4: and loads it.
+    let trusting_adds: &[Trusting] = if mode == RotateMode::Csr { &[] } else { &trusting };
+    for tr in trusting_adds {
         let copy = format!("{}/{new_label}.arm", dir_of(&tr.view.store));
         if tr.view.host != owner || copy != public {
             b.step(&tr.view.host, format!("Copy the public part to {}", tr.view.host), Action::CopyFile { from_host: owner.clone(), from_path: public.clone(), to_path: copy.clone(), append: false }, format!("{copy} written"), Verify::ExitZero);
@@ -461,7 +507,7 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
         .undo = vec![delete_new(&tr.view.host, tr.program, &tr.view.store)];
     }
     let mut refreshed_mqipt = false;
-    for tr in &trusting {
+    for tr in trusting_adds {
         match &tr.view.purpose {
             Purpose::QmgrKeyRepository { qmgr } => refresh_qmgr(b, &tr.view.host, qmgr, &format!("{qmgr} loads its key repository again, trusting the new certificate")),
             Purpose::MqiptClient { .. } | Purpose::MqiptServer { .. } if !refreshed_mqipt => {

@@ -7,6 +7,7 @@
 use crate::certs::{CertInventory, CertView, Purpose};
 use crate::plan::{Action, CheckStatus, PlanContext, Verify};
 use crate::plan_builder::{PlanBuilder, undo};
+use crate::intent::RotateMode;
 use crate::plan_cert::{Rotation, TrustingStore, dir_of, next_label};
 
 /// `CN=a,OU=b` as OpenSSL's `-subj` takes it: `/CN=a/OU=b`.
@@ -33,7 +34,7 @@ fn reload(b: &mut PlanBuilder, host: &str, title: String) {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn rotate(ctx: &PlanContext, inv: &CertInventory, cert: &CertView, node: &str, subject: &str, stamp: &str, b: &mut PlanBuilder, rotation: &mut Rotation) {
+pub fn rotate(ctx: &PlanContext, inv: &CertInventory, cert: &CertView, node: &str, subject: &str, mode: RotateMode, stamp: &str, b: &mut PlanBuilder, rotation: &mut Rotation) {
     let policy = &ctx.cert_policy;
     let Some(files) = inv.tlshd.iter().find(|f| f.node == node) else {
         b.check(CheckStatus::Block, "tlshd", format!("{node}'s /etc/tlshd.conf was not read: the files to replace are unknown"));
@@ -56,7 +57,11 @@ pub fn rotate(ctx: &PlanContext, inv: &CertInventory, cert: &CertView, node: &st
             purpose: Purpose::Replication { node: peer.node.clone() },
             why: format!("{} replicates with {node} and checks its certificate", peer.node),
         });
-        b.check(CheckStatus::Pass, "trust", format!("{} on {} will trust the new certificate before {node} presents it (added to the bundle, then tlshd reloads)", peer.truststore, peer.node));
+        let how = match mode {
+            RotateMode::SelfSigned => "added to the bundle, then tlshd reloads",
+            RotateMode::Csr => "its bundle must hold the CA that signs it: checked when the certificate is uploaded",
+        };
+        b.check(CheckStatus::Pass, "trust", format!("{} on {} will trust the new certificate before {node} presents it ({how})", peer.truststore, peer.node));
     }
     if b.blocked() {
         return;
@@ -64,42 +69,36 @@ pub fn rotate(ctx: &PlanContext, inv: &CertInventory, cert: &CertView, node: &st
     let base = format!("{}/{}", dir_of(&files.certificate), next_label(node, stamp));
     let (new_cert, new_key) = (format!("{base}.crt"), format!("{base}.key"));
     let made = Verify::PemCertificate { path: new_cert.clone(), subject: subject.to_string(), san_dns: san.clone() };
-    let create = Action::Exec {
-        program: "openssl".into(),
-        args: vec![
-            "req".into(),
-            "-x509".into(),
-            "-newkey".into(),
-            format!("rsa:{}", policy.key_bits),
-            "-nodes".into(),
-            digest(&policy.signature).into(),
-            "-days".into(),
-            policy.validity_days.to_string(),
-            "-subj".into(),
-            openssl_subject(subject),
-            "-addext".into(),
-            format!("subjectAltName=DNS:{node}"),
-            "-keyout".into(),
-            new_key.clone(),
-            "-out".into(),
-            new_cert.clone(),
-        ],
-    };
-    let remove = undo(node, Action::exec("rm", &["-f", &new_key, &new_cert]), Verify::ExitZero);
-    b.step(node, format!("Make the new replication certificate of {node}"), create, format!("{new_cert} for {subject}, SAN DNS:{node}"), made).undo = vec![remove];
-    for peer in &peers {
-        let kept = format!("{}.rdqm-console.{stamp}", peer.truststore);
-        b.step(&peer.node, format!("Back up {}'s trust bundle", peer.node), Action::Backup { path: peer.truststore.clone(), to: kept.clone() }, "an identical copy", Verify::ExitZero);
-        let put_back = undo(&peer.node, Action::exec("cp", &["-p", &kept, &peer.truststore]), Verify::ExitZero);
-        b.step(
-            &peer.node,
-            format!("Trust it on {}", peer.node),
-            Action::CopyFile { from_host: node.into(), from_path: new_cert.clone(), to_path: peer.truststore.clone(), append: true },
-            format!("{} ends with the new certificate", peer.truststore),
-            Verify::ExitZero,
-        )
-        .undo = vec![put_back];
-        reload(b, &peer.node, format!("tlshd on {} loads its trust bundle again", peer.node));
+    let mut args: Vec<String> = vec!["req".into()];
+    match mode {
+        RotateMode::SelfSigned => args.extend(["-x509".into(), "-days".into(), policy.validity_days.to_string()]),
+        RotateMode::Csr => args.push("-new".into()),
+    }
+    args.extend([
+        "-newkey".into(),
+        format!("rsa:{}", policy.key_bits),
+        "-nodes".into(),
+        digest(&policy.signature).into(),
+        "-subj".into(),
+        openssl_subject(subject),
+        "-addext".into(),
+        format!("subjectAltName=DNS:{node}"),
+        "-keyout".into(),
+        new_key.clone(),
+        "-out".into(),
+    ]);
+    if mode == RotateMode::Csr {
+        let request = format!("{base}.csr");
+        args.push(request.clone());
+        let remove = undo(node, Action::exec("rm", &["-f", &new_key, &request]), Verify::ExitZero);
+        b.step(node, format!("Make a key and a signing request for {node}"), Action::Exec { program: "openssl".into(), args }, format!("{request} for {subject}, SAN DNS:{node}"), Verify::ExitZero).undo = vec![remove];
+        b.step(node, "Show the signing request, for the CA", Action::exec("cat", &[&request]), "-----BEGIN CERTIFICATE REQUEST-----", Verify::OutputContains { text: "BEGIN CERTIFICATE REQUEST".into() });
+        b.step(node, "Wait for the CA-signed certificate (an operator uploads it)", Action::AwaitCertificate { request, to_path: new_cert.clone() }, format!("{new_cert} written"), made);
+    } else {
+        args.push(new_cert.clone());
+        let remove = undo(node, Action::exec("rm", &["-f", &new_key, &new_cert]), Verify::ExitZero);
+        b.step(node, format!("Make the new replication certificate of {node}"), Action::Exec { program: "openssl".into(), args }, format!("{new_cert} for {subject}, SAN DNS:{node}"), made).undo = vec![remove];
+        add_to_bundles(b, &peers, node, &new_cert, stamp);
     }
     for (current, new, what) in [(&files.private_key, &new_key, "key"), (&files.certificate, &new_cert, "certificate")] {
         let kept = format!("{current}.rdqm-console.{stamp}");
@@ -109,4 +108,22 @@ pub fn rotate(ctx: &PlanContext, inv: &CertInventory, cert: &CertView, node: &st
         b.step(node, format!("Install the new {what} where tlshd.conf names it"), Action::exec("cp", &[new, current]), format!("{current} replaced"), verify).undo = vec![put_back];
     }
     reload(b, node, format!("tlshd on {node} presents the new certificate"));
+}
+
+/// A self-signed certificate joins every peer's trust bundle, which tlshd loads again.
+fn add_to_bundles(b: &mut PlanBuilder, peers: &[&crate::certs::TlshdFiles], node: &str, new_cert: &str, stamp: &str) {
+    for peer in peers {
+        let kept = format!("{}.rdqm-console.{stamp}", peer.truststore);
+        b.step(&peer.node, format!("Back up {}'s trust bundle", peer.node), Action::Backup { path: peer.truststore.clone(), to: kept.clone() }, "an identical copy", Verify::ExitZero);
+        let put_back = undo(&peer.node, Action::exec("cp", &["-p", &kept, &peer.truststore]), Verify::ExitZero);
+        b.step(
+            &peer.node,
+            format!("Trust it on {}", peer.node),
+            Action::CopyFile { from_host: node.into(), from_path: new_cert.to_string(), to_path: peer.truststore.clone(), append: true },
+            format!("{} ends with the new certificate", peer.truststore),
+            Verify::ExitZero,
+        )
+        .undo = vec![put_back];
+        reload(b, &peer.node, format!("tlshd on {} loads its trust bundle again", peer.node));
+    }
 }

@@ -17,6 +17,9 @@ pub enum RunState {
     /// The console stopped during the run; resume or roll back.
     Interrupted,
     AwaitingApproval,
+    /// A rotation by signing request waits for the CA-signed certificate (uploaded by an
+    /// operator); rolling back deletes the request.
+    AwaitingCertificate,
 }
 
 impl RunState {
@@ -126,6 +129,10 @@ pub struct Run {
     /// `new_label`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation: Option<crate::plan_cert::Rotation>,
+    /// The CA-signed certificate an operator uploaded for the run's signing request (PEM;
+    /// public).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_certificate: Option<String>,
 }
 
 /// One thing a person (or a script) must do: on `host`, run `command`, because `why`.

@@ -130,6 +130,12 @@ fn rotate_the_queue_managers_certificate() {
 }
 
 #[test]
+fn rotate_the_queue_managers_certificate_by_signing_request() {
+    let intent = Intent::CertRotate { host: "wdc1-mq1".into(), store: SSL_KDB.into(), label: "ssldrhaqm1certlabel".into(), subject: None, mode: RotateMode::Csr };
+    insta::assert_json_snapshot!(plan_with(intent, &inventory()));
+}
+
+#[test]
 fn rotate_mqipts_client_certificate() {
     insta::assert_json_snapshot!(plan_with(rotate("wdc-bastion", CLIENT_PFX, "mqiptclient", None), &inventory()));
 }

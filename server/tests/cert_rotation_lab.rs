@@ -176,3 +176,84 @@ async fn a_replication_certificate_without_the_host_name_is_proposed_and_rotated
     let left: Vec<&Value> = inventory["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "cert_hostname" && f["subject"].as_str().unwrap().starts_with("dal3-mq1:")).collect();
     assert!(left.is_empty(), "{left:#?}");
 }
+
+/// Signs a PEM request with the lab's CA, as the site's CA would (OpenSSL, extensions copied).
+fn sign_with_lab_ca(h: &Harness, request: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let (csr, crt) = (dir.path().join("req.csr"), dir.path().join("signed.pem"));
+    std::fs::write(&csr, request).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["x509", "-req", "-in"])
+        .arg(&csr)
+        .args(["-CA", h.lab.var("LAB_CA_CERT"), "-CAkey", h.lab.var("LAB_CA_KEY"), "-set_serial", "0x5eed", "-days", "90", "-sha256", "-copy_extensions", "copy", "-out"])
+        .arg(&crt)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::read_to_string(&crt).unwrap()
+}
+
+async fn wait_for(h: &Harness, run_id: &str, state: RunState) -> Run {
+    for _ in 0..600 {
+        let (_, value) = h.get(&format!("/api/runs/{run_id}")).await;
+        let run: Run = serde_json::from_value(value).unwrap();
+        if run.state == state || run.state.is_final() {
+            return run;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("run {run_id} never became {state:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotation_by_signing_request_waits_for_the_ca_and_refuses_a_certificate_that_does_not_fit() {
+    let h = Harness::start().await;
+    refresh_certs(&h).await;
+    let owner = running_on(&h, "SSLDRHAQM1");
+    let body = json!({"kind": "cert-rotate", "host": "wdc1-mq1", "store": SSL_KDB, "label": "ssldrhaqm1certlabel", "mode": "csr"});
+    let p = plan(&h, body.clone()).await;
+    let new_label = p["rotation"]["new_label"].as_str().unwrap().to_string();
+    let (status, started) = h.execute(&p, "ssldrhaqm1certlabel").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    let run_id = started["run_id"].as_str().unwrap().to_string();
+    let waiting = wait_for(&h, &run_id, RunState::AwaitingCertificate).await;
+    assert_eq!(waiting.state, RunState::AwaitingCertificate, "{waiting:#?}");
+    let request = waiting.steps[1].stdout.clone();
+    assert!(request.contains("BEGIN CERTIFICATE REQUEST"), "the request is in the run for the CA: {request}");
+    let pending = ssh_ok(&h, &owner, &format!("runmqakm -certreq -list -db {SSL_KDB} -stashed"));
+    assert!(pending.contains(&new_label), "{pending}");
+
+    // A certificate for another key (the CA signed some other request) is refused, named why.
+    let other = ssh_ok(&h, &owner, &format!("runmqakm -cert -extract -db {SSL_KDB} -stashed -label ssldrhaqm1certlabel -target /tmp/rdqm-other-{run_id}.pem -format ascii && cat /tmp/rdqm-other-{run_id}.pem"));
+    let (status, refused) = h.post(&format!("/api/runs/{run_id}/certificate"), json!({"pem": other})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("does not answer the signing request"), "{refused}");
+    let (status, garbage) = h.post(&format!("/api/runs/{run_id}/certificate"), json!({"pem": "not a certificate"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{garbage}");
+
+    // The CA's answer goes through: received, presented, the channel running with it.
+    let signed = sign_with_lab_ca(&h, &request);
+    let (status, accepted) = h.post(&format!("/api/runs/{run_id}/certificate"), json!({"pem": signed})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+    let (status, twice) = h.post(&format!("/api/runs/{run_id}/certificate"), json!({"pem": signed})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a second upload finds the run no longer waiting: {twice}");
+    let done = h.wait(&run_id).await;
+    assert_eq!(done.state, RunState::Succeeded, "{done:#?}");
+    assert_eq!(digits(&serial(&h, &owner, "runmqakm", SSL_KDB, &new_label)), "5EED");
+    let status = ssh_ok(&h, &running_on(&h, "DRHAQM2"), "echo 'DISPLAY CHSTATUS(SSLDRHAQM1.TO.DRHAQM2) ALL' | runmqsc DRHAQM2");
+    assert!(status.contains("SSLPEER(SERIALNUMBER=5E:ED,"), "{status}");
+
+    // Another request, rolled back while waiting: the request is deleted.
+    refresh_certs(&h).await;
+    let p = plan(&h, json!({"kind": "cert-rotate", "host": "wdc1-mq1", "store": SSL_KDB, "label": new_label, "mode": "csr"})).await;
+    let second = p["rotation"]["new_label"].as_str().unwrap().to_string();
+    let (_, started) = h.execute(&p, &new_label).await;
+    let run_id = started["run_id"].as_str().unwrap().to_string();
+    assert_eq!(wait_for(&h, &run_id, RunState::AwaitingCertificate).await.state, RunState::AwaitingCertificate);
+    let (status, body) = h.post(&format!("/api/runs/{run_id}/rollback"), json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let done = h.wait(&run_id).await;
+    assert_eq!(done.state, RunState::RolledBack, "{done:#?}");
+    let pending = ssh_ok(&h, &owner, &format!("runmqakm -certreq -list -db {SSL_KDB} -stashed"));
+    assert!(!pending.contains(&second), "{pending}");
+}

@@ -127,6 +127,7 @@ pub const API_ENDPOINTS: &[(&str, &str)] = &[
     ("POST", "/api/runs/{id}/resume"),
     ("POST", "/api/runs/{id}/rollback"),
     ("POST", "/api/runs/{id}/approve"),
+    ("POST", "/api/runs/{id}/certificate"),
     ("POST", "/api/runs/{id}/deny"),
     ("GET", "/api/audit"),
     ("GET", "/api/store"),
@@ -154,6 +155,7 @@ pub fn router(state: AppState) -> Router {
         .route("/runs/{id}/resume", post(workflows::resume))
         .route("/runs/{id}/rollback", post(workflows::rollback))
         .route("/runs/{id}/approve", post(workflows::approve))
+        .route("/runs/{id}/certificate", post(workflows::upload_certificate))
         .route("/runs/{id}/deny", post(workflows::deny))
         .route("/audit", get(workflows::audit))
         .route("/store", get(store_status))

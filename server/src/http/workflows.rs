@@ -92,6 +92,26 @@ pub async fn audit(State(state): State<AppState>, _operator: Operator, ApiQuery(
     Ok(Json(state.store.audit_log(limit).await?))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateBody {
+    /// The CA-signed certificate, PEM.
+    pem: String,
+}
+
+/// `POST /api/runs/{id}/certificate`: the CA-signed certificate a rotation by signing request
+/// waits for (operators); refused with every reason when it does not fit the request.
+pub async fn upload_certificate(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Operator(claims): Operator,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<CertificateBody>,
+) -> AppResult<StatusCode> {
+    state.engine.upload_certificate(&id, body.pem, &actor(&claims, addr)).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
 pub async fn approve(State(state): State<AppState>, ClientAddr(addr): ClientAddr, Operator(claims): Operator, ApiPath(id): ApiPath<String>) -> AppResult<StatusCode> {
     state.engine.approve(&id, &actor(&claims, addr)).await?;
     Ok(StatusCode::ACCEPTED)

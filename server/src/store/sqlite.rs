@@ -511,6 +511,7 @@ mod tests {
             denied_by: None,
             owner: None,
         rotation: None,
+        signed_certificate: None,
         }
     }
 

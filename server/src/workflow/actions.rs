@@ -63,6 +63,24 @@ pub async fn perform(exec_: &dyn RemoteExec, host: &str, action: &Action) -> Don
             }
         }
         Action::CopyFile { from_host, from_path, to_path, append } => copy_file(exec_, from_host, from_path, host, to_path, *append).await,
+        // The engine carries it out with the uploaded certificate (`write_certificate`).
+        Action::AwaitCertificate { .. } => Done { output: CmdOutput::default(), failure: Some("no signed certificate was uploaded".into()) },
+    }
+}
+
+/// Writes an uploaded certificate (PEM) to `path` on the host, atomically.
+pub async fn write_certificate(exec_: &dyn RemoteExec, host: &str, path: &str, pem: &str) -> Done {
+    match exec(exec_, host, Cmd::new("sh", ["-c", CREATE_FILE_SCRIPT, "rdqm-console-copy", path, "replace"]), Some(pem.as_bytes())).await {
+        Ok(output) => {
+            let failure = match output.exit_code {
+                Some(0) if output.stdout.trim() == sha256_hex(pem.as_bytes()) => None,
+                Some(0) => Some(format!("{path} on {host} does not hold what was uploaded")),
+                Some(code) => Some(format!("writing {path} on {host} failed (exit {code}): {}", output.stderr.trim())),
+                None => Some(format!("writing {path} on {host}: the command ended without an exit code")),
+            };
+            Done { failure, output }
+        }
+        Err(e) => failed(&e),
     }
 }
 

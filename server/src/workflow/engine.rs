@@ -55,7 +55,7 @@ pub struct MqiptTarget {
 
 pub struct Engine {
     store: Arc<dyn Store>,
-    exec: Arc<dyn RemoteExec>,
+    pub(super) exec: Arc<dyn RemoteExec>,
     poller: Arc<Poller>,
     mqipt: Vec<MqiptTarget>,
     runs: broadcast::Sender<Run>,
@@ -100,7 +100,7 @@ pub struct Actor {
 
 impl Actor {
     /// The one operator check of the engine.
-    fn require_operator(&self, what: &str) -> Result<(), EngineError> {
+    pub(super) fn require_operator(&self, what: &str) -> Result<(), EngineError> {
         if self.operator { Ok(()) } else { Err(EngineError::Forbidden(format!("{} is a viewer; only operators may {what}", self.user))) }
     }
 }
@@ -115,7 +115,7 @@ pub enum Start {
 
 /// How a run that completes its steps ends.
 #[derive(Debug, Clone)]
-enum Ending {
+pub(super) enum Ending {
     Succeeded,
     /// The operator asked to roll back, but an irreversible step had taken effect: the rest
     /// was carried forward, and a person must still look (`why`).
@@ -197,7 +197,7 @@ impl Engine {
         self.poller.inventory()
     }
 
-    async fn audit(&self, actor: &Actor, action: &str, target: &str, result: &str, details: String) -> Result<(), EngineError> {
+    pub(super) async fn audit(&self, actor: &Actor, action: &str, target: &str, result: &str, details: String) -> Result<(), EngineError> {
         let event = AuditEvent::new(&actor.user, &actor.source, action, target, result, details);
         self.store.audit(event).await.map(|_| ()).map_err(EngineError::Audit)
     }
@@ -310,7 +310,7 @@ impl Engine {
         self.store.load_plan(id.to_string()).await?.ok_or_else(|| EngineError::NotFound(format!("no plan {id}")))
     }
 
-    async fn load_run(&self, run_id: &str) -> Result<Run, EngineError> {
+    pub(super) async fn load_run(&self, run_id: &str) -> Result<Run, EngineError> {
         self.store.load_run(run_id.to_string()).await?.ok_or_else(|| EngineError::NotFound(format!("no run {run_id}")))
     }
 
@@ -341,7 +341,7 @@ impl Engine {
 
     /// Runs `work` in a task of its own and waits for it: once a request has changed a run's
     /// state, the rest (its audit, starting the steps) happens even if the client goes away.
-    async fn detached<T, F, Fut>(self: &Arc<Self>, actor: &Actor, work: F) -> Result<T, EngineError>
+    pub(super) async fn detached<T, F, Fut>(self: &Arc<Self>, actor: &Actor, work: F) -> Result<T, EngineError>
     where
         T: Send + 'static,
         F: FnOnce(Arc<Self>, Actor) -> Fut,
@@ -407,6 +407,7 @@ impl Engine {
             denied_by: None,
             owner: None,
             rotation: plan.rotation.clone(),
+            signed_certificate: None,
         };
         if plan.needs_approval {
             run.state = RunState::AwaitingApproval;
@@ -553,7 +554,7 @@ impl Engine {
 
     /// Takes (or extends) every lock of the run for another lease; `Err` names the holder when
     /// another run took one after a lease ended.
-    async fn renew_locks(&self, run: &Run, plan: &Plan) -> Result<(), String> {
+    pub(super) async fn renew_locks(&self, run: &Run, plan: &Plan) -> Result<(), String> {
         let now = now_ms();
         let until = now + self.lock_ttl.as_millis() as u64;
         match self.store.acquire_locks(plan.resources.clone(), run.id.clone(), lock_description(run), now, until).await {
@@ -644,11 +645,14 @@ impl Engine {
     /// Runs every step not yet done. With `Start::Resume` (after an interruption), a step whose
     /// effect is already in place is not run again. Every step is in the audit log before it
     /// starts (or it does not start) and after it ends.
-    async fn drive(self: Arc<Self>, mut run: Run, plan: Plan, start: Start, ending: Ending, actor: Actor, _driving: super::instances::Driving) {
+    pub(super) async fn drive(self: Arc<Self>, mut run: Run, plan: Plan, start: Start, ending: Ending, actor: Actor, _driving: super::instances::Driving) {
         for step in &plan.steps {
             let i = step.index;
             if matches!(run.steps[i].state, StepState::Succeeded | StepState::AlreadyDone) {
                 continue;
+            }
+            if matches!(step.action, model::plan::Action::AwaitCertificate { .. }) && run.signed_certificate.is_none() {
+                return self.await_certificate(run, i, &actor).await;
             }
             if start == Start::Resume
                 && !matches!(step.action, model::plan::Action::CheckEstate)
@@ -675,10 +679,12 @@ impl Engine {
                 tracing::error!(run = %run.id, error = %e, "journal write failed; stopping the run");
                 return self.stop_needing_attention(run, &plan, format!("{e}; step {} was not started", i + 1), &actor).await;
             }
-            let done = if matches!(step.action, model::plan::Action::CheckEstate) {
-                Done::default()
-            } else {
-                actions::perform(self.exec.as_ref(), &step.host, &step.action).await
+            let done = match &step.action {
+                model::plan::Action::CheckEstate => Done::default(),
+                model::plan::Action::AwaitCertificate { to_path, .. } => {
+                    actions::write_certificate(self.exec.as_ref(), &step.host, to_path, run.signed_certificate.as_deref().unwrap_or("")).await
+                }
+                action => actions::perform(self.exec.as_ref(), &step.host, action).await,
             };
             let s = &mut run.steps[i];
             s.exit_code = done.output.exit_code;
@@ -923,14 +929,17 @@ impl Engine {
         actor.require_operator(what)?;
         self.store.may_act()?;
         let mut run = self.load_run(run_id).await?;
-        if run.state != RunState::Interrupted {
+        // A run waiting for its signed certificate may be rolled back (the request deleted).
+        let from = run.state;
+        let claimable = from == RunState::Interrupted || (from == RunState::AwaitingCertificate && what == "rollback");
+        if !claimable {
             return Err(EngineError::Conflict(format!("run {run_id} is {}, not interrupted", state_word(run.state))));
         }
         let plan = self.load_plan(&run.plan_id).await?;
         let driving = self.drive_here(&mut run);
         run.state = RunState::Running;
         run.message = Some(format!("{what} by {}", actor.user));
-        self.transition(&mut run, RunState::Interrupted).await?;
+        self.transition(&mut run, from).await?;
         // The run is this request's now: its locks again (their lease may have ended meanwhile).
         if let Err(why) = self.renew_locks(&run, &plan).await {
             self.unclaim(&mut run, format!("not {what}: {why}; resume or roll back when it is free")).await?;

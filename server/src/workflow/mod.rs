@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod cert_checks;
+pub mod cert_upload;
 pub mod engine;
 pub mod instances;
 pub mod remediation;

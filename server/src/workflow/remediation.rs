@@ -51,6 +51,9 @@ fn by_hand(plan: &Plan, step: &Step) -> Vec<Remediation> {
     let why = format!("step {} ({}) is not done", step.index + 1, step.title);
     match &step.action {
         Action::Exec { .. } | Action::Mqsc { .. } | Action::CopyFile { .. } => vec![item(&step.host, step.command.clone(), why)],
+        Action::AwaitCertificate { request, to_path } => {
+            vec![item(&step.host, format!("have {request} signed by the CA, then copy the certificate to {to_path}"), why)]
+        }
         Action::Backup { path, to } => vec![item(&step.host, format!("cp -p {path} {to}"), why)],
         Action::WriteFile { path, .. } => {
             // Viewers read remediation: passwords stay out of it.

@@ -29,6 +29,7 @@ fn run(id: &str, plan_id: &str, state: RunState, created_at: u64) -> Run {
         denied_by: None,
         owner: None,
         rotation: None,
+        signed_certificate: None,
     }
 }
 

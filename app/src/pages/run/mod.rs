@@ -145,7 +145,7 @@ fn RunBody(run: Memo<Option<Run>>) -> impl IntoView {
             Some(RunState::AwaitingApproval) => view! { <Approval run=run plan=plan /> }.into_any(),
             Some(RunState::Interrupted) => view! { <Interrupted run=run plan=plan /> }.into_any(),
             // Nothing to decide in any other state.
-            Some(RunState::Running | RunState::Succeeded | RunState::Failed | RunState::RolledBack | RunState::NeedsAttention) | None => ().into_any(),
+            Some(RunState::Running | RunState::Succeeded | RunState::Failed | RunState::RolledBack | RunState::NeedsAttention | RunState::AwaitingCertificate) | None => ().into_any(),
         }}
         <section aria-labelledby="steps-heading">
             <h2 id="steps-heading">"Steps"</h2>
@@ -216,7 +216,7 @@ fn outcome_message(r: &Run) -> String {
             None => "in progress".into(),
         },
         // The server words every other state's outcome in `message`.
-        RunState::Succeeded | RunState::Failed | RunState::RolledBack | RunState::NeedsAttention | RunState::Interrupted | RunState::AwaitingApproval => String::new(),
+        RunState::Succeeded | RunState::Failed | RunState::RolledBack | RunState::NeedsAttention | RunState::Interrupted | RunState::AwaitingApproval | RunState::AwaitingCertificate => String::new(),
     })
 }
 
@@ -312,6 +312,7 @@ mod tests {
             approval_expires_at: None,
             denied_by: denied_by.map(Into::into),
             owner: None,
+            signed_certificate: None,
             rotation: None,
         }
     }
