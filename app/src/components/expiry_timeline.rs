@@ -129,7 +129,9 @@ pub fn ExpiryTimeline(certs: Vec<CertView>, now_ms: u64, rotated: Memo<Vec<Rotat
         })
         .into_iter()
         .collect_view();
-    // Labels too close to the one before are left out (the lines stay); "today" always shows.
+    // Labels too close to the one before, or to "today" (which always shows), are left out
+    // (the lines stay).
+    let today_x = axis.x(0.0);
     let mut last_label = f64::MIN;
     let ticks = TICKS
         .iter()
@@ -137,7 +139,7 @@ pub fn ExpiryTimeline(certs: Vec<CertView>, now_ms: u64, rotated: Memo<Vec<Rotat
         .map(|(day, label)| {
             let x = px(axis.x(*day));
             let class = if *day == 0.0 { "tick today" } else { "tick" };
-            let labelled = *day == 0.0 || axis.x(*day) - last_label >= 56.0;
+            let labelled = *day == 0.0 || (axis.x(*day) - last_label >= 56.0 && (axis.x(*day) - today_x).abs() >= 56.0);
             if labelled {
                 last_label = axis.x(*day);
             }
@@ -161,7 +163,9 @@ pub fn ExpiryTimeline(certs: Vec<CertView>, now_ms: u64, rotated: Memo<Vec<Rotat
                 1 => format!("{} on {}", c.label, c.host),
                 n => format!("{} ({n} stores)", c.label),
             };
-            // Above the start of its line: what made it, linking to the run.
+            // What made it, linking to the run: after its expiry dot, or above the start of
+            // its line when the dot already has a note.
+            let (mark_x, mark_y) = if tone == Tone::Good { (end + 9.0, y + 4.0) } else { (start + 4.0, y - 4.0) };
             let mark = {
                 let c = c.clone();
                 move || {
@@ -172,7 +176,7 @@ pub fn ExpiryTimeline(certs: Vec<CertView>, now_ms: u64, rotated: Memo<Vec<Rotat
                             <g class="rotated">
                                 <a href=format!("/runs/{}", encode(&r.run_id))>
                                     <title>{format!("Made by rotating {} ({when}): open the run", r.old_label)}</title>
-                                    <text class="rotated-note" x=px(start + 4.0) y=px(y - 4.0)>{format!("↻ rotated {day}")}</text>
+                                    <text class="rotated-note" x=px(mark_x) y=px(mark_y)>{format!("↻ rotated {day}")}</text>
                                 </a>
                             </g>
                         }

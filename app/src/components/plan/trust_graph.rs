@@ -75,8 +75,10 @@ pub fn TrustGraph(rotation: Rotation, #[prop(into)] heading: String) -> impl Int
             </div>
             {(blocked_channels > 0).then(|| view! {
                 <p role="alert" class="alert tone-bad">
-                    <strong>{format!("✖ {blocked_channels} channel(s) would refuse the new DN (AMQ9636E).")}</strong>
-                    " Change their SSLPEER filter first, or keep a DN they accept."
+                    {match blocked_channels {
+                        1 => view! { <strong>"✖ A channel would refuse the new DN (AMQ9636E)."</strong> " Change its SSLPEER filter first, or keep a DN it accepts." }.into_any(),
+                        n => view! { <strong>{format!("✖ {n} channels would refuse the new DN (AMQ9636E).")}</strong> " Change their SSLPEER filters first, or keep a DN they accept." }.into_any(),
+                    }}
                 </p>
             })}
 
@@ -133,10 +135,10 @@ pub fn TrustGraph(rotation: Rotation, #[prop(into)] heading: String) -> impl Int
                                     let running = if c.running { "running now: the run checks it runs with the new certificate" } else { "not running now" };
                                     view! {
                                         <tr class:problem=tone == Tone::Bad>
-                                            <th scope="row">{c.channel}<br /><span class="muted">"on " {c.qmgr} " · " {running}</span></th>
+                                            <th scope="row">{c.channel}<br /><span class="muted note">"on " {c.qmgr} " · " {running}</span></th>
                                             <td class="dn">{filter}</td>
-                                            <td>{matches_word(c.old_matches)}</td>
-                                            <td>{matches_word(c.new_matches)}</td>
+                                            <td class="match">{matches_word(c.old_matches)}</td>
+                                            <td class="match">{matches_word(c.new_matches)}</td>
                                             <td class="wrap"><Badge tone=tone text=verdict /><br /><span class="muted">{c.explanation}</span></td>
                                         </tr>
                                     }
