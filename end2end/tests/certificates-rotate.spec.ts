@@ -1,7 +1,8 @@
 // Certificate rotation from the certificates page, against a lab of its own (real sshd per
 // host, the lab's PKI): a viewer sees Rotate disabled with the reason; an operator's preview of
 // SSLDRHAQM1's certificate with a DN that DRHAQM2's SSLPEER refuses is blocked (AMQ9636E in the
-// trust graph); the operator rotates MQIPT's client certificate — preview with the trust graph,
+// trust graph), and retiring it while it is presented is blocked with the server's reasons; the
+// operator rotates MQIPT's client certificate — preview with the trust graph,
 // typed confirmation, the run followed live — and the certificates page then shows the new
 // label, marked as made by the rotation, on the table and on the expiry timeline.
 import { test, expect, Page, Locator } from '@playwright/test';
@@ -104,6 +105,15 @@ test('a new DN that an SSLPEER filter refuses blocks the rotation: AMQ9636E in t
   await shot(page, 'certificates-rotate-blocked-graph.png', false);
   await dialog.getByRole('button', { name: 'Cancel — run nothing' }).click();
   await expect(dialog).toHaveCount(0);
+
+  // Retiring it while SSLDRHAQM1 still presents it: the server's reasons, and nothing to execute.
+  await entry(page, 'ssldrhaqm1certlabel', 'wdc1-mq1').filter({ hasText: SSL_KDB }).first().getByRole('button', { name: 'Retire' }).click();
+  const retire = page.getByRole('dialog', { name: /^Plan: Retire certificate ssldrhaqm1certlabel/ });
+  const blocked = retire.getByRole('alert').filter({ hasText: 'Blocked: this plan cannot be executed' });
+  await expect(blocked).toContainText("SSLDRHAQM1's CERTLABL is ssldrhaqm1certlabel: it still presents this certificate", { timeout: 20_000 });
+  await expect(retire.getByRole('button', { name: 'Execute' })).toHaveCount(0);
+  await shot(page, 'certificates-retire-blocked.png', false);
+  await retire.getByRole('button', { name: 'Cancel — run nothing' }).click();
 });
 
 test("an operator rotates MQIPT's client certificate: the trust graph, typed confirmation, the run live, the new label after", async ({ page }) => {
