@@ -75,6 +75,12 @@ test('a new DN that an SSLPEER filter refuses blocks the rotation: AMQ9636E in t
   test.setTimeout(60_000);
   await signIn(page, 'mqadmin');
   await openCertificates(page);
+  // A finding that proposes a rotation makes it prominent, with the reason.
+  const proposed = entry(page, 'replication-node-3', 'dal3-mq1').getByRole('button', { name: 'Rotate — host name missing from SAN' });
+  await expect(proposed).toBeEnabled();
+  await expect(proposed).toHaveClass(/primary/);
+  await proposed.scrollIntoViewIfNeeded();
+  await shot(page, 'certificates-rotate-proposed.png', false);
   await entry(page, 'ssldrhaqm1certlabel', 'wdc1-mq1').filter({ hasText: SSL_KDB }).first().getByRole('button', { name: /^Rotate/ }).click();
   const dialog = page.getByRole('dialog', { name: /^Plan: Rotate certificate ssldrhaqm1certlabel of / });
   const graph = dialog.getByRole('region', { name: /^Trust graph/ });
