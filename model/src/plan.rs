@@ -779,7 +779,9 @@ fn lock_check(held: &[HeldLock], resources: &[String]) -> Precondition {
         .filter(|l| resources.contains(&l.resource))
         .map(|l| format!("{} is held by {}", l.resource, l.description))
         .collect();
-    if taken.is_empty() {
+    if resources.is_empty() {
+        check(CheckStatus::Pass, "run_lock", "nothing to lock: this plan changes nothing")
+    } else if taken.is_empty() {
         check(CheckStatus::Pass, "run_lock", format!("no other run holds what this one changes ({})", resources.join(", ")))
     } else {
         check(CheckStatus::Block, "run_lock", format!("another run holds what this one would change: {}; wait for it to end", taken.join("; ")))

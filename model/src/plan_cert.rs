@@ -660,6 +660,18 @@ pub fn retire(ctx: &PlanContext, t: Target, stamp: &str, b: &mut PlanBuilder) {
             }
         }
     }
+    // A signer is retired only when no certificate in use was issued by it.
+    if !cert.personal {
+        let issued: Vec<String> = inv
+            .certificates
+            .iter()
+            .filter(|c| c.personal && c.issuer.eq_ignore_ascii_case(&cert.subject) && c.subject != cert.subject)
+            .map(|c| format!("{} in {} on {}", c.label, c.store, c.host))
+            .collect();
+        if !issued.is_empty() {
+            b.check(CheckStatus::Block, "in_use", format!("{} issued certificates still in use ({}): the stores that check them would refuse them without it", cert.subject, issued.join("; ")));
+        }
+    }
     let serial_digits = |s: &str| s.chars().filter(char::is_ascii_hexdigit).collect::<String>().to_ascii_uppercase();
     for c in inv.channels.iter().filter_map(|c| Some((c, c.status.as_ref()?))) {
         if c.1.status == "RUNNING" && cert.personal && serial_digits(c.1.sslpeer.split(',').next().unwrap_or("")).ends_with(&serial_digits(&cert.serial)) {

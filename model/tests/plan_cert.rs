@@ -90,7 +90,7 @@ fn plan_with(intent: Intent, certs: &CertInventory) -> plan::Plan {
         InventoryKeystore { host: "wdc1-mq1".into(), path: SSL_KDB.into(), purpose: qm("SSLDRHAQM1") },
         InventoryKeystore { host: "wdc-bastion".into(), path: CLIENT_PFX.into(), purpose: Purpose::MqiptClient { instance: "HAMQ".into() } },
     ];
-    if !matches!(&intent, Intent::CertRotate { host, .. } if host.starts_with("dal3")) {
+    if matches!(&intent, Intent::CertRotate { host, .. } if host == "wdc1-mq1" || host == "wdc-bastion") {
         assert_eq!(intent.mqipt_instance(&inventory), Some("HAMQ"), "a rotation reads MQIPT's configuration");
     }
     let ctx = PlanContext {
@@ -220,6 +220,14 @@ fn a_replication_certificate_without_the_host_name_is_rotated_to_one_with_it() {
     assert_eq!(proposed, ["dal3-mq1:replication"], "the finding names the certificate the Rotate action plans for");
     let p = plan_with(rotate("dal3-mq1", "/etc/drbd.d/dal3-mq1.crt", "replication", None), &inv);
     insta::assert_json_snapshot!(p);
+}
+
+#[test]
+fn a_signer_that_issued_certificates_in_use_is_not_retired() {
+    let p = plan_with(Intent::CertRetire { host: "dal1-mq1".into(), store: QM2_KDB.into(), label: "Lab Root CA".into() }, &inventory());
+    let block = p.preconditions.iter().find(|c| c.code == "in_use" && c.status == CheckStatus::Block).unwrap();
+    assert!(block.message.starts_with("CN=Lab Root CA,O=IBM,C=US issued certificates still in use (ssldrhaqm1certlabel in"), "{}", block.message);
+    assert!(p.steps.is_empty());
 }
 
 #[test]

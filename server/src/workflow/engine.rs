@@ -782,6 +782,15 @@ impl Engine {
             tokio::time::sleep(Duration::from_millis(wait_ms)).await;
             journaled = self.journal(&mut run).await;
         }
+        // A certificate run changed key stores: the inventory is read again at once, so the
+        // certificates page shows what the run did, not a read from before it.
+        if matches!(run.intent, Intent::CertRotate { .. } | Intent::CertRetire { .. })
+            && let Some(certs) = self.certs.clone()
+        {
+            tokio::spawn(async move {
+                certs.collect().await;
+            });
+        }
         match journaled {
             Ok(()) => self.release(&run).await,
             // The store still says running: its locks stay until their lease ends, so nothing
