@@ -74,10 +74,13 @@ pub(super) fn spawn_keeper(mut client: Client, prefix: String, info: InstanceInf
         let tick = lease.ttl / 3;
         let mut stream = None;
         let mut first = true;
+        let mut failed = false;
         loop {
-            // The first campaign at once: a console knows who leads as soon as it serves.
+            // The first campaign at once: a console knows who leads as soon as it serves. After
+            // a failed renewal (its member died, the stream closed) the next try comes at once
+            // on a new stream, not a tick later: two lost ticks would fence the instance.
             if !std::mem::take(&mut first) {
-                tokio::time::sleep(tick).await;
+                tokio::time::sleep(if failed { Duration::from_millis(200) } else { tick }).await;
             }
             let LeaseState { id, .. } = lease.snapshot();
             match renew(&mut client, id, &mut stream, tick).await {
@@ -99,6 +102,7 @@ pub(super) fn spawn_keeper(mut client: Client, prefix: String, info: InstanceInf
                     lease.set(|s| s.problem = Some(e));
                 }
             }
+            failed = lease.snapshot().problem.is_some();
             let LeaseState { id, owner, .. } = lease.snapshot();
             if let Ok(leader) = campaign(&mut client, &prefix, id, &owner).await {
                 lease.set(|s| s.leader = Some(leader));
