@@ -2,7 +2,7 @@
 //! evidence, its steps with their verification and undo, and the change to `mqipt.conf`.
 //! Shown in the preview and, for an approver or after an interruption, on the run's page.
 
-use super::TrustGraph;
+use super::{TrustGraph, ca_signed};
 use crate::components::evidence::EvidenceBlock;
 use crate::words::check_look;
 use leptos::prelude::*;
@@ -13,10 +13,11 @@ use model::plan::{Plan, Precondition, Step, UndoAction};
 #[component]
 pub fn PlanDetails(plan: Plan, #[prop(optional)] without_rotation: bool) -> impl IntoView {
     let blocked = plan.blocked();
+    let by_ca = ca_signed(&plan.intent);
     let rotation = plan.rotation.filter(|_| !without_rotation);
     view! {
         <div class="plan-details">
-            {rotation.map(|r| view! { <TrustGraph rotation=r heading="Trust graph: who presents, trusts and checks this certificate" /> })}
+            {rotation.map(|r| view! { <TrustGraph rotation=r heading="Trust graph: who presents, trusts and checks this certificate" ca_signed=by_ca /> })}
             <Preconditions checks=plan.preconditions />
             <Steps steps=plan.steps />
             {plan.diff.map(|diff| view! { <ConfDiff diff=diff blocked=blocked /> })}

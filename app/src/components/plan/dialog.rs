@@ -11,7 +11,7 @@ use crate::router::{encode, use_router};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use model::api_error::ErrorCode;
-use model::intent::DRILL_MAX_MESSAGES;
+use model::intent::{DRILL_MAX_MESSAGES, RotateMode};
 use model::names::validate_dn;
 use model::plan::{CheckStatus, Intent, Plan};
 use std::sync::Arc;
@@ -110,6 +110,11 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
         Intent::CertRotate { subject: Some(dn), .. } => dn.clone(),
         _ => String::new(),
     });
+    // And how it is made (self-signed, or by the operator's CA from a signing request).
+    let mode = RwSignal::new(match &intent {
+        Intent::CertRotate { mode, .. } => *mode,
+        _ => RotateMode::default(),
+    });
     let intent = StoredValue::new(intent);
     // Asked for at once; asked again (a new plan from the current estate) by "Try again" and
     // "Plan again".
@@ -150,6 +155,16 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
             }
         });
         title.set(intent.with_value(Intent::describe));
+        plan_again();
+    };
+    let replan_with_mode = move |m: RotateMode| {
+        intent.update_value(|i| {
+            if let Intent::CertRotate { mode, .. } = i {
+                *mode = m;
+            }
+        });
+        title.set(intent.with_value(Intent::describe));
+        mode.set(m);
         plan_again();
     };
     dialog.on_load(|d| {
@@ -234,7 +249,10 @@ fn PlanFlow(intent: Intent) -> impl IntoView {
                 <button type="button" on:click=move |_| close()>"Cancel — run nothing"</button>
             </div>
             {drill_messages.map(|_| view! { <DrillMessages typed=typed asked=asked on_plan=Callback::new(replan_with) /> })}
-            {rotating.then(|| view! { <RotateSubject typed=dn_typed planned=planned_dn on_plan=Callback::new(replan_with_dn) /> })}
+            {rotating.then(|| view! {
+                <RotateModeChoice mode=mode on_plan=Callback::new(replan_with_mode) />
+                <RotateSubject typed=dn_typed planned=planned_dn on_plan=Callback::new(replan_with_dn) />
+            })}
             <Suspense fallback=|| view! {
                 <p role="status" class="waiting">"Asking the console for a plan (it reads the estate and mqipt.conf afresh; nothing runs)…"</p>
             }>
@@ -363,6 +381,64 @@ fn RotateSubject(typed: RwSignal<String>, planned: Memo<Option<String>>, on_plan
             <button type="submit" disabled=move || !can_plan()>"Plan again with this DN"</button>
         </form>
         <p id="rotate-subject-hint" class="reason">{hint}</p>
+    }
+}
+
+/// The two ways a rotation's new certificate is made, as the choice offers them.
+const MODES: [(RotateMode, &str, &str); 2] = [
+    (
+        RotateMode::SelfSigned,
+        "Self-signed (as seed 000)",
+        "The console creates it in the store (runmqakm -cert -create), as seed 000 made the current ones, and adds its public part to every store that checks it. The run goes through without stopping.",
+    ),
+    (
+        RotateMode::Csr,
+        "Signed by your CA (signing request)",
+        "The console makes a signing request where the store is and shows it on the run's page; the run then waits, its locks held, until an operator uploads the certificate your CA signed for it (checked before anything is written: it must answer the request, and every store that checks it must trust your CA). Rolling back while it waits deletes the request.",
+    ),
+];
+
+fn mode_value(mode: RotateMode) -> &'static str {
+    match mode {
+        RotateMode::SelfSigned => "self-signed",
+        RotateMode::Csr => "csr",
+    }
+}
+
+/// How a rotation's new certificate is made: choosing the other way makes a new plan (its
+/// steps differ).
+#[component]
+fn RotateModeChoice(mode: RwSignal<RotateMode>, on_plan: Callback<RotateMode>) -> impl IntoView {
+    let hint = move || MODES.iter().find(|(m, ..)| *m == mode.get()).map(|(_, _, hint)| *hint).unwrap_or_default();
+    view! {
+        <fieldset class="rotate-mode">
+            <legend>"How the new certificate is made"</legend>
+            {MODES
+                .iter()
+                .map(|&(m, label, _)| {
+                    let id = format!("rotate-mode-{}", mode_value(m));
+                    view! {
+                        <span class="choice">
+                            <input
+                                type="radio"
+                                id=id.clone()
+                                name="rotate-mode"
+                                value=mode_value(m)
+                                aria-describedby="rotate-mode-hint"
+                                prop:checked=move || mode.get() == m
+                                on:change=move |_| {
+                                    if mode.get_untracked() != m {
+                                        on_plan.run(m);
+                                    }
+                                }
+                            />
+                            <label for=id>{label}</label>
+                        </span>
+                    }
+                })
+                .collect_view()}
+            <p id="rotate-mode-hint" class="reason">{hint}</p>
+        </fieldset>
     }
 }
 

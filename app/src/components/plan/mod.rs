@@ -13,7 +13,7 @@ mod trust_graph;
 pub use confirm::TypedConfirm;
 pub use details::PlanDetails;
 pub use dialog::PlanDialog;
-pub use trust_graph::TrustGraph;
+pub use trust_graph::{TrustGraph, ca_signed};
 
 use crate::session::use_session;
 use leptos::prelude::*;

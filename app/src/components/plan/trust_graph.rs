@@ -9,7 +9,15 @@ use crate::components::badge::Badge;
 use crate::components::cert_table::purpose_text;
 use crate::components::plan::unique_id;
 use leptos::prelude::*;
+use model::intent::RotateMode;
+use model::plan::Intent;
 use model::plan_cert::{ChannelCheck, Rotation, RouteUse, TrustingStore};
+
+/// A rotation whose new certificate the operator's CA signs (from a signing request): the
+/// stores that check it trust it through the CA, nothing is added to them.
+pub fn ca_signed(intent: &Intent) -> bool {
+    matches!(intent, Intent::CertRotate { mode: RotateMode::Csr, .. })
+}
 
 /// What a channel's filter does with the new certificate, in words and a tone.
 pub fn channel_verdict(c: &ChannelCheck) -> (Tone, &'static str) {
@@ -35,9 +43,10 @@ fn matches_word(matches: bool) -> &'static str {
     if matches { "✓ accepted" } else { "✖ refused" }
 }
 
-/// The trust graph of `rotation`; `heading` names the section ("Trust graph" in a preview).
+/// The trust graph of `rotation`; `heading` names the section ("Trust graph" in a preview);
+/// `ca_signed` when the operator's CA signs the new certificate.
 #[component]
-pub fn TrustGraph(rotation: Rotation, #[prop(into)] heading: String) -> impl IntoView {
+pub fn TrustGraph(rotation: Rotation, #[prop(into)] heading: String, #[prop(optional)] ca_signed: bool) -> impl IntoView {
     let heading_id = unique_id("trust-graph");
     let labelled_by = heading_id.clone();
     let Rotation { host, store, label, purpose, subject, serial, written_on, new_label, new_subject, trusting, channels, routes } = rotation;
@@ -45,6 +54,8 @@ pub fn TrustGraph(rotation: Rotation, #[prop(into)] heading: String) -> impl Int
     let blocked_channels = channels.iter().filter(|c| c.old_matches && !c.new_matches).count();
     let written = if written_on.is_empty() {
         "where it is written is not settled: the plan is blocked".to_string()
+    } else if ca_signed {
+        format!("requested on {written_on} (a signing request), signed by your CA, received into the same store")
     } else if written_on == host {
         format!("made on {written_on}, in the same store")
     } else {
@@ -82,14 +93,26 @@ pub fn TrustGraph(rotation: Rotation, #[prop(into)] heading: String) -> impl Int
                 </p>
             })}
 
-            <h4>{format!("Stores that will trust the new certificate before it is used ({n_trusting})")}</h4>
+            <h4>
+                {if ca_signed {
+                    format!("Stores that must trust it through your CA before it is used ({n_trusting})")
+                } else {
+                    format!("Stores that will trust the new certificate before it is used ({n_trusting})")
+                }}
+            </h4>
             {if trusting.is_empty() {
                 view! { <p class="muted">"None: nothing else has to trust it (or the plan is blocked before the graph was complete)."</p> }.into_any()
             } else {
                 view! {
                     <table class="data tg-table">
-                        <caption>"Each gets the new certificate's public part, then loads its store again"</caption>
-                        <thead><tr><th scope="col">"Store"</th><th scope="col">"Changed on"</th><th scope="col">"What it is"</th><th scope="col">"Why it must trust it"</th></tr></thead>
+                        <caption>
+                            {if ca_signed {
+                                "Each must already trust your CA, the new certificate's issuer: checked when the certificate is uploaded (nothing is added to them)"
+                            } else {
+                                "Each gets the new certificate's public part, then loads its store again"
+                            }}
+                        </caption>
+                        <thead><tr><th scope="col">"Store"</th><th scope="col">{if ca_signed { "On" } else { "Changed on" }}</th><th scope="col">"What it is"</th><th scope="col">"Why it must trust it"</th></tr></thead>
                         <tbody>
                             <For
                                 each=move || trusting.clone()
