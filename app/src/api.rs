@@ -271,6 +271,19 @@ pub async fn run_action(id: &str, what: &str) -> Result<(), ApiError> {
     send_changing(&|| with_csrf(Request::post(&url)).build()).await.map(|_| ())
 }
 
+#[derive(Serialize)]
+struct SignedCertificate<'a> {
+    pem: &'a str,
+}
+
+/// `POST /api/runs/{id}/certificate` (operators): the CA-signed certificate a rotation by
+/// signing request waits for. `bad_request` carries every reason it does not fit; `conflict`
+/// says the run no longer waits.
+pub async fn upload_certificate(id: &str, pem: &str) -> Result<(), ApiError> {
+    let url = format!("/api/runs/{}/certificate", crate::router::encode(id));
+    send_changing(&|| with_json(with_csrf(Request::post(&url)), &SignedCertificate { pem })).await.map(|_| ())
+}
+
 /// `GET /api/store`: which console instance this is, the others, and whether workflows can
 /// run here (the shared store can be written).
 pub async fn store_status() -> Result<StoreStatus, ApiError> {

@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 use model::api_error::ErrorCode;
 use model::run::{Run, StepState};
 
-fn action_failure(what: &str, e: &ApiError) -> String {
+pub(super) fn action_failure(what: &str, e: &ApiError) -> String {
     if e.is(ErrorCode::StoreUnavailable) {
         format!(
             "Not done, nothing ran: this console cannot write the store the consoles share. Try again to {what} once the store is back (the banner at the top goes away by itself), or from another console whose store is writable. The server said: {}.",
@@ -26,7 +26,7 @@ fn action_failure(what: &str, e: &ApiError) -> String {
 }
 
 /// Sends `what` (approve, deny, resume, rollback) for the run; a refusal is shown in words.
-fn act(live: Live, run: Memo<Option<Run>>, what: &'static str, busy: RwSignal<bool>, failure: RwSignal<Option<String>>) {
+pub(super) fn act(live: Live, run: Memo<Option<Run>>, what: &'static str, busy: RwSignal<bool>, failure: RwSignal<Option<String>>) {
     let Some(id) = run.with_untracked(|r| r.as_ref().map(|r| r.id.clone())) else { return };
     busy.set(true);
     failure.set(None);

@@ -4,19 +4,24 @@
 //! the outcome in words; a drill's, once it has ended, links to its report; a rotation's shows
 //! its trust graph (what trusts the new certificate, which filters check it, which routes use
 //! it). Interrupted runs can be resumed or rolled back; a run awaiting approval shows who
-//! asked and until when, and only another operator can approve or deny it (`decide`).
+//! asked and until when, and only another operator can approve or deny it (`decide`). A
+//! rotation by signing request that waits for the CA shows the request and, for operators, the
+//! upload of the signed certificate or the roll-back that deletes the request (`certificate`).
 
+mod certificate;
 mod decide;
 mod steps;
 
 use crate::api::{self, ApiError};
 use crate::clock::{date_time, time_of_day};
+use crate::components::copy::CopyButton;
 use crate::components::page::Page;
-use crate::components::plan::{PlanDetails, TrustGraph};
+use crate::components::plan::{PlanDetails, TrustGraph, ca_signed};
 use crate::components::store_status::{RunConsole, consoles_named};
 use crate::live::use_live;
 use crate::router::encode;
 use crate::words::{owner_words, run_look};
+use certificate::AwaitingCertificate;
 use decide::{Approval, Interrupted};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -119,11 +124,15 @@ fn RunBody(run: Memo<Option<Run>>) -> impl IntoView {
     });
     let state = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.state)));
     let steps = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.steps.clone()).unwrap_or_default()));
+    // The step a run awaiting its certificate stops at (the first not run yet).
+    let waiting_at = Memo::new(move |_| run.with(|r| r.as_ref().and_then(waiting_step)));
+    let uploaded = Memo::new(move |_| run.with(|r| r.as_ref().and_then(|r| r.signed_certificate.clone())));
     let undo = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.undo.clone()).unwrap_or_default()));
     let remediation = Memo::new(move |_| run.with(|r| r.as_ref().map(|r| r.remediation.clone()).unwrap_or_default()));
     let drill_report = Memo::new(move |_| run.with(|r| r.as_ref().filter(|r| has_drill_report(r)).map(|r| format!("/drills/{}", encode(&r.id)))));
     // A rotation's trust graph, as planned (the run keeps it).
     let rotation = Memo::new(move |_| run.with(|r| r.as_ref().and_then(|r| r.rotation.clone())));
+    let by_ca = run.with_untracked(|r| r.as_ref().is_some_and(|r| ca_signed(&r.intent)));
     let has_rotation = rotation.with_untracked(Option::is_some);
     let certs_changed = Memo::new(move |_| run.with(|r| r.as_ref().is_some_and(changed_certificates)));
     view! {
@@ -144,15 +153,30 @@ fn RunBody(run: Memo<Option<Run>>) -> impl IntoView {
         {move || match state.get() {
             Some(RunState::AwaitingApproval) => view! { <Approval run=run plan=plan /> }.into_any(),
             Some(RunState::Interrupted) => view! { <Interrupted run=run plan=plan /> }.into_any(),
+            Some(RunState::AwaitingCertificate) => view! { <AwaitingCertificate run=run plan=plan /> }.into_any(),
             // Nothing to decide in any other state.
-            Some(RunState::Running | RunState::Succeeded | RunState::Failed | RunState::RolledBack | RunState::NeedsAttention | RunState::AwaitingCertificate) | None => ().into_any(),
+            Some(RunState::Running | RunState::Succeeded | RunState::Failed | RunState::RolledBack | RunState::NeedsAttention) | None => ().into_any(),
         }}
         <section aria-labelledby="steps-heading">
             <h2 id="steps-heading">"Steps"</h2>
             <ol class="run-steps">
-                <For each=move || steps.get() key=step_key children=|s| view! { <StepCard step=s /> } />
+                <For
+                    each=move || {
+                        let at = waiting_at.get();
+                        steps.get().into_iter().map(move |s| (at == Some(s.index), s)).collect::<Vec<_>>()
+                    }
+                    key=|(waiting, s)| (*waiting, step_key(s))
+                    children=|(waiting, s)| view! { <StepCard step=s waiting=waiting /> }
+                />
             </ol>
         </section>
+        {move || uploaded.get().map(|pem| view! {
+            <details class="uploaded-certificate">
+                <summary>"The CA-signed certificate uploaded for this run"</summary>
+                <pre class="pem" aria-label="Uploaded certificate (PEM)" tabindex="0">{pem.clone()}</pre>
+                <CopyButton text=pem label="Copy the certificate" />
+            </details>
+        })}
         <Show when=move || !undo.with(Vec::is_empty)>
             <section aria-labelledby="undo-heading">
                 <h2 id="undo-heading">"Undo actions (run after the failure, newest last)"</h2>
@@ -168,7 +192,7 @@ fn RunBody(run: Memo<Option<Run>>) -> impl IntoView {
         {move || rotation.get().map(|r| view! {
             <section class="run-rotation" aria-labelledby="rotation-heading">
                 <h2 id="rotation-heading">"What this rotation changes"</h2>
-                <TrustGraph rotation=r heading="Trust graph, as planned" />
+                <TrustGraph rotation=r heading="Trust graph, as planned" ca_signed=by_ca />
             </section>
         })}
         <details class="plan-of-run">
@@ -176,6 +200,11 @@ fn RunBody(run: Memo<Option<Run>>) -> impl IntoView {
             <PlanView plan=plan without_rotation=has_rotation />
         </details>
     }
+}
+
+/// The step a run waiting for its certificate stopped at: the first one not run yet.
+fn waiting_step(r: &Run) -> Option<usize> {
+    (r.state == RunState::AwaitingCertificate).then(|| r.steps.iter().find(|s| s.state == StepState::Pending).map(|s| s.index)).flatten()
 }
 
 /// A certificate run that succeeded: the certificates page shows what it changed.

@@ -1,6 +1,7 @@
 //! A run's steps and undo actions as journaled, and the commands a person must run when the
 //! console could not put things back.
 
+use crate::checks::Tone;
 use crate::clock::{age_text, time_of_day};
 use crate::components::copy::CopyButton;
 use crate::words::{remediation_script_line, step_look};
@@ -14,10 +15,11 @@ fn duration_text(step: &RunStep) -> Option<String> {
 }
 
 /// One step (or undo action) as journaled: state in words, where, what, the exit code, what
-/// the verification found, and the output (open when it failed).
+/// the verification found, and the output (open when it failed). `waiting`: the run stopped
+/// at this step for the CA-signed certificate.
 #[component]
-pub fn StepCard(step: RunStep) -> impl IntoView {
-    let (word, glyph, tone) = step_look(step.state);
+pub fn StepCard(step: RunStep, #[prop(optional)] waiting: bool) -> impl IntoView {
+    let (word, glyph, tone) = if waiting { ("Waiting for the certificate", "◷", Tone::Warn) } else { step_look(step.state) };
     let failed = step.state == StepState::Failed;
     // Undo actions carry the index of the step they undo, and say so in their title.
     let title = if step.title.starts_with("Undo step") { step.title.clone() } else { format!("{}. {}", step.index + 1, step.title) };
