@@ -1,6 +1,6 @@
 //! The bar on top of every signed-in page: where you are, who you are, whether the data is
 //! live, which console instance this is and whether workflows can run on it, and runs waiting
-//! for a second operator's approval (live, on every page).
+//! for a second operator's approval or for a CA-signed certificate (live, on every page).
 
 use crate::api;
 use model::api_error::ErrorCode;
@@ -46,6 +46,7 @@ pub fn Header() -> impl IntoView {
                 <a href="/drills" aria-current=move || matches!(route.get(), Route::Drills | Route::Drill(_)).then_some("page")>"Drills"</a>
             </nav>
             <ApprovalsWaiting />
+            <CertificatesAwaited />
             <LiveIndicator />
             <div class="who">
                 <span class="user">{who}</span>
@@ -129,5 +130,22 @@ fn ApprovalsWaiting() -> impl IntoView {
             view! { <a class="approvals own" href=link(&mine)><span aria-hidden="true">"◷ "</span>{text}</a> }
         });
         view! { {others} {own} }
+    }
+}
+
+/// "◷ 1 run awaits a signed certificate": rotations by signing request that wait for an
+/// operator to upload what the CA signed, linking to them.
+#[component]
+fn CertificatesAwaited() -> impl IntoView {
+    let live = use_live();
+    let waiting = Memo::new(move |_| live.runs.with(|runs| runs.iter().filter(|r| r.state == RunState::AwaitingCertificate).map(|r| r.id.clone()).collect::<Vec<_>>()));
+    move || {
+        let ids = waiting.get();
+        let (href, text) = match ids.as_slice() {
+            [] => return None,
+            [one] => (format!("/runs/{}", encode(one)), "1 run awaits a signed certificate".to_string()),
+            many => ("/runs".to_string(), format!("{} runs await a signed certificate", many.len())),
+        };
+        Some(view! { <a class="approvals" href=href><span aria-hidden="true">"◷ "</span>{text}</a> })
     }
 }
