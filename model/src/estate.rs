@@ -86,6 +86,10 @@ pub struct Snapshot {
     /// How often the console refreshes, in milliseconds (data older than a few of these is overdue).
     #[serde(default)]
     pub poll_interval_ms: u64,
+    /// The poller's refresh number: one more for every published snapshot, so an event
+    /// stream's changes can say which snapshot they apply to.
+    #[serde(default)]
+    pub version: u64,
     pub regions: Vec<RegionView>,
     pub qmgrs: Vec<QmgrView>,
     pub routes: Vec<RouteView>,

@@ -285,7 +285,7 @@ pub fn build(inventory: &Inventory, reports: &[HostReport], polled_at: u64, poll
         .collect();
 
     let (routes, mqipt) = route_views(inventory, reports);
-    let mut snapshot = Snapshot { polled_at, poll_duration_ms, poll_interval_ms: 0, regions, qmgrs, routes, mqipt, findings: Vec::new() };
+    let mut snapshot = Snapshot { polled_at, poll_duration_ms, poll_interval_ms: 0, version: 0, regions, qmgrs, routes, mqipt, findings: Vec::new() };
     snapshot.findings = findings::derive(inventory, &snapshot, reports, &layers);
     snapshot
 }

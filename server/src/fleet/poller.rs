@@ -125,8 +125,8 @@ impl Poller {
             // Most severe first, as the estate's own findings are (the sort is stable).
             snapshot.findings.sort_by_key(|f| f.severity);
         }
+        snapshot.version = self.refreshes.fetch_add(1, Ordering::Relaxed) + 1;
         let snapshot = Arc::new(snapshot);
-        self.refreshes.fetch_add(1, Ordering::Relaxed);
         self.published.send_replace(Some(Arc::clone(&snapshot)));
         snapshot
     }
