@@ -28,8 +28,30 @@ pub struct InventoryKeystore {
 pub struct InventoryRegion {
     pub name: String,
     pub load_balancer: String,
-    /// The HA group's nodes, in configuration order.
+    /// Every node of the region, in configuration order.
     pub nodes: Vec<String>,
+    /// The region's RDQM HA groups (three nodes each in a real estate). Empty means one group,
+    /// named as the region, of all its nodes (the reference estate).
+    #[serde(default)]
+    pub groups: Vec<InventoryGroup>,
+}
+
+/// One RDQM HA group: its nodes know only each other and the queue managers it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryGroup {
+    pub name: String,
+    pub nodes: Vec<String>,
+}
+
+impl InventoryRegion {
+    /// The region's HA groups, the implicit single group included.
+    pub fn ha_groups(&self) -> Vec<InventoryGroup> {
+        if self.groups.is_empty() {
+            vec![InventoryGroup { name: self.name.clone(), nodes: self.nodes.clone() }]
+        } else {
+            self.groups.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +59,9 @@ pub struct InventoryQmgr {
     pub name: String,
     pub listener_port: u16,
     pub route: Option<RouteRef>,
+    /// The HA group holding it in each region (its DR pair), when a region has several.
+    #[serde(default)]
+    pub ha_groups: Vec<String>,
 }
 
 /// An MQIPT route: the instance and the route's `ListenerPort`.
@@ -62,6 +87,46 @@ impl Inventory {
     pub fn region_of_load_balancer(&self, host: &str) -> Option<&InventoryRegion> {
         let host = host.trim().trim_end_matches('.');
         self.regions.iter().find(|r| r.load_balancer.eq_ignore_ascii_case(host))
+    }
+
+    /// The nodes of the HA group holding `qmgr` in `region`: the group the queue manager names,
+    /// else the region's only group. Empty when the region holds no group for it.
+    pub fn qm_nodes(&self, qmgr: &str, region: &str) -> &[String] {
+        let Some(region) = self.regions.iter().find(|r| r.name == region) else { return &[] };
+        if region.groups.is_empty() {
+            return &region.nodes;
+        }
+        let named = self.qmgrs.iter().find(|q| q.name == qmgr).map(|q| q.ha_groups.as_slice()).unwrap_or_default();
+        region
+            .groups
+            .iter()
+            .find(|g| named.contains(&g.name))
+            .or_else(|| (region.groups.len() == 1).then(|| &region.groups[0]))
+            .map_or(&[], |g| g.nodes.as_slice())
+    }
+
+    /// The nodes of `node`'s HA group (itself included); empty for a host that is no MQ node.
+    pub fn group_nodes(&self, node: &str) -> &[String] {
+        let Some(region) = self.region_of_node(node) else { return &[] };
+        if region.groups.is_empty() {
+            return &region.nodes;
+        }
+        region.groups.iter().find(|g| g.nodes.iter().any(|n| n == node)).map_or(&[], |g| g.nodes.as_slice())
+    }
+
+    /// The name of `node`'s HA group.
+    pub fn group_of_node(&self, node: &str) -> Option<String> {
+        let region = self.region_of_node(node)?;
+        if region.groups.is_empty() {
+            return Some(region.name.clone());
+        }
+        region.groups.iter().find(|g| g.nodes.iter().any(|n| n == node)).map(|g| g.name.clone())
+    }
+
+    /// The queue managers `node`'s HA group holds: the only ones the node can report on.
+    pub fn qmgrs_of_node<'a>(&'a self, node: &'a str) -> impl Iterator<Item = &'a InventoryQmgr> + 'a {
+        let region = self.region_of_node(node).map(|r| r.name.clone()).unwrap_or_default();
+        self.qmgrs.iter().filter(move |q| self.qm_nodes(&q.name, &region).iter().any(|n| n == node))
     }
 
     /// Every host the console polls: the MQ nodes, then the MQIPT hosts.
@@ -103,6 +168,9 @@ pub struct RegionView {
     pub name: String,
     pub load_balancer: String,
     pub nodes: Vec<NodeView>,
+    /// The region's HA groups and their nodes (one, named as the region, in the reference estate).
+    #[serde(default)]
+    pub groups: Vec<InventoryGroup>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

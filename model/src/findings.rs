@@ -344,7 +344,7 @@ fn layer_findings(inventory: &Inventory, snapshot: &Snapshot, reports: &[HostRep
         for qm in &snapshot.qmgrs {
             let Some(side) = qm.sides.iter().find(|s| s.region == region.name) else { continue };
             let location = side.ha_current_location.as_deref();
-            for issue in crate::layers::issues(&qm.name, &region.name, &region.nodes, reports, layers, &side.nodes, location) {
+            for issue in crate::layers::issues(&qm.name, &region.name, inventory.qm_nodes(&qm.name, &region.name), reports, layers, &side.nodes, location) {
                 out.push(finding(issue.severity, issue.code, &qm.name, issue.message, issue.evidence));
             }
         }

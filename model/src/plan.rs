@@ -406,7 +406,7 @@ pub(crate) fn tls_check(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out: 
         out.push(check(CheckStatus::Warn, "tls", format!("route {} uses TLS ({}) but no certificate inventory is configured: the target's certificates are not checked", route.listener_port, route.tls_mode)));
         return;
     };
-    let region_nodes: Vec<&String> = ctx.inventory.regions.iter().filter(|r| r.name == to_region).flat_map(|r| r.nodes.iter()).collect();
+    let region_nodes: Vec<&String> = ctx.inventory.qm_nodes(&qm.name, to_region).iter().collect();
     let personal: Vec<&crate::certs::CertView> = inventory
         .certificates
         .iter()
@@ -831,7 +831,7 @@ pub(crate) fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &m
         },
         qm_evidence(qm, &from, &["DR status", "DR out of sync data"]),
     ));
-    let region_nodes = ctx.inventory.regions.iter().find(|r| r.name == to_region).map(|r| r.nodes.clone()).unwrap_or_default();
+    let region_nodes = ctx.inventory.qm_nodes(&qm.name, to_region).to_vec();
     let view = ctx.snapshot.regions.iter().find(|r| r.name == to_region);
     let mut group_problems = Vec::new();
     for node in &region_nodes {

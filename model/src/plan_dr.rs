@@ -96,12 +96,14 @@ pub(crate) fn promote(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut
     if let Some(old) = &old_region {
         let side = qm.sides.iter().find(|s| &s.region == old);
         let kb = side.and_then(|s| s.dr_out_of_sync_kb);
+        let group = ctx.inventory.qm_nodes(&qm.name, old);
         let seen = ctx
             .snapshot
             .regions
             .iter()
             .filter(|r| &r.name == old)
             .flat_map(|r| r.nodes.iter())
+            .filter(|n| group.contains(&n.name))
             .filter_map(|n| n.last_ok_at)
             .max();
         let when = seen.map_or("never".to_string(), |t| format!("{} s ago", ctx.now_ms.saturating_sub(t) / 1000));

@@ -42,7 +42,8 @@ fn known_node(ctx: &PlanContext, node: &str, pre: &mut Vec<Precondition>) -> Opt
             None
         }
         Some((region, true)) => {
-            pre.push(check(CheckStatus::Pass, "node", format!("{node} answers (HA group {region})")));
+            let group = ctx.inventory.group_of_node(node).unwrap_or_else(|| region.clone());
+            pre.push(check(CheckStatus::Pass, "node", format!("{node} answers (HA group {group})")));
             Some(region)
         }
     }
@@ -59,7 +60,7 @@ pub fn suspend(ctx: &PlanContext, node: &str, b: &mut PlanBuilder) {
         b.pre.push(check(CheckStatus::Block, "suspended", format!("{node} is already suspended")));
         return;
     }
-    let group: Vec<String> = ctx.inventory.regions.iter().find(|r| r.name == region).map(|r| r.nodes.clone()).unwrap_or_default();
+    let group: Vec<String> = ctx.inventory.group_nodes(node).to_vec();
     let mut problems = Vec::new();
     for other in group.iter().filter(|n| *n != node) {
         match node_state(ctx, other) {
@@ -174,10 +175,13 @@ pub fn cleanup(ctx: &PlanContext, qmgr: &str, region: &str, b: &mut PlanBuilder)
         return;
     };
     let resource = qmgr.to_lowercase();
-    let nodes: Vec<String> = view.nodes.iter().map(|n| n.name.clone()).collect();
+    // The HA group holding the queue manager: Pacemaker there is the only one that knows it.
+    let group = ctx.inventory.qm_nodes(qmgr, region);
+    let group_views: Vec<&crate::estate::NodeView> = view.nodes.iter().filter(|n| group.contains(&n.name)).collect();
+    let nodes: Vec<String> = group_views.iter().map(|n| n.name.clone()).collect();
     // What the cleanup erases, as Pacemaker reports it now.
     let mut erased = Vec::new();
-    for node in view.nodes.iter().filter(|n| n.reachable && !n.stale) {
+    for node in group_views.iter().filter(|n| n.reachable && !n.stale) {
         let Some(crm) = node.layers.as_ref().and_then(|l| l.pacemaker.as_ref()) else { continue };
         for f in crm.fail_counts.iter().filter(|f| f.resource == resource) {
             let count = if f.fail_count >= crate::crm::INFINITY { "INFINITY".to_string() } else { f.fail_count.to_string() };
@@ -208,8 +212,8 @@ pub fn cleanup(ctx: &PlanContext, qmgr: &str, region: &str, b: &mut PlanBuilder)
     let side = qm.sides.iter().find(|s| s.region == region);
     let host = side
         .and_then(|s| s.ha_current_location.clone())
-        .filter(|h| view.nodes.iter().any(|n| &n.name == h && n.reachable))
-        .or_else(|| view.nodes.iter().find(|n| n.reachable && !n.stale).map(|n| n.name.clone()));
+        .filter(|h| group_views.iter().any(|n| &n.name == h && n.reachable))
+        .or_else(|| group_views.iter().find(|n| n.reachable && !n.stale).map(|n| n.name.clone()));
     let Some(host) = host else {
         b.pre.push(check(CheckStatus::Block, "node", format!("no node of {region} answers")));
         return;

@@ -55,7 +55,9 @@ pub fn probes_for(inventory: &Inventory, host: &str) -> Vec<Probe> {
     // The clock first: it is then read closest to when the refresh started.
     let mut probes = vec![Probe::Clock];
     if inventory.region_of_node(host).is_some() {
-        probes.extend(inventory.qmgrs.iter().map(|q| Probe::QmStatus(q.name.clone())));
+        // Only the queue managers of the node's HA group: it knows no others, and the cost
+        // of a refresh grows with hosts, not hosts × queue managers.
+        probes.extend(inventory.qmgrs_of_node(host).map(|q| Probe::QmStatus(q.name.clone())));
         probes.push(Probe::GroupNodes);
         probes.push(Probe::DrbdStatus);
         probes.push(Probe::CrmMon);

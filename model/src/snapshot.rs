@@ -61,10 +61,10 @@ pub fn exit_text(code: Option<i32>) -> String {
     code.map_or("unknown (killed)".to_string(), |c| c.to_string())
 }
 
-fn side(inventory_region: &crate::estate::InventoryRegion, reports: &[HostReport], qm: &str) -> (QmSide, Vec<QmStatusView>) {
+fn side(inventory: &Inventory, inventory_region: &crate::estate::InventoryRegion, reports: &[HostReport], qm: &str) -> (QmSide, Vec<QmStatusView>) {
     let mut nodes = Vec::new();
     let mut views = Vec::new();
-    for node in &inventory_region.nodes {
+    for node in inventory.qm_nodes(qm, &inventory_region.name) {
         let (qm_node, view) = qm_node(report(reports, node), node, qm);
         nodes.push(qm_node);
         views.extend(view);
@@ -95,7 +95,7 @@ fn readiness(inventory: &Inventory, qmgr: &str, side: &QmSide, reports: &[HostRe
     let region = inventory.regions.iter().find(|r| r.name == side.region);
     if let Some(region) = region {
         let location = side.ha_current_location.as_deref();
-        for issue in crate::layers::issues(qmgr, &region.name, &region.nodes, reports, layers, &side.nodes, location) {
+        for issue in crate::layers::issues(qmgr, &region.name, inventory.qm_nodes(qmgr, &region.name), reports, layers, &side.nodes, location) {
             if issue.blocks_readiness {
                 let code = match issue.code {
                     "pacemaker_banned" => ReadinessCode::PacemakerBanned,
@@ -107,10 +107,9 @@ fn readiness(inventory: &Inventory, qmgr: &str, side: &QmSide, reports: &[HostRe
             }
         }
     }
-    let total = region.map_or(0, |r| r.nodes.len());
-    let reachable = region
-        .map(|r| r.nodes.iter().filter(|n| report(reports, n).is_some_and(|rep| rep.error.is_none())).count())
-        .unwrap_or(0);
+    let group = inventory.qm_nodes(qmgr, &side.region);
+    let total = group.len();
+    let reachable = group.iter().filter(|n| report(reports, n).is_some_and(|rep| rep.error.is_none())).count();
     if reachable * 2 <= total {
         reasons.push(ReadinessReason::new(ReadinessCode::Unreachable, format!("only {reachable} of {total} nodes reachable: the HA group has no quorum")));
     }
@@ -243,6 +242,7 @@ pub fn build(inventory: &Inventory, reports: &[HostReport], polled_at: u64, poll
                     }
                 })
                 .collect(),
+            groups: region.ha_groups(),
         })
         .collect();
 
@@ -250,7 +250,7 @@ pub fn build(inventory: &Inventory, reports: &[HostReport], polled_at: u64, poll
         .qmgrs
         .iter()
         .map(|qm| {
-            let sides: Vec<QmSide> = inventory.regions.iter().map(|r| side(r, reports, &qm.name).0).collect();
+            let sides: Vec<QmSide> = inventory.regions.iter().map(|r| side(inventory, r, reports, &qm.name).0).collect();
             let primary = |stale: bool| -> Vec<String> {
                 sides.iter().filter(|s| s.dr_role == Some(DrRole::Primary) && s.stale == stale).map(|s| s.region.clone()).collect()
             };

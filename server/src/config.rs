@@ -4,7 +4,7 @@
 
 use model::names::{validate_host_name, validate_mq_name};
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -448,6 +448,8 @@ pub struct NodeConfig {
     pub mq_bin: Option<String>,
     /// The node's tlshd configuration (RDQM replication TLS), e.g. `/etc/tlshd.conf`.
     pub tlshd_conf: Option<String>,
+    /// The RDQM HA group the node belongs to, when its region has several (e.g. `WDC-2`).
+    pub ha_group: Option<String>,
 }
 
 fn default_ssh_port() -> u16 {
@@ -518,6 +520,10 @@ pub struct QmgrConfig {
     pub listener_port: u16,
     pub mqipt: Option<String>,
     pub route_listener_port: Option<u16>,
+    /// The HA group holding it in each region that has several (its DR pair, e.g.
+    /// `["WDC-2", "DAL-2"]`).
+    #[serde(default)]
+    pub ha_groups: Vec<String>,
 }
 
 /// How MQIPT is told to re-read its configuration.
@@ -602,6 +608,7 @@ impl Config {
                 problems.push(format!("nodes[{i}].port: must not be 0"));
             }
         }
+        self.group_problems(&mut problems);
         for (i, instance) in self.mqipt.iter().enumerate() {
             if let Err(e) = validate_host_name(&instance.host) {
                 problems.push(format!("mqipt[{i}].host: {e}"));
@@ -756,6 +763,43 @@ impl Config {
 }
 
 impl Config {
+    /// HA groups: named on every node of a region or on none; each queue manager names one
+    /// group in every region that has several.
+    fn group_problems(&self, problems: &mut Vec<String>) {
+        let mut group_region: BTreeMap<&str, &str> = BTreeMap::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            let named = self.nodes.iter().filter(|n| n.region == node.region).any(|n| n.ha_group.is_some());
+            match &node.ha_group {
+                None if named => problems.push(format!("nodes[{i}].ha_group: other nodes of {} name their HA group; name this one's too", node.region)),
+                None => {}
+                Some(group) => {
+                    if group.is_empty() || !group.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                        problems.push(format!("nodes[{i}].ha_group: {group:?} must be letters, digits, '-' and '_'"));
+                    }
+                    if let Some(other) = group_region.insert(group, &node.region).filter(|r| *r != node.region) {
+                        problems.push(format!("nodes[{i}].ha_group: {group:?} is in region {other} already, not {}", node.region));
+                    }
+                }
+            }
+        }
+        for (i, qm) in self.qmgrs.iter().enumerate() {
+            for name in &qm.ha_groups {
+                if !group_region.contains_key(name.as_str()) {
+                    problems.push(format!("qmgrs[{i}].ha_groups: no node names the HA group {name:?}"));
+                }
+            }
+            for region in &self.regions {
+                let groups: BTreeSet<&str> = group_region.iter().filter(|(_, r)| **r == region.name).map(|(g, _)| *g).collect();
+                let chosen: Vec<&String> = qm.ha_groups.iter().filter(|g| groups.contains(g.as_str())).collect();
+                if chosen.len() > 1 {
+                    problems.push(format!("qmgrs[{i}].ha_groups: {} HA groups of {} named; a queue manager lives in one per region", chosen.len(), region.name));
+                } else if chosen.is_empty() && groups.len() > 1 {
+                    problems.push(format!("qmgrs[{i}].ha_groups: {} has {} HA groups; name the one holding {}", region.name, groups.len(), qm.name));
+                }
+            }
+        }
+    }
+
     /// The estate the console expects, for the poller and the snapshot.
     pub fn inventory(&self) -> model::estate::Inventory {
         use model::estate::{Inventory, InventoryMqipt, InventoryQmgr, InventoryRegion, RouteRef};
@@ -767,6 +811,7 @@ impl Config {
                     name: r.name.clone(),
                     load_balancer: r.load_balancer.clone(),
                     nodes: self.nodes.iter().filter(|n| n.region == r.name).map(|n| n.name.clone()).collect(),
+                    groups: self.groups_of(&r.name),
                 })
                 .collect(),
             qmgrs: self
@@ -779,6 +824,7 @@ impl Config {
                         (Some(instance), Some(port)) => Some(RouteRef { instance: instance.clone(), listener_port: port }),
                         _ => None,
                     },
+                    ha_groups: q.ha_groups.clone(),
                 })
                 .collect(),
             mqipt: self
@@ -792,6 +838,19 @@ impl Config {
                 .filter_map(|k| Some(model::estate::InventoryKeystore { host: k.host.clone(), path: k.path.clone(), purpose: k.purpose()? }))
                 .collect(),
         }
+    }
+
+    /// The named HA groups of a region, in the order their first node is configured.
+    fn groups_of(&self, region: &str) -> Vec<model::estate::InventoryGroup> {
+        let mut groups: Vec<model::estate::InventoryGroup> = Vec::new();
+        for node in self.nodes.iter().filter(|n| n.region == region) {
+            let Some(name) = &node.ha_group else { continue };
+            match groups.iter_mut().find(|g| &g.name == name) {
+                Some(group) => group.nodes.push(node.name.clone()),
+                None => groups.push(model::estate::InventoryGroup { name: name.clone(), nodes: vec![node.name.clone()] }),
+            }
+        }
+        groups
     }
 
     /// The SSH transport for this configuration, its masters' sockets in `control_dir`

@@ -82,3 +82,24 @@ fn a_refresh_command_that_is_neither_form_is_refused_at_load_with_its_line() {
     assert!(out.contains("\"kill -HUP 1234\" is neither `mqiptAdmin -refresh -n NAME` nor `systemctl reload mqipt-@NAME.service`"), "{out}");
     assert!(out.contains("line") && out.contains("console.toml"), "{out}");
 }
+
+#[test]
+fn ha_groups_are_named_on_every_node_of_a_region_and_chosen_by_each_queue_manager() {
+    let two_groups = GOOD.replace(
+        "address = \"10.241.0.4\"\n",
+        "address = \"10.241.0.4\"\nha_group = \"WDC-1\"\n[[nodes]]\nname = \"wdc1-mq2\"\nregion = \"WDC\"\naddress = \"10.241.0.5\"\nha_group = \"WDC-2\"\n",
+    );
+    let (ok, out) = check(&two_groups);
+    assert!(!ok);
+    assert!(out.contains("qmgrs[0].ha_groups: WDC has 2 HA groups; name the one holding DRHAQM1"), "{out}");
+
+    let chosen = two_groups.replace("route_listener_port = 1501\n", "route_listener_port = 1501\nha_groups = [\"WDC-2\"]\n");
+    let (ok, out) = check(&chosen);
+    assert!(ok, "{out}");
+
+    let unnamed = chosen.replace("ha_group = \"WDC-1\"\n", "").replace("ha_groups = [\"WDC-2\"]", "ha_groups = [\"WDC-2\", \"WDC-9\"]");
+    let (ok, out) = check(&unnamed);
+    assert!(!ok);
+    assert!(out.contains("nodes[0].ha_group: other nodes of WDC name their HA group; name this one's too"), "{out}");
+    assert!(out.contains("qmgrs[0].ha_groups: no node names the HA group \"WDC-9\""), "{out}");
+}

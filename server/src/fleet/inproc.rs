@@ -138,6 +138,7 @@ pub fn demo_inventory() -> model::estate::Inventory {
                 name: r.name.clone(),
                 load_balancer: r.load_balancer.clone(),
                 nodes: r.nodes.iter().map(|n| n.name.clone()).collect(),
+                groups: Vec::new(),
             })
             .collect(),
         qmgrs: estate
@@ -147,6 +148,7 @@ pub fn demo_inventory() -> model::estate::Inventory {
                 name: q.name.clone(),
                 listener_port: q.listener_port,
                 route: Some(RouteRef { instance: sim::reference::MQIPT_INSTANCE.into(), listener_port: q.listener_port }),
+                ha_groups: Vec::new(),
             })
             .collect(),
         mqipt: vec![InventoryMqipt {
