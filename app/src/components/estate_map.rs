@@ -147,6 +147,7 @@ fn RegionShape(region: RegionBox) -> impl IntoView {
             <BoxRect frame=f rx="8" class="region-box" />
             <TextLine x=f.x + 12 y=f.y + 20 class="region-name" text=format!("{} region", region.name) />
             <TextLine x=f.x + 12 y=f.y + 20 + LINE + 2 class="detail" text=region.summary />
+            {region.groups.into_iter().map(|g| view! { <TextLine x=g.x y=g.y class="detail group-name" text=g.text /> }).collect_view()}
             {region.nodes.into_iter().map(|n| view! { <NodeShape node=n /> }).collect_view()}
         </g>
     }

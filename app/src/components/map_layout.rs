@@ -8,7 +8,7 @@
 use crate::checks::{RouteVerdict, route_verdict};
 use crate::components::map_card::{QmCard, cards_for};
 use crate::text_fit::{fit, wrap};
-use model::estate::{NodeView, QmgrView, RouteView, Snapshot};
+use model::estate::{NodeView, QmgrView, RegionView, RouteView, Snapshot};
 use model::status::HaStatus;
 
 pub const WIDTH: i32 = 1240;
@@ -89,7 +89,16 @@ pub struct RegionBox {
     pub frame: Frame,
     pub name: String,
     pub summary: String,
+    /// A line above each HA group's row, when the region has several.
+    pub groups: Vec<GroupLabel>,
     pub nodes: Vec<NodeBox>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupLabel {
+    pub x: i32,
+    pub y: i32,
+    pub text: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -249,42 +258,72 @@ fn route_box(route: &RouteView, snapshot: &Snapshot, y: i32) -> RouteBox {
     }
 }
 
+/// The node views of each HA group of a region, in order; a region without named groups is
+/// one group of all its nodes.
+fn group_rows<'a>(region: &'a RegionView) -> Vec<(Option<&'a str>, Vec<&'a NodeView>)> {
+    if region.groups.len() <= 1 {
+        return vec![(None, region.nodes.iter().collect())];
+    }
+    region
+        .groups
+        .iter()
+        .map(|g| (Some(g.name.as_str()), g.nodes.iter().filter_map(|n| region.nodes.iter().find(|v| &v.name == n)).collect()))
+        .collect()
+}
+
 fn place_regions(snapshot: &Snapshot, map: &mut MapLayout) {
     let mut y = 0;
     for region in &snapshot.regions {
-        let count = region.nodes.len().max(1) as i32;
+        let rows = group_rows(region);
+        let count = rows.iter().map(|(_, nodes)| nodes.len()).max().unwrap_or(1).max(1) as i32;
         let node_w = (COL_C_W - 2 * PAD - (count - 1) * GAP) / count;
         let head = 2 * LINE + 12;
-        let mut nodes: Vec<NodeBox> = region
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, node)| {
-                let x = COL_C_X + PAD + i as i32 * (node_w + GAP);
-                let mut card_y = y + head + 3 * LINE + 8;
-                let mut cards = Vec::new();
-                for qm in &snapshot.qmgrs {
-                    for card in cards_for(qm, &node.name) {
-                        let h = (card.lines.len() as i32 + 1) * LINE + 12;
-                        cards.push(QmCard { frame: Frame { x: x + 8, y: card_y, w: node_w - 16, h }, ..card });
-                        card_y += h + 6;
+        let mut nodes: Vec<NodeBox> = Vec::new();
+        let mut groups: Vec<GroupLabel> = Vec::new();
+        let mut row_y = y + head;
+        for (group, members) in &rows {
+            if let Some(name) = group {
+                let reachable = members.iter().filter(|n| n.reachable).count();
+                let text = format!("HA group {name}: {reachable} of {} nodes reachable", members.len());
+                groups.push(GroupLabel { x: COL_C_X + PAD, y: row_y + LINE, text });
+                row_y += LINE + 6;
+            }
+            let mut row: Vec<NodeBox> = members
+                .iter()
+                .enumerate()
+                .map(|(i, node)| {
+                    let x = COL_C_X + PAD + i as i32 * (node_w + GAP);
+                    let mut card_y = row_y + 3 * LINE + 8;
+                    let mut cards = Vec::new();
+                    for qm in &snapshot.qmgrs {
+                        for card in cards_for(qm, &node.name) {
+                            let h = (card.lines.len() as i32 + 1) * LINE + 12;
+                            cards.push(QmCard { frame: Frame { x: x + 8, y: card_y, w: node_w - 16, h }, ..card });
+                            card_y += h + 6;
+                        }
                     }
-                }
-                NodeBox { frame: Frame { x, y: y + head, w: node_w, h: card_y - (y + head) }, name: node.name.clone(), reach: reach_of(node), note: note_of(snapshot, node), cards }
-            })
-            .collect();
-        let tallest = nodes.iter().map(|n| n.frame.h).max().unwrap_or(0).max(3 * LINE + 8 + LINE + 16);
-        for node in &mut nodes {
-            node.frame.h = tallest;
+                    NodeBox { frame: Frame { x, y: row_y, w: node_w, h: card_y - row_y }, name: node.name.clone(), reach: reach_of(node), note: note_of(snapshot, node), cards }
+                })
+                .collect();
+            let tallest = row.iter().map(|n| n.frame.h).max().unwrap_or(0).max(3 * LINE + 8 + LINE + 16);
+            for node in &mut row {
+                node.frame.h = tallest;
+            }
+            row_y += tallest + GAP;
+            nodes.extend(row);
         }
-        let frame = Frame { x: COL_C_X, y, w: COL_C_W, h: head + tallest + PAD };
+        let frame = Frame { x: COL_C_X, y, w: COL_C_W, h: row_y - GAP - y + PAD };
         let reachable = region.nodes.iter().filter(|n| n.reachable).count();
         let names = |regions: fn(&QmgrView) -> &Vec<String>| -> Vec<&str> {
             snapshot.qmgrs.iter().filter(|q| regions(q).contains(&region.name)).map(|q| q.name.as_str()).collect()
         };
         let primary_for = names(|q| &q.dr_primary_regions);
         let last_known_for = names(|q| &q.last_known_primary_regions);
-        let mut summary = format!("HA group: {reachable} of {} nodes reachable", region.nodes.len());
+        let mut summary = if rows.len() > 1 {
+            format!("{} HA groups: {reachable} of {} nodes reachable", rows.len(), region.nodes.len())
+        } else {
+            format!("HA group: {reachable} of {} nodes reachable", region.nodes.len())
+        };
         if !primary_for.is_empty() || last_known_for.is_empty() {
             let list = if primary_for.is_empty() { "no queue manager".to_string() } else { primary_for.join(", ") };
             summary.push_str(&format!(" · DR primary for {list}"));
@@ -295,7 +334,40 @@ fn place_regions(snapshot: &Snapshot, map: &mut MapLayout) {
         let lb = Frame { x: COL_B_X, y: frame.mid_y() - (3 * LINE + 12) / 2, w: COL_B_W, h: 3 * LINE + 12 };
         map.links.push(Link { points: vec![(lb.right(), lb.mid_y()), (frame.x, lb.mid_y())], kind: LinkKind::Normal });
         map.balancers.push(BalancerBox { frame: lb, region: region.name.clone(), host: region.load_balancer.clone() });
-        map.regions.push(RegionBox { frame, name: region.name.clone(), summary, nodes });
+        map.regions.push(RegionBox { frame, name: region.name.clone(), summary, groups, nodes });
         y = frame.bottom() + 2 * GAP;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn node(name: &str, reachable: bool) -> serde_json::Value {
+        json!({"name": name, "region": "WDC", "reachable": reachable, "stale": false, "error": null, "last_ok_at": null, "group_online": {}, "layers": null})
+    }
+
+    #[test]
+    fn a_region_of_several_ha_groups_gets_a_row_of_nodes_under_each_groups_line() {
+        let snapshot: Snapshot = serde_json::from_value(json!({
+            "polled_at": 0, "poll_duration_ms": 0, "qmgrs": [], "routes": [], "mqipt": [], "findings": [],
+            "regions": [{
+                "name": "WDC", "load_balancer": "wdc.lb",
+                "nodes": [node("wdc1-mq1", true), node("wdc2-mq1", true), node("wdc3-mq1", true), node("wdc1-mq2", false), node("wdc2-mq2", true), node("wdc3-mq2", true)],
+                "groups": [{"name": "WDC-1", "nodes": ["wdc1-mq1", "wdc2-mq1", "wdc3-mq1"]}, {"name": "WDC-2", "nodes": ["wdc1-mq2", "wdc2-mq2", "wdc3-mq2"]}]
+            }]
+        }))
+        .unwrap();
+        let map = build(&snapshot);
+        let region = &map.regions[0];
+        let labels: Vec<&str> = region.groups.iter().map(|g| g.text.as_str()).collect();
+        assert_eq!(labels, ["HA group WDC-1: 3 of 3 nodes reachable", "HA group WDC-2: 2 of 3 nodes reachable"]);
+        assert!(region.summary.starts_with("2 HA groups: 5 of 6 nodes reachable"), "{}", region.summary);
+        let (first, second) = (&region.nodes[0].frame, &region.nodes[3].frame);
+        assert_eq!(first.x, second.x, "each group's first node starts the row");
+        assert!(second.y > first.bottom() && region.groups[1].y < second.y && region.groups[1].y > first.bottom());
+        assert_eq!(first.w, region.nodes[1].frame.x - first.x - GAP, "three nodes to a row");
+        assert!(region.frame.bottom() >= second.bottom());
     }
 }
