@@ -260,7 +260,7 @@ fn route_box(route: &RouteView, snapshot: &Snapshot, y: i32) -> RouteBox {
 
 /// The node views of each HA group of a region, in order; a region without named groups is
 /// one group of all its nodes.
-fn group_rows<'a>(region: &'a RegionView) -> Vec<(Option<&'a str>, Vec<&'a NodeView>)> {
+fn group_rows(region: &RegionView) -> Vec<(Option<&str>, Vec<&NodeView>)> {
     if region.groups.len() <= 1 {
         return vec![(None, region.nodes.iter().collect())];
     }
