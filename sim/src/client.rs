@@ -124,7 +124,8 @@ pub(crate) fn route_to<'a>(estate: &'a Estate, conn: &ClientConn, wanted: &str, 
         .ok_or(HOST_NOT_AVAILABLE)?;
     let destination = route.destination.as_deref().unwrap_or("");
     let destination_port = route.destination_port.as_deref().and_then(|p| p.trim().parse::<u16>().ok());
-    // The load balancer forwards to the node of its region where a listener answers.
+    // The load balancer forwards to the node of its region (any of its HA groups) where a
+    // listener answers.
     let region = estate.regions.iter().find(|r| r.load_balancer.eq_ignore_ascii_case(destination)).ok_or(HOST_NOT_AVAILABLE)?;
     if estate.faults.lb_down.contains(&region.name) {
         return Err(HOST_NOT_AVAILABLE);
@@ -133,7 +134,9 @@ pub(crate) fn route_to<'a>(estate: &'a Estate, conn: &ClientConn, wanted: &str, 
         .qmgrs
         .iter()
         .enumerate()
-        .find(|(_, q)| Some(q.listener_port) == destination_port && estate.runs_in(q, region).is_some())
+        .find(|(_, q)| {
+            Some(q.listener_port) == destination_port && estate.group_for(q, &region.name).is_some_and(|g| estate.runs_in(q, g).is_some())
+        })
         .ok_or(HOST_NOT_AVAILABLE)?;
     if qm.starting.as_ref().is_some_and(|(_, window)| now_ms < window.until_ms) {
         return Err(Q_MGR_NOT_AVAILABLE);

@@ -287,8 +287,10 @@ fn start_or_end(estate: &mut Estate, inv: &Invocation) -> Outcome {
     let Some((region, _)) = local_node(estate, inv.host) else {
         return Outcome::fail(1, String::new());
     };
+    // A queue manager of another HA group is not known on this node.
+    let known = estate.qmgr(name).is_some_and(|q| region.holds(q));
     let region = region.name.clone();
-    let Some(qm) = estate.qmgr_mut(name) else {
+    let Some(qm) = estate.qmgr_mut(name).filter(|_| known) else {
         return Outcome::fail(72, "AMQ7048E: The queue manager name is either not valid or not known.\n".into());
     };
     if qm.side(&region).is_none_or(|s| s.dr_role != DrRole::Primary) {
@@ -347,6 +349,9 @@ fn local_node<'a>(estate: &'a Estate, host: &str) -> Option<(&'a Region, &'a Nod
     }
 }
 
+/// A queue manager this node does not know: not defined, or of another HA group (a node knows
+/// only its own group's). No capture of RDQM's refusal was found: AMQ8118E is MQ's message for
+/// a queue manager that does not exist, worded here with the name, exit code ours.
 fn unknown_qm(name: &str) -> Outcome {
     Outcome::fail(1, format!("AMQ8118E: IBM MQ queue manager '{name}' does not exist.\n"))
 }
@@ -363,7 +368,7 @@ fn rdqmstatus(estate: &mut Estate, inv: &Invocation) -> Outcome {
         return Outcome::ok(print::rdqmstatus_nodes(region));
     }
     match flag_value(args, "-m") {
-        Some(name) => match estate.qmgr(name).filter(|q| q.side(&region.name).is_some()) {
+        Some(name) => match estate.qmgr(name).filter(|q| region.holds(q)) {
             Some(qm) => {
                 let mut out = print::rdqmstatus_qm(estate, qm, region, node, inv.now_ms);
                 if has_flag(args, "-a") {
@@ -405,7 +410,7 @@ fn rdqmdr(estate: &mut Estate, inv: &Invocation) -> Outcome {
         return unknown_qm(name);
     };
     let (region_name, node_name) = (region.name.clone(), node.name.clone());
-    let Some(qm) = estate.qmgr(name).filter(|q| q.side(&region_name).is_some()) else {
+    let Some(qm) = estate.qmgr(name).filter(|q| region.holds(q)) else {
         return unknown_qm(name);
     };
     let location = estate.ha_location(qm, region).map(|n| n.name.clone());
@@ -463,6 +468,8 @@ fn rdqmadm(estate: &mut Estate, inv: &Invocation) -> Outcome {
         return Outcome::usage("rdqmadm", "-s | -r | -p -m QMgrName [-n NodeName]");
     };
     let (region_name, node_name) = (region.name.clone(), node.name.clone());
+    let group: Vec<String> = region.nodes.iter().map(|n| n.name.clone()).collect();
+    let group_number = region.group;
     if args.len() == 1 && (args[0] == "-s" || args[0] == "-r") {
         let suspend = args[0] == "-s";
         let Some(node) = estate.node_mut(&node_name) else {
@@ -481,11 +488,11 @@ fn rdqmadm(estate: &mut Estate, inv: &Invocation) -> Outcome {
             return Outcome::usage("rdqmadm", "-p -m QMgrName [-n NodeName]");
         };
         let target = flag_value(args, "-n").unwrap_or(&node_name).to_string();
-        let in_group = estate.region(&region_name).is_some_and(|r| r.nodes.iter().any(|n| n.name == target));
+        let in_group = group.contains(&target);
         if !in_group {
             return Outcome::fail(1, format!("AMQ3764E: Node '{target}' is not a member of this HA group.\n"));
         }
-        let Some(side) = estate.qmgr_mut(name).and_then(|q| q.side_mut(&region_name)) else {
+        let Some(side) = estate.qmgr_mut(name).filter(|q| q.group == group_number).and_then(|q| q.side_mut(&region_name)) else {
             return unknown_qm(name);
         };
         side.preferred = target.clone();
@@ -506,13 +513,13 @@ fn dspmq(estate: &mut Estate, inv: &Invocation) -> Outcome {
     };
     let only = flag_value(args, "-m");
     if let Some(name) = only
-        && estate.qmgr(name).and_then(|q| q.side(&region.name)).is_none()
+        && estate.qmgr(name).and_then(|q| region.side_of(q)).is_none()
     {
         return Outcome::fail(72, "AMQ7048E: The queue manager name is either not valid or not known.\n".into());
     }
     let option = flag_value(args, "-o").unwrap_or("status");
     let mut out = String::new();
-    for qm in estate.qmgrs.iter().filter(|q| q.side(&region.name).is_some()) {
+    for qm in estate.qmgrs.iter().filter(|q| region.holds(q)) {
         if only.is_some_and(|n| n != qm.name) {
             continue;
         }
@@ -600,7 +607,7 @@ fn drbdadm(estate: &mut Estate, inv: &Invocation) -> Outcome {
     for name in wanted {
         match blocks.iter().find(|b| &b.name == name) {
             Some(block) => out.stdout.push_str(&block.text),
-            None if name.ends_with(".dr") && estate.qmgrs.iter().any(|q| format!("{}.dr", q.resource_name()) == **name) => {
+            None if name.ends_with(".dr") && estate.qmgrs.iter().any(|q| region.holds(q) && format!("{}.dr", q.resource_name()) == **name) => {
                 // Configured, but not up on a node that is not the HA location.
                 let _ = writeln!(out.stderr, "{name}: No such resource");
                 out.code = out.code.max(10);
@@ -702,6 +709,7 @@ fn crm_resource(estate: &mut Estate, inv: &Invocation) -> Outcome {
         return Outcome { stderr: "crm_resource: Error: cluster is not available on this node\n".into(), code: 102, ..Default::default() };
     };
     let region_name = region.name.clone();
+    let group = region.group;
     let nodes: Vec<String> = region
         .nodes
         .iter()
@@ -723,7 +731,7 @@ fn crm_resource(estate: &mut Estate, inv: &Invocation) -> Outcome {
     let mut replies = 0usize;
     match resource {
         None => {
-            for qm in estate.qmgrs.iter_mut().filter(|q| q.side(&region_name).is_some()) {
+            for qm in estate.qmgrs.iter_mut().filter(|q| q.group == group && q.side(&region_name).is_some()) {
                 qm.fail_counts.retain(|node, _| !nodes.contains(node));
                 qm.failures.retain(|f| !nodes.contains(&f.node));
             }
@@ -735,7 +743,7 @@ fn crm_resource(estate: &mut Estate, inv: &Invocation) -> Outcome {
             let owner = estate
                 .qmgrs
                 .iter()
-                .position(|q| q.side(&region_name).is_some() && layers::resource_ids(q).contains(&rsc));
+                .position(|q| q.group == group && q.side(&region_name).is_some() && layers::resource_ids(q).contains(&rsc));
             let Some(index) = owner else {
                 return Outcome {
                     stderr: format!("crm_resource: Resource '{rsc}' not found\nError performing operation: No such object\n"),

@@ -260,16 +260,18 @@ fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-/// Pacemaker tried to start `<qm>` on each node of the region in turn, and each start failed.
+/// Pacemaker tried to start `<qm>` on each node of its HA group in the region in turn, and
+/// each start failed.
 fn pacemaker_ban(estate: &mut Estate, region: &str, qmgr: &str, now_ms: u64) -> Result<(), FaultError> {
+    estate.region(region).ok_or_else(|| FaultError::NoSuchRegion(region.to_string()))?;
+    let index = qmgr_index(estate, qmgr)?;
     let nodes: Vec<String> = estate
-        .region(region)
-        .ok_or_else(|| FaultError::NoSuchRegion(region.to_string()))?
+        .group_for(&estate.qmgrs[index], region)
+        .ok_or_else(|| FaultError::NoSuchQmgr(qmgr.to_string()))?
         .nodes
         .iter()
         .map(|n| n.name.clone())
         .collect();
-    let index = qmgr_index(estate, qmgr)?;
     let qm = &mut estate.qmgrs[index];
     let reason = format!("Queue manager {} could not be started", qm.name);
     let mut call = qm.failures.iter().map(|f| f.call).max().unwrap_or(29) + 2;
@@ -299,13 +301,9 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
         Fault::NodeUp(host) => set_up(estate, host, true),
         Fault::RegionDown(name) | Fault::RegionUp(name) => {
             let up = matches!(fault, Fault::RegionUp(_));
-            let hosts: Vec<String> = estate
-                .region(name)
-                .ok_or_else(|| FaultError::NoSuchRegion(name.clone()))?
-                .nodes
-                .iter()
-                .map(|n| n.name.clone())
-                .collect();
+            // Every HA group of the region.
+            estate.region(name).ok_or_else(|| FaultError::NoSuchRegion(name.clone()))?;
+            let hosts: Vec<String> = estate.groups_of(name).flat_map(|r| r.nodes.iter()).map(|n| n.name.clone()).collect();
             let mut events = Vec::new();
             for host in hosts {
                 events.extend(set_up(estate, &host, up)?);
@@ -355,14 +353,14 @@ pub fn apply(estate: &mut Estate, fault: &Fault) -> Result<Vec<HostEvent>, Fault
             Ok(Vec::new())
         }
         Fault::DrbdDisk { host, qmgr, state } => {
-            let region = match estate.host(host) {
-                Some(HostRef::Node { region, .. }) => region.name.clone(),
+            let (region, group) = match estate.host(host) {
+                Some(HostRef::Node { region, .. }) => (region.name.clone(), region.group),
                 Some(HostRef::Bastion(_)) => return Err(FaultError::NotAnRdqmNode(host.clone())),
                 None => return Err(FaultError::NoSuchHost(host.clone())),
             };
             let index = qmgr_index(estate, qmgr)?;
             let qm = &mut estate.qmgrs[index];
-            if qm.side(&region).is_none() {
+            if qm.group != group || qm.side(&region).is_none() {
                 return Err(FaultError::NoSuchQmgr(qmgr.clone()));
             }
             if *state == DiskState::UpToDate {

@@ -115,12 +115,38 @@ fn default_sync_ms() -> u64 {
     3000
 }
 
+/// One HA group of a region: three nodes that know only each other and the queue managers
+/// of their group. The reference estate has one per region; a scaled lab (`LAB_SCALE=N`) has
+/// N entries per region name, told apart by `group`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Region {
     pub name: String,
     pub load_balancer: String,
     /// The HA group, in `rdqm.ini` order.
     pub nodes: Vec<Node>,
+    /// Which HA group of the region (1-based; 1 in the reference estate).
+    #[serde(default = "first_group", skip_serializing_if = "is_first_group")]
+    pub group: u32,
+}
+
+fn first_group() -> u32 {
+    1
+}
+
+fn is_first_group(group: &u32) -> bool {
+    *group == 1
+}
+
+impl Region {
+    /// The queue manager belongs to this HA group (its side in this region is here).
+    pub fn holds(&self, qm: &QueueManager) -> bool {
+        qm.group == self.group && qm.side(&self.name).is_some()
+    }
+
+    /// The queue manager's side in this HA group, if it belongs here.
+    pub fn side_of<'a>(&self, qm: &'a QueueManager) -> Option<&'a QmSide> {
+        if qm.group == self.group { qm.side(&self.name) } else { None }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -205,6 +231,9 @@ pub struct QueueManager {
     pub dr_port: u16,
     /// One side per region of the DR pair.
     pub sides: Vec<QmSide>,
+    /// The HA group it lives in, in each region of its DR pair (1 in the reference estate).
+    #[serde(default = "first_group", skip_serializing_if = "is_first_group")]
+    pub group: u32,
     /// `endmqm` on an HA RDQM disables it on every node until `strmqm`.
     #[serde(default)]
     pub disabled: bool,
@@ -415,8 +444,19 @@ pub enum HostRef<'a> {
 }
 
 impl Estate {
+    /// The first HA group of the region `name` (the region's only one in the reference estate).
     pub fn region(&self, name: &str) -> Option<&Region> {
         self.regions.iter().find(|r| r.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Every HA group of the region `name`.
+    pub fn groups_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Region> + 'a {
+        self.regions.iter().filter(move |r| r.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The HA group of the region `name` the queue manager lives in.
+    pub fn group_for(&self, qm: &QueueManager, name: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.group == qm.group && r.name.eq_ignore_ascii_case(name))
     }
 
     pub fn host(&self, name: &str) -> Option<HostRef<'_>> {
@@ -469,7 +509,7 @@ impl Estate {
         if !self.has_quorum(region) {
             return None;
         }
-        let side = qm.side(&region.name)?;
+        let side = region.side_of(qm)?;
         let pick = |allowed: &dyn Fn(&Node) -> bool| {
             region
                 .nodes
@@ -490,7 +530,7 @@ impl Estate {
     /// The node of `region` where the QM runs: its HA location when the region is DR primary
     /// and resource `<qm>` is not banned there.
     pub fn runs_in<'a>(&'a self, qm: &QueueManager, region: &'a Region) -> Option<&'a Node> {
-        if qm.disabled || qm.side(&region.name)?.dr_role != DrRole::Primary {
+        if qm.disabled || region.side_of(qm)?.dr_role != DrRole::Primary {
             return None;
         }
         self.ha_location(qm, region).filter(|n| !qm.banned_on(&n.name))
@@ -499,13 +539,13 @@ impl Estate {
     /// Nodes the QM runs on now: the HA location of every DR-primary region (two in a split),
     /// unless Pacemaker has banned it there.
     pub fn running_on(&self, qm: &QueueManager) -> Vec<&Node> {
-        qm.sides.iter().filter_map(|s| self.region(&s.region)).filter_map(|r| self.runs_in(qm, r)).collect()
+        qm.sides.iter().filter_map(|s| self.group_for(qm, &s.region)).filter_map(|r| self.runs_in(qm, r)).collect()
     }
 
     /// The DR replication link needs an HA location on both sides.
     pub fn dr_link_up(&self, qm: &QueueManager) -> bool {
         !self.faults.dr_link_down
-            && qm.sides.iter().all(|s| self.region(&s.region).and_then(|r| self.ha_location(qm, r)).is_some())
+            && qm.sides.iter().all(|s| self.group_for(qm, &s.region).and_then(|r| self.ha_location(qm, r)).is_some())
     }
 
     /// `DR status` and `DR out of sync data` (KB) as printed in `region`.

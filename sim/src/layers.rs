@@ -101,11 +101,11 @@ fn dr_done(estate: &Estate, qm: &QueueManager, now_ms: u64) -> String {
 
 /// The DR replication resource `<qm>.dr` on `node`, the HA location of `region`.
 fn dr_block(estate: &Estate, qm: &QueueManager, region: &Region, now_ms: u64) -> Option<DrbdBlock> {
-    let side = qm.side(&region.name)?;
+    let side = region.side_of(qm)?;
     let name = format!("{}.dr", qm.resource_name());
     let primary = side.dr_role == DrRole::Primary;
     let other_side = qm.sides.iter().find(|s| s.region != region.name)?;
-    let other_region = estate.region(&other_side.region)?;
+    let other_region = estate.group_for(qm, &other_side.region)?;
     let other_location = estate.ha_location(qm, other_region);
     let peer = other_location.map_or(other_side.preferred.as_str(), |n| n.name.as_str());
     let (status, _) = estate.dr_status(qm, &region.name, now_ms);
@@ -143,7 +143,7 @@ fn dr_block(estate: &Estate, qm: &QueueManager, region: &Region, now_ms: u64) ->
 /// Every DRBD resource up on `node`, sorted by name as `drbdsetup status` lists them.
 pub fn drbd_blocks(estate: &Estate, region: &Region, node: &Node, now_ms: u64) -> Vec<DrbdBlock> {
     let mut blocks = Vec::new();
-    for qm in estate.qmgrs.iter().filter(|q| q.side(&region.name).is_some()) {
+    for qm in estate.qmgrs.iter().filter(|q| region.holds(q)) {
         blocks.push(ha_block(estate, qm, region, node, now_ms));
         if estate.ha_location(qm, region).is_some_and(|l| l.name == node.name) {
             blocks.extend(dr_block(estate, qm, region, now_ms));
@@ -322,7 +322,7 @@ fn failures_on<'a>(qm: &'a QueueManager, node: &'a str) -> impl Iterator<Item = 
 
 /// `crm_mon --one-shot [--inactive] --output-as=xml` on a node of `region`.
 pub fn crm_mon_xml(estate: &Estate, region: &Region, request: &str, inactive: bool, now_ms: u64) -> String {
-    let qmgrs: Vec<&QueueManager> = estate.qmgrs.iter().filter(|q| q.side(&region.name).is_some()).collect();
+    let qmgrs: Vec<&QueueManager> = estate.qmgrs.iter().filter(|q| region.holds(q)).collect();
     let views: Vec<QmResources> = qmgrs.iter().map(|qm| qm_resources(estate, qm, region)).collect();
     let dc = region.nodes.iter().find(|n| n.up);
     let configured: usize = views.iter().map(|v| v.drbd.len() + v.others.len()).sum();

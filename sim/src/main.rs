@@ -39,6 +39,9 @@ enum Control {
         /// A factor on every simulated duration (1: realistic; 0: instant).
         #[arg(long, env = "LAB_TIME_SCALE", default_value_t = 1.0)]
         time_scale: f64,
+        /// HA groups per region (1: the reference estate; see `reference::scaled_estate`).
+        #[arg(long, env = "LAB_SCALE", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(sim::reference::MAX_SCALE)))]
+        scale: u32,
     },
     /// Prints the whole simulated state as JSON.
     State,
@@ -205,7 +208,7 @@ fn run_hooks(events: &[HostEvent]) -> Result<(), String> {
 fn control(cli: Cli) -> Result<(), String> {
     let state = StateFile::new(&cli.state);
     match cli.command {
-        Control::Init { mqipt_conf, force, time_scale } => {
+        Control::Init { mqipt_conf, force, time_scale, scale } => {
             if state.path().exists() && !force {
                 // The time scale follows the lab's environment on every `lab/up`.
                 return state
@@ -213,10 +216,10 @@ fn control(cli: Cli) -> Result<(), String> {
                     .map_err(|e| e.to_string());
             }
             if !mqipt_conf.exists() {
-                std::fs::write(&mqipt_conf, sim::reference::MQIPT_CONF)
+                std::fs::write(&mqipt_conf, sim::reference::mqipt_conf(scale))
                     .map_err(|e| format!("cannot write {}: {e}", mqipt_conf.display()))?;
             }
-            let mut estate = sim::reference::estate(&mqipt_conf.to_string_lossy());
+            let mut estate = sim::reference::scaled_estate(&mqipt_conf.to_string_lossy(), scale);
             estate.timing = sim::estate::Timing::lab(time_scale);
             state.write(&estate).map_err(|e| e.to_string())
         }

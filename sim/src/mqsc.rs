@@ -295,7 +295,8 @@ pub fn runmqsc(estate: &mut Estate, fs: &dyn HostFs, inv: &Invocation) -> Outcom
     let Some(HostRef::Node { region, node }) = estate.host(inv.host) else {
         return Outcome { code: 127, ..Default::default() };
     };
-    let Some(qm) = estate.qmgr(qm_name) else {
+    // A node knows only its own HA group's queue managers.
+    let Some(qm) = estate.qmgr(qm_name).filter(|q| region.holds(q)) else {
         return Outcome { stdout: format!("AMQ8118E: IBM MQ queue manager '{qm_name}' does not exist.\n"), code: 72, ..Default::default() };
     };
     let qm_name = &qm.name.clone();

@@ -31,7 +31,7 @@ fn blocked_locations(qm: &QueueManager, region: &Region, local: &str) -> String 
 
 /// `Queue manager status` of `qm` as `node` (in `region`) sees it.
 pub fn qm_status_on(estate: &Estate, qm: &QueueManager, region: &Region, node: &Node, now_ms: u64) -> QmStatus {
-    let Some(side) = qm.side(&region.name) else {
+    let Some(side) = region.side_of(qm) else {
         return QmStatus::StatusNotAvailable;
     };
     if qm.disabled {
@@ -64,7 +64,7 @@ pub fn rdqmstatus_qm(estate: &Estate, qm: &QueueManager, region: &Region, node: 
     let mut out = String::new();
     let status = qm_status_on(estate, qm, region, node, now_ms);
     let location = estate.ha_location(qm, region);
-    let side = qm.side(&region.name);
+    let side = region.side_of(qm);
     let is_location = location.is_some_and(|l| l.name == node.name);
     field(&mut out, "Node:", &node.name);
     field(&mut out, "Queue manager status:", status.as_str());
@@ -144,7 +144,7 @@ fn dr_details(out: &mut String, estate: &Estate, qm: &QueueManager, region: &Reg
     }
     field(out, "DR port:", &qm.dr_port.to_string());
     field(out, "DR local IP address:", &node.ip);
-    let remote = qm.sides.iter().find(|s| s.region != region.name).and_then(|s| estate.region(&s.region));
+    let remote = qm.sides.iter().find(|s| s.region != region.name).and_then(|s| estate.group_for(qm, &s.region));
     let remote_ips = remote.map(|r| r.nodes.iter().map(|n| n.ip.as_str()).collect::<Vec<_>>().join(","));
     field(out, "DR remote IP address list:", remote_ips.as_deref().unwrap_or("None"));
     let current = remote.and_then(|r| estate.ha_location(qm, r)).map_or("None", |n| n.ip.as_str());
@@ -159,13 +159,13 @@ pub fn rdqmstatus_summary(estate: &Estate, region: &Region, node: &Node, now_ms:
     field(&mut out, "DRBD OS kernel version:", "4.18.0-305");
     field(&mut out, "DRBD version:", "9.1.5");
     field(&mut out, "DRBD kernel module status:", "Loaded");
-    for qm in estate.qmgrs.iter().filter(|q| q.side(&region.name).is_some()) {
+    for qm in estate.qmgrs.iter().filter(|q| region.holds(q)) {
         let location = estate.ha_location(qm, region);
         out.push('\n');
         field(&mut out, "Queue manager name:", &qm.name);
         field(&mut out, "Queue manager status:", qm_status_on(estate, qm, region, node, now_ms).as_str());
         field(&mut out, "HA current location:", &location.map_or("None".into(), |l| here_or(&l.name, &node.name)));
-        if let Some(side) = qm.side(&region.name) {
+        if let Some(side) = region.side_of(qm) {
             field(&mut out, "HA preferred location:", &here_or(&side.preferred, &node.name));
             field(&mut out, "HA blocked location:", &blocked_locations(qm, region, &node.name));
             field(&mut out, "DR role:", side.dr_role.as_str());

@@ -57,11 +57,56 @@ SSLClientCipherSuites=SSL_RSA_WITH_AES_256_GCM_SHA384
 Trace=0
 ";
 
+/// The largest `LAB_SCALE`: group g's listener ports (1500 + 10·g + i) stay below MQIPT's
+/// command port (1881).
+pub const MAX_SCALE: u32 = 30;
+
+/// How many queue managers each HA group of a scaled lab has.
+pub const QMGRS_PER_GROUP: u32 = 3;
+
+/// The queue managers of HA group `group` ≥ 2 of a scaled lab, as (name, listener port, DR
+/// port, DR primary region): `G<g>QM1` to `G<g>QM3`, listening on 1500 + 10·g + i (route
+/// ports the same), replicating DR on 7000 + 10·g + i, DR primary alternating WDC, DAL, WDC as
+/// the reference's three do. Group 1 is the reference's DRHAQM1, DRHAQM2 and SSLDRHAQM1.
+pub fn group_qmgrs(group: u32) -> Vec<(String, u16, u16, &'static str)> {
+    (1..=QMGRS_PER_GROUP)
+        .map(|i| {
+            let offset = (10 * group + i) as u16;
+            (format!("G{group}QM{i}"), 1500 + offset, 7000 + offset, if i % 2 == 1 { "WDC" } else { "DAL" })
+        })
+        .collect()
+}
+
+/// The load balancer of a region of the reference estate.
+pub fn load_balancer(region: &str) -> &'static str {
+    if region == "DAL" { DAL_LB } else { WDC_LB }
+}
+
+/// The bastion's `mqipt.conf` for `scale` HA groups per region: the seed's, then a plain route
+/// per queue manager of groups 2 to `scale`, to the load balancer of its DR primary region.
+pub fn mqipt_conf(scale: u32) -> String {
+    let mut conf = MQIPT_CONF.to_string();
+    for group in 2..=scale {
+        for (name, port, _, primary) in group_qmgrs(group) {
+            conf.push_str(&format!(
+                "\n[route]\nName={name}\nActive=true\nListenerPort={port}\nDestination={}\nDestinationPort={port}\n",
+                load_balancer(primary)
+            ));
+        }
+    }
+    conf
+}
+
 fn node(name: &str, ip: &str) -> Node {
     Node { name: name.to_string(), ip: ip.to_string(), up: true, suspended: false, resync: None, tlshd: None }
 }
 
 fn qmgr(name: &str, listener_port: u16, dr_port: u16, primary: &str) -> QueueManager {
+    grouped_qmgr(name, listener_port, dr_port, primary, 1)
+}
+
+/// A queue manager of HA group `group` (preferring the group's first node in each region).
+fn grouped_qmgr(name: &str, listener_port: u16, dr_port: u16, primary: &str, group: u32) -> QueueManager {
     let side = |region: &str, preferred: &str| QmSide {
         region: region.to_string(),
         dr_role: if region == primary { DrRole::Primary } else { DrRole::Secondary },
@@ -72,7 +117,8 @@ fn qmgr(name: &str, listener_port: u16, dr_port: u16, primary: &str) -> QueueMan
         name: name.to_string(),
         listener_port,
         dr_port,
-        sides: vec![side("WDC", "wdc1-mq1"), side("DAL", "dal1-mq1")],
+        sides: vec![side("WDC", &format!("wdc1-mq{group}")), side("DAL", &format!("dal1-mq{group}"))],
+        group,
         disabled: false,
         starting: None,
         ending: None,
@@ -132,6 +178,7 @@ pub fn estate(conf_path: &str) -> Estate {
                     node("wdc2-mq1", "10.241.64.4"),
                     node("wdc3-mq1", "10.241.128.4"),
                 ],
+                group: 1,
             },
             Region {
                 name: "DAL".into(),
@@ -141,6 +188,7 @@ pub fn estate(conf_path: &str) -> Estate {
                     node("dal2-mq1", "10.240.64.4"),
                     node("dal3-mq1", "10.240.128.4"),
                 ],
+                group: 1,
             },
         ],
         bastions: vec![Bastion {
@@ -166,6 +214,34 @@ pub fn estate(conf_path: &str) -> Estate {
         tls_signatures: Default::default(),
         tls_loads: 0,
     }
+}
+
+/// The reference estate with `scale` HA groups per region (`LAB_SCALE`): group g ≥ 2 has
+/// nodes `wdc1-mq<g>` … `wdc3-mq<g>` and `dal1-mq<g>` … `dal3-mq<g>` (addresses 10.241.x.(3+g)
+/// and 10.240.x.(3+g)) and the queue managers of [`group_qmgrs`], each reached through its own
+/// MQIPT route (see [`mqipt_conf`]). A `scale` of 1 is [`estate`] exactly.
+pub fn scaled_estate(conf_path: &str, scale: u32) -> Estate {
+    let mut estate = estate(conf_path);
+    for group in 2..=scale.min(MAX_SCALE) {
+        for (region, lb, net) in [("WDC", WDC_LB, "10.241"), ("DAL", DAL_LB, "10.240")] {
+            let prefix = region.to_lowercase();
+            let nodes = [0, 64, 128]
+                .iter()
+                .enumerate()
+                .map(|(i, third)| node(&format!("{prefix}{}-mq{group}", i + 1), &format!("{net}.{third}.{}", 3 + group)))
+                .collect();
+            estate.regions.push(Region { name: region.into(), load_balancer: lb.into(), nodes, group });
+        }
+        for (name, port, dr_port, primary) in group_qmgrs(group) {
+            let mut qm = grouped_qmgr(&name, port, dr_port, primary, group);
+            qm.channels = vec![client_channel(&format!("{name}.MQIPT"))];
+            estate.qmgrs.push(qm);
+        }
+    }
+    if scale > 1 {
+        estate.bastions[0].mqipt[0].active_routes = load_routes(&mqipt_conf(scale.min(MAX_SCALE)));
+    }
+    estate
 }
 
 fn attr(k: &str, v: &str) -> (String, String) {

@@ -51,10 +51,12 @@ pub fn write_targets(estate: &Estate, fs: &dyn HostFs, host: &str, path: &str) -
     Ok(replicas(estate, fs, &at.path))
 }
 
-/// Every node's copy of a path on a queue manager's volume.
+/// Every node's copy of a path on a queue manager's volume: the nodes of the queue manager's
+/// HA group in each region (every node when the path is on no known volume).
 pub fn replicas(estate: &Estate, fs: &dyn HostFs, path: &str) -> Vec<String> {
+    let owner = volume_of(estate, path);
     let mut copies: Vec<String> = Vec::new();
-    for node in estate.regions.iter().flat_map(|r| r.nodes.iter()) {
+    for node in estate.regions.iter().filter(|r| owner.is_none_or(|qm| r.holds(qm))).flat_map(|r| r.nodes.iter()) {
         let copy = fs.host_path(&node.name, path);
         if !copies.contains(&copy) {
             copies.push(copy);

@@ -26,6 +26,14 @@ impl Lab {
         Lab { estate: reference::estate(MQIPT_CONF_PATH), fs, now_ms: T0 }
     }
 
+    /// The reference estate with `scale` HA groups per region (`LAB_SCALE`), its MQIPT
+    /// instance reading the scaled `mqipt.conf`.
+    pub fn scaled(scale: u32) -> Self {
+        let fs = MemFs::default();
+        fs.write(MQIPT_CONF_PATH, &reference::mqipt_conf(scale)).expect("in memory");
+        Lab { estate: reference::scaled_estate(MQIPT_CONF_PATH, scale), fs, now_ms: T0 }
+    }
+
     /// `line` run on `host` as its shell would split it (no quoting).
     pub fn run(&mut self, host: &str, line: &str) -> Outcome {
         self.run_with_input(host, line, "")
