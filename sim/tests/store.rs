@@ -53,3 +53,24 @@ fn reads_share_the_lock_and_changes_are_written() {
     state.run(|estate| estate.qmgrs[0].out_of_sync_kb = 7).unwrap();
     assert_eq!(state.read().unwrap().qmgrs[0].out_of_sync_kb, 7);
 }
+
+#[test]
+fn a_read_that_only_moves_the_clock_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = StateFile::new(dir.path().join("estate.json"));
+    let mut estate = reference::estate("/nonexistent/mqipt.conf");
+    estate.clock_ms = 1_000_000;
+    state.write(&estate).unwrap();
+    let before = std::fs::read_to_string(state.path()).unwrap();
+    // What a polled command does: the clock moves on, nothing is due.
+    state.run(|estate| estate.advance(1_005_000)).unwrap();
+    assert_eq!(std::fs::read_to_string(state.path()).unwrap(), before, "a clock-only change is not written");
+    // A change writes the clock with it.
+    state
+        .run(|estate| {
+            estate.advance(1_007_000);
+            estate.qmgrs[0].out_of_sync_kb = 3;
+        })
+        .unwrap();
+    assert_eq!(state.read().unwrap().clock_ms, 1_007_000);
+}
