@@ -57,7 +57,12 @@ issue() {
   mkdir -p "$PKI/certs"
   local ext=()
   [ -n "$san" ] && ext=(-addext "subjectAltName=$san")
-  openssl req -newkey "rsa:$bits" -nodes -keyout "$out.key" -out "$out.csr" -subj "$subject" "${ext[@]}" 2>/dev/null
+  if [ -s "$out.key" ]; then
+    # A key made beforehand (node keys are made in parallel, see make_pki).
+    openssl req -new -key "$out.key" -out "$out.csr" -subj "$subject" "${ext[@]}" 2>/dev/null
+  else
+    openssl req -newkey "rsa:$bits" -nodes -keyout "$out.key" -out "$out.csr" -subj "$subject" "${ext[@]}" 2>/dev/null
+  fi
   openssl ca -batch -config "$ca/ca.cnf" -cert "$ca/ca.pem" -keyfile "$ca/ca.key" -in "$out.csr" -out "$out.pem" \
     -startdate "$(stamp "$start")" -enddate "$(stamp "$end")" -notext >/dev/null 2>&1
   rm -f "$out.csr"
@@ -97,10 +102,20 @@ make_pki() {
   mkdir -p "$PKI"
   exec 9>"$PKI.lock"
   flock 9
-  if [ -f "$PKI/done.3" ]; then
+  # A scaled lab (LAB_SCALE) may need replication certificates an earlier lab did not.
+  local host missing=()
+  for host in $LAB_HOSTS; do
+    is_node "$host" && [ ! -s "$PKI/certs/$host.pem" ] && missing+=("$host")
+  done
+  if [ -f "$PKI/done.3" ] && [ "${#missing[@]}" = 0 ]; then
     flock -u 9
     return 0
   fi
+  # The nodes' RSA keys, the slow part, on every core at once.
+  mkdir -p "$PKI/certs"
+  for host in "${missing[@]}"; do
+    [ -s "$PKI/certs/$host.key" ] || echo "$host"
+  done | xargs -r -P "$(nproc)" -I{} openssl genrsa -out "$PKI/certs/{}.key" 2048 2>/dev/null
   [ -s "$PKI/ca/ca.pem" ] || ca_setup ca "Lab Root CA"
   [ -s "$PKI/rogue/ca.pem" ] || ca_setup rogue "Rogue CA"
   mkdir -p "$PKI/certs"
@@ -160,6 +175,9 @@ x509.truststore=$seen/drbd.d/lab_root_ca.crt
 x509.certificate=$seen/drbd.d/$host.crt
 x509.private_key=$seen/drbd.d/$host.key
 CONF
+    # The key repositories live on the volumes of the reference queue managers: on the nodes of
+    # HA group 1 only.
+    [ "$(host_group "$host")" = 1 ] || continue
     keystore "$NODE_DIR/hosts/$host/var/mqm/vols/ssldrhaqm1/qmgr/ssldrhaqm1/ssl/ssldrhaqm1KeyFile.kdb" cms \
       "ssldrhaqm1certlabel:ssldrhaqm1:personal:default" "Lab Root CA:labca:trusted" "mqiptclient:mqiptclient:trusted" \
       "oldpartner:oldpartner:trusted" "legacyclient:legacyclient:trusted"
@@ -175,11 +193,12 @@ CONF
   keystore "$(client_keyr).kdb" cms "wdc-mq-client:wdc-mq-client:personal:default" "Lab Root CA:labca:trusted" "mqiptserver:mqiptserver:trusted"
   : > "$(client_keyr).sth"
   # A queue manager's data directory, where its error log (errors/AMQERR01.LOG) is, is on its
-  # replicated volume; /var/mqm/qmgrs/<QM> leads there, as on an RDQM node.
+  # replicated volume; /var/mqm/qmgrs/<QM> leads there, as on an RDQM node (the queue managers
+  # of the node's HA group).
   for host in $LAB_HOSTS; do
     is_node "$host" || continue
     mkdir -p "$NODE_DIR/hosts/$host/var/mqm/qmgrs"
-    for qm in DRHAQM1 DRHAQM2 SSLDRHAQM1; do
+    for qm in $(group_qmgrs "$(host_group "$host")"); do
       local dir
       dir="$(echo "$qm" | tr 'A-Z' 'a-z')"
       mkdir -p "$NODE_DIR/hosts/$host/var/mqm/vols/$dir/qmgr/$dir/errors"

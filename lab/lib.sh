@@ -8,11 +8,35 @@ RUN="${LAB_RUN_DIR:-$LAB_DIR/run}"
 mkdir -p "$RUN"
 RUN="$(cd "$RUN" && pwd)"
 
+# LAB_SCALE: HA groups per region (1, the reference estate, by default; at most 30). Group g
+# of a region has three nodes (wdc1-mq<g> … wdc3-mq<g>, dal1-mq<g> … dal3-mq<g>) and its own
+# queue managers; remembered, as the port base is, so that down/status/hook find them all.
+if [ -f "$RUN/scale" ]; then
+  SCALE="$(cat "$RUN/scale")"
+else
+  SCALE="${LAB_SCALE:-1}"
+fi
+case "$SCALE" in
+  [1-9]|[12][0-9]|30) ;;
+  *) echo "lab: LAB_SCALE=$SCALE; a number of HA groups per region from 1 to 30" >&2; exit 1 ;;
+esac
+
 # Host name, region, port offset. The bastion runs MQIPT; the client host has the mq-rdqm
 # samples (rdqmput/rdqmget) and reaches the queue managers through MQIPT, as in seed 000.
 LAB_HOSTS="wdc1-mq1 wdc2-mq1 wdc3-mq1 dal1-mq1 dal2-mq1 dal3-mq1 wdc-bastion wdc-mq-client"
+for g in $(seq 2 "$SCALE"); do
+  LAB_HOSTS="$LAB_HOSTS wdc1-mq$g wdc2-mq$g wdc3-mq$g dal1-mq$g dal2-mq$g dal3-mq$g"
+done
 # The RDQM nodes (the hosts with /var/mqm, sudoers, tlshd).
 is_node() { case "$1" in wdc-bastion|wdc-mq-client) return 1 ;; *) return 0 ;; esac; }
+# The HA group of a node (wdc2-mq7 → 7).
+host_group() { echo "${1##*-mq}"; }
+# The queue managers of HA group G, as the simulator's reference::group_qmgrs names them:
+# the reference's three in group 1; G<g>QM1-3 listening (and routed by MQIPT) on 1500+10·g+i.
+group_qmgrs() {
+  if [ "$1" = 1 ]; then echo "DRHAQM1 DRHAQM2 SSLDRHAQM1"; else echo "G$1QM1 G$1QM2 G$1QM3"; fi
+}
+group_qmgr_port() { local qm="$1"; local g="${qm#G}"; g="${g%%QM*}"; echo $((1500 + 10 * g + ${qm##*QM})); }
 
 # The port base is remembered so that down/status/hook find what up started.
 if [ -f "$RUN/port_base" ]; then
@@ -21,14 +45,21 @@ else
   BASE="${LAB_PORT_BASE:-42200}"
 fi
 
+# The reference hosts take BASE..BASE+7; a scaled lab's further nodes BASE+32 on, one each
+# (sim::ports::lab_blocks says how many blocks of 32 that is).
+declare -A HOST_OFFSET=()
+lab_host_index=0
+for lab_host in $LAB_HOSTS; do
+  if [ "$lab_host_index" -lt 8 ]; then
+    HOST_OFFSET[$lab_host]=$lab_host_index
+  else
+    HOST_OFFSET[$lab_host]=$((32 + lab_host_index - 8))
+  fi
+  lab_host_index=$((lab_host_index + 1))
+done
 host_offset() {
-  local i=0 h
-  for h in $LAB_HOSTS; do
-    [ "$h" = "$1" ] && { echo "$i"; return 0; }
-    i=$((i + 1))
-  done
-  echo "lab: no host named $1" >&2
-  return 1
+  [ -n "${HOST_OFFSET[$1]:-}" ] || { echo "lab: no host named $1" >&2; return 1; }
+  echo "${HOST_OFFSET[$1]}"
 }
 host_port() { echo $((BASE + $(host_offset "$1"))); }
 LDAP_PORT=$((BASE + 10))

@@ -44,17 +44,28 @@ impl Lab {
         Self::start_with(sim_bin, time_scale, &[("LAB_CONSOLES", "2"), ("RDQM_CONSOLE_BIN", &bin)])
     }
 
+    /// A scaled lab (`LAB_SCALE=groups`): that many HA groups per region, on as many port
+    /// blocks as it needs.
+    pub fn start_groups(sim_bin: &Path, groups: u32) -> Lab {
+        let time_scale = std::env::var("LAB_TIME_SCALE").unwrap_or_else(|_| TEST_TIME_SCALE.to_string());
+        let scale = groups.to_string();
+        Self::start_with(sim_bin, &time_scale, &[("LAB_SCALE", &scale)])
+    }
+
     fn start_with(sim_bin: &Path, time_scale: &str, extra: &[(&str, &str)]) -> Lab {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf();
         let dir = tempfile::Builder::new().prefix("rdqm-lab-").tempdir().expect("temp dir");
         let run_dir = dir.path().join("run");
-        let ports = crate::ports::reserve();
+        let scale = extra.iter().find(|(k, _)| *k == "LAB_SCALE").and_then(|(_, v)| v.parse().ok()).unwrap_or(1);
+        let ports = crate::ports::reserve_blocks(crate::ports::lab_blocks(scale));
         let base = ports.base();
         let out = Command::new(repo.join("lab/up"))
             .env("LAB_RUN_DIR", &run_dir)
             .env("LAB_PORT_BASE", base.to_string())
             .env("RDQM_SIM_BIN", sim_bin)
             .env("LAB_TIME_SCALE", time_scale)
+            // Never a scale inherited from the caller's environment: the ports follow `scale`.
+            .env("LAB_SCALE", scale.to_string())
             .envs(extra.iter().copied())
             .output()
             .expect("lab/up runs");

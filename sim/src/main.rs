@@ -185,10 +185,24 @@ fn run_hooks(events: &[HostEvent]) -> Result<(), String> {
         return Ok(());
     };
     let on_off = |on: bool| if on { "on" } else { "off" };
-    for event in events {
+    let mut i = 0;
+    while i < events.len() {
+        let event = &events[i];
+        i += 1;
         let args: Vec<&str> = match event {
-            HostEvent::Down(h) => vec!["down", h],
-            HostEvent::Up(h) => vec!["up", h],
+            // A run of hosts going down (or up) together, as a region's nodes do: one call.
+            HostEvent::Down(h) | HostEvent::Up(h) => {
+                let up = matches!(event, HostEvent::Up(_));
+                let mut args = vec![if up { "up" } else { "down" }, h.as_str()];
+                while let Some(HostEvent::Down(next) | HostEvent::Up(next)) = events.get(i) {
+                    if matches!(events[i], HostEvent::Up(_)) != up {
+                        break;
+                    }
+                    args.push(next);
+                    i += 1;
+                }
+                args
+            }
             HostEvent::Rekey(h) => vec!["rekey", h],
             HostEvent::RestoreKey(h) => vec!["restore-key", h],
             HostEvent::ConfReadonly(on) => vec!["conf-readonly", on_off(*on)],

@@ -1,5 +1,9 @@
 //! Blocks of loopback ports for tests' labs and etcd clusters.
 //!
+//! A reference lab takes one block; a scaled lab (`LAB_SCALE=N`) takes several consecutive
+//! ones ([`lab_blocks`]), each locked as a single block is, so single and multiple
+//! reservations never overlap.
+//!
 //! A block lies below the kernel's ephemeral range, so no `bind(0)` listener or outgoing
 //! connection of a concurrent test can take one of its ports between the check and the
 //! daemon's own bind (sshd and slapd then fail in their logs only). A block is held through
@@ -13,16 +17,30 @@ use std::path::PathBuf;
 /// The block size: a lab uses base..base+30.
 pub const BLOCK: u16 = 32;
 
-/// Ports base..base+BLOCK, reserved while this lives.
+/// Ports base..base+BLOCK·blocks, reserved while this lives.
 pub struct PortBlock {
     base: u16,
-    _lock: File,
+    blocks: u16,
+    _locks: Vec<File>,
 }
 
 impl PortBlock {
     pub fn base(&self) -> u16 {
         self.base
     }
+
+    /// One past the last port reserved.
+    pub fn end(&self) -> u16 {
+        self.base + BLOCK * self.blocks
+    }
+}
+
+/// The blocks a lab of `scale` HA groups per region takes: `lab/up` puts the reference hosts,
+/// LDAP, consoles and etcd in the first block and the 6·(scale−1) further nodes from
+/// base+32 on, one port each.
+pub fn lab_blocks(scale: u32) -> u16 {
+    let extra = 6 * scale.saturating_sub(1);
+    1 + u16::try_from(extra.div_ceil(u32::from(BLOCK))).unwrap_or(u16::MAX)
 }
 
 /// The lowest port the kernel hands out on its own (`ip_local_port_range`).
@@ -39,9 +57,16 @@ fn lock_dir() -> PathBuf {
 
 /// Reserves a free block of `BLOCK` ports, every one of them bindable now.
 pub fn reserve() -> PortBlock {
+    reserve_blocks(1)
+}
+
+/// Reserves `blocks` consecutive blocks (`BLOCK`·`blocks` ports), every port bindable now.
+pub fn reserve_blocks(blocks: u16) -> PortBlock {
+    let blocks = blocks.max(1);
+    let span = BLOCK * blocks;
     let low = 10016u16;
-    let high = ephemeral_low().saturating_sub(BLOCK).max(low + BLOCK);
-    let slots = u64::from((high - low) / BLOCK);
+    let high = ephemeral_low().saturating_sub(span).max(low + span);
+    let slots = u64::from((high - low) / BLOCK).max(1);
     let dir = lock_dir();
     std::fs::create_dir_all(&dir).expect("the port lock directory");
     let seed = std::time::SystemTime::now()
@@ -52,15 +77,23 @@ pub fn reserve() -> PortBlock {
     for _ in 0..slots.max(1) * 2 {
         candidate = candidate.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let base = low + ((candidate >> 33) % slots) as u16 * BLOCK;
-        let Ok(lock) = File::create(dir.join(format!("{base}.lock"))) else { continue };
-        if lock.try_lock().is_err() {
-            continue;
-        }
-        if (base..base + BLOCK).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok()) {
-            return PortBlock { base, _lock: lock };
+        let Some(locks) = lock_all(&dir, base, blocks) else { continue };
+        if (base..base + span).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok()) {
+            return PortBlock { base, blocks, _locks: locks };
         }
     }
-    panic!("no free block of {BLOCK} ports found on 127.0.0.1 below {high}");
+    panic!("no free range of {span} ports found on 127.0.0.1 below {}", high + span);
+}
+
+/// The lock of every block from `base` on, or none if another holds one of them.
+fn lock_all(dir: &std::path::Path, base: u16, blocks: u16) -> Option<Vec<File>> {
+    (0..blocks)
+        .map(|i| {
+            let lock = File::create(dir.join(format!("{}.lock", base + i * BLOCK))).ok()?;
+            lock.try_lock().ok()?;
+            Some(lock)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -75,5 +108,17 @@ mod tests {
         bases.dedup();
         assert_eq!(bases.len(), blocks.len(), "{bases:?}");
         assert!(bases.iter().all(|b| b + BLOCK <= ephemeral_low()), "{bases:?}");
+    }
+
+    #[test]
+    fn a_scaled_labs_blocks_never_overlap_single_ones() {
+        assert_eq!((lab_blocks(1), lab_blocks(2), lab_blocks(6), lab_blocks(7), lab_blocks(10)), (1, 2, 2, 3, 3));
+        let wide = reserve_blocks(3);
+        assert_eq!(wide.end() - wide.base(), 3 * BLOCK);
+        assert!(wide.end() <= ephemeral_low());
+        let singles: Vec<PortBlock> = (0..8).map(|_| reserve()).collect();
+        for single in &singles {
+            assert!(single.end() <= wide.base() || single.base() >= wide.end(), "{} inside {}..{}", single.base(), wide.base(), wide.end());
+        }
     }
 }
