@@ -17,6 +17,8 @@ const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(repo, 'target');
 export interface LabOptions {
   /** 2: a console per region on a shared etcd store (lab/up with LAB_CONSOLES=2). */
   consoles?: 1 | 2;
+  /** HA groups per region (lab/up with LAB_SCALE; default 1, the reference estate). */
+  scale?: number;
 }
 
 export interface Lab {
@@ -51,16 +53,22 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** The ports a lab of `scale` HA groups per region uses from its base: base..base+29, and from
+ * base+32 one per further node (as lab/lib.sh lays them out; sim::ports::lab_blocks). */
+function labSpan(scale: number): number {
+  return scale > 1 ? 32 + 6 * (scale - 1) : 30;
+}
+
 /** A base (a multiple of 32 in 10016..32736, below the kernel's ephemeral ports, so no listener on
- * port 0 or outgoing connection takes one before the lab's daemons bind it) with base..base+29 free. */
-async function freePortBase(): Promise<number> {
+ * port 0 or outgoing connection takes one before the lab's daemons bind it) with base..base+span-1 free. */
+async function freePortBase(span = 30): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 10016 + 32 * Math.floor(Math.random() * ((32736 - 10016) / 32));
+    const base = 10016 + 32 * Math.floor(Math.random() * ((32736 - span - 10016) / 32));
     let free = true;
-    for (let port = base; port < base + 30 && free; port++) free = await portFree(port);
+    for (let port = base; port < base + span && free; port++) free = await portFree(port);
     if (free) return base;
   }
-  throw new Error('no free range of 30 ports on 127.0.0.1');
+  throw new Error(`no free range of ${span} ports on 127.0.0.1`);
 }
 
 /** `KEY='value'` lines, as lab/up writes them. */
@@ -122,7 +130,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   // The lab user's sessions must reach the run directory (authorized_keys lives there).
   fs.chmodSync(dir, 0o755);
   const runDir = path.join(dir, 'run');
-  const base = await freePortBase();
+  const scale = options.scale ?? 1;
+  const base = await freePortBase(labSpan(scale));
   const labEnv = { ...process.env, LAB_RUN_DIR: runDir };
   const down = async () => {
     await exec(path.join(repo, 'lab', 'down'), ['--purge'], { env: labEnv }).catch(() => undefined);
@@ -137,6 +146,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         LAB_PORT_BASE: String(base),
         RDQM_SIM_BIN: path.join(targetDir, 'debug', 'rdqm-sim'),
         LAB_TIME_SCALE: process.env.LAB_TIME_SCALE ?? '0.1',
+        LAB_SCALE: String(scale),
         // lab/up starts both consoles (the binary built by ./build) and the etcd members.
         ...(two ? { LAB_CONSOLES: '2', RDQM_CONSOLE_BIN: path.join(targetDir, 'debug', 'rdqm-console') } : {}),
       },
