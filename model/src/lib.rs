@@ -10,6 +10,7 @@ pub mod drill;
 pub mod drill_document;
 pub mod dspmq;
 pub mod estate;
+pub mod estate_delta;
 pub mod certs;
 pub mod cert_policy;
 pub mod channels;
