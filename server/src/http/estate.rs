@@ -1,5 +1,7 @@
 //! `GET /api/estate` and `GET /api/events`: the published snapshot, and its updates as
-//! server-sent events.
+//! server-sent events: the whole snapshot once (`estate`), then for every refresh what changed
+//! (`estate-delta`) or, when nothing did, a heartbeat (`estate-heartbeat`); see
+//! [`model::estate_delta`].
 
 use super::AppState;
 use crate::error::ApiError;
@@ -8,9 +10,12 @@ use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use model::estate::Snapshot;
+use model::estate_delta::{self, EVENT_ESTATE};
+use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::OnceCell;
 
 pub async fn estate(State(state): State<AppState>) -> Result<Json<Arc<Snapshot>>, ApiError> {
     state
@@ -26,16 +31,58 @@ pub async fn refresh_now(State(state): State<AppState>, _operator: super::sessio
 }
 
 fn estate_event(snapshot: &Snapshot) -> Event {
-    Event::default().event("estate").json_data(snapshot).unwrap_or_else(|_| Event::default().event("error"))
+    Event::default().event(EVENT_ESTATE).json_data(snapshot).unwrap_or_else(|_| Event::default().event("error"))
+}
+
+/// A delta as sent: its event name and JSON.
+type DeltaText = (&'static str, String);
+
+/// A delta between two published snapshots, made once for every stream that needs it.
+struct CachedDelta {
+    from: Arc<Snapshot>,
+    to: Arc<Snapshot>,
+    text: Arc<OnceCell<DeltaText>>,
+}
+
+/// The last few deltas made (streams that fell behind ask for older pairs). Keyed by the
+/// snapshots themselves, so that consoles sharing a process never mix theirs.
+static DELTAS: Mutex<VecDeque<CachedDelta>> = Mutex::new(VecDeque::new());
+const DELTAS_KEPT: usize = 4;
+
+/// The event that takes a viewer holding `from` to `to`.
+async fn delta_event(from: &Arc<Snapshot>, to: &Arc<Snapshot>) -> Event {
+    let cell = {
+        let mut deltas = DELTAS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match deltas.iter().find(|d| Arc::ptr_eq(&d.from, from) && Arc::ptr_eq(&d.to, to)) {
+            Some(d) => Arc::clone(&d.text),
+            None => {
+                let text = Arc::new(OnceCell::new());
+                if deltas.len() == DELTAS_KEPT {
+                    deltas.pop_front();
+                }
+                deltas.push_back(CachedDelta { from: Arc::clone(from), to: Arc::clone(to), text: Arc::clone(&text) });
+                text
+            }
+        }
+    };
+    let (name, text) = cell
+        .get_or_init(|| async {
+            let delta = estate_delta::diff(from, to);
+            (delta.event_name(), serde_json::to_string(&delta).unwrap_or_default())
+        })
+        .await;
+    Event::default().event(*name).data(text.as_str())
 }
 
 /// How often an open stream checks that its session still holds (expiry, revocation from
 /// another process, the directory's re-check).
 const SESSION_CHECK: Duration = Duration::from_secs(2);
 
-/// The current snapshot at once, then every new one; a dropped client simply reconnects.
-/// The stream ends with its session: at logout, at expiry, when it is revoked or the user's
-/// rights are withdrawn; each session, user and the console have a cap on open streams.
+/// The current snapshot at once, then for every new one what changed since the one this
+/// stream sent last (a stream that falls behind skips refreshes, and its next delta spans
+/// them); a dropped client simply reconnects. The stream ends with its session: at logout,
+/// at expiry, when it is revoked or the user's rights are withdrawn; each session, user and
+/// the console have a cap on open streams.
 pub async fn events(State(state): State<AppState>, super::session::CurrentUser(claims): super::session::CurrentUser) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let guard = state.auth.streams.open(&claims.jti, &claims.sub)?;
     let mut updates = state.poller.subscribe();
@@ -44,9 +91,9 @@ pub async fn events(State(state): State<AppState>, super::session::CurrentUser(c
     let stream = async_stream::stream! {
         let _place = guard;
         let mut claims = claims;
-        let first = updates.borrow_and_update().clone();
-        if let Some(snapshot) = first {
-            yield Ok(estate_event(&snapshot));
+        let mut sent = updates.borrow_and_update().clone();
+        if let Some(snapshot) = &sent {
+            yield Ok(estate_event(snapshot));
         }
         let mut check = tokio::time::interval(SESSION_CHECK);
         loop {
@@ -60,8 +107,16 @@ pub async fn events(State(state): State<AppState>, super::session::CurrentUser(c
                 changed = updates.changed() => {
                     if changed.is_err() { break; }
                     let next = updates.borrow_and_update().clone();
-                    if let Some(snapshot) = next {
-                        yield Ok(estate_event(&snapshot));
+                    match (&sent, next) {
+                        (Some(from), Some(to)) if !Arc::ptr_eq(from, &to) => {
+                            yield Ok(delta_event(from, &to).await);
+                            sent = Some(to);
+                        }
+                        (None, Some(to)) => {
+                            yield Ok(estate_event(&to));
+                            sent = Some(to);
+                        }
+                        _ => {}
                     }
                 }
                 run = run_update => {

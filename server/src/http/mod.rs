@@ -173,7 +173,10 @@ pub fn router(state: AppState) -> Router {
         .merge(signed_in)
         .method_not_allowed_fallback(api_method_not_allowed)
         .fallback(api_not_found)
-        .layer(middleware::from_fn(api_headers));
+        .layer(middleware::from_fn(api_headers))
+        // Brotli or gzip as the client takes them (the lab's estate: ~64 KB of JSON, ~4 KB sent);
+        // server-sent events stay uncompressed (tower-http's default predicate).
+        .layer(tower_http::compression::CompressionLayer::new());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::metrics))
