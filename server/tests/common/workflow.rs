@@ -44,6 +44,11 @@ impl Harness {
         Self::start_on(Lab::start_default_scaled(time_scale), |_| {}).await
     }
 
+    /// A console on a lab of `groups` HA groups per region (`LAB_SCALE`).
+    pub async fn start_groups(groups: u32) -> Harness {
+        Self::start_on(Lab::start_groups(&Lab::sim_bin(), groups), |_| {}).await
+    }
+
     /// A console whose configuration (read from the lab's) `edit` changes first.
     pub async fn start_configured(time_scale: &str, edit: impl FnOnce(&mut Config)) -> Harness {
         Self::start_from(Lab::start_default_scaled(time_scale), edit, |_| {}).await
