@@ -7,6 +7,7 @@ use model::api_error::{ErrorBody, ErrorCode};
 use model::certs::CertInventory;
 use model::drill::DrillReport;
 use model::estate::Snapshot;
+use model::estate_delta::{EVENT_DELTA, EVENT_ESTATE, EVENT_HEARTBEAT, EstateDelta};
 use model::instance::StoreStatus;
 use model::plan::{Intent, Plan};
 use model::run::Run;
@@ -308,7 +309,11 @@ pub fn drill_document_url(run_id: &str) -> String {
 
 /// What the event stream reports.
 pub enum StreamEvent {
+    /// The whole estate (event `estate`, first on every stream).
     Snapshot(Box<Snapshot>),
+    /// What changed since the snapshot the stream sent last (events `estate-delta` and
+    /// `estate-heartbeat`).
+    Delta(Box<EstateDelta>),
     /// A run changed (event `run`).
     Run(Box<Run>),
     /// An update arrived that this app cannot read (e.g. an older app against a newer server).
@@ -319,11 +324,12 @@ pub enum StreamEvent {
     Closed,
 }
 
-/// `GET /api/events` as an `EventSource`: event `estate` carries a snapshot, event `run` a
-/// run. Closed on drop.
+/// `GET /api/events` as an `EventSource`: event `estate` carries a snapshot, `estate-delta`
+/// and `estate-heartbeat` what changed since, event `run` a run. Closed on drop.
 pub struct EstateStream {
     source: EventSource,
     _on_estate: Closure<dyn FnMut(MessageEvent)>,
+    _on_delta: Closure<dyn FnMut(MessageEvent)>,
     _on_run: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
 }
@@ -345,10 +351,14 @@ impl EstateStream {
             on_message(decode_event(&event, |s: Snapshot| StreamEvent::Snapshot(Box::new(s))));
         });
         let on_message = Rc::clone(&handler);
+        let on_delta = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            on_message(decode_event(&event, |d: EstateDelta| StreamEvent::Delta(Box::new(d))));
+        });
+        let on_message = Rc::clone(&handler);
         let on_run = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             on_message(decode_event(&event, |r: Run| StreamEvent::Run(Box::new(r))));
         });
-        for (name, callback) in [("estate", &on_estate), ("run", &on_run)] {
+        for (name, callback) in [(EVENT_ESTATE, &on_estate), (EVENT_DELTA, &on_delta), (EVENT_HEARTBEAT, &on_delta), ("run", &on_run)] {
             source
                 .add_event_listener_with_callback(name, callback.as_ref().unchecked_ref())
                 .map_err(|e| ApiError::unreachable(format!("{e:?}")))?;
@@ -359,7 +369,7 @@ impl EstateStream {
             handler(if closed { StreamEvent::Closed } else { StreamEvent::Interrupted });
         });
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(EstateStream { source, _on_estate: on_estate, _on_run: on_run, _on_error: on_error })
+        Ok(EstateStream { source, _on_estate: on_estate, _on_delta: on_delta, _on_run: on_run, _on_error: on_error })
     }
 }
 
@@ -367,7 +377,10 @@ impl Drop for EstateStream {
     fn drop(&mut self) {
         self.source.close();
         self.source.set_onerror(None);
-        let _ = self.source.remove_event_listener_with_callback("estate", self._on_estate.as_ref().unchecked_ref());
+        let _ = self.source.remove_event_listener_with_callback(EVENT_ESTATE, self._on_estate.as_ref().unchecked_ref());
+        for name in [EVENT_DELTA, EVENT_HEARTBEAT] {
+            let _ = self.source.remove_event_listener_with_callback(name, self._on_delta.as_ref().unchecked_ref());
+        }
         let _ = self.source.remove_event_listener_with_callback("run", self._on_run.as_ref().unchecked_ref());
     }
 }

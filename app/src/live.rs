@@ -1,7 +1,8 @@
-//! The estate as the browser last heard it: the latest snapshot from the event stream, the
-//! runs of workflows (listed at sign-in, then every change the stream reports), the state of
-//! that stream, the store the console instances share (polled every few seconds), and a clock
-//! that ticks every second so every age on screen stays true.
+//! The estate as the browser last heard it: the snapshot the event stream sent whole, kept up
+//! to date with the changes it sends after (a change that does not follow the snapshot held
+//! fetches the whole again), the runs of workflows (listed at sign-in, then every change the
+//! stream reports), the state of that stream, the store the console instances share (polled
+//! every few seconds), and a clock that ticks every second so every age on screen stays true.
 
 use crate::api::{self, EstateStream, StreamEvent};
 use crate::session::{Session, SessionStatus};
@@ -9,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use model::api_error::ErrorCode;
 use model::estate::Snapshot;
+use model::estate_delta::{self, EstateDelta};
 use model::instance::StoreStatus;
 use model::run::Run;
 use std::sync::Arc;
@@ -48,6 +50,9 @@ pub struct Live {
     pub store: RwSignal<Option<StoreView>>,
     /// A read of the store's state is in flight (one at a time).
     store_polling: StoredValue<bool>,
+    /// The whole estate is being fetched again (after a change that did not fit): changes
+    /// that arrive meanwhile are left to it.
+    reloading: StoredValue<bool>,
 }
 
 /// The store's state as last heard, with the instances last listed when this read could not
@@ -113,6 +118,48 @@ impl Live {
             self.refresh_gap_ms.set(Some(snapshot.polled_at - p));
         }
         self.snapshot.set(Some(Arc::new(snapshot)));
+    }
+
+    /// Takes a change from the stream: applied to the snapshot held when it follows it (a
+    /// heartbeat moves the refresh's time on), ignored when what is held is already newer
+    /// (from "Refresh now"), and otherwise the whole estate is fetched again.
+    pub fn accept_delta(self, delta: EstateDelta) {
+        if self.reloading.get_value() {
+            return;
+        }
+        let Some(held) = self.snapshot.get_untracked() else {
+            self.reload();
+            return;
+        };
+        if held.version != delta.from_version && held.version >= delta.version {
+            return;
+        }
+        let mut next = Snapshot::clone(&held);
+        match estate_delta::apply(&mut next, &delta) {
+            Ok(()) => {
+                if next.polled_at > held.polled_at {
+                    self.refresh_gap_ms.set(Some(next.polled_at - held.polled_at));
+                }
+                self.snapshot.set(Some(Arc::new(next)));
+            }
+            Err(_) => self.reload(),
+        }
+    }
+
+    /// Fetches the whole estate again (one fetch at a time).
+    fn reload(self) {
+        if self.reloading.get_value() {
+            return;
+        }
+        self.reloading.set_value(true);
+        spawn_local(async move {
+            match api::estate().await {
+                Ok(snapshot) => self.accept(snapshot),
+                Err(e) if e.is(ErrorCode::Unauthorized) => {}
+                Err(e) => self.problem.set(Some(format!("the estate could not be read again: {}", e.message))),
+            }
+            self.reloading.set_value(false);
+        });
     }
 
     /// How old the data on screen is, in ms.
@@ -235,6 +282,7 @@ pub fn provide_live(session: Session) -> Live {
         runs_problem: RwSignal::new(None),
         store: RwSignal::new(None),
         store_polling: StoredValue::new(false),
+        reloading: StoredValue::new(false),
     };
     provide_context(live);
     let slot: StreamSlot = StoredValue::new_local(None);
@@ -264,6 +312,11 @@ fn open_stream(live: Live, slot: StreamSlot, session: Session) {
     let stream = EstateStream::open(move |event| match event {
         StreamEvent::Snapshot(snapshot) => {
             live.accept(*snapshot);
+            live.link.set(LinkState::Live);
+            live.problem.set(None);
+        }
+        StreamEvent::Delta(delta) => {
+            live.accept_delta(*delta);
             live.link.set(LinkState::Live);
             live.problem.set(None);
         }
