@@ -203,15 +203,29 @@ async fn viewers_follow_changes_by_deltas_and_a_reconnecting_one_ends_as_a_fresh
     let whole = aligned(&mut a, &client).await;
     assert_eq!(estate_delta::settle(a.estate.as_ref().unwrap()), estate_delta::settle(&whole));
 
-    // GET /api/estate is compressed as the client asks.
+    // GET /api/estate is compressed as the client asks (brotli first), the same estate.
     let mut sizes = Vec::new();
-    for encoding in ["identity", "gzip", "br"] {
-        let response = client.http.get(format!("{base}/api/estate")).header("accept-encoding", encoding).send().await.unwrap();
+    let mut estates = Vec::new();
+    for (accept, coding) in [("identity", None), ("gzip", Some("gzip")), ("gzip, deflate, br, zstd", Some("br")), ("br;q=0, gzip", Some("gzip"))] {
+        let response = client.http.get(format!("{base}/api/estate")).header("accept-encoding", accept).send().await.unwrap();
         assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        assert_eq!(response.headers()["vary"], "accept-encoding");
         let sent = response.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string());
-        assert_eq!(sent.as_deref(), (encoding != "identity").then_some(encoding));
-        sizes.push((encoding, response.bytes().await.unwrap().len()));
+        assert_eq!(sent.as_deref(), coding, "{accept}");
+        let body = response.bytes().await.unwrap();
+        sizes.push((coding.unwrap_or("identity"), body.len()));
+        let mut json = Vec::new();
+        match coding {
+            Some("br") => std::io::copy(&mut brotli::Decompressor::new(&body[..], 4096), &mut json).map(drop).unwrap(),
+            Some(_) => std::io::copy(&mut flate2::read::GzDecoder::new(&body[..]), &mut json).map(drop).unwrap(),
+            None => json = body.to_vec(),
+        }
+        estates.push(serde_json::from_slice::<Snapshot>(&json).unwrap());
     }
     eprintln!("GET /api/estate: {sizes:?} bytes");
     assert!(sizes[1..].iter().all(|(_, size)| *size <= 8 * 1024), "{sizes:?}");
+    for e in estates.iter().filter(|e| e.version == estates[0].version) {
+        assert_eq!(e, &estates[0]);
+    }
 }

@@ -6,8 +6,11 @@
 use super::AppState;
 use crate::error::ApiError;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use futures::Stream;
 use model::estate::Snapshot;
 use model::estate_delta::{self, EVENT_ESTATE};
@@ -17,12 +20,106 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
-pub async fn estate(State(state): State<AppState>) -> Result<Json<Arc<Snapshot>>, ApiError> {
-    state
-        .poller
-        .current()
-        .map(Json)
-        .ok_or_else(|| ApiError::Unavailable("the first refresh of the estate has not finished yet".into()))
+/// The published snapshot as sent: its JSON and that JSON compressed, each made once by the
+/// first request that wants it (not once per request: at thousands of requests a second,
+/// compressing the estate each time would take the machine).
+struct Encoded {
+    snapshot: Arc<Snapshot>,
+    json: OnceCell<Bytes>,
+    br: OnceCell<Option<Bytes>>,
+    gzip: OnceCell<Option<Bytes>>,
+}
+
+/// The newest snapshot's encodings, keyed by the snapshot itself (consoles sharing a process
+/// take turns).
+static ENCODED: Mutex<Option<Arc<Encoded>>> = Mutex::new(None);
+
+fn encoded(snapshot: &Arc<Snapshot>) -> Arc<Encoded> {
+    let mut slot = ENCODED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    match slot.as_ref().filter(|e| Arc::ptr_eq(&e.snapshot, snapshot)) {
+        Some(e) => Arc::clone(e),
+        None => {
+            let e = Arc::new(Encoded { snapshot: Arc::clone(snapshot), json: OnceCell::new(), br: OnceCell::new(), gzip: OnceCell::new() });
+            *slot = Some(Arc::clone(&e));
+            e
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Encoding {
+    Br,
+    Gzip,
+    Identity,
+}
+
+/// What `Accept-Encoding` allows, brotli first (a coding with `q=0` is refused).
+fn preferred(headers: &HeaderMap) -> Encoding {
+    let accepted: Vec<String> = headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let name = parts.next()?.to_ascii_lowercase();
+            let refused = parts.any(|p| p.strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()) == Some(0.0));
+            (!refused).then_some(name)
+        })
+        .collect();
+    let takes = |name: &str| accepted.iter().any(|a| a == name || a == "*");
+    if takes("br") {
+        Encoding::Br
+    } else if takes("gzip") {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+fn brotli(json: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut writer = ::brotli::CompressorWriter::new(Vec::with_capacity(json.len() / 8), 4096, 6, 22);
+    writer.write_all(json).ok()?;
+    writer.flush().ok()?;
+    Some(writer.into_inner())
+}
+
+fn gzip(json: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(json.len() / 6), flate2::Compression::new(6));
+    encoder.write_all(json).ok()?;
+    encoder.finish().ok()
+}
+
+/// `json` compressed by `how`, made once (off the async workers).
+async fn compressed(cell: &OnceCell<Option<Bytes>>, json: &Bytes, how: fn(&[u8]) -> Option<Vec<u8>>) -> Option<Bytes> {
+    let json = json.clone();
+    cell.get_or_init(|| async move { tokio::task::spawn_blocking(move || how(&json).map(Bytes::from)).await.ok().flatten() }).await.clone()
+}
+
+/// `GET /api/estate`: the newest snapshot, brotli- or gzip-compressed when the client takes it.
+pub async fn estate(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let snapshot = state.poller.current().ok_or_else(|| ApiError::Unavailable("the first refresh of the estate has not finished yet".into()))?;
+    let encoded = encoded(&snapshot);
+    let json = encoded
+        .json
+        .get_or_init(|| async { serde_json::to_vec(&*snapshot).map(Bytes::from).unwrap_or_default() })
+        .await
+        .clone();
+    let body = match preferred(&headers) {
+        Encoding::Br => compressed(&encoded.br, &json, brotli).await.map(|b| (b, "br")),
+        Encoding::Gzip => compressed(&encoded.gzip, &json, gzip).await.map(|b| (b, "gzip")),
+        Encoding::Identity => None,
+    };
+    let mut response = match body {
+        Some((bytes, coding)) => ([(header::CONTENT_ENCODING, coding)], bytes).into_response(),
+        None => json.into_response(),
+    };
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    Ok(response)
 }
 
 /// An operator asks for a refresh now (e.g. right after acting by hand on a host).
@@ -164,5 +261,41 @@ async fn session_holds(state: &AppState, claims: &mut crate::auth::session::Clai
         super::session::RoleCheck::Withdrawn(_) => false,
         // A viewer's stream needs no operator rights: it goes on until the directory answers.
         super::session::RoleCheck::Unavailable => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepting(value: &str) -> Encoding {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("")));
+        preferred(&headers)
+    }
+
+    #[test]
+    fn brotli_first_then_gzip_and_never_a_refused_coding() {
+        assert_eq!(accepting("gzip, deflate, br, zstd"), Encoding::Br);
+        assert_eq!(accepting("gzip"), Encoding::Gzip);
+        assert_eq!(accepting("br;q=0, GZIP;q=0.5"), Encoding::Gzip);
+        assert_eq!(accepting("br;q=0.0, gzip;q=0"), Encoding::Identity);
+        assert_eq!(accepting("identity"), Encoding::Identity);
+        assert_eq!(accepting("*"), Encoding::Br);
+        assert_eq!(preferred(&HeaderMap::new()), Encoding::Identity);
+    }
+
+    #[test]
+    fn what_is_compressed_comes_back_the_same() {
+        let json = br#"{"polled_at":1,"regions":[],"findings":[]}"#.repeat(50);
+        let mut back = Vec::new();
+        let br = brotli(&json).unwrap_or_default();
+        std::io::copy(&mut ::brotli::Decompressor::new(&br[..], 4096), &mut back).map(drop).unwrap_or_default();
+        assert_eq!(back, json);
+        back.clear();
+        let gz = gzip(&json).unwrap_or_default();
+        std::io::copy(&mut flate2::read::GzDecoder::new(&gz[..]), &mut back).map(drop).unwrap_or_default();
+        assert_eq!(back, json);
+        assert!(br.len() < json.len() / 10 && gz.len() < json.len() / 10);
     }
 }
