@@ -171,6 +171,14 @@ async fn viewers_follow_changes_by_deltas_and_a_reconnecting_one_ends_as_a_fresh
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let seen = follow_until(&mut a, "dal2-mq1 unreachable", |s| !node(s, "dal2-mq1").reachable).await;
     eprintln!("dal2-mq1 goes down: {seen:?}");
+    // While it stays down, a refresh carries only the age in its finding's message.
+    let mut down = Vec::new();
+    for _ in 0..2 {
+        let event = a.follow().await;
+        down.push((event.name, event.bytes, event.data));
+    }
+    eprintln!("dal2-mq1 stays down: {:?}", down.iter().map(|(name, bytes, _)| (name, bytes)).collect::<Vec<_>>());
+    assert!(down.iter().all(|(_, bytes, _)| *bytes < 1024), "{down:?}");
 
     // The viewer that stayed holds what GET /api/estate says, up to what deltas leave out.
     let whole = aligned(&mut a, &client).await;
