@@ -168,7 +168,7 @@ fn main() {
         while started.elapsed() < Duration::from_secs(secs) {
             ticker.tick().await;
             sent += 1;
-            if sent % 200 == 0 {
+            if sent.is_multiple_of(200) {
                 rss_max = rss_max.max(proc_usage(pid).0);
             }
             // Half way: one queue manager changes (its DR status, as a link that slows does).
