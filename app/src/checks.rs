@@ -79,7 +79,7 @@ pub fn dr_primary_text(qm: &QmgrView) -> String {
     let silent = &qm.last_known_primary_regions;
     match qm.dr_primary_regions.as_slice() {
         [] if silent.is_empty() => "none (no region reports DR role Primary)".to_string(),
-        [] => format!("unknown: {} was DR primary when last heard from, and does not answer now", silent.join(" and ")),
+        [] => format!("unknown: {} was DR primary when last heard from, and does not answer now", qm.last_known_primary_places()),
         [one] => one.clone(),
         many => format!("{} at once (partitioned)", many.join(" and ")),
     }
@@ -159,7 +159,7 @@ pub fn route_verdict(route: &RouteView, snapshot: &Snapshot) -> RouteVerdict {
         [] if !qm.last_known_primary_regions.is_empty() => RouteVerdict::Unknown(format!(
             "cannot check: {}'s DR primary {} does not answer",
             qm.name,
-            qm.last_known_primary_regions.join(" and ")
+            qm.last_known_primary_places()
         )),
         [] => RouteVerdict::Unknown(format!("cannot check: no region reports {} as DR primary", qm.name)),
         [primary] if primary == dest => RouteVerdict::Consistent(format!("points at {dest}, the DR primary")),

@@ -214,6 +214,22 @@ pub struct QmgrView {
     pub route: Option<RouteRef>,
 }
 
+impl QmgrView {
+    /// Where it lives in `region`, in words: the region, and its HA group when the region has
+    /// several (a region that answers may still hold a group that does not).
+    pub fn place_in(&self, region: &str) -> String {
+        match self.sides.iter().find(|s| s.region == region).and_then(|s| s.ha_group.as_deref()) {
+            Some(group) => format!("{region} (HA group {group})"),
+            None => region.to_string(),
+        }
+    }
+
+    /// The regions that were DR primary when they last answered, in words.
+    pub fn last_known_primary_places(&self) -> String {
+        self.last_known_primary_regions.iter().map(|r| self.place_in(r)).collect::<Vec<_>>().join(" and ")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Readiness {
     pub ready: bool,
@@ -271,6 +287,9 @@ impl std::fmt::Display for ReadinessReason {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QmSide {
     pub region: String,
+    /// The HA group holding it there, when the region has several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ha_group: Option<String>,
     /// No node of the region answered this refresh: what is shown is the last known state.
     pub stale: bool,
     pub dr_role: Option<DrRole>,

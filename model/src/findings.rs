@@ -173,7 +173,7 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
                 format!(
                     "{} is running in no region that answers: {}, its last known DR primary, does not answer; an unplanned failover (dr-failover) may be needed",
                     qm.name,
-                    qm.last_known_primary_regions.join(" and ")
+                    qm.last_known_primary_places()
                 )
             },
             qm.sides

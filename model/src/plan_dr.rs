@@ -83,7 +83,7 @@ pub(crate) fn promote(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut
             b.pre.push(check(
                 CheckStatus::Pass,
                 "primary_lost",
-                format!("{lost_region}, the last known DR primary of {qmgr}, does not answer"),
+                format!("{}, the last known DR primary of {qmgr}, does not answer", qm.place_in(lost_region)),
             ));
             old_region = Some((*lost_region).clone());
         }

@@ -79,6 +79,9 @@ fn side(inventory: &Inventory, inventory_region: &crate::estate::InventoryRegion
     let any_view = primary_view.or_else(|| views.first());
     let side = QmSide {
         region: inventory_region.name.clone(),
+        ha_group: (inventory_region.groups.len() > 1)
+            .then(|| inventory_region.groups.iter().find(|g| g.nodes.iter().any(|n| inventory.qm_nodes(qm, &inventory_region.name).contains(n))).map(|g| g.name.clone()))
+            .flatten(),
         stale: fresh.is_empty(),
         dr_role: any_view.and_then(|v| v.dr.as_ref()).map(|d| d.role.clone()),
         dr_status: primary_view.and_then(|v| v.dr.as_ref()).and_then(|d| d.status.clone()),

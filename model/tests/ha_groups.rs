@@ -49,9 +49,6 @@ fn rdqmstatus(region: &str, g: u32, n: u32) -> String {
 }
 
 fn report(inventory: &Inventory, host: &str, down: bool) -> HostReport {
-    if down {
-        return HostReport { host: host.into(), error: Some("ssh: connect to host: Connection refused".into()), data: None };
-    }
     let region = if host.starts_with("wdc") { "WDC" } else { "DAL" };
     let n: u32 = host[3..4].parse().unwrap();
     let g: u32 = host.rsplit("-mq").next().unwrap().parse().unwrap();
@@ -60,7 +57,9 @@ fn report(inventory: &Inventory, host: &str, down: bool) -> HostReport {
         .filter(|p| matches!(p, Probe::QmStatus(_)))
         .map(|probe| ProbeResult { probe, output: rdqmstatus(region, g, n), exit_code: Some(0) })
         .collect();
-    HostReport { host: host.into(), error: None, data: Some(Observed { at_ms: 1_000, started_ms: 990, results }) }
+    // A host lost keeps what it answered last (the poller's last good data), marked stale.
+    let error = down.then(|| "ssh: connect to host: Connection refused".to_string());
+    HostReport { host: host.into(), error, data: Some(Observed { at_ms: 1_000, started_ms: 990, results }) }
 }
 
 #[test]
@@ -101,6 +100,14 @@ fn a_whole_group_down_costs_only_its_own_queue_managers() {
     assert_eq!(unreachable.message, "only 0 of 3 nodes reachable: the HA group has no quorum");
     assert_eq!(g2.sides[0].nodes.len(), 3);
     assert!(g2.readiness["DAL"].reasons.iter().all(|r| r.code != ReadinessCode::Unreachable));
+
+    assert_eq!(g2.sides[0].ha_group.as_deref(), Some("WDC-2"));
+    let not_running = snapshot.findings.iter().find(|f| f.code == "qm_not_running" && f.subject == "G2QM1").unwrap();
+    assert_eq!(
+        not_running.message,
+        "G2QM1 is running in no region that answers: WDC (HA group WDC-2), its last known DR primary, does not answer; an unplanned failover (dr-failover) may be needed"
+    );
+    assert!(snapshot.findings.iter().all(|f| f.subject != "DRHAQM1"), "group 1 is whole: {:?}", snapshot.findings);
 
     let groups: Vec<&str> = snapshot.regions[0].groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(groups, ["WDC-1", "WDC-2"]);

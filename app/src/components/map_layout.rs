@@ -284,7 +284,16 @@ fn place_regions(snapshot: &Snapshot, map: &mut MapLayout) {
         for (group, members) in &rows {
             if let Some(name) = group {
                 let reachable = members.iter().filter(|n| n.reachable).count();
-                let text = format!("HA group {name}: {reachable} of {} nodes reachable", members.len());
+                let mut text = format!("HA group {name}: {reachable} of {} nodes reachable", members.len());
+                let held: Vec<&str> = snapshot
+                    .qmgrs
+                    .iter()
+                    .filter(|q| q.dr_primary_regions.contains(&region.name) && q.sides.iter().any(|s| s.region == region.name && s.ha_group.as_deref() == Some(*name)))
+                    .map(|q| q.name.as_str())
+                    .collect();
+                if !held.is_empty() {
+                    text.push_str(&format!(" · DR primary for {}", held.join(", ")));
+                }
                 groups.push(GroupLabel { x: COL_C_X + PAD, y: row_y + LINE, text });
                 row_y += LINE + 6;
             }
@@ -324,12 +333,14 @@ fn place_regions(snapshot: &Snapshot, map: &mut MapLayout) {
         } else {
             format!("HA group: {reachable} of {} nodes reachable", region.nodes.len())
         };
+        // Several groups name their queue managers on their own lines; the region counts them.
+        let list = |names: &[&str]| if rows.len() > 1 { format!("{} queue managers", names.len()) } else { names.join(", ") };
         if !primary_for.is_empty() || last_known_for.is_empty() {
-            let list = if primary_for.is_empty() { "no queue manager".to_string() } else { primary_for.join(", ") };
+            let list = if primary_for.is_empty() { "no queue manager".to_string() } else { list(&primary_for) };
             summary.push_str(&format!(" · DR primary for {list}"));
         }
         if !last_known_for.is_empty() {
-            summary.push_str(&format!(" · last known DR primary for {} (no answer now)", last_known_for.join(", ")));
+            summary.push_str(&format!(" · last known DR primary for {} (no answer now)", list(&last_known_for)));
         }
         let lb = Frame { x: COL_B_X, y: frame.mid_y() - (3 * LINE + 12) / 2, w: COL_B_W, h: 3 * LINE + 12 };
         map.links.push(Link { points: vec![(lb.right(), lb.mid_y()), (frame.x, lb.mid_y())], kind: LinkKind::Normal });
