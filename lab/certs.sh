@@ -107,7 +107,7 @@ make_pki() {
   for host in $LAB_HOSTS; do
     is_node "$host" && [ ! -s "$PKI/certs/$host.pem" ] && missing+=("$host")
   done
-  if [ -f "$PKI/done.3" ] && [ "${#missing[@]}" = 0 ]; then
+  if [ -f "$PKI/done.4" ] && [ "${#missing[@]}" = 0 ]; then
     flock -u 9
     return 0
   fi
@@ -131,6 +131,13 @@ make_pki() {
   issue ca legacyclient "/C=US/O=IBM/CN=legacyclient" "$good_start" "$good_end" 1024
   # The directory's certificate, for LDAPS and StartTLS (clients connect to 127.0.0.1).
   issue ca directory "/O=IBM/CN=localhost" "$good_start" "$good_end" 2048 "IP:127.0.0.1,DNS:localhost"
+  # etcd for the consoles' HA layout (LAB_CONSOLES=2): one certificate for the three members
+  # (server and peer, on 127.0.0.1), a client certificate per console and one for operators'
+  # etcdctl (LAB_ETCD_CERT).
+  issue ca etcd-member "/O=IBM/CN=etcd member" "$good_start" "$good_end" 2048 "IP:127.0.0.1,DNS:localhost"
+  issue ca etcd-console-wdc "/O=IBM/CN=rdqm-console wdc" "$good_start" "$good_end" 2048 "DNS:rdqm-console-wdc"
+  issue ca etcd-console-dal "/O=IBM/CN=rdqm-console dal" "$good_start" "$good_end" 2048 "DNS:rdqm-console-dal"
+  issue ca etcd-operator "/O=IBM/CN=etcd operator" "$good_start" "$good_end" 2048 "DNS:etcd-operator"
   for host in $LAB_HOSTS; do
     case "$host" in
       wdc-bastion|wdc-mq-client) ;;
@@ -139,7 +146,7 @@ make_pki() {
       *) issue ca "$host" "/CN=$host" "$good_start" "$good_end" 2048 "DNS:$host" ;;
     esac
   done
-  touch "$PKI/done.3"
+  touch "$PKI/done.4"
   flock -u 9
 }
 

@@ -2,17 +2,40 @@
 # console per region sharing them. Sourced by lab/up, lab/down and lab/hook after lib.sh.
 # Ports: the WDC console keeps CONSOLE_PORT (LAB_CONSOLE_URL), the DAL console BASE+21, the
 # members BASE+22..27 (client, peer).
+# TLS everywhere: the members' client and peer URLs are https and ask for a client certificate
+# from the lab's CA (--client-cert-auth, --peer-client-cert-auth); each console has its own
+# client certificate, operators' etcdctl another (LAB_ETCD_CA, LAB_ETCD_CERT, LAB_ETCD_KEY).
+# The files are copied from the lab's PKI (lab/certs.sh) into $RUN/etcd-tls by lab/up.
 
 ETCD_MEMBERS="wdc dal witness"
 DAL_CONSOLE_PORT=$((BASE + 21))
+ETCD_TLS="$RUN/etcd-tls"
 
 etcd_index() { case "$1" in wdc) echo 0 ;; dal) echo 1 ;; witness) echo 2 ;; *) echo "lab: no etcd member $1" >&2; return 1 ;; esac; }
 etcd_client_port() { echo $((BASE + 22 + 2 * $(etcd_index "$1"))); }
 etcd_peer_port() { echo $((BASE + 23 + 2 * $(etcd_index "$1"))); }
 etcd_endpoints() {
   local m out=""
-  for m in $ETCD_MEMBERS; do out="$out${out:+,}127.0.0.1:$(etcd_client_port "$m")"; done
+  for m in $ETCD_MEMBERS; do out="$out${out:+,}https://127.0.0.1:$(etcd_client_port "$m")"; done
   echo "$out"
+}
+
+# The TLS files from the lab's PKI (lab/up, after make_lab_certs): keys readable by root only.
+etcd_tls_files() {
+  mkdir -p "$ETCD_TLS"
+  chmod 700 "$ETCD_TLS"
+  cp "$PKI/ca/ca.pem" "$ETCD_TLS/ca.pem"
+  local name
+  for name in etcd-member etcd-console-wdc etcd-console-dal etcd-operator; do
+    cp "$PKI/certs/$name.pem" "$ETCD_TLS/${name#etcd-}.pem"
+    install -m 600 "$PKI/certs/$name.key" "$ETCD_TLS/${name#etcd-}.key"
+  done
+}
+
+# etcdctl as an operator reaches the members (CA, client certificate).
+lab_etcdctl() {
+  ETCDCTL_API=3 etcdctl --endpoints "$(etcd_endpoints)" --cacert "$ETCD_TLS/ca.pem" \
+    --cert "$ETCD_TLS/operator.pem" --key "$ETCD_TLS/operator.key" "$@"
 }
 console_port() { case "$1" in WDC) echo "$CONSOLE_PORT" ;; DAL) echo "$DAL_CONSOLE_PORT" ;; *) echo "lab: no console for region $1" >&2; return 1 ;; esac; }
 
@@ -27,14 +50,16 @@ spawn_daemon() {
 start_etcd() {
   local m="$1" cluster="" n state=existing
   pid_alive "$RUN/pids/etcd-$m.pid" && return 0
-  for n in $ETCD_MEMBERS; do cluster="$cluster${cluster:+,}$n=http://127.0.0.1:$(etcd_peer_port "$n")"; done
+  for n in $ETCD_MEMBERS; do cluster="$cluster${cluster:+,}$n=https://127.0.0.1:$(etcd_peer_port "$n")"; done
   [ -d "$RUN/etcd/$m.etcd" ] || state=new
   mkdir -p "$RUN/etcd"
   # Short raft timeouts on loopback: a lost member is noticed in half a second.
   spawn_daemon "$RUN/pids/etcd-$m.pid" "$RUN/logs/etcd-$m.log" etcd --name "$m" --data-dir "$RUN/etcd/$m.etcd" \
-    --listen-client-urls "http://127.0.0.1:$(etcd_client_port "$m")" --advertise-client-urls "http://127.0.0.1:$(etcd_client_port "$m")" \
-    --listen-peer-urls "http://127.0.0.1:$(etcd_peer_port "$m")" --initial-advertise-peer-urls "http://127.0.0.1:$(etcd_peer_port "$m")" \
+    --listen-client-urls "https://127.0.0.1:$(etcd_client_port "$m")" --advertise-client-urls "https://127.0.0.1:$(etcd_client_port "$m")" \
+    --listen-peer-urls "https://127.0.0.1:$(etcd_peer_port "$m")" --initial-advertise-peer-urls "https://127.0.0.1:$(etcd_peer_port "$m")" \
     --initial-cluster "$cluster" --initial-cluster-token rdqm-lab --initial-cluster-state "$state" \
+    --client-cert-auth --trusted-ca-file "$ETCD_TLS/ca.pem" --cert-file "$ETCD_TLS/member.pem" --key-file "$ETCD_TLS/member.key" \
+    --peer-client-cert-auth --peer-trusted-ca-file "$ETCD_TLS/ca.pem" --peer-cert-file "$ETCD_TLS/member.pem" --peer-key-file "$ETCD_TLS/member.key" \
     --heartbeat-interval 50 --election-timeout 500 --auto-compaction-mode revision --auto-compaction-retention 10000
 }
 
@@ -53,7 +78,7 @@ kill_pidfile() {
 write_console_config() {
   local region="$1" lower
   lower="$(echo "$1" | tr 'A-Z' 'a-z')"
-  awk -v port="$(console_port "$region")" -v name="$lower" -v url="http://127.0.0.1:$(console_port "$region")" -v eps="$(etcd_endpoints)" '
+  awk -v port="$(console_port "$region")" -v name="$lower" -v url="http://127.0.0.1:$(console_port "$region")" -v eps="$(etcd_endpoints)" -v tls="$ETCD_TLS" '
     /^listen = / { print "listen = \"127.0.0.1:" port "\""; next }
     /^\[store\]/ { print; in_store = 1
       n = split(eps, e, ",")
@@ -64,6 +89,9 @@ write_console_config() {
       print "endpoints = [" list "]"
       print "prefix = \"/rdqm-lab/\""
       print "lease_ttl_secs = 6"
+      print "ca_file = \"" tls "/ca.pem\""
+      print "cert_file = \"" tls "/console-" name ".pem\""
+      print "key_file = \"" tls "/console-" name ".key\""
       next }
     in_store && /^path = / { next }
     /^\[/ { in_store = 0 }
@@ -98,9 +126,10 @@ stop_console() { stop_pidfile "$RUN/pids/console-$(echo "$1" | tr 'A-Z' 'a-z').p
 consoles_up() {
   command -v etcd >/dev/null || { echo "lab/up: etcd is missing; run ./setup first" >&2; exit 1; }
   local m
+  etcd_tls_files
   for m in $ETCD_MEMBERS; do start_etcd "$m"; done
   for _ in $(seq 1 300); do
-    ETCDCTL_API=3 etcdctl --endpoints "$(etcd_endpoints)" --command-timeout=1s endpoint health >/dev/null 2>&1 && break
+    lab_etcdctl --command-timeout=1s endpoint health >/dev/null 2>&1 && break
     sleep 0.1
   done
   write_console_config WDC

@@ -141,6 +141,7 @@ async fn open_store(config: &Config) -> Result<Arc<dyn crate::store::Store>, Cli
                 url: store.url.clone(),
                 lease_ttl: Duration::from_secs(store.lease_ttl_secs),
                 timeout: Duration::from_millis(store.timeout_ms),
+                tls: store.tls_pem().map_err(CliError::Secret)?,
             };
             Arc::new(crate::store::EtcdStore::connect(options).await?.with_audit_key(key))
         }

@@ -359,6 +359,17 @@ pub struct StoreConfig {
     pub lease_ttl_secs: u64,
     #[serde(default = "default_store_timeout")]
     pub timeout_ms: u64,
+    /// TLS to etcd: the CA that signed the members' certificates (PEM). With it the
+    /// endpoints are reached over https.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// This console's client certificate for etcd (PEM), when the members ask for one
+    /// (`--client-cert-auth`); with `key_file`.
+    #[serde(default)]
+    pub cert_file: Option<PathBuf>,
+    /// The client certificate's private key (PEM); readable by the console only.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -380,6 +391,9 @@ impl Default for StoreConfig {
             prefix: default_prefix(),
             lease_ttl_secs: default_lease_ttl(),
             timeout_ms: default_store_timeout(),
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
         }
     }
 }
@@ -401,8 +415,74 @@ impl StoreConfig {
             if self.lease_ttl_secs < 3 {
                 problems.push(format!("store.lease_ttl_secs: {} is too short (3 at least)", self.lease_ttl_secs));
             }
+            problems.extend(self.tls_problems());
+        } else if self.ca_file.is_some() || self.cert_file.is_some() || self.key_file.is_some() {
+            problems.push("store.ca_file, cert_file, key_file: TLS to etcd needs kind = \"etcd\"".into());
         }
         problems
+    }
+
+    /// TLS to etcd: the files readable and what they must be, the endpoints' scheme agreeing.
+    fn tls_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let tls = self.ca_file.is_some();
+        if !tls && (self.cert_file.is_some() || self.key_file.is_some()) {
+            problems.push("store.ca_file: a client certificate (cert_file, key_file) needs the CA that signed the members' certificates".into());
+        }
+        if self.cert_file.is_some() != self.key_file.is_some() {
+            problems.push("store.cert_file, store.key_file: give both or neither".into());
+        }
+        for endpoint in &self.endpoints {
+            if tls && endpoint.starts_with("http://") {
+                problems.push(format!("store.endpoints: {endpoint:?} is plain http although ca_file asks for TLS (use https:// or host:port)"));
+            }
+            if !tls && endpoint.starts_with("https://") {
+                problems.push(format!("store.endpoints: {endpoint:?} is https: set store.ca_file (the CA of the members' certificates)"));
+            }
+        }
+        let files = [("store.ca_file", &self.ca_file, PemWanted::Certificates), ("store.cert_file", &self.cert_file, PemWanted::Certificates), ("store.key_file", &self.key_file, PemWanted::PrivateKey)];
+        for (name, path, wanted) in files {
+            if let Some(path) = path
+                && let Err(why) = check_pem(path, wanted)
+            {
+                problems.push(format!("{name}: {why}"));
+            }
+        }
+        problems
+    }
+
+    /// The TLS files' contents (CA, then the client certificate and key if any), for the
+    /// etcd client; `None` without TLS.
+    pub fn tls_pem(&self) -> Result<Option<crate::store::EtcdTls>, String> {
+        let Some(ca) = &self.ca_file else { return Ok(None) };
+        let read = |name: &str, path: &Path| std::fs::read(path).map_err(|e| format!("{name}: cannot read {}: {e}", path.display()));
+        let ca = read("store.ca_file", ca)?;
+        let identity = match (&self.cert_file, &self.key_file) {
+            (Some(cert), Some(key)) => Some((read("store.cert_file", cert)?, read("store.key_file", key)?)),
+            _ => None,
+        };
+        Ok(Some(crate::store::EtcdTls { ca, identity }))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum PemWanted {
+    Certificates,
+    PrivateKey,
+}
+
+/// Whether `path` holds what it must, in PEM; never quotes the file (a key stays unsaid).
+fn check_pem(path: &Path, wanted: PemWanted) -> Result<(), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let items = rustls_pemfile::read_all(&mut bytes.as_slice()).map_err(|_| format!("{} is not PEM", path.display()))?;
+    let found = items.iter().any(|item| match wanted {
+        PemWanted::Certificates => matches!(item, rustls_pemfile::Item::X509Certificate(_)),
+        PemWanted::PrivateKey => matches!(item, rustls_pemfile::Item::RSAKey(_) | rustls_pemfile::Item::PKCS8Key(_) | rustls_pemfile::Item::ECKey(_)),
+    });
+    match (found, wanted) {
+        (true, _) => Ok(()),
+        (false, PemWanted::Certificates) => Err(format!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display())),
+        (false, PemWanted::PrivateKey) => Err(format!("{} holds no unencrypted PEM private key", path.display())),
     }
 }
 
@@ -941,5 +1021,43 @@ mod tests {
         for url in ["ldap://10.0.0.1", "ldap://ldap.example.com:389", "ldap://localhost.evil.example", "ldap://127.0.0.1.evil.example"] {
             assert!(!is_loopback_url(url), "{url}");
         }
+    }
+
+    #[test]
+    fn store_tls_files_are_checked_at_load_naming_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let cert = write("client.pem", "-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END CERTIFICATE-----\n");
+        let key = write("client.key", "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1ieXRlcw==\n-----END PRIVATE KEY-----\n");
+        let etcd = |ca: Option<&Path>, cert: Option<&Path>, key: Option<&Path>, endpoint: &str| StoreConfig {
+            kind: StoreKindConfig::Etcd,
+            endpoints: vec![endpoint.into()],
+            ca_file: ca.map(Path::to_path_buf),
+            cert_file: cert.map(Path::to_path_buf),
+            key_file: key.map(Path::to_path_buf),
+            ..StoreConfig::default()
+        };
+        assert_eq!(etcd(Some(&cert), Some(&cert), Some(&key), "https://etcd-wdc:2379").problems(), Vec::<String>::new());
+        assert_eq!(etcd(Some(&cert), None, None, "etcd-wdc:2379").problems(), Vec::<String>::new(), "server-side TLS only");
+        assert_eq!(etcd(None, None, None, "etcd-wdc:2379").problems(), Vec::<String>::new(), "plain gRPC");
+        let problems = |c: StoreConfig| c.problems().join("\n");
+        let missing = dir.path().join("missing.pem");
+        assert!(problems(etcd(Some(&missing), None, None, "e:2379")).starts_with("store.ca_file: cannot read"), "{}", problems(etcd(Some(&missing), None, None, "e:2379")));
+        assert!(problems(etcd(Some(&cert), Some(&cert), None, "e:2379")).contains("store.cert_file, store.key_file: give both or neither"));
+        assert!(problems(etcd(None, Some(&cert), Some(&key), "e:2379")).contains("store.ca_file: a client certificate"));
+        assert!(problems(etcd(None, None, None, "https://e:2379")).contains("store.endpoints: \"https://e:2379\" is https: set store.ca_file"));
+        assert!(problems(etcd(Some(&cert), None, None, "http://e:2379")).contains("store.endpoints: \"http://e:2379\" is plain http"));
+        // A certificate where the key belongs, and a key where the certificate belongs: named,
+        // and the key's content is never quoted.
+        let swapped = problems(etcd(Some(&cert), Some(&key), Some(&cert), "e:2379"));
+        assert!(swapped.contains("store.cert_file:") && swapped.contains("holds no PEM certificate"), "{swapped}");
+        assert!(swapped.contains("store.key_file:") && swapped.contains("holds no unencrypted PEM private key"), "{swapped}");
+        assert!(!swapped.contains("c2VjcmV0"), "{swapped}");
+        let sqlite = StoreConfig { ca_file: Some(cert.clone()), ..StoreConfig::default() };
+        assert!(problems(sqlite).contains("TLS to etcd needs kind = \"etcd\""));
     }
 }

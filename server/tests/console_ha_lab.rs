@@ -51,6 +51,26 @@ async fn two_consoles_share_one_store_and_survive_the_loss_of_a_region() {
     let (wdc_url, dal_url) = (lab.var("LAB_CONSOLE_URL_WDC").to_string(), lab.var("LAB_CONSOLE_URL_DAL").to_string());
     assert_eq!(lab.var("LAB_CONSOLE_URL"), wdc_url);
     assert_eq!(lab.var("LAB_ETCD_ENDPOINTS").split(',').count(), 3);
+    // The members speak TLS only and ask for a client certificate: etcdctl with lab.env's CA,
+    // certificate and key sees both consoles registered; without the certificate it is refused.
+    let etcdctl = |with_cert: bool| {
+        let mut command = std::process::Command::new("etcdctl");
+        command.env("ETCDCTL_API", "3").args(["--endpoints", lab.var("LAB_ETCD_ENDPOINTS"), "--command-timeout=3s", "--cacert", lab.var("LAB_ETCD_CA")]);
+        if with_cert {
+            command.args(["--cert", lab.var("LAB_ETCD_CERT"), "--key", lab.var("LAB_ETCD_KEY")]);
+        }
+        command.args(["get", "--prefix", "--keys-only", "/rdqm-lab/instances/"]).output().unwrap()
+    };
+    assert!(lab.var("LAB_ETCD_ENDPOINTS").split(',').all(|e| e.starts_with("https://127.0.0.1:")), "{}", lab.var("LAB_ETCD_ENDPOINTS"));
+    let out = until("both consoles registered in etcd", Duration::from_secs(10), async || {
+        let out = etcdctl(true);
+        let keys = String::from_utf8_lossy(&out.stdout).into_owned();
+        (keys.contains("/rdqm-lab/instances/wdc/") && keys.contains("/rdqm-lab/instances/dal/")).then_some(out)
+    })
+    .await;
+    assert!(out.status.success());
+    let refused = etcdctl(false);
+    assert!(!refused.status.success() && refused.stdout.is_empty(), "without a client certificate: {refused:?}");
     let wdc = Client::login(&wdc_url).await;
     let dal = Client::login(&dal_url).await;
     let (_, store) = dal.get("/api/store").await;

@@ -19,6 +19,7 @@ fn options(cluster: &EtcdCluster, instance: &str, prefix: &str) -> EtcdOptions {
         url: None,
         lease_ttl: Duration::from_secs(3),
         timeout: Duration::from_secs(2),
+        tls: None,
     }
 }
 
@@ -84,3 +85,53 @@ async fn etcd_keeps_every_guarantee_and_fences_an_instance_without_its_lease() {
     assert_eq!(a.verify_audit(None).await.unwrap(), None, "the chain still holds");
 }
 
+
+fn tls_options(cluster: &common::etcd_tls::TlsEtcdCluster, instance: &str, prefix: &str, tls: console::store::EtcdTls) -> EtcdOptions {
+    EtcdOptions {
+        endpoints: cluster.endpoints(),
+        prefix: prefix.into(),
+        instance: instance.into(),
+        url: None,
+        lease_ttl: Duration::from_secs(3),
+        timeout: Duration::from_secs(2),
+        tls: Some(tls),
+    }
+}
+
+/// Members that speak TLS only and ask every client for a certificate from their CA: a
+/// console with one keeps every guarantee; one without (or with a stranger's, or checking
+/// the members against another CA) starts, shows the estate, and says which endpoint refused
+/// it and why, in its store status and in every refused write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn etcd_over_tls_keeps_every_guarantee_and_refuses_a_console_without_its_certificate() {
+    let cluster = common::etcd_tls::TlsEtcdCluster::start();
+    let first = &cluster.endpoints()[0];
+    for (what, tls, expect) in [
+        ("no client certificate", cluster.server_only_tls(), "asks for a client certificate and this console has none (set store.cert_file and store.key_file)"),
+        ("a certificate from another CA", cluster.stranger_tls(), "refuses this console's client certificate"),
+        ("another CA for the members", cluster.wrong_ca_tls(), "a TLS certificate this console does not trust: store.ca_file must be"),
+    ] {
+        let store = EtcdStore::connect(tls_options(&cluster, "refused", "/tls/", tls)).await.unwrap();
+        let status = store.status().await;
+        let problem = status.problem.clone().unwrap_or_default();
+        assert!(!status.writable, "{what}: {status:?}");
+        assert!(problem.contains(&format!("etcd at {first}")) && problem.contains(expect), "{what}: {problem}");
+        // A write says the same, and nothing is written.
+        let refused = store.audit(console::store::AuditEvent::new("x", "-", "login", "x", "ok", String::new())).await.unwrap_err();
+        assert!(matches!(&refused, StoreError::Unavailable(why) if why.contains(first.as_str()) && why.contains(expect)), "{what}: {refused:?}");
+        assert!(!store.leads());
+    }
+    // Plain gRPC to members that speak TLS only: the hint names store.ca_file.
+    let mut plain = tls_options(&cluster, "plain", "/tls/", cluster.client_tls());
+    plain.tls = None;
+    plain.endpoints = plain.endpoints.iter().map(|e| e.trim_start_matches("https://").to_string()).collect();
+    let problem = EtcdStore::connect(plain).await.unwrap().status().await.problem.unwrap_or_default();
+    assert!(problem.contains("127.0.0.1:") && problem.contains("store.ca_file"), "{problem}");
+    // etcdctl as the lab's scripts call it (CA, client certificate, key).
+    let out = cluster.etcdctl().args(["get", "--prefix", "--keys-only", "/tls/"]).output().unwrap();
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).trim().is_empty(), "nothing was written: {out:?}");
+    let a: Arc<dyn Store> = Arc::new(EtcdStore::connect(tls_options(&cluster, "wdc", "/tls/", cluster.client_tls())).await.unwrap());
+    let b: Arc<dyn Store> = Arc::new(EtcdStore::connect(tls_options(&cluster, "dal", "/tls/", cluster.client_tls())).await.unwrap());
+    assert!(a.status().await.writable, "{:?}", a.status().await);
+    common::store_semantics::all(Arc::clone(&a), Arc::clone(&b)).await;
+}

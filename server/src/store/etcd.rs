@@ -12,15 +12,13 @@
 //! | `P/drills/<run>`, `P/drills-by-time/<newest first>` | drill report JSON |
 //! | `P/instances/<owner>`, `P/leader` | each live instance; the owner carrying singleton duties |
 
-use super::etcd_kv::{Kv, Outcome, got, newest_first, text};
+use super::etcd_kv::{Kv, Outcome, Reach, got, newest_first, text};
 use super::etcd_lease::{Lease, LeaseState, register, spawn_keeper};
 use super::*;
 use etcd_client::{Client, Compare, CompareOp, ConnectOptions, GetOptions, KeyValue, PutOptions, TxnOp, WatchOptions};
 use model::instance::{InstanceInfo, StoreKind, StoreStatus};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-pub(super) use super::etcd_kv::unavailable;
 
 /// How to reach etcd and who this instance is.
 #[derive(Debug, Clone)]
@@ -32,6 +30,25 @@ pub struct EtcdOptions {
     pub url: Option<String>,
     pub lease_ttl: Duration,
     pub timeout: Duration,
+    /// TLS to the members: their CA, and this console's client certificate if they ask
+    /// for one. `None`: plain gRPC.
+    pub tls: Option<EtcdTls>,
+}
+
+/// The PEM files of TLS to etcd, read at start.
+#[derive(Clone)]
+pub struct EtcdTls {
+    /// The CA that signed the members' certificates.
+    pub ca: Vec<u8>,
+    /// This console's client certificate and its key.
+    pub identity: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl std::fmt::Debug for EtcdTls {
+    /// Never the key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EtcdTls").field("ca_bytes", &self.ca.len()).field("client_certificate", &self.identity.is_some()).finish()
+    }
 }
 
 pub struct EtcdStore {
@@ -84,21 +101,32 @@ impl EtcdStore {
             .with_timeout(options.timeout)
             .with_keep_alive(Duration::from_secs(5), options.timeout)
             .with_require_leader(true);
-        let mut client = Client::connect(&options.endpoints, Some(connect)).await.map_err(unavailable)?;
+        let connect = match &options.tls {
+            None => connect,
+            Some(tls) => {
+                let mut config = etcd_client::TlsOptions::new().ca_certificate(etcd_client::Certificate::from_pem(&tls.ca));
+                if let Some((cert, key)) = &tls.identity {
+                    config = config.identity(etcd_client::Identity::from_pem(cert, key));
+                }
+                connect.with_tls(config)
+            }
+        };
+        let reach = Arc::new(Reach::new(options.endpoints.clone(), options.tls.as_ref().map(|t| t.identity.is_some()), connect.clone()));
+        let mut client = Client::connect(&options.endpoints, Some(connect)).await.map_err(|e| reach.unavailable(e))?;
         let this = InstanceInfo { instance: options.instance.clone(), owner: String::new(), url: options.url.clone(), started_at: crate::clock::now_ms() };
-        let first = match register(&mut client, &options.prefix, &this, options.lease_ttl).await {
+        let first = match register(&mut client, &reach, &options.prefix, &this, options.lease_ttl).await {
             Ok(state) => state,
             Err(e) => {
                 tracing::warn!(error = %e, "not registered in the store yet; workflows wait for it");
-                LeaseState { id: 0, owner: format!("{}/unregistered", options.instance), renewed_at: Instant::now() - options.lease_ttl, problem: Some(e.to_string()), leader: None }
+                LeaseState { id: 0, owner: format!("{}/unregistered", options.instance), renewed_at: Instant::now() - options.lease_ttl, problem: Some(super::etcd_lease::reason(&e)), leader: None }
             }
         };
         let lease = Arc::new(Lease { state: Mutex::new(first), ttl: options.lease_ttl });
-        let keeper = spawn_keeper(client.clone(), options.prefix.clone(), this.clone(), Arc::clone(&lease));
+        let keeper = spawn_keeper(client.clone(), Arc::clone(&reach), options.prefix.clone(), this.clone(), Arc::clone(&lease));
         let revoked = Arc::new(Mutex::new(super::etcd_revoked::RevokedCache::default()));
         let following = tokio::spawn(super::etcd_revoked::follow(client.clone(), format!("{}revoked/", options.prefix), Arc::clone(&revoked)));
         Ok(EtcdStore {
-            kv: Kv { client, prefix: options.prefix, lease },
+            kv: Kv { client, prefix: options.prefix, lease, reach },
             audit_key: None,
             this,
             head: Mutex::new(None),
@@ -309,7 +337,7 @@ impl Store for EtcdStore {
         Box::pin(async move {
             // It goes when the session would have ended anyway.
             let ttl = expires_at.saturating_sub(crate::clock::now_secs()).max(60);
-            let lease = self.kv.client.clone().lease_grant(ttl as i64, None).await.map_err(unavailable)?;
+            let lease = self.kv.client.clone().lease_grant(ttl as i64, None).await.map_err(|e| self.kv.reach.unavailable(e))?;
             let put = TxnOp::put(self.key(&format!("revoked/jti/{jti}")), expires_at.to_string(), Some(PutOptions::new().with_lease(lease.id())));
             self.kv.fenced(Vec::new(), vec![put], Vec::new()).await?;
             Ok(())

@@ -6,22 +6,130 @@ use super::etcd_lease::{Lease, instance_key};
 use etcd_client::{Client, Compare, CompareOp, GetOptions, GetResponse, KeyValue, Txn, TxnOp, TxnOpResponse, TxnResponse};
 use std::sync::Arc;
 
-/// What an etcd error means to the console: the store is unavailable (nothing is known to
-/// be written), with etcd's own words.
-pub(super) fn unavailable(e: etcd_client::Error) -> StoreError {
-    let text = e.to_string();
-    if text.contains("no leader") {
-        StoreError::Unavailable(format!("the etcd cluster has no quorum ({text}): bring members back until a majority runs"))
-    } else {
-        StoreError::Unavailable(format!("etcd: {text}"))
+/// Where etcd is and how this console speaks to it, so that an error says which endpoints
+/// could not be reached and what to check.
+/// Not `Debug`: the connect options hold the client key.
+pub(super) struct Reach {
+    pub endpoints: Vec<String>,
+    /// TLS: `None` plain gRPC; `Some(whether a client certificate is configured)`.
+    pub tls: Option<bool>,
+    /// As the store connects, for asking one member at a time.
+    pub connect: etcd_client::ConnectOptions,
+    /// The last diagnosis and when it was made: members are asked at most every few seconds.
+    pub diagnosed: std::sync::Mutex<Option<(std::time::Instant, Option<String>)>>,
+}
+
+/// Transport failures after which the members may be refusing this console's TLS.
+const CLOSED: [&str; 5] = ["connection closed", "connection was not ready", "broken pipe", "connection reset", "handshake"];
+
+impl Reach {
+    pub fn new(endpoints: Vec<String>, tls: Option<bool>, connect: etcd_client::ConnectOptions) -> Reach {
+        Reach { endpoints, tls, connect, diagnosed: std::sync::Mutex::new(None) }
     }
+
+    /// What an etcd error means to the console: the store is unavailable (nothing is known
+    /// to be written), with etcd's own words and, when the connection itself failed, the
+    /// endpoints and what to check.
+    pub fn unavailable(&self, e: etcd_client::Error) -> StoreError {
+        StoreError::Unavailable(self.describe_text(&e.to_string()))
+    }
+
+    /// An error's text as [`Reach::unavailable`] words it.
+    pub fn describe_text(&self, text: &str) -> String {
+        match self.why(text, false) {
+            Some(why) => format!("etcd at {} {why} ({text})", self.endpoints.join(", ")),
+            None if text.contains("no leader") => format!("the etcd cluster has no quorum ({text}): bring members back until a majority runs"),
+            None => format!("etcd: {text}"),
+        }
+    }
+
+    /// What a failed connection means, after "etcd at ENDPOINTS"; `None` for an answer of
+    /// etcd's own. `alone`: one member asked on its own, so a closed connection is its refusal
+    /// rather than a member going away.
+    fn why(&self, text: &str, alone: bool) -> Option<String> {
+        if text.contains("no leader") {
+            return None;
+        }
+        if text.contains("invalid peer certificate") || text.contains("InvalidCertificate") {
+            return Some("presents a TLS certificate this console does not trust: store.ca_file must be the CA that signed the members' certificates".into());
+        }
+        // TLS 1.3: the member's refusal of the client certificate comes as an alert after the
+        // handshake, or as the connection closing.
+        let alert = text.contains("received fatal alert");
+        if alert || CLOSED.iter().any(|c| text.contains(c)) {
+            let refused = match self.tls {
+                Some(false) => "asks for a client certificate and this console has none (set store.cert_file and store.key_file)",
+                Some(true) => "refuses this console's client certificate (store.cert_file must be signed by a CA the members trust: their --trusted-ca-file)",
+                None => "may speak TLS only (then set store.ca_file, cert_file and key_file)",
+            };
+            return Some(if alone || (alert && self.tls.is_some()) {
+                format!("closed the TLS connection at once: it {refused}")
+            } else {
+                format!("closed the connection: a member went away, or it {refused}")
+            });
+        }
+        never_sent_text(text).then(|| "is not reachable".to_string())
+    }
+
+    /// Whether an error is the connection's own (not etcd's answer).
+    fn connection_failed(text: &str) -> bool {
+        never_sent_text(text) || CLOSED.iter().any(|c| text.contains(c)) || text.contains("received fatal alert") || text.contains("InvalidCertificate") || text.contains("invalid peer certificate")
+    }
+
+    /// Like [`Reach::unavailable`], but a failed connection is diagnosed by asking each member
+    /// on its own (the balanced channel does not say which failed, nor whether it refused TLS):
+    /// the error then names each endpoint that refuses and why.
+    pub async fn explain(&self, e: etcd_client::Error) -> StoreError {
+        let text = e.to_string();
+        if !Self::connection_failed(&text) {
+            return self.unavailable(e);
+        }
+        match self.diagnose().await {
+            Some(diagnosis) => StoreError::Unavailable(diagnosis),
+            None => self.unavailable(e),
+        }
+    }
+
+    /// Each endpoint asked on its own (at most every 5 s): what the failing ones say.
+    async fn diagnose(&self) -> Option<String> {
+        if let Ok(last) = self.diagnosed.lock()
+            && let Some((at, diagnosis)) = &*last
+            && at.elapsed() < std::time::Duration::from_secs(5)
+        {
+            return diagnosis.clone();
+        }
+        // Endpoints that fail alike are named together, etcd's words once.
+        let mut found: Vec<(String, Vec<&str>, String)> = Vec::new();
+        for endpoint in &self.endpoints {
+            let answer = match Client::connect([endpoint.as_str()], Some(self.connect.clone())).await {
+                Ok(mut client) => client.status().await.map(|_| ()),
+                Err(e) => Err(e),
+            };
+            let Err(e) = answer else { continue };
+            let text = e.to_string();
+            let why = self.why(&text, true).unwrap_or_else(|| format!("answers: {text}"));
+            match found.iter_mut().find(|(w, _, _)| *w == why) {
+                Some((_, endpoints, _)) => endpoints.push(endpoint),
+                None => found.push((why, vec![endpoint], text)),
+            }
+        }
+        let diagnosis = (!found.is_empty()).then(|| found.iter().map(|(why, endpoints, text)| format!("etcd at {} {why} ({text})", endpoints.join(", "))).collect::<Vec<_>>().join("; "));
+        if let Ok(mut last) = self.diagnosed.lock() {
+            *last = Some((std::time::Instant::now(), diagnosis.clone()));
+        }
+        diagnosis
+    }
+}
+
+/// The error of a connection that failed to open, as text.
+fn never_sent_text(text: &str) -> bool {
+    text.contains("tcp connect error") || text.contains("Connection refused") || text.contains("error trying to connect")
 }
 
 /// A request that never left this process (the member it was sent to is down) can be sent
 /// again; anything else may have been applied.
 fn never_sent(e: &etcd_client::Error) -> bool {
-    let text = e.to_string();
-    text.contains("tcp connect error") || text.contains("Connection refused") || text.contains("error trying to connect")
+    never_sent_text(&e.to_string())
 }
 
 pub(super) fn prefix_end(prefix: &str) -> Vec<u8> {
@@ -55,6 +163,7 @@ pub(super) struct Kv {
     pub client: Client,
     pub prefix: String,
     pub lease: Arc<Lease>,
+    pub reach: Arc<Reach>,
 }
 
 /// How a fenced transaction went: its compares held (the response), or not (what its
@@ -81,10 +190,10 @@ impl Kv {
             match self.client.clone().get(key.clone(), options.clone()).await {
                 Ok(r) => return Ok(r),
                 Err(e) if never_sent(&e) => last = Some(e),
-                Err(e) => return Err(unavailable(e)),
+                Err(e) => return Err(self.reach.unavailable(e)),
             }
         }
-        Err(last.map(unavailable).unwrap_or_else(|| StoreError::Unavailable("etcd: no answer".into())))
+        Err(last.map(|e| self.reach.unavailable(e)).unwrap_or_else(|| StoreError::Unavailable("etcd: no answer".into())))
     }
 
     pub async fn get_one(&self, key: impl Into<Vec<u8>>) -> Result<Option<KeyValue>, StoreError> {
@@ -141,10 +250,10 @@ impl Kv {
             match self.client.clone().txn(txn.clone()).await {
                 Ok(r) => return Ok(r),
                 Err(e) if never_sent(&e) => last = Some(e),
-                Err(e) => return Err(unavailable(e)),
+                Err(e) => return Err(self.reach.unavailable(e)),
             }
         }
-        Err(last.map(unavailable).unwrap_or_else(|| StoreError::Unavailable("etcd: no answer".into())))
+        Err(last.map(|e| self.reach.unavailable(e)).unwrap_or_else(|| StoreError::Unavailable("etcd: no answer".into())))
     }
 
     /// A transaction that also holds only while this instance's lease does: a cut-off

@@ -17,7 +17,7 @@ mod etcd_lease;
 mod etcd_revoked;
 mod sqlite;
 mod verify;
-pub use etcd::{EtcdOptions, EtcdStore};
+pub use etcd::{EtcdOptions, EtcdStore, EtcdTls};
 pub use sqlite::SqliteStore;
 pub use verify::ChainVerifier;
 

@@ -1,6 +1,7 @@
 //! Shared by the server's integration tests.
 #![allow(dead_code)]
 
+pub mod etcd_tls;
 pub mod serve;
 pub mod store_semantics;
 pub mod workflow;
