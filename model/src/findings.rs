@@ -58,9 +58,13 @@ fn key_refused(error: &str) -> bool {
     error.contains("Permission denied (publickey")
 }
 
-fn age_text(now: u64, then: Option<u64>) -> String {
-    match then {
-        Some(t) => format!("last answered {} s ago", now.saturating_sub(t) / 1000),
+/// When a host last answered, as a time (not an age: the finding then stays the same while
+/// the host stays silent, and the event stream has nothing to send for it; the app shows the
+/// age beside the node).
+fn last_answered(then: Option<u64>) -> String {
+    let at = then.and_then(|ms| time::OffsetDateTime::from_unix_timestamp((ms / 1000) as i64).ok());
+    match at {
+        Some(t) => format!("last answered {:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", t.year(), t.month() as u8, t.day(), t.hour(), t.minute(), t.second()),
         None => "never answered".to_string(),
     }
 }
@@ -77,7 +81,7 @@ fn node_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                 format!(
                     "{} presents an SSH host key that the console's known_hosts does not hold: the console refuses to connect and shows nothing newer ({}). Check the new key with the host's owner (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console), then replace its line in the known_hosts file of the console's [ssh] settings (ssh-keygen -R, then the verified key)",
                     node.name,
-                    age_text(snapshot.polled_at, node.last_ok_at)
+                    last_answered(node.last_ok_at)
                 ),
                 vec![Evidence { host: node.name.clone(), command: "ssh".into(), lines: vec![error] }],
             ));
@@ -92,7 +96,7 @@ fn node_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                 format!(
                     "{} refuses the console's SSH key: the console shows nothing newer ({}). Someone removed it from the authorized_keys of the console's [ssh] user there, or the key was rotated on one side only: put the public half of the [ssh] key_file back (ssh-copy-id, or the host's key management), then check with ssh -i KEY USER@{}",
                     node.name,
-                    age_text(snapshot.polled_at, node.last_ok_at),
+                    last_answered(node.last_ok_at),
                     node.name
                 ),
                 vec![Evidence { host: node.name.clone(), command: "ssh".into(), lines: vec![error] }],
@@ -106,7 +110,7 @@ fn node_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                 Severity::Critical,
                 "node_unreachable",
                 &node.name,
-                format!("{} is unreachable ({}; {data}): {error}", node.name, age_text(snapshot.polled_at, node.last_ok_at)),
+                format!("{} is unreachable ({}; {data}): {error}", node.name, last_answered(node.last_ok_at)),
                 vec![Evidence { host: node.name.clone(), command: "ssh".into(), lines: vec![error] }],
             ));
         }

@@ -171,14 +171,20 @@ async fn viewers_follow_changes_by_deltas_and_a_reconnecting_one_ends_as_a_fresh
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let seen = follow_until(&mut a, "dal2-mq1 unreachable", |s| !node(s, "dal2-mq1").reachable).await;
     eprintln!("dal2-mq1 goes down: {seen:?}");
-    // While it stays down, a refresh carries only the age in its finding's message.
+    // While it stays down, its finding names the time it last answered (not an age), so once
+    // its peers have noticed, refreshes are heartbeats again.
     let mut down = Vec::new();
-    for _ in 0..2 {
+    for _ in 0..6 {
         let event = a.follow().await;
+        let settled = event.name == model::estate_delta::EVENT_HEARTBEAT;
         down.push((event.name, event.bytes, event.data));
+        if settled {
+            break;
+        }
     }
     eprintln!("dal2-mq1 stays down: {:?}", down.iter().map(|(name, bytes, _)| (name, bytes)).collect::<Vec<_>>());
     assert!(down.iter().all(|(_, bytes, _)| *bytes < 1024), "{down:?}");
+    assert!(down.last().is_some_and(|(name, bytes, _)| *name == model::estate_delta::EVENT_HEARTBEAT && *bytes < 200), "{down:?}");
 
     // The viewer that stayed holds what GET /api/estate says, up to what deltas leave out.
     let whole = aligned(&mut a, &client).await;
