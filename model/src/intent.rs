@@ -131,12 +131,16 @@ impl Intent {
                 if *switch_back && !*unplanned { ", switch back" } else { "" }
             ),
             Intent::CertRotate { host, store, label, subject, mode } => format!(
-                "Rotate certificate {label} of {store} on {host}: a new {} certificate{}, trusted everywhere the old one is before it is used",
+                "Rotate certificate {label} of {store} on {host}: a new {} certificate{}, {} before it is used",
                 match mode {
                     RotateMode::SelfSigned => "self-signed",
                     RotateMode::Csr => "CA-signed",
                 },
-                subject.as_ref().map(|s| format!(" for {s}")).unwrap_or_default()
+                subject.as_ref().map(|s| format!(" for {s}")).unwrap_or_default(),
+                match mode {
+                    RotateMode::SelfSigned => "its public part added everywhere the old one is trusted",
+                    RotateMode::Csr => "checked to be trusted, through its CA, everywhere the old one is",
+                }
             ),
             Intent::CertRetire { host, store, label } => format!("Retire certificate {label}: remove it from {store} on {host} and from every store that trusts it"),
         }

@@ -183,6 +183,7 @@ impl Verify {
                 "DISPLAY CHSTATUS({channel}) on {qmgr}: RUNNING, its partner presenting {label} (the serial -details shows on {cert_host}){}",
                 within(*timeout_secs)
             ),
+            Verify::PemCertificate { path, subject, san_dns } if san_dns.is_empty() => format!("{path} holds a certificate for {subject} (no SubjectAltName)"),
             Verify::PemCertificate { path, subject, san_dns } => format!("{path} holds a certificate for {subject} with SubjectAltName DNS:{}", san_dns.join(", DNS:")),
             Verify::TlsClientConnects { qmgr, conname, timeout_secs, .. } => {
                 format!("amqssslc connects to {qmgr} through {conname} with TLS (tried again until it does){}", within(*timeout_secs))

@@ -179,6 +179,11 @@ async fn a_replication_certificate_without_the_host_name_is_proposed_and_rotated
 
 /// Signs a PEM request with the lab's CA, as the site's CA would (OpenSSL, extensions copied).
 fn sign_with_lab_ca(h: &Harness, request: &str) -> String {
+    sign_with_lab_ca_as(h, request, None)
+}
+
+/// The same, the CA writing `subject` (OpenSSL's `/CN=…/O=…`) instead of the requested DN.
+fn sign_with_lab_ca_as(h: &Harness, request: &str, subject: Option<&str>) -> String {
     let dir = tempfile::tempdir().unwrap();
     let (csr, crt) = (dir.path().join("req.csr"), dir.path().join("signed.pem"));
     std::fs::write(&csr, request).unwrap();
@@ -187,6 +192,7 @@ fn sign_with_lab_ca(h: &Harness, request: &str) -> String {
         .arg(&csr)
         .args(["-CA", h.lab.var("LAB_CA_CERT"), "-CAkey", h.lab.var("LAB_CA_KEY"), "-set_serial", "0x5eed", "-days", "90", "-sha256", "-copy_extensions", "copy", "-out"])
         .arg(&crt)
+        .args(subject.map(|s| vec!["-subj", s]).unwrap_or_default())
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -230,6 +236,15 @@ async fn a_rotation_by_signing_request_waits_for_the_ca_and_refuses_a_certificat
     assert!(refused["error"]["message"].as_str().unwrap().contains("does not answer the signing request"), "{refused}");
     let (status, garbage) = h.post(&format!("/api/runs/{run_id}/certificate"), json!({"pem": "not a certificate"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{garbage}");
+
+    // The CA wrote another DN than the one requested: refused before anything uses it, with
+    // DRHAQM2's SSLPEER that would refuse it named.
+    let renamed = sign_with_lab_ca_as(&h, &request, Some("/CN=someone-else/O=IBM/C=US"));
+    let (status, refused) = h.post(&format!("/api/runs/{run_id}/certificate"), json!({"pem": renamed})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("its subject (CN=someone-else,O=IBM,C=US) is not the one requested"), "{refused}");
+    assert!(message.contains("SSLDRHAQM1.TO.DRHAQM2 would refuse it") && message.contains("AMQ9636E"), "{refused}");
 
     // The CA's answer goes through: received, presented, the channel running with it.
     let signed = sign_with_lab_ca(&h, &request);

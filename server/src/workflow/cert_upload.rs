@@ -54,6 +54,20 @@ fn read_certificate(pem_text: &str) -> Result<Uploaded, String> {
     })
 }
 
+/// Two DNs with the same attributes, types and values compared as MQ compares them (case
+/// and order aside).
+fn same_dn(a: &str, b: &str) -> bool {
+    let attributes = |dn: &str| -> Option<Vec<(String, String)>> {
+        let mut list: Vec<(String, String)> = model::sslpeer::parse(dn, "certificate DN", false).ok()?.into_iter().map(|a| (a.kind, a.value.to_uppercase())).collect();
+        list.sort();
+        Some(list)
+    };
+    match (attributes(a), attributes(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a.eq_ignore_ascii_case(b),
+    }
+}
+
 /// The public key of a PEM signing request.
 fn request_key(pem_text: &str) -> Result<Vec<u8>, String> {
     let (_, pem) = x509_parser::pem::parse_x509_pem(pem_text.as_bytes()).map_err(|e| format!("the signing request is not PEM: {e}"))?;
@@ -67,8 +81,8 @@ impl Engine {
     pub(super) async fn await_certificate(self: Arc<Self>, mut run: Run, step: usize, actor: &Actor) {
         run.state = RunState::AwaitingCertificate;
         run.message = Some(format!(
-            "waiting for the CA-signed certificate: have the signing request (the output of the step before {}) signed by your CA and upload the certificate here; rolling back deletes the request",
-            step + 1
+            "waiting for the CA-signed certificate: have the signing request (the output of step {}) signed by your CA and upload the certificate here; rolling back deletes the request",
+            step
         ));
         if let Err(e) = self.transition(&mut run, RunState::Running).await {
             tracing::error!(run = %run.id, error = %e, "the run could not be set to wait for its certificate");
@@ -144,6 +158,19 @@ impl Engine {
             problems.push("it has already expired".into());
         }
         if let Some(rotation) = &plan.rotation {
+            // A CA may sign another DN than the one requested: the plan checked the requested
+            // one against every SSLPEER filter, so a different one is refused here, not later
+            // by a channel (AMQ9636E).
+            if !same_dn(&cert.subject, &rotation.new_subject) {
+                problems.push(format!("its subject ({}) is not the one requested ({})", cert.subject, rotation.new_subject));
+            }
+            for channel in rotation.channels.iter().filter(|c| !c.sslpeer.is_empty()) {
+                if let Ok(found) = model::sslpeer::matches(&cert.subject, &channel.sslpeer)
+                    && !found.matches
+                {
+                    problems.push(format!("{}'s channel {} would refuse it (SSLPEER {}: {}; AMQ9636E)", channel.qmgr, channel.channel, channel.sslpeer, found.explanation));
+                }
+            }
             if let Purpose::Replication { node } = &rotation.purpose
                 && !cert.san_dns.iter().any(|d| d.eq_ignore_ascii_case(node))
             {
@@ -172,5 +199,17 @@ impl Engine {
         } else {
             Err(format!("the certificate ({}, issued by {}) is refused: {}", cert.subject, cert.issuer, problems.join("; ")))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_dn;
+
+    #[test]
+    fn a_dn_is_the_same_whatever_its_order_and_case() {
+        assert!(same_dn("CN=SSLDRHAQM1,O=IBM,C=US", "C=US, O=IBM, CN=ssldrhaqm1"));
+        assert!(!same_dn("CN=SSLDRHAQM1,O=IBM,C=US", "CN=SSLDRHAQM1,O=IBM,C=GB"));
+        assert!(!same_dn("CN=SSLDRHAQM1,O=IBM", "CN=SSLDRHAQM1,O=IBM,OU=MQ"));
     }
 }

@@ -1031,7 +1031,12 @@ impl Engine {
                 run.message = Some(why.clone());
                 return engine.drive(run, plan, Start::Resume, Ending::FollowedIrreversible { why }, actor, driving).await;
             }
-            let why = "rolled back at the operator's request after an interruption".to_string();
+            let waiting = plan.steps.get(next).is_some_and(|s| matches!(s.action, model::plan::Action::AwaitCertificate { .. }));
+            let why = if waiting {
+                "rolled back at the operator's request while it waited for the CA-signed certificate".to_string()
+            } else {
+                "rolled back at the operator's request after an interruption".to_string()
+            };
             if next < plan.steps.len() {
                 let failure = Failure { at: next, in_effect: in_effect.is_some(), outcome_unknown: false };
                 engine.undo(run, &plan, failure, why, &actor).await;
