@@ -46,6 +46,20 @@ async fn etcd_keeps_every_guarantee_and_fences_an_instance_without_its_lease() {
     assert!(status.writable, "{status:?}");
     assert_eq!(status.instances.len(), 2, "{status:?}");
 
+    // The status reads etcd at most once a second, however many browsers ask (each polls it
+    // every 5 s through /api/store, /healthz and /metrics): 100 calls within a second, half of
+    // them at once, cost a couple of ranges, not 100.
+    let before = ranges(&cluster).await;
+    let started = Instant::now();
+    let all = futures::future::join_all((0..50).map(|_| b.status())).await;
+    assert!(all.iter().all(|s| s.writable && s.instances.len() == 2), "{:?}", all[0]);
+    for _ in 0..50 {
+        assert!(b.status().await.writable);
+    }
+    let (calls_took, spent) = (started.elapsed(), ranges(&cluster).await - before);
+    // What else ranges meanwhile: each instance's election every lease tick.
+    assert!(spent <= 6 * (1 + calls_took.as_secs()), "{spent} etcd ranges for 100 status calls in {calls_took:?}");
+
     // An instance that stops (its process gone): its locks and registration end with its lease.
     let c = EtcdStore::connect(options(&cluster, "gone", "/suite/")).await.unwrap();
     let gone = c.owner();
@@ -67,8 +81,14 @@ async fn etcd_keeps_every_guarantee_and_fences_an_instance_without_its_lease() {
 
     // Without quorum: writes are refused at once, reads of the store too; the instance stops
     // acting within two thirds of its TTL; with quorum back it works again by itself.
+    assert!(b.status().await.writable, "read just now, and cached");
     cluster.stop("wdc");
     cluster.stop("witness");
+    // The status is truthful within its second: the loss shows long before the lease fences b
+    // (two thirds of its TTL), though a status read just before it was cached.
+    let lost = Instant::now();
+    wait_until("b's status shows the loss of quorum", Duration::from_secs(4), async || !b.status().await.writable).await;
+    assert!(lost.elapsed() < Duration::from_secs(2) + Duration::from_secs(1), "{:?}", lost.elapsed());
     let refused = b.revoke_user("someone".into(), 5).await.unwrap_err();
     assert!(matches!(refused, StoreError::Unavailable(_) | StoreError::Fenced(_)), "{refused:?}");
     wait_until("b stops acting", Duration::from_secs(5), async || b.may_act().is_err()).await;
@@ -85,6 +105,17 @@ async fn etcd_keeps_every_guarantee_and_fences_an_instance_without_its_lease() {
     assert_eq!(a.verify_audit(None).await.unwrap(), None, "the chain still holds");
 }
 
+
+/// Ranges the members served so far (etcd's own counter, from each member's /metrics).
+async fn ranges(cluster: &EtcdCluster) -> u64 {
+    let mut total = 0;
+    for endpoint in cluster.endpoints() {
+        let text = reqwest::get(format!("http://{endpoint}/metrics")).await.unwrap().text().await.unwrap();
+        let line = text.lines().find(|l| l.starts_with("etcd_debugging_mvcc_range_total ")).unwrap_or_else(|| panic!("no range counter in {endpoint}/metrics"));
+        total += line.split_whitespace().nth(1).unwrap().parse::<f64>().unwrap() as u64;
+    }
+    total
+}
 
 fn tls_options(cluster: &common::etcd_tls::TlsEtcdCluster, instance: &str, prefix: &str, tls: console::store::EtcdTls) -> EtcdOptions {
     EtcdOptions {

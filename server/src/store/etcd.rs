@@ -59,7 +59,18 @@ pub struct EtcdStore {
     head: Mutex<Option<(i64, i64, String)>>,
     revoked: Arc<Mutex<super::etcd_revoked::RevokedCache>>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// The instances as last read for [`Store::status`], and when: read again after
+    /// [`STATUS_FRESH`], by one caller while the others wait for its answer.
+    instances: tokio::sync::Mutex<Option<(Instant, InstancesRead)>>,
 }
+
+/// The live instances, or why etcd could not say.
+type InstancesRead = Result<Vec<InstanceInfo>, String>;
+
+/// How long the store status' reading of etcd serves: `/api/store`, `/healthz` and `/metrics`
+/// of every browser cost one etcd range per this, whatever their number. The lease (this
+/// instance may act or not) is looked at on every call.
+const STATUS_FRESH: Duration = Duration::from_secs(1);
 
 impl Drop for EtcdStore {
     fn drop(&mut self) {
@@ -132,6 +143,7 @@ impl EtcdStore {
             head: Mutex::new(None),
             revoked,
             tasks: Mutex::new(vec![keeper, following]),
+            instances: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -142,6 +154,23 @@ impl EtcdStore {
 
     fn key(&self, rest: &str) -> String {
         self.kv.key(rest)
+    }
+
+    /// The live instances (or why etcd could not say) as read at most [`STATUS_FRESH`] ago;
+    /// concurrent callers share one read.
+    async fn instances_now(&self) -> InstancesRead {
+        let mut last = self.instances.lock().await;
+        if let Some((at, read)) = &*last
+            && at.elapsed() < STATUS_FRESH
+        {
+            return read.clone();
+        }
+        let read = match self.kv.range_all("instances/").await {
+            Ok(kvs) => Ok(kvs.iter().filter_map(|kv| from_json::<InstanceInfo>(&text(kv)).ok()).collect()),
+            Err(e) => Err(e.to_string()),
+        };
+        *last = Some((Instant::now(), read.clone()));
+        read
     }
 
     fn audit_record_key(&self, id: i64) -> String {
@@ -594,14 +623,16 @@ impl Store for EtcdStore {
 
     fn status(&self) -> BoxFuture<'_, StoreStatus> {
         Box::pin(async move {
+            let read = self.instances_now().await;
+            // The lease after the read: a lease lost meanwhile shows now.
             let lease = self.kv.lease.snapshot();
             let mut this = self.this.clone();
             this.owner = lease.owner.clone();
             let mut problem = self.may_act().err().map(|e| e.to_string());
-            let instances = match self.kv.range_all("instances/").await {
-                Ok(kvs) => kvs.iter().filter_map(|kv| from_json::<InstanceInfo>(&text(kv)).ok()).collect(),
+            let instances = match read {
+                Ok(instances) => instances,
                 Err(e) => {
-                    problem.get_or_insert_with(|| e.to_string());
+                    problem.get_or_insert(e);
                     Vec::new()
                 }
             };
