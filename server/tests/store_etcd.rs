@@ -166,3 +166,42 @@ async fn etcd_over_tls_keeps_every_guarantee_and_refuses_a_console_without_its_c
     assert!(a.status().await.writable, "{:?}", a.status().await);
     common::store_semantics::all(Arc::clone(&a), Arc::clone(&b)).await;
 }
+
+/// A run written on one instance reaches every other instance's watch (their viewers follow
+/// it live), each write once and in order, also after the member a watch was on went away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_written_anywhere_reach_every_instances_watch_across_a_lost_member() {
+    use common::store_semantics::{plan, run, start};
+    use model::run::RunState;
+    let mut cluster = EtcdCluster::start();
+    let a = EtcdStore::connect(options(&cluster, "wdc", "/watch/")).await.unwrap();
+    let b = EtcdStore::connect(options(&cluster, "dal", "/watch/")).await.unwrap();
+    let (sink, mut seen) = tokio::sync::broadcast::channel(64);
+    b.follow_runs(sink);
+    // The watch starts after its load: wait until it sees a first write.
+    a.save_plan(plan("plan-w")).await.unwrap();
+    a.start_run(start("plan-w", "run-w", &[], RunState::AwaitingApproval)).await.unwrap().unwrap();
+    let next = async |seen: &mut tokio::sync::broadcast::Receiver<model::run::Run>| {
+        tokio::time::timeout(Duration::from_secs(10), seen.recv()).await.expect("a run from the watch within 10 s").unwrap()
+    };
+    let first = next(&mut seen).await;
+    assert_eq!((first.id.as_str(), first.state), ("run-w", RunState::AwaitingApproval));
+    let mut state = RunState::AwaitingApproval;
+    for (member, to) in [("wdc", RunState::Running), ("dal", RunState::Interrupted), ("witness", RunState::Running)] {
+        cluster.stop(member);
+        // A request on its way to the member just killed may time out (nothing known written):
+        // sent again, it applies, or finds it applied.
+        wait_until(&format!("run-w {to:?} written with {member} gone"), Duration::from_secs(10), async || match a.update_run(run("run-w", "plan-w", to, 10), state).await {
+            Ok(Ok(())) => true,
+            Ok(Err(now)) => now == to,
+            Err(StoreError::Unavailable(_)) => false,
+            Err(e) => panic!("{e:?}"),
+        })
+        .await;
+        let got = next(&mut seen).await;
+        assert_eq!((got.id.as_str(), got.state), ("run-w", to), "with {member} gone");
+        state = to;
+        cluster.resume(member);
+    }
+    assert!(tokio::time::timeout(Duration::from_millis(300), seen.recv()).await.is_err(), "each write once");
+}

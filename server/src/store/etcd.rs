@@ -15,7 +15,7 @@
 use super::etcd_kv::{Kv, Outcome, Reach, got, newest_first, text};
 use super::etcd_lease::{Lease, LeaseState, register, spawn_keeper};
 use super::*;
-use etcd_client::{Client, Compare, CompareOp, ConnectOptions, GetOptions, KeyValue, PutOptions, TxnOp, WatchOptions};
+use etcd_client::{Client, Compare, CompareOp, ConnectOptions, GetOptions, KeyValue, PutOptions, TxnOp};
 use model::instance::{InstanceInfo, StoreKind, StoreStatus};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -670,45 +670,15 @@ impl Store for EtcdStore {
     }
 }
 
-/// Every write of a run, from any instance, to `sink`; after a broken stream (the member
-/// went away) from the next revision not yet seen, so nothing is skipped.
-async fn watch_runs(mut client: Client, prefix: String, sink: tokio::sync::broadcast::Sender<Run>) {
-    let mut next = 0_i64;
-    loop {
-        if next == 0 {
-            match client.get(prefix.clone(), Some(GetOptions::new().with_prefix().with_count_only())).await {
-                Ok(r) => next = r.header().map_or(0, |h| h.revision()) + 1,
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    continue;
-                }
-            }
+/// Every write of a run, from any instance, to `sink` (after a compaction, from then on: the
+/// runs page reloads).
+async fn watch_runs(client: Client, prefix: String, sink: tokio::sync::broadcast::Sender<Run>) {
+    let send = |event: &etcd_client::Event| {
+        if event.event_type() == etcd_client::EventType::Put
+            && let Some(run) = event.kv().and_then(|kv| serde_json::from_slice::<Run>(kv.value()).ok())
+        {
+            let _ = sink.send(run);
         }
-        let options = WatchOptions::new().with_prefix().with_start_revision(next);
-        let mut stream = match client.watch(prefix.clone(), Some(options)).await {
-            Ok(s) => s,
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
-            }
-        };
-        while let Ok(Some(message)) = stream.message().await {
-            if message.canceled() {
-                // Compacted past what we saw: carry on from now (the runs page reloads).
-                next = 0;
-                break;
-            }
-            for event in message.events() {
-                if let Some(kv) = event.kv() {
-                    next = next.max(kv.mod_revision() + 1);
-                    if event.event_type() == etcd_client::EventType::Put
-                        && let Ok(run) = serde_json::from_slice::<Run>(kv.value())
-                    {
-                        let _ = sink.send(run);
-                    }
-                }
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    };
+    super::etcd_watch::follow_prefix(client, prefix, super::etcd_watch::Load::Revision, |_| {}, send).await;
 }

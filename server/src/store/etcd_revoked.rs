@@ -3,10 +3,9 @@
 //! (the estate stays visible; nothing can be changed without the store anyway).
 
 use super::etcd_kv::text;
-use etcd_client::{Client, EventType, GetOptions, WatchOptions};
+use etcd_client::{Client, EventType};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 #[derive(Default)]
 pub(super) struct RevokedCache {
@@ -37,42 +36,22 @@ impl RevokedCache {
 }
 
 /// Loads `prefix` (`P/revoked/`) and follows it until the store is dropped.
-pub(super) async fn follow(mut client: Client, prefix: String, cache: Arc<Mutex<RevokedCache>>) {
-    loop {
-        let Ok(all) = client.get(prefix.clone(), Some(GetOptions::new().with_prefix())).await else {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            continue;
-        };
-        let mut next = all.header().map_or(0, |h| h.revision()) + 1;
+pub(super) async fn follow(client: Client, prefix: String, cache: Arc<Mutex<RevokedCache>>) {
+    let rest = |kv: &etcd_client::KeyValue| String::from_utf8_lossy(&kv.key()[prefix.len()..]).into_owned();
+    let loaded = |all: &etcd_client::GetResponse| {
         if let Ok(mut c) = cache.lock() {
             *c = RevokedCache { loaded: true, ..RevokedCache::default() };
             for kv in all.kvs() {
-                c.apply(&String::from_utf8_lossy(&kv.key()[prefix.len()..]), Some(text(kv)));
+                c.apply(&rest(kv), Some(text(kv)));
             }
         }
-        // Follow from the revision loaded; a broken stream resumes where it stopped.
-        loop {
-            let options = WatchOptions::new().with_prefix().with_start_revision(next);
-            let Ok(mut stream) = client.watch(prefix.clone(), Some(options)).await else { break };
-            let mut reload = false;
-            while let Ok(Some(message)) = stream.message().await {
-                if message.canceled() {
-                    reload = true;
-                    break;
-                }
-                for event in message.events() {
-                    let Some(kv) = event.kv() else { continue };
-                    next = next.max(kv.mod_revision() + 1);
-                    let value = (event.event_type() == EventType::Put).then(|| text(kv));
-                    if let Ok(mut c) = cache.lock() {
-                        c.apply(&String::from_utf8_lossy(&kv.key()[prefix.len()..]), value);
-                    }
-                }
-            }
-            if reload {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let changed = |event: &etcd_client::Event| {
+        let Some(kv) = event.kv() else { return };
+        let value = (event.event_type() == EventType::Put).then(|| text(kv));
+        if let Ok(mut c) = cache.lock() {
+            c.apply(&rest(kv), value);
         }
-    }
+    };
+    super::etcd_watch::follow_prefix(client, prefix.clone(), super::etcd_watch::Load::Everything, loaded, changed).await;
 }

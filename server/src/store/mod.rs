@@ -15,6 +15,7 @@ mod etcd;
 mod etcd_kv;
 mod etcd_lease;
 mod etcd_revoked;
+mod etcd_watch;
 mod sqlite;
 mod verify;
 pub use etcd::{EtcdOptions, EtcdStore, EtcdTls};

@@ -9,7 +9,7 @@ use model::plan::Plan;
 use model::run::{Run, RunState};
 use std::sync::Arc;
 
-fn run(id: &str, plan_id: &str, state: RunState, created_at: u64) -> Run {
+pub fn run(id: &str, plan_id: &str, state: RunState, created_at: u64) -> Run {
     Run {
         id: id.into(),
         plan_id: plan_id.into(),
@@ -33,7 +33,7 @@ fn run(id: &str, plan_id: &str, state: RunState, created_at: u64) -> Run {
     }
 }
 
-fn plan(id: &str) -> Plan {
+pub fn plan(id: &str) -> Plan {
     serde_json::from_value(serde_json::json!({
         "id": id, "kind": "dr-switchover", "intent": {"kind": "dr-switchover", "qmgr": "DRHAQM1", "to_region": "DAL"},
         "subject": "DRHAQM1", "preconditions": [], "steps": [], "diff": null,
@@ -43,7 +43,7 @@ fn plan(id: &str) -> Plan {
     .unwrap()
 }
 
-fn start(plan_id: &str, run_id: &str, resources: &[&str], state: RunState) -> StartRun {
+pub fn start(plan_id: &str, run_id: &str, resources: &[&str], state: RunState) -> StartRun {
     StartRun {
         plan_id: plan_id.into(),
         run: run(run_id, plan_id, state, 10),
