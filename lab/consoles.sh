@@ -78,7 +78,7 @@ kill_pidfile() {
 write_console_config() {
   local region="$1" lower
   lower="$(echo "$1" | tr 'A-Z' 'a-z')"
-  awk -v port="$(console_port "$region")" -v name="$lower" -v url="http://127.0.0.1:$(console_port "$region")" -v eps="$(etcd_endpoints)" -v tls="$ETCD_TLS" '
+  awk -v port="$(console_port "$region")" -v name="$lower" -v url="http://127.0.0.1:$(console_port "$region")" -v eps="$(etcd_endpoints)" -v tls="$ETCD_TLS" -v run="$RUN" '
     /^listen = / { print "listen = \"127.0.0.1:" port "\""; next }
     /^\[store\]/ { print; in_store = 1
       n = split(eps, e, ",")
@@ -92,6 +92,7 @@ write_console_config() {
       print "ca_file = \"" tls "/ca.pem\""
       print "cert_file = \"" tls "/console-" name ".pem\""
       print "key_file = \"" tls "/console-" name ".key\""
+      print "audit_spool = \"" run "/console-" name ".audit-spool\""
       next }
     in_store && /^path = / { next }
     /^\[/ { in_store = 0 }

@@ -118,8 +118,10 @@ fn signing_key(config: &crate::config::AuthConfig) -> Result<Vec<u8>, CliError> 
     }
 }
 
-/// The store of a configuration, its audit chain keyed when a key is configured.
-async fn open_store(config: &Config) -> Result<Arc<dyn crate::store::Store>, CliError> {
+/// The store of a configuration, its audit chain keyed when a key is configured; `serving`:
+/// the console itself (its configuration file), which holds the sign-in spool (a command-line
+/// tool only reads it).
+async fn open_store(config: &Config, serving: Option<&std::path::Path>) -> Result<Arc<dyn crate::store::Store>, CliError> {
     let key = crate::config::read_secret(config.audit.key_file.as_deref(), config.audit.key_env.as_deref(), "audit key").map_err(CliError::Secret)?;
     if key.as_ref().is_some_and(|k| k.len() < 32) {
         return Err(CliError::Secret("audit key: fewer than 32 bytes".into()));
@@ -143,7 +145,11 @@ async fn open_store(config: &Config) -> Result<Arc<dyn crate::store::Store>, Cli
                 timeout: Duration::from_millis(store.timeout_ms),
                 tls: store.tls_pem().map_err(CliError::Secret)?,
             };
-            Arc::new(crate::store::EtcdStore::connect(options).await?.with_audit_key(key))
+            let etcd = crate::store::EtcdStore::connect(options).await?.with_audit_key(key);
+            Arc::new(match serving {
+                Some(file) => etcd.with_spool(&store.audit_spool_path(file))?,
+                None => etcd,
+            })
         }
     })
 }
@@ -158,8 +164,8 @@ fn store_name(config: &Config) -> String {
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Serve { config } => {
-            let config = Config::load(&config)?;
+        Command::Serve { config: file } => {
+            let config = Config::load(&file)?;
             let control_dir = std::env::temp_dir().join(format!("rdqmc-{}", std::process::id()));
             std::fs::create_dir_all(&control_dir)?;
             let ssh = Arc::new(config.ssh_exec(control_dir.clone()));
@@ -176,7 +182,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     .unwrap_or_default();
             let roles = crate::auth::RoleMap { operator_groups: ldap.operator_groups.clone(), viewer_groups: ldap.viewer_groups.clone() };
             let directory = Arc::new(crate::auth::directory::LdapDirectory::new(ldap, bind_password));
-            let store = open_store(&config).await?;
+            let store = open_store(&config, Some(&file)).await?;
             let metrics_token =
                 crate::config::read_secret(config.metrics.bearer_token_file.as_deref(), config.metrics.bearer_token_env.as_deref(), "metrics token")
                     .map_err(CliError::Secret)?;
@@ -273,7 +279,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Sessions { command: SessionsCommand::Revoke { config, user } } => {
             let config = Config::load(&config)?;
-            let store = open_store(&config).await?;
+            let store = open_store(&config, None).await?;
             let now = crate::clock::now_secs();
             let revoked = store.revoke_user(user.clone(), now).await;
             let event = crate::store::AuditEvent::new("console-cli", "command line", "sessions_revoked", &user, "ok", format!("every session of {user} begun before now ended"));
@@ -286,12 +292,44 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("every session of {user} has ended; event streams close within seconds");
             Ok(())
         }
-        Command::Audit { command: AuditCommand::Verify { config, head } } => {
-            let config = Config::load(&config)?;
-            let store = open_store(&config).await?;
+        Command::Audit { command: AuditCommand::Verify { config: file, head } } => {
+            let config = Config::load(&file)?;
+            // Sign-ins the console kept while the store could not be written: each is either
+            // in the chain already or still waiting in the spool.
+            let spool = config.store.audit_spool_path(&file);
+            let spooled = match config.store.kind {
+                crate::config::StoreKindConfig::Etcd => crate::store::AuditSpool::read_pending(&spool)?,
+                crate::config::StoreKindConfig::Sqlite => Vec::new(),
+            };
+            let store = open_store(&config, None).await?;
             let verified = store.verify_audit(head).await;
             let count = store.audit_head().await.map(|h| h.map_or(0, |h| h.id));
+            let mut waiting = Vec::new();
+            let mut unknown = false;
+            for record in spooled {
+                match store.audit_find(record.after, record.event.clone()).await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => waiting.push(record),
+                    Err(_) => {
+                        unknown = true;
+                        waiting.push(record);
+                    }
+                }
+            }
             store.close().await;
+            if !waiting.is_empty() {
+                let state = if unknown { "could not be looked for in the chain (the store cannot be read)" } else { "are not in the chain yet" };
+                println!(
+                    "{} sign-in record(s) kept in the spool {} {state}; the console appends them when the store can be written:",
+                    waiting.len(),
+                    spool.display()
+                );
+                for record in &waiting {
+                    let at = chrono::DateTime::from_timestamp_millis(record.event.at as i64).map_or_else(|| record.event.at.to_string(), |t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+                    let e = &record.event;
+                    println!("  {at} {} {} {} from {} {}", e.action, e.target, e.result, e.source, e.details);
+                }
+            }
             match verified? {
                 None => {
                     let count = count?;

@@ -370,6 +370,11 @@ pub struct StoreConfig {
     /// The client certificate's private key (PEM); readable by the console only.
     #[serde(default)]
     pub key_file: Option<PathBuf>,
+    /// Where this console keeps the audit records of sign-ins made while etcd cannot be
+    /// written, until they are in the chain (default `rdqm-console-<instance>.audit-spool`
+    /// beside the configuration file).
+    #[serde(default)]
+    pub audit_spool: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -394,6 +399,7 @@ impl Default for StoreConfig {
             ca_file: None,
             cert_file: None,
             key_file: None,
+            audit_spool: None,
         }
     }
 }
@@ -416,10 +422,23 @@ impl StoreConfig {
                 problems.push(format!("store.lease_ttl_secs: {} is too short (3 at least)", self.lease_ttl_secs));
             }
             problems.extend(self.tls_problems());
+            if let Some(dir) = self.audit_spool.as_deref().and_then(Path::parent).filter(|d| !d.as_os_str().is_empty())
+                && !dir.is_dir()
+            {
+                problems.push(format!("store.audit_spool: {} is not a directory", dir.display()));
+            }
         } else if self.ca_file.is_some() || self.cert_file.is_some() || self.key_file.is_some() {
             problems.push("store.ca_file, cert_file, key_file: TLS to etcd needs kind = \"etcd\"".into());
         }
         problems
+    }
+
+    /// The sign-in spool's file (`kind = "etcd"`) of the console configured by `config_file`.
+    pub fn audit_spool_path(&self, config_file: &Path) -> PathBuf {
+        self.audit_spool.clone().unwrap_or_else(|| {
+            let name = format!("rdqm-console-{}.audit-spool", self.instance);
+            config_file.parent().map_or_else(|| PathBuf::from(&name), |dir| dir.join(&name))
+        })
     }
 
     /// TLS to etcd: the files readable and what they must be, the endpoints' scheme agreeing.

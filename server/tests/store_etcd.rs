@@ -205,3 +205,106 @@ async fn runs_written_anywhere_reach_every_instances_watch_across_a_lost_member(
     }
     assert!(tokio::time::timeout(Duration::from_millis(300), seen.recv()).await.is_err(), "each write once");
 }
+
+/// `rdqm-console audit verify` on a configuration naming this cluster and spool: whether it
+/// succeeded, and what it printed.
+fn audit_verify(cluster: &EtcdCluster, dir: &std::path::Path, prefix: &str, spool: &std::path::Path) -> (bool, String) {
+    let key = dir.join("ssh_key");
+    std::fs::write(&key, "not a real key").unwrap();
+    let endpoints: Vec<String> = cluster.endpoints().iter().map(|e| format!("{e:?}")).collect();
+    let config = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\nassets_dir = \"dist\"\n[ssh]\nuser = \"mqm\"\nkey_file = {key:?}\nknown_hosts = {key:?}\n\
+         [store]\nkind = \"etcd\"\ninstance = \"verify\"\nendpoints = [{}]\nprefix = {prefix:?}\naudit_spool = {spool:?}\n",
+        endpoints.join(", ")
+    );
+    let path = dir.join("verify.toml");
+    std::fs::write(&path, config).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rdqm-console")).args(["audit", "verify", "--config"]).arg(&path).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+/// A console whose store lost quorum still signs viewers and operators in (they may look at the
+/// estate; workflows stay refused): the sign-in's record waits in the console's spool, on disk
+/// before the answer, and reaches the one chain when the store can be written again, in order
+/// and once, also across a restart of the console and across a crash between the append and its
+/// mark in the spool; `audit verify` says which spooled records are not in the chain yet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_without_quorum_is_spooled_and_reaches_the_chain_once() {
+    use axum::http::{Request, StatusCode, header};
+    use console::store::{AuditEvent, AuditSpool};
+    let mut cluster = EtcdCluster::start();
+    let dir = tempfile::tempdir().unwrap();
+    let spool = dir.path().join("wdc.audit-spool");
+    let console = async |cluster: &EtcdCluster| -> (Arc<dyn Store>, axum::Router) {
+        let store: Arc<dyn Store> = Arc::new(EtcdStore::connect(options(cluster, "wdc", "/signin/")).await.unwrap().with_spool(&spool).unwrap());
+        let exec: Arc<dyn console::fleet::RemoteExec> = Arc::new(console::fleet::inproc::InProcessExec::reference());
+        let poller = Arc::new(console::fleet::poller::Poller::new(console::fleet::inproc::demo_inventory(), Arc::clone(&exec), Duration::from_secs(60), Duration::from_secs(5)));
+        let state = common::builder(exec, poller, Arc::clone(&store), Arc::new(console::auth::directory::DemoDirectory)).build().await.unwrap();
+        (store, console::http::router(state))
+    };
+    let (store, app) = console(&cluster).await;
+    common::login(&app, "mqadmin", "mqadmin").await;
+    let before = store.audit_head().await.unwrap().unwrap().id;
+
+    // Two of three members down: no quorum.
+    cluster.stop("wdc");
+    cluster.stop("witness");
+    wait_until("the store cannot be written", Duration::from_secs(5), async || !store.status().await.writable).await;
+    let (cookie, _) = common::login(&app, "mqviewer", "mqviewer").await;
+    let session = Request::get("/api/session").header(header::COOKIE, &cookie).body(axum::body::Body::empty()).unwrap();
+    let (status, _, body) = common::send(&app, session).await;
+    assert_eq!(status, StatusCode::OK, "the new session is honoured: {body}");
+    let (operator, _) = common::login(&app, "mqadmin2", "mqadmin2").await;
+    let banner = Request::get("/api/store").header(header::COOKIE, &operator).body(axum::body::Body::empty()).unwrap();
+    let (_, _, body) = common::send(&app, banner).await;
+    assert!(body.contains("\"writable\":false"), "the banner says workflows wait: {body}");
+    let (status, _, _) = common::send(&app, common::login_request("mqviewer", "wrong")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a refused sign-in is refused, not unavailable");
+    let kept: Vec<(String, String, String)> =
+        AuditSpool::read_pending(&spool).unwrap().into_iter().map(|r| (r.event.action, r.event.actor, r.event.result)).collect();
+    let expected = [("login", "mqviewer", "ok"), ("login", "mqadmin2", "ok"), ("login_refused", "mqviewer", "bad_credentials")];
+    assert_eq!(kept, expected.map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())), "on disk, in order");
+    let (ok, said) = audit_verify(&cluster, dir.path(), "/signin/", &spool);
+    assert!(!ok && said.contains("3 sign-in record(s) kept in the spool") && said.contains("could not be looked for"), "{said}");
+
+    // The console stops while they wait; quorum comes back; `audit verify` names them.
+    drop(app);
+    drop(store);
+    wait_until("the stopped console lets go of its spool", Duration::from_secs(5), async || AuditSpool::open(&spool).is_ok()).await;
+    cluster.resume("wdc");
+    cluster.resume("witness");
+    let (ok, said) = audit_verify(&cluster, dir.path(), "/signin/", &spool);
+    assert!(ok && said.contains("3 sign-in record(s) kept in the spool") && said.contains("are not in the chain yet") && said.contains("login mqviewer ok"), "{said}");
+
+    // Started again, the console appends them, in order and once.
+    let (store, app) = console(&cluster).await;
+    wait_until("the spool is in the chain", Duration::from_secs(15), async || AuditSpool::read_pending(&spool).unwrap().is_empty()).await;
+    let log = store.audit_log(50).await.unwrap();
+    let after: Vec<(String, String, String)> =
+        log.iter().rev().filter(|r| r.id > before).map(|r| (r.event.action.clone(), r.event.actor.clone(), r.event.result.clone())).collect();
+    assert_eq!(after, expected.map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())), "{log:#?}");
+    assert_eq!(store.verify_audit(None).await.unwrap(), None);
+    let (ok, said) = audit_verify(&cluster, dir.path(), "/signin/", &spool);
+    assert!(ok && said.contains("audit chain intact") && !said.contains("spool"), "{said}");
+
+    // A crash between a record's append and its mark in the spool: on the next start it is
+    // found in the chain, not appended again; what follows it is appended.
+    drop(app);
+    drop(store);
+    wait_until("the console lets go of its spool", Duration::from_secs(5), async || AuditSpool::open(&spool).is_ok()).await;
+    let other = EtcdStore::connect(options(&cluster, "dal", "/signin/")).await.unwrap();
+    let crashed = AuditEvent::new("mqadmin", "10.0.0.9", "login", "mqadmin", "ok", "appended, mark lost".into());
+    let record = other.audit(crashed.clone()).await.unwrap();
+    let next = AuditEvent::new("mqadmin", "10.0.0.9", "login", "mqadmin", "ok", "kept after it".into());
+    {
+        let held = AuditSpool::open(&spool).unwrap();
+        held.push(record.id - 1, crashed.clone()).unwrap();
+        held.push(record.id - 1, next.clone()).unwrap();
+    }
+    let (store, _app) = console(&cluster).await;
+    wait_until("the spool is in the chain", Duration::from_secs(15), async || AuditSpool::read_pending(&spool).unwrap().is_empty()).await;
+    let tail: Vec<String> = store.audit_log(3).await.unwrap().into_iter().rev().map(|r| r.event.details).collect();
+    assert_eq!(tail[1..], ["appended, mark lost", "kept after it"], "{tail:?}");
+    assert_eq!(store.audit_find(record.id, crashed).await.unwrap(), None, "once");
+    assert_eq!(store.verify_audit(None).await.unwrap(), None);
+}

@@ -105,6 +105,15 @@ async fn audit(state: &AppState, event: AuditEvent) -> Result<(), ApiError> {
     })
 }
 
+/// A sign-in's record (made or refused): in the chain, or, while the shared store cannot be
+/// written, in this console's spool until it can (viewers and operators may look at the estate
+/// without quorum; workflows stay refused).
+async fn audit_sign_in(state: &AppState, event: AuditEvent) -> Result<(), ApiError> {
+    state.auth.store.audit_sign_in(event).await.map(|_| ()).map_err(|e| {
+        ApiError::Unavailable(format!("the audit log cannot be written, so nothing is done: {e}"))
+    })
+}
+
 fn event(actor: &str, source: &str, action: &str, result: &str, details: String) -> AuditEvent {
     AuditEvent::new(actor, source, action, actor, result, details)
 }
@@ -252,30 +261,30 @@ pub async fn login(State(state): State<AppState>, ClientAddr(addr): ClientAddr, 
         // The first refusal of a kind is audited now; the rest are counted and written as one
         // record a minute (see `flush_refusals`).
         if auth.limiter.note_refusal(&username, &addr) {
-            audit(&state, event(&username, &addr, "login_refused", "rate_limited", String::new())).await?;
+            audit_sign_in(&state, event(&username, &addr, "login_refused", "rate_limited", String::new())).await?;
         }
         return Err(ApiError::TooManyRequests { retry_after_secs: wait.as_secs().max(1), message: None });
     }
     let user = match auth.directory.authenticate(&username, &body.password).await {
         Ok(user) => user,
         Err(DirectoryError::InvalidCredentials) => {
-            audit(&state, event(&username, &addr, "login_refused", "bad_credentials", String::new())).await?;
+            audit_sign_in(&state, event(&username, &addr, "login_refused", "bad_credentials", String::new())).await?;
             return Err(ApiError::Unauthorized("invalid username or password".into()));
         }
         Err(DirectoryError::Unavailable(reason)) => {
             tracing::error!(%reason, "directory unavailable");
-            audit(&state, event(&username, &addr, "login_refused", "directory_unavailable", reason)).await?;
+            audit_sign_in(&state, event(&username, &addr, "login_refused", "directory_unavailable", reason)).await?;
             return Err(ApiError::Unavailable("the directory (LDAP) cannot be reached; nobody can sign in until it is back".into()));
         }
     };
     let Some(role) = auth.roles.role_for(&user.groups) else {
-        audit(&state, event(&user.username, &addr, "login_refused", "no_role", user.groups.join(","))).await?;
+        audit_sign_in(&state, event(&user.username, &addr, "login_refused", "no_role", user.groups.join(","))).await?;
         return Err(ApiError::Forbidden(refused_message(&auth.roles, &user.username)));
     };
     let (token, claims, csrf) =
         auth.keys.issue(&user.username, &user.dn, &user.display_name, role, now_secs()).map_err(ApiError::Internal)?;
     let typed = if username == user.username { String::new() } else { format!("; typed as {username:?}") };
-    audit(&state, event(&user.username, &addr, "login", "ok", format!("role={}{typed}", serde_json::to_string(&role).unwrap_or_default()))).await?;
+    audit_sign_in(&state, event(&user.username, &addr, "login", "ok", format!("role={}{typed}", serde_json::to_string(&role).unwrap_or_default()))).await?;
     let info = SessionInfo {
         user: user.username,
         display_name: user.display_name,
@@ -318,7 +327,7 @@ pub async fn logout(State(state): State<AppState>, ClientAddr(addr): ClientAddr,
 pub async fn flush_refusals(auth: &super::AuthState) {
     for (user, address, count) in auth.limiter.drain_refusals() {
         let record = AuditEvent::new(&user, &address, "login_refused", &user, "rate_limited", format!("{count} more attempts refused for too many attempts"));
-        if let Err(e) = auth.store.audit(record).await {
+        if let Err(e) = auth.store.audit_sign_in(record).await {
             tracing::error!(error = %e, "refused sign-ins not recorded in the audit log");
         }
     }

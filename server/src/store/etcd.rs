@@ -12,6 +12,7 @@
 //! | `P/drills/<run>`, `P/drills-by-time/<newest first>` | drill report JSON |
 //! | `P/instances/<owner>`, `P/leader` | each live instance; the owner carrying singleton duties |
 
+use super::etcd_audit::AuditChain;
 use super::etcd_kv::{Kv, Outcome, Reach, got, newest_first, text};
 use super::etcd_lease::{Lease, LeaseState, register, spawn_keeper};
 use super::*;
@@ -53,10 +54,8 @@ impl std::fmt::Debug for EtcdTls {
 
 pub struct EtcdStore {
     kv: Kv,
-    audit_key: Option<Arc<Vec<u8>>>,
+    chain: AuditChain,
     this: InstanceInfo,
-    /// The audit head as last written or read: (its revision, id, hash).
-    head: Mutex<Option<(i64, i64, String)>>,
     revoked: Arc<Mutex<super::etcd_revoked::RevokedCache>>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// The instances as last read for [`Store::status`], and when: read again after
@@ -78,13 +77,6 @@ impl Drop for EtcdStore {
             task.abort();
         }
     }
-}
-
-#[derive(Serialize, Deserialize)]
-struct StoredAudit {
-    #[serde(flatten)]
-    record: AuditRecord,
-    keyed: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -136,20 +128,38 @@ impl EtcdStore {
         let keeper = spawn_keeper(client.clone(), Arc::clone(&reach), options.prefix.clone(), this.clone(), Arc::clone(&lease));
         let revoked = Arc::new(Mutex::new(super::etcd_revoked::RevokedCache::default()));
         let following = tokio::spawn(super::etcd_revoked::follow(client.clone(), format!("{}revoked/", options.prefix), Arc::clone(&revoked)));
+        let kv = Kv { client, prefix: options.prefix, lease, reach };
         Ok(EtcdStore {
-            kv: Kv { client, prefix: options.prefix, lease, reach },
-            audit_key: None,
+            chain: AuditChain::new(kv.clone()),
+            kv,
             this,
-            head: Mutex::new(None),
             revoked,
             tasks: Mutex::new(vec![keeper, following]),
             instances: tokio::sync::Mutex::new(None),
         })
     }
 
+    /// Keys the audit records this instance writes (before [`EtcdStore::with_spool`]).
     pub fn with_audit_key(mut self, key: Option<Vec<u8>>) -> Self {
-        self.audit_key = key.map(Arc::new);
+        debug_assert!(self.chain.spool.is_none(), "with_audit_key before with_spool");
+        self.chain.key = key.map(Arc::new);
         self
+    }
+
+    /// Keeps sign-ins made while the store cannot be written in the spool at `path` (this
+    /// process alone holds it), and appends them to the chain as soon as it can be written.
+    pub fn with_spool(mut self, path: &std::path::Path) -> Result<Self, StoreError> {
+        let spool = AuditSpool::open(path).map_err(|e| StoreError::Other(format!("store.audit_spool: {e}")))?;
+        let waiting = spool.pending().len();
+        if waiting > 0 {
+            tracing::warn!(records = waiting, spool = %path.display(), "sign-ins kept in the audit spool wait for the store");
+        }
+        self.chain.spool = Some(Arc::new(spool));
+        let drainer = self.chain.spawn_drainer();
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.push(drainer);
+        }
+        Ok(self)
     }
 
     fn key(&self, rest: &str) -> String {
@@ -171,38 +181,6 @@ impl EtcdStore {
         };
         *last = Some((Instant::now(), read.clone()));
         read
-    }
-
-    fn audit_record_key(&self, id: i64) -> String {
-        self.key(&format!("audit/{id:020}"))
-    }
-
-    fn cached_head(&self) -> Option<(i64, i64, String)> {
-        self.head.lock().ok().and_then(|h| h.clone())
-    }
-
-    fn remember_head(&self, head: Option<(i64, i64, String)>) {
-        if let Ok(mut h) = self.head.lock() {
-            *h = head;
-        }
-    }
-
-    /// The head as stored: (revision, id, hash). A missing head over existing records is a
-    /// broken store, never a new chain.
-    async fn read_head(&self) -> Result<(i64, i64, String), StoreError> {
-        // Both at one revision: a head appended between two reads is not a missing head.
-        let txn = etcd_client::Txn::new().and_then([
-            TxnOp::get(self.key("audit-head"), None),
-            TxnOp::get(self.key("audit/"), Some(GetOptions::new().with_prefix().with_count_only())),
-        ]);
-        let read = self.kv.txn(txn).await?.op_responses();
-        if let Some(kv) = read.first().and_then(got) {
-            return head_of(&kv);
-        }
-        if matches!(read.get(1), Some(etcd_client::TxnOpResponse::Get(records)) if records.count() > 0) {
-            return Err(StoreError::Other("the audit head is missing but records exist: the store was altered; restore it from a snapshot".into()));
-        }
-        Ok((0, 0, GENESIS.to_string()))
     }
 
     /// Lock keys of `resources` (sorted, once each) and what holds them now.
@@ -266,100 +244,32 @@ impl EtcdStore {
     }
 }
 
-fn head_of(kv: &KeyValue) -> Result<(i64, i64, String), StoreError> {
-    let head: AuditHead = from_json(&text(kv))?;
-    Ok((kv.mod_revision(), head.id, head.hash))
-}
-
 impl Store for EtcdStore {
     fn audit(&self, event: AuditEvent) -> BoxFuture<'_, Result<AuditRecord, StoreError>> {
-        Box::pin(async move {
-            let key = self.audit_key.clone();
-            for _ in 0..ATTEMPTS {
-                let (rev, last_id, prev_hash) = match self.cached_head() {
-                    Some(head) => head,
-                    None => self.read_head().await?,
-                };
-                let id = last_id + 1;
-                let hash = chain_hash(key.as_deref().map(Vec::as_slice), id, &event, &prev_hash);
-                let record = AuditRecord { id, event: event.clone(), prev_hash, hash: hash.clone() };
-                let record_key = self.audit_record_key(id);
-                let head_key = self.key("audit-head");
-                let compares = vec![
-                    Compare::mod_revision(head_key.clone(), CompareOp::Equal, rev),
-                    Compare::create_revision(record_key.clone(), CompareOp::Equal, 0),
-                ];
-                let puts = vec![
-                    TxnOp::put(record_key.clone(), to_json(&StoredAudit { record: record.clone(), keyed: key.is_some() })?, None),
-                    TxnOp::put(head_key.clone(), to_json(&AuditHead { id, hash: hash.clone() })?, None),
-                ];
-                match self.kv.fenced(compares, puts, vec![TxnOp::get(head_key, None)]).await {
-                    Ok(Outcome::Applied(done)) => {
-                        self.remember_head(Some((done.header().map_or(0, |h| h.revision()), id, hash)));
-                        return Ok(record);
-                    }
-                    Ok(Outcome::Refused(read)) => {
-                        // Another instance appended first: link to its record and try again.
-                        let head = match read.first().and_then(got) {
-                            Some(kv) => head_of(&kv)?,
-                            None => (0, 0, GENESIS.to_string()),
-                        };
-                        self.remember_head(Some(head));
-                    }
-                    Err(StoreError::Unavailable(why)) => {
-                        // The append may have been applied before the answer was lost: look.
-                        self.remember_head(None);
-                        if let Ok(Some(kv)) = self.kv.get_one(record_key).await
-                            && from_json::<StoredAudit>(&text(&kv)).is_ok_and(|s| s.record.hash == hash)
-                        {
-                            return Ok(record);
-                        }
-                        return Err(StoreError::Unavailable(why));
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            Err(contended("the audit chain"))
-        })
+        Box::pin(self.chain.append(event))
+    }
+
+    fn audit_sign_in(&self, event: AuditEvent) -> BoxFuture<'_, Result<SignInAudit, StoreError>> {
+        Box::pin(self.chain.sign_in(event))
+    }
+
+    fn audit_find(&self, after: i64, event: AuditEvent) -> BoxFuture<'_, Result<Option<i64>, StoreError>> {
+        Box::pin(async move { self.chain.find(after, &event).await })
     }
 
     fn audit_log(&self, limit: usize) -> BoxFuture<'_, Result<Vec<AuditRecord>, StoreError>> {
-        Box::pin(async move {
-            let (_, last, _) = self.read_head().await?;
-            if limit == 0 || last == 0 {
-                return Ok(Vec::new());
-            }
-            let first = (last - limit.min(i64::MAX as usize) as i64 + 1).max(1);
-            let page = self.kv.get(self.audit_record_key(first), Some(GetOptions::new().with_range(self.audit_record_key(last + 1)))).await?;
-            let mut records = page.kvs().iter().map(|kv| from_json::<StoredAudit>(&text(kv)).map(|s| s.record)).collect::<Result<Vec<_>, _>>()?;
-            records.reverse();
-            Ok(records)
-        })
+        Box::pin(self.chain.log(limit))
     }
 
     fn audit_head(&self) -> BoxFuture<'_, Result<Option<AuditHead>, StoreError>> {
         Box::pin(async move {
-            let (_, id, hash) = self.read_head().await?;
+            let (_, id, hash) = self.chain.read_head().await?;
             Ok((id > 0).then_some(AuditHead { id, hash }))
         })
     }
 
     fn verify_audit(&self, head: Option<AuditHead>) -> BoxFuture<'_, Result<Option<BrokenLink>, StoreError>> {
-        Box::pin(async move {
-            let key = self.audit_key.clone();
-            let mut verifier = ChainVerifier::new(key.as_deref().map(Vec::as_slice), head);
-            for kv in self.kv.range_all("audit/").await? {
-                let stored: StoredAudit = from_json(&text(&kv))?;
-                // Records are written once: a second version is a rewrite, whatever its hash.
-                if kv.version() != 1 {
-                    return Ok(Some(BrokenLink { id: stored.record.id, reason: format!("it was rewritten in etcd (version {})", kv.version()) }));
-                }
-                if let Some(broken) = verifier.next(&stored.record, stored.keyed) {
-                    return Ok(Some(broken));
-                }
-            }
-            Ok(verifier.finish())
-        })
+        Box::pin(self.chain.verify(head))
     }
 
     fn revoke_session(&self, jti: String, expires_at: u64) -> BoxFuture<'_, Result<(), StoreError>> {

@@ -159,6 +159,7 @@ pub(super) fn got(response: &TxnOpResponse) -> Option<KeyValue> {
     }
 }
 
+#[derive(Clone)]
 pub(super) struct Kv {
     pub client: Client,
     pub prefix: String,

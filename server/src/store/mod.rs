@@ -12,13 +12,16 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 mod etcd;
+mod etcd_audit;
 mod etcd_kv;
 mod etcd_lease;
 mod etcd_revoked;
 mod etcd_watch;
+mod spool;
 mod sqlite;
 mod verify;
 pub use etcd::{EtcdOptions, EtcdStore, EtcdTls};
+pub use spool::{AuditSpool, Spooled};
 pub use sqlite::SqliteStore;
 pub use verify::ChainVerifier;
 
@@ -88,6 +91,16 @@ pub struct BrokenLink {
 pub trait Store: Send + Sync {
     /// Appends to the audit chain; an error means the event is not recorded (fail closed).
     fn audit(&self, event: AuditEvent) -> BoxFuture<'_, Result<AuditRecord, StoreError>>;
+    /// Records a sign-in or a refused one. In the chain; a shared store that cannot be written
+    /// keeps it in this console's spool instead (fsynced before this returns), and appends it
+    /// to the chain, in order and once, as soon as the store can be written again: operators
+    /// can sign in and look at the estate without quorum (workflows stay refused).
+    fn audit_sign_in(&self, event: AuditEvent) -> BoxFuture<'_, Result<SignInAudit, StoreError>> {
+        Box::pin(async move { self.audit(event).await.map(SignInAudit::Chained) })
+    }
+    /// The id of the first record after record `after` that holds exactly `event`: whether a
+    /// record kept in a spool is in the chain already.
+    fn audit_find(&self, after: i64, event: AuditEvent) -> BoxFuture<'_, Result<Option<i64>, StoreError>>;
     /// The newest `limit` records, newest first.
     fn audit_log(&self, limit: usize) -> BoxFuture<'_, Result<Vec<AuditRecord>, StoreError>>;
     /// The newest record's id and hash (what the console writes to its log at intervals).
@@ -150,6 +163,14 @@ pub trait Store: Send + Sync {
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
     }
+}
+
+/// Where a sign-in's audit record went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInAudit {
+    Chained(AuditRecord),
+    /// Into this console's spool, because the store could not be written (why).
+    Spooled(String),
 }
 
 /// What [`Store::start_run`] needs.

@@ -153,6 +153,18 @@ impl Store for SqliteStore {
         })
     }
 
+    fn audit_find(&self, after: i64, event: AuditEvent) -> BoxFuture<'_, Result<Option<i64>, StoreError>> {
+        self.blocking(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT id FROM audit WHERE id > ?1 AND at = ?2 AND actor = ?3 AND source = ?4 AND action = ?5 AND target = ?6 AND result = ?7 AND details = ?8 ORDER BY id LIMIT 1",
+                    params![after, event.at as i64, event.actor, event.source, event.action, event.target, event.result, event.details],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+    }
+
     fn audit_log(&self, limit: usize) -> BoxFuture<'_, Result<Vec<AuditRecord>, StoreError>> {
         self.blocking(move |conn| {
             let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY id DESC LIMIT ?1"))?;

@@ -3,7 +3,7 @@
 //! within one. SQLite passes it today (`tests/store_semantics.rs`); the etcd store must pass
 //! the same.
 
-use console::store::{AuditEvent, StartRefused, StartRun, Store};
+use console::store::{AuditEvent, SignInAudit, StartRefused, StartRun, Store};
 use model::drill::DrillReport;
 use model::plan::Plan;
 use model::run::{Run, RunState};
@@ -80,6 +80,7 @@ fn report(run_id: &str, finished_at: u64, outcome: &str) -> DrillReport {
 /// Every check, in turn; `a` and `b` are two handles on one storage.
 pub async fn all(a: Arc<dyn Store>, b: Arc<dyn Store>) {
     one_audit_chain_from_two_writers(&a, &b).await;
+    a_record_is_found_by_its_content(&a, &b).await;
     a_plan_starts_once_across_instances(&a, &b).await;
     locks_are_all_or_none_and_end_with_their_lease(&a, &b).await;
     run_transitions_are_compare_and_swap_across_instances(&a, &b).await;
@@ -111,6 +112,24 @@ async fn one_audit_chain_from_two_writers(a: &Arc<dyn Store>, b: &Arc<dyn Store>
     assert_eq!((head.id, head.hash.as_str()), (30, log[0].hash.as_str()));
     assert_eq!(a.verify_audit(Some(head.clone())).await.unwrap(), None);
     assert_eq!(b.verify_audit(Some(head)).await.unwrap(), None);
+}
+
+/// What the sign-in spool relies on: whether a record it keeps is in the chain already.
+async fn a_record_is_found_by_its_content(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
+    let event = AuditEvent::new("mqviewer", "10.1.1.1", "login", "mqviewer", "ok", "role=\"viewer\"".into());
+    let before = a.audit_head().await.unwrap().map_or(0, |h| h.id);
+    assert_eq!(b.audit_find(before, event.clone()).await.unwrap(), None);
+    let record = match b.audit_sign_in(event.clone()).await.unwrap() {
+        SignInAudit::Chained(record) => record,
+        spooled => panic!("a writable store chains a sign-in: {spooled:?}"),
+    };
+    assert_eq!(a.audit_find(before, event.clone()).await.unwrap(), Some(record.id));
+    assert_eq!(a.audit_find(0, event.clone()).await.unwrap(), Some(record.id), "from the first record on");
+    assert_eq!(a.audit_find(record.id, event.clone()).await.unwrap(), None, "only after the record given");
+    let mut other = event.clone();
+    other.at += 1;
+    assert_eq!(a.audit_find(before, other).await.unwrap(), None, "every field counts");
+    assert_eq!(b.verify_audit(None).await.unwrap(), None);
 }
 
 async fn a_plan_starts_once_across_instances(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
