@@ -37,6 +37,12 @@ impl Drop for Console {
     }
 }
 
+/// The console's threads now.
+fn threads(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status.lines().find(|l| l.starts_with("Threads:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
 /// Resident memory (KB) and CPU time (clock ticks, user + system) of a process.
 fn proc_usage(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -163,6 +169,7 @@ fn main() {
         let mut ticker = tokio::time::interval(period);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let mut rss_max = 0;
+        let mut threads_max = 0;
         let mut fault_at = None;
         let mut sent = 0u64;
         while started.elapsed() < Duration::from_secs(secs) {
@@ -170,6 +177,7 @@ fn main() {
             sent += 1;
             if sent.is_multiple_of(200) {
                 rss_max = rss_max.max(proc_usage(pid).0);
+                threads_max = threads_max.max(threads(pid));
             }
             // Half way: one queue manager changes (its DR status, as a link that slows does).
             if fault_at.is_none() && started.elapsed() >= Duration::from_secs(secs / 2) {
@@ -215,7 +223,7 @@ fn main() {
         println!("  requests: {} done ({:.0}/s), {} failed; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", lat.len(), done / elapsed, failures.load(Ordering::Relaxed), percentile(&lat, 0.5), percentile(&lat, 0.99), percentile(&lat, 1.0));
         println!("  /api/estate body as sent (br/gzip accepted): {:.0} bytes on average", response_bytes.load(Ordering::Relaxed) as f64 / done.max(1.0));
         println!("  console RSS: {} KB idle, {} KB with viewers, {} KB max under load, {} KB at the end", rss_idle, rss_viewers, rss_max.max(rss_end), rss_end);
-        println!("  console CPU under load: {cpu:.0}% of one core");
+        println!("  console CPU under load: {cpu:.0}% of one core; at most {threads_max} threads");
         println!("  polls seen: versions {}..={} ({} polls)", v0 + 1, v1, v1.saturating_sub(v0));
         println!(
             "  bytes per viewer per unchanged poll: min {:.0}, median {:.0}, max {:.0}",
