@@ -56,6 +56,9 @@ async fn sixty_nodes_are_read_one_channel_per_host_and_a_switchover_stays_in_its
     let to = if from == "WDC" { "DAL" } else { "WDC" };
     let run = h.switch("G7QM2", to).await;
     assert_eq!(run.state, RunState::Succeeded, "{run:?}");
+    // Proven as a client would: a marker put and got through MQIPT's route 1572 from wdc-mq-client.
+    let put = run.steps.iter().find(|s| s.command.contains("rdqmput") && s.command.contains("G7QM2")).unwrap_or_else(|| panic!("a client check: {run:#?}"));
+    assert!(put.command.contains("G7QM2.MQIPT/TCP/10.241.1.4(1572)") && put.stdout.contains("Completed"), "{put:?}");
     let new_primary = format!("{}1-mq7", to.to_lowercase());
     assert_eq!(h.field(&new_primary, "G7QM2", "DR role:"), "Primary");
     let acting: Vec<(String, String)> = h.commands_run().into_iter().filter(|(_, c)| c.starts_with("rdqmdr") || c.starts_with("rdqmadm")).collect();
