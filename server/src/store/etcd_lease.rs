@@ -106,7 +106,11 @@ pub(super) fn spawn_keeper(mut client: Client, reach: Arc<Reach>, prefix: String
                 };
                 tokio::time::sleep(pause).await;
             }
-            let renewed = if id == 0 { Ok(false) } else { renew(&mut client, id, &mut stream, tick).await };
+            // Half a tick for an answer: a renewal stuck on a member that died (its stream half
+            // open) must leave time for another try on a new stream before the fence, two
+            // thirds of the TTL after the last renewal.
+            let wait = (tick / 2).max(Duration::from_millis(300));
+            let renewed = if id == 0 { Ok(false) } else { renew(&mut client, id, &mut stream, wait).await };
             match renewed {
                 Ok(true) => lease.set(|s| {
                     s.renewed_at = Instant::now();
