@@ -12,8 +12,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn options(cluster: &EtcdCluster, instance: &str, prefix: &str) -> EtcdOptions {
+    options_at(cluster.endpoints(), instance, prefix)
+}
+
+/// The test's store options on `endpoints`: a short lease, without TLS.
+fn options_at(endpoints: Vec<String>, instance: &str, prefix: &str) -> EtcdOptions {
     EtcdOptions {
-        endpoints: cluster.endpoints(),
+        endpoints,
         prefix: prefix.into(),
         instance: instance.into(),
         url: None,
@@ -118,15 +123,7 @@ async fn ranges(cluster: &EtcdCluster) -> u64 {
 }
 
 fn tls_options(cluster: &common::etcd_tls::TlsEtcdCluster, instance: &str, prefix: &str, tls: console::store::EtcdTls) -> EtcdOptions {
-    EtcdOptions {
-        endpoints: cluster.endpoints(),
-        prefix: prefix.into(),
-        instance: instance.into(),
-        url: None,
-        lease_ttl: Duration::from_secs(3),
-        timeout: Duration::from_secs(2),
-        tls: Some(tls),
-    }
+    EtcdOptions { tls: Some(tls), ..options_at(cluster.endpoints(), instance, prefix) }
 }
 
 /// Members that speak TLS only and ask every client for a certificate from their CA: a
