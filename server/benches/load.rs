@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo bench -p rdqm-console --bench load` (builds the release console and simulator,
 //! starts and stops its own lab). `LOAD_VIEWERS` (1000), `LOAD_RPS` (2000), `LOAD_SECS` (20),
-//! `LAB_SCALE` (1) change the load and the estate.
+//! `LAB_SCALE` (1) change the load and the estate; `LOAD_WRAPPER` runs the console under a tool.
 
 use sim::lab::Lab;
 use std::collections::BTreeMap;
@@ -118,16 +118,30 @@ fn main() {
     let config = config.replacen("[auth]\n", &limits, 1);
     let config_path = lab.run_dir().join("load-console.toml");
     std::fs::write(&config_path, config).expect("config written");
-    let mut child = Command::new(target.join("release").join("rdqm-console"))
+    // `LOAD_WRAPPER` runs the console under a tool (e.g. `heaptrack`), to see where memory
+    // goes; the figures of RSS and CPU are then the tool's process, not the console's.
+    let console_bin = target.join("release").join("rdqm-console");
+    let mut command = match std::env::var("LOAD_WRAPPER") {
+        Ok(wrapper) if !wrapper.is_empty() => {
+            let mut c = Command::new(wrapper);
+            c.arg(&console_bin);
+            c
+        }
+        _ => Command::new(&console_bin),
+    };
+    let mut child = command
         .args(["serve", "--config"])
         .arg(&config_path)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("console starts");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("console speaks");
-    assert!(line.contains("listening on"), "{line}");
+    while !line.contains("listening on") {
+        line.clear();
+        assert!(out.read_line(&mut line).expect("console speaks") > 0, "the console ended before listening");
+    }
     let pid = child.id();
     let _console = Console(child);
     let base = lab.var("LAB_CONSOLE_URL").trim_end_matches('/').to_string();

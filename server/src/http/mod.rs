@@ -146,7 +146,6 @@ pub fn router(state: AppState) -> Router {
     let signed_in = Router::new()
         .route("/session", get(session::current).delete(session::logout))
         .route("/estate", get(estate::estate))
-        .route("/events", get(estate::events))
         .route("/refresh", post(estate::refresh_now))
         .route("/plans", post(workflows::create_plan))
         .route("/plans/{id}", get(workflows::get_plan))
@@ -168,16 +167,21 @@ pub fn router(state: AppState) -> Router {
         .route("/certificates", get(tls::certificates))
         .route("/certificates/refresh", post(tls::refresh_certificates))
         .route_layer(middleware::from_fn_with_state(state.clone(), session::require_session));
+    // The event stream is outside the compression layer: its frames are never compressed,
+    // and the layer's body wrapper would cost each of a thousand open streams 1–2 KB.
+    let streams = Router::new()
+        .route("/events", get(estate::events))
+        .route_layer(middleware::from_fn_with_state(state.clone(), session::require_session));
     let api = Router::new()
         .route("/session", post(session::login))
         .route("/info", get(info))
         .merge(signed_in)
+        // Brotli or gzip as the client takes them (the lab's estate: ~64 KB of JSON, ~4 KB sent).
+        .layer(tower_http::compression::CompressionLayer::new())
+        .merge(streams)
         .method_not_allowed_fallback(api_method_not_allowed)
         .fallback(api_not_found)
-        .layer(middleware::from_fn(api_headers))
-        // Brotli or gzip as the client takes them (the lab's estate: ~64 KB of JSON, ~4 KB sent);
-        // server-sent events stay uncompressed (tower-http's default predicate).
-        .layer(tower_http::compression::CompressionLayer::new());
+        .layer(middleware::from_fn(api_headers));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::metrics))

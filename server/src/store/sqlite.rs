@@ -4,10 +4,13 @@ use super::*;
 use model::instance::{InstanceInfo, StoreKind, StoreStatus};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    /// The one connection, owned by its own thread: every call queues there rather than
+    /// taking a thread of the blocking pool that would wait on a lock (a thousand viewers'
+    /// session checks grew that pool to fifty threads, each with its own heap arena).
+    conn: tokio_rusqlite::Connection,
     audit_key: Option<Arc<Vec<u8>>>,
     /// This process: a run still running under any other owner was interrupted by a restart.
     this: InstanceInfo,
@@ -65,22 +68,17 @@ impl SqliteStore {
             }
         }
         let this = InstanceInfo { instance: "console".into(), owner: String::new(), url: None, started_at: crate::clock::now_ms() };
-        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)), audit_key: None, this }.with_instance("console", None))
+        Ok(SqliteStore { conn: conn.into(), audit_key: None, this }.with_instance("console", None))
     }
 
-    /// Runs `work` on the connection off the async threads.
+    /// Runs `work` on the connection's thread, off the async threads.
     fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> BoxFuture<'_, Result<T, StoreError>> {
-        let conn = Arc::clone(&self.conn);
         Box::pin(async move {
-            tokio::task::spawn_blocking(move || {
-                let mut conn = conn.lock().map_err(|_| StoreError::Other("connection poisoned".into()))?;
-                work(&mut conn)
-            })
-            .await
-            .map_err(|e| StoreError::Other(e.to_string()))?
+            // The thread ends only if a call panicked; every later call then fails here.
+            self.conn.call_raw(work).await.map_err(|_| StoreError::Other("the SQLite connection's thread has stopped".into()))?
         })
     }
 }
