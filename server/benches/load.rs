@@ -5,7 +5,8 @@
 //!
 //! Run: `cargo bench -p rdqm-console --bench load` (builds the release console and simulator,
 //! starts and stops its own lab). `LOAD_VIEWERS` (1000), `LOAD_RPS` (2000), `LOAD_SECS` (20),
-//! `LAB_SCALE` (1) change the load and the estate; `LOAD_WRAPPER` runs the console under a tool.
+//! `LAB_SCALE` (1) change the load and the estate; `LOAD_WRAPPER` runs the console under a tool;
+//! `LOAD_CONSOLE_BIN` runs another console binary.
 
 use sim::lab::Lab;
 use std::collections::BTreeMap;
@@ -120,7 +121,8 @@ fn main() {
     std::fs::write(&config_path, config).expect("config written");
     // `LOAD_WRAPPER` runs the console under a tool (e.g. `heaptrack`), to see where memory
     // goes; the figures of RSS and CPU are then the tool's process, not the console's.
-    let console_bin = target.join("release").join("rdqm-console");
+    // `LOAD_CONSOLE_BIN` measures another build (e.g. an older commit's) on the same lab.
+    let console_bin = std::env::var_os("LOAD_CONSOLE_BIN").map_or_else(|| target.join("release").join("rdqm-console"), PathBuf::from);
     let mut command = match std::env::var("LOAD_WRAPPER") {
         Ok(wrapper) if !wrapper.is_empty() => {
             let mut c = Command::new(wrapper);

@@ -30,6 +30,8 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// The certificate inventory (absent when no certificate source is configured).
     pub certs: Option<Arc<CertCollector>>,
+    /// The estate as sent: encodings and deltas made once for every request and stream.
+    pub wire: Arc<crate::http::estate_wire::EstateWire>,
 }
 
 impl AppState {
@@ -191,6 +193,7 @@ impl AppStateBuilder {
             auth: Arc::new(auth),
             engine,
             certs: self.certs,
+            wire: Arc::default(),
         })
     }
 }

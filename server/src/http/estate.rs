@@ -19,7 +19,7 @@ use std::time::Duration;
 /// `GET /api/estate`: the newest snapshot, brotli- or gzip-compressed when the client takes it.
 pub async fn estate(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let snapshot = state.poller.current().ok_or_else(|| ApiError::Unavailable("the first refresh of the estate has not finished yet".into()))?;
-    let encoded = estate_wire::encoded(&snapshot);
+    let encoded = state.wire.encoded(&snapshot);
     let json = encoded.json().await;
     let body = match estate_wire::preferred(&headers) {
         Encoding::Br => estate_wire::compressed(&encoded.br, &json, estate_wire::brotli).await.map(|b| (b, "br")),
@@ -63,7 +63,7 @@ pub async fn events(State(state): State<AppState>, super::session::CurrentUser(c
         let mut claims = claims;
         let mut sent = updates.borrow_and_update().clone();
         if let Some(snapshot) = &sent {
-            yield Ok::<Bytes, Infallible>(estate_wire::encoded(snapshot).frame().await);
+            yield Ok::<Bytes, Infallible>(state.wire.encoded(snapshot).frame().await);
         }
         let mut keep_alive = tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE_EVERY, KEEP_ALIVE_EVERY);
         // Each stream checks at its own phase: streams opened together (a console restarted
@@ -83,11 +83,11 @@ pub async fn events(State(state): State<AppState>, super::session::CurrentUser(c
                     let next = updates.borrow_and_update().clone();
                     match (&sent, next) {
                         (Some(from), Some(to)) if !Arc::ptr_eq(from, &to) => {
-                            yield Ok(estate_wire::delta_frame(from, &to).await);
+                            yield Ok(state.wire.delta_frame(from, &to).await);
                             sent = Some(to);
                         }
                         (None, Some(to)) => {
-                            yield Ok(estate_wire::encoded(&to).frame().await);
+                            yield Ok(state.wire.encoded(&to).frame().await);
                             sent = Some(to);
                         }
                         _ => {}

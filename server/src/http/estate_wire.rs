@@ -24,19 +24,51 @@ pub struct Encoded {
     frame: OnceCell<Bytes>,
 }
 
-/// The newest snapshot's encodings, keyed by the snapshot itself (consoles sharing a process
-/// take turns).
-static ENCODED: Mutex<Option<Arc<Encoded>>> = Mutex::new(None);
+/// One console's cache of what it sends: the newest snapshot's encodings and the last few
+/// deltas, each keyed by the snapshots themselves (a stream that holds an older snapshot
+/// asks for its own pair).
+#[derive(Default)]
+pub struct EstateWire {
+    encoded: Mutex<Option<Arc<Encoded>>>,
+    deltas: Mutex<VecDeque<CachedDelta>>,
+}
 
-pub fn encoded(snapshot: &Arc<Snapshot>) -> Arc<Encoded> {
-    let mut slot = ENCODED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    match slot.as_ref().filter(|e| Arc::ptr_eq(&e.snapshot, snapshot)) {
-        Some(e) => Arc::clone(e),
-        None => {
-            let e = Arc::new(Encoded { snapshot: Arc::clone(snapshot), json: OnceCell::new(), br: OnceCell::new(), gzip: OnceCell::new(), frame: OnceCell::new() });
-            *slot = Some(Arc::clone(&e));
-            e
+impl EstateWire {
+    /// The encodings of `snapshot`, made (lazily) once however many ask.
+    pub fn encoded(&self, snapshot: &Arc<Snapshot>) -> Arc<Encoded> {
+        let mut slot = self.encoded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match slot.as_ref().filter(|e| Arc::ptr_eq(&e.snapshot, snapshot)) {
+            Some(e) => Arc::clone(e),
+            None => {
+                let e = Arc::new(Encoded { snapshot: Arc::clone(snapshot), json: OnceCell::new(), br: OnceCell::new(), gzip: OnceCell::new(), frame: OnceCell::new() });
+                *slot = Some(Arc::clone(&e));
+                e
+            }
         }
+    }
+
+    /// The event that takes a viewer holding `from` to `to`.
+    pub async fn delta_frame(&self, from: &Arc<Snapshot>, to: &Arc<Snapshot>) -> Bytes {
+        let cell = {
+            let mut deltas = self.deltas.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match deltas.iter().find(|d| Arc::ptr_eq(&d.from, from) && Arc::ptr_eq(&d.to, to)) {
+                Some(d) => Arc::clone(&d.frame),
+                None => {
+                    let frame = Arc::new(OnceCell::new());
+                    if deltas.len() == DELTAS_KEPT {
+                        deltas.pop_front();
+                    }
+                    deltas.push_back(CachedDelta { from: Arc::clone(from), to: Arc::clone(to), frame: Arc::clone(&frame) });
+                    frame
+                }
+            }
+        };
+        cell.get_or_init(|| async {
+            let delta = estate_delta::diff(from, to);
+            json_frame(delta.event_name(), &delta)
+        })
+        .await
+        .clone()
     }
 }
 
@@ -135,34 +167,8 @@ struct CachedDelta {
     frame: Arc<OnceCell<Bytes>>,
 }
 
-/// The last few deltas made (streams that fell behind ask for older pairs). Keyed by the
-/// snapshots themselves, so that consoles sharing a process never mix theirs.
-static DELTAS: Mutex<VecDeque<CachedDelta>> = Mutex::new(VecDeque::new());
+/// How many deltas are kept: streams that fell behind ask for older pairs.
 const DELTAS_KEPT: usize = 4;
-
-/// The event that takes a viewer holding `from` to `to`.
-pub async fn delta_frame(from: &Arc<Snapshot>, to: &Arc<Snapshot>) -> Bytes {
-    let cell = {
-        let mut deltas = DELTAS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match deltas.iter().find(|d| Arc::ptr_eq(&d.from, from) && Arc::ptr_eq(&d.to, to)) {
-            Some(d) => Arc::clone(&d.frame),
-            None => {
-                let frame = Arc::new(OnceCell::new());
-                if deltas.len() == DELTAS_KEPT {
-                    deltas.pop_front();
-                }
-                deltas.push_back(CachedDelta { from: Arc::clone(from), to: Arc::clone(to), frame: Arc::clone(&frame) });
-                frame
-            }
-        }
-    };
-    cell.get_or_init(|| async {
-        let delta = estate_delta::diff(from, to);
-        json_frame(delta.event_name(), &delta)
-    })
-    .await
-    .clone()
-}
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 mod assets;
 mod drills;
 mod estate;
-mod estate_wire;
+pub mod estate_wire;
 mod metrics;
 pub mod session;
 pub mod streams;
