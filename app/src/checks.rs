@@ -7,7 +7,7 @@ use model::rdqmstatus::DrStatusField;
 use model::status::{DrStatus, HaStatus, QmStatus};
 
 /// How a value should look; always shown together with words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tone {
     Good,
     Warn,

@@ -29,6 +29,7 @@ fn App() -> impl IntoView {
     let session = session::provide_session();
     live::provide_live(session);
     components::plan::provide_planner();
+    components::estate_map::provide_map_choices();
     let route = router::use_router().route();
     move || match route.get() {
         Route::Estate => view! { <pages::estate::EstatePage /> }.into_any(),

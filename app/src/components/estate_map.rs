@@ -5,37 +5,64 @@
 use crate::checks::Tone;
 use crate::clock::age_text;
 use crate::components::map_card::QmCard;
-use crate::components::map_layout::{self, BalancerBox, InstanceBox, LINE, LinkKind, MapLayout, NodeBox, Reach, RegionBox, RouteBox, WIDTH};
+use crate::components::badge::severity_icon;
+use crate::components::map_group::GroupHealth;
+use crate::components::map_layout::{self, BalancerBox, GroupHead, InstanceBox, LINE, LinkKind, MapLayout, NodeBox, OpenGroups, Reach, RegionBox, RouteBox, WIDTH};
 use crate::text_fit::fit;
 use crate::live::{Live, use_live};
 use leptos::prelude::*;
 
-#[component]
-pub fn EstateMap() -> impl IntoView {
-    let live = use_live();
-    let layout = Memo::new(move |_| live.snapshot.with(|s| s.as_deref().map(map_layout::build)));
-    move || layout.get().map(|map| view! { <MapDrawing map=map /> })
+/// The operator's choices to open or collapse HA groups, kept for the page's life (not only
+/// the estate page's: a visit to a queue manager and back finds them as left).
+#[derive(Clone, Copy)]
+pub struct MapChoices(RwSignal<OpenGroups>);
+
+pub fn provide_map_choices() {
+    provide_context(MapChoices(RwSignal::new(OpenGroups::new())));
+}
+
+fn use_map_choices() -> RwSignal<OpenGroups> {
+    use_context::<MapChoices>().map_or_else(|| RwSignal::new(OpenGroups::new()), |c| c.0)
 }
 
 #[component]
-fn MapDrawing(map: MapLayout) -> impl IntoView {
-    let links = map
-        .links
-        .iter()
-        .map(|link| {
-            let points = link.points.iter().map(|(x, y)| format!("{x},{y}")).collect::<Vec<_>>().join(" ");
-            let class = match link.kind {
-                LinkKind::Normal => "link",
-                LinkKind::Problem => "link problem",
-                LinkKind::Inactive => "link inactive",
-            };
-            view! { <polyline points=points class=class fill="none" marker-end="url(#arrow)"></polyline> }
-        })
-        .collect_view();
+pub fn EstateMap() -> impl IntoView {
+    let live = use_live();
+    let open = use_map_choices();
+    let layout = Memo::new(move |_| live.snapshot.with(|s| s.as_deref().map(|s| open.with(|o| map_layout::build(s, o)))).unwrap_or_default());
+    let loaded = Memo::new(move |_| live.snapshot.with(Option::is_some));
+    move || loaded.get().then(|| view! { <MapDrawing layout=layout open=open /> })
+}
+
+/// The drawing stays; each part of it follows its own slice of the layout, so a change redraws
+/// only what changed, and a group line the operator is on keeps the focus.
+#[component]
+fn MapDrawing(layout: Memo<MapLayout>, open: RwSignal<OpenGroups>) -> impl IntoView {
+    let height = Memo::new(move |_| layout.with(|m| m.height));
+    let links = Memo::new(move |_| layout.with(|m| m.links.clone()));
+    let instances = Memo::new(move |_| layout.with(|m| m.instances.clone()));
+    let routes = Memo::new(move |_| layout.with(|m| m.routes.clone()));
+    let balancers = Memo::new(move |_| layout.with(|m| m.balancers.clone()));
+    let regions = Memo::new(move |_| layout.with(|m| m.regions.iter().map(|r| r.name.clone()).collect::<Vec<_>>()));
+    let links = move || {
+        links
+            .get()
+            .into_iter()
+            .map(|link| {
+                let points = link.points.iter().map(|(x, y)| format!("{x},{y}")).collect::<Vec<_>>().join(" ");
+                let class = match link.kind {
+                    LinkKind::Normal => "link",
+                    LinkKind::Problem => "link problem",
+                    LinkKind::Inactive => "link inactive",
+                };
+                view! { <polyline points=points class=class fill="none" marker-end="url(#arrow)"></polyline> }
+            })
+            .collect_view()
+    };
     view! {
         <svg
             class="estate-map"
-            viewBox=format!("0 0 {WIDTH} {}", map.height)
+            viewBox=move || format!("0 0 {WIDTH} {}", height.get())
             role="group"
             aria-labelledby="map-heading"
             aria-describedby="map-legend"
@@ -50,10 +77,12 @@ fn MapDrawing(map: MapLayout) -> impl IntoView {
                 </marker>
             </defs>
             {links}
-            {map.instances.into_iter().map(|i| view! { <InstanceShape instance=i /> }).collect_view()}
-            {map.routes.into_iter().map(|r| view! { <RouteShape route=r /> }).collect_view()}
-            {map.balancers.into_iter().map(|b| view! { <BalancerShape balancer=b /> }).collect_view()}
-            {map.regions.into_iter().map(|r| view! { <RegionShape region=r /> }).collect_view()}
+            {move || instances.get().into_iter().map(|i| view! { <InstanceShape instance=i /> }).collect_view()}
+            {move || routes.get().into_iter().map(|r| view! { <RouteShape route=r /> }).collect_view()}
+            {move || balancers.get().into_iter().map(|b| view! { <BalancerShape balancer=b /> }).collect_view()}
+            <For each=move || regions.get() key=|name| name.clone() let:name>
+                <RegionShape layout=layout name=name open=open />
+            </For>
         </svg>
     }
 }
@@ -140,16 +169,178 @@ fn BalancerShape(balancer: BalancerBox) -> impl IntoView {
 }
 
 #[component]
-fn RegionShape(region: RegionBox) -> impl IntoView {
-    let f = region.frame;
+fn RegionShape(layout: Memo<MapLayout>, name: String, open: RwSignal<OpenGroups>) -> impl IntoView {
+    let region = {
+        let name = name.clone();
+        Memo::new(move |_| layout.with(|m| m.regions.iter().find(|r| r.name == name).cloned()))
+    };
+    let frame = Memo::new(move |_| region.with(|r| r.as_ref().map(|r| r.frame).unwrap_or_default()));
+    let summary = Memo::new(move |_| region.with(|r| r.as_ref().map(|r| r.summary_lines.clone()).unwrap_or_default()));
+    let several = Memo::new(move |_| region.with(|r| r.as_ref().is_some_and(|r| r.several)));
+    let keys = Memo::new(move |_| region.with(|r| r.as_ref().map(|r| r.groups.iter().map(|g| g.key.clone()).collect::<Vec<_>>()).unwrap_or_default()));
+    // Every group of the region opened or collapsed: the operator's choice for each.
+    let set_all = move |value: bool| open.update(|o| o.extend(keys.get_untracked().into_iter().map(|k| (k, value))));
+    let controls = {
+        let name = name.clone();
+        move || {
+            several.get().then(|| {
+                view! {
+                    <foreignObject
+                        x=move || frame.get().right() - 222
+                        y=move || frame.get().y + 5
+                        width="212"
+                        height="24"
+                    >
+                        <div class="map-controls">
+                            <button type="button" aria-label=format!("Expand all HA groups of {name}") on:click=move |_| set_all(true)>
+                                "Expand all"
+                            </button>
+                            <button type="button" aria-label=format!("Collapse all HA groups of {name}") on:click=move |_| set_all(false)>
+                                "Collapse all"
+                            </button>
+                        </div>
+                    </foreignObject>
+                }
+            })
+        }
+    };
     view! {
-        <g role="group" aria-label=format!("region {}", region.name) class="region">
-            <BoxRect frame=f rx="8" class="region-box" />
-            <TextLine x=f.x + 12 y=f.y + 20 class="region-name" text=format!("{} region", region.name) />
-            <TextLine x=f.x + 12 y=f.y + 20 + LINE + 2 class="detail" text=region.summary />
-            {region.groups.into_iter().map(|g| view! { <TextLine x=g.x y=g.y class="detail group-name" text=g.text /> }).collect_view()}
-            {region.nodes.into_iter().map(|n| view! { <NodeShape node=n /> }).collect_view()}
+        <g role="group" aria-label=format!("region {name}") class="region">
+            <rect x=move || frame.get().x y=move || frame.get().y width=move || frame.get().w height=move || frame.get().h rx="8" class="region-box"></rect>
+            <text x=move || frame.get().x + 12 y=move || frame.get().y + 20 class="region-name">{format!("{name} region")}</text>
+            {move || {
+                summary
+                    .get()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, line)| {
+                        view! { <text x=move || frame.get().x + 12 y=move || frame.get().y + 20 + (i as i32 + 1) * LINE + 2 class="detail">{line}</text> }
+                    })
+                    .collect_view()
+            }}
+            {controls}
+            <For each=move || keys.get() key=|key| key.clone() let:key>
+                <GroupShape region=region key=key open=open />
+            </For>
         </g>
+    }
+}
+
+/// An id for the element a group line controls.
+fn group_dom_id(key: &str) -> String {
+    let safe: String = key.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    format!("map-group-{safe}")
+}
+
+/// One HA group: its line (a button that opens and collapses it, saying what is in it either
+/// way) when the region has several, and its row of nodes while open.
+#[component]
+fn GroupShape(region: Memo<Option<RegionBox>>, key: String, open: RwSignal<OpenGroups>) -> impl IntoView {
+    let group = {
+        let key = key.clone();
+        Memo::new(move |_| region.with(|r| r.as_ref().and_then(|r| r.groups.iter().find(|g| g.key == key)).cloned()))
+    };
+    let y = Memo::new(move |_| group.with(|g| g.as_ref().map_or(0, |g| g.y)));
+    let is_open = Memo::new(move |_| group.with(|g| g.as_ref().is_some_and(|g| g.open)));
+    let head = Memo::new(move |_| group.with(|g| g.as_ref().and_then(|g| g.head.clone())));
+    let has_head = Memo::new(move |_| head.with(Option::is_some));
+    let nodes = Memo::new(move |_| group.with(|g| g.as_ref().map(|g| g.nodes.clone()).unwrap_or_default()));
+    let id = group_dom_id(&key);
+    let toggle = move |_| {
+        let now = is_open.get_untracked();
+        open.update(|o| {
+            o.insert(key.clone(), !now);
+        });
+    };
+    let line = {
+        let id = id.clone();
+        move || {
+            has_head.get().then(|| {
+                let frame = move || head.with(|h| h.as_ref().map(|h| h.frame).unwrap_or_default());
+                let (id, toggle) = (id.clone(), toggle.clone());
+                view! {
+                    <foreignObject x=move || frame().x y=move || frame().y width=move || frame().w height=move || frame().h>
+                        <GroupLine head=head is_open=is_open controls=id on_toggle=toggle />
+                    </foreignObject>
+                }
+            })
+        }
+    };
+    view! {
+        <g class="ha-group" transform=move || format!("translate(0 {})", y.get())>
+            {line}
+            <g id=id>
+                <For each=move || nodes.get() key=|node| node.clone() let:node>
+                    <NodeShape node=node />
+                </For>
+            </g>
+        </g>
+    }
+}
+
+/// The group line: "▸ HA group WDC-5: 3 of 3 nodes reachable · DR primary for G5QM1, G5QM3",
+/// then its queue managers as they are and its findings. Stays the same element while the
+/// estate changes under it.
+#[component]
+fn GroupLine(head: Memo<Option<GroupHead>>, is_open: Memo<bool>, controls: String, on_toggle: impl Fn(leptos::ev::MouseEvent) + 'static) -> impl IntoView {
+    let health = Memo::new(move |_| head.with(|h| h.as_ref().map(|h| h.health.clone())));
+    let name = Memo::new(move |_| head.with(|h| h.as_ref().map(|h| h.name.clone()).unwrap_or_default()));
+    let with = move |f: fn(&GroupHealth) -> String| move || health.with(|h| h.as_ref().map(f).unwrap_or_default());
+    // A line taller than two lines of text lets its queue managers' states wrap.
+    let wide = move || head.with(|h| h.as_ref().is_some_and(|h| h.frame.h > map_layout::GROUP_HEAD_H));
+    let class = move || {
+        let tone = health.with(|h| h.as_ref().map_or(Tone::Unknown, |h| h.tone));
+        format!("group-head {}{}", tone.class(), if wide() { " wide" } else { "" })
+    };
+    let title = with(|h| {
+        if h.needs_attention() { format!("Needs attention: {}", h.problems.join("; ")) } else { "All well".to_string() }
+    });
+    // The line after "HA group NAME".
+    let rest = with(|h| h.line.split_once(':').map(|(_, rest)| format!(":{rest}")).unwrap_or_default());
+    let badge_class = move || format!("badge {}", health.with(|h| h.as_ref().map_or(Tone::Unknown, GroupHealth::findings_tone)).class());
+    let badge_icon = move || {
+        health.with(|h| match h.as_ref().and_then(|h| h.worst_finding) {
+            Some(severity) => severity_icon(severity),
+            None => "✓",
+        })
+    };
+    let qmgrs = move || {
+        health
+            .with(|h| h.as_ref().map(|h| h.qmgrs.clone()).unwrap_or_default())
+            .into_iter()
+            .enumerate()
+            .map(|(i, (text, tone))| {
+                let sep = if i > 0 { " · " } else { "" };
+                view! { {sep}<span class=format!("qm-state {}", tone.class())>{text}</span> }
+            })
+            .collect_view()
+    };
+    view! {
+        <button
+            type="button"
+            class=class
+            aria-expanded=move || if is_open.get() { "true" } else { "false" }
+            aria-controls=controls
+            title=title
+            on:click=on_toggle
+        >
+            <span class="row">
+                <span class="chevron" aria-hidden="true">{move || if is_open.get() { "▾" } else { "▸" }}</span>
+                <span class="group-line">
+                    <span class="group-name">{move || format!("HA group {}", name.get())}</span>
+                    {rest}
+                </span>
+            </span>
+            <span class="sr-only">" · "</span>
+            <span class="row">
+                <span class="qm-states">{qmgrs}</span>
+                <span class="sr-only">" · "</span>
+                <span class=badge_class>
+                    <span aria-hidden="true">{badge_icon}" "</span>
+                    {with(GroupHealth::findings_text)}
+                </span>
+            </span>
+        </button>
     }
 }
 

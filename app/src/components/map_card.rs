@@ -11,7 +11,7 @@ use model::status::QmStatus;
 /// Characters that fit on one line of a card, at the map's 11-unit font (bold included).
 const CARD_CHARS: usize = 30;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct QmCard {
     pub frame: Frame,
     pub qmgr: String,

@@ -7,9 +7,11 @@
 
 use crate::checks::{RouteVerdict, route_verdict};
 use crate::components::map_card::{QmCard, cards_for};
+use crate::components::map_group::{GroupHealth, group_health};
 use crate::text_fit::{fit, wrap};
-use model::estate::{NodeView, QmgrView, RegionView, RouteView, Snapshot};
+use model::estate::{InventoryGroup, NodeView, QmgrView, RouteView, Snapshot};
 use model::status::HaStatus;
+use std::collections::BTreeMap;
 
 pub const WIDTH: i32 = 1240;
 /// MQIPT instances and their routes.
@@ -26,7 +28,7 @@ const PAD: i32 = 10;
 /// Characters that fit on one line of a route box, at the map's 11-unit font.
 const ROUTE_CHARS: usize = 34;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Frame {
     pub x: i32,
     pub y: i32,
@@ -47,7 +49,7 @@ impl Frame {
 }
 
 /// Whether a host answered the last refresh.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Reach {
     Reachable,
     /// What is shown for it is `last_ok_at` old (never answered: `None`).
@@ -89,19 +91,77 @@ pub struct RegionBox {
     pub frame: Frame,
     pub name: String,
     pub summary: String,
-    /// A line above each HA group's row, when the region has several.
-    pub groups: Vec<GroupLabel>,
+    /// `summary` as drawn: broken after a " · " where it is too long for one line (each line
+    /// but the last ends in "· ", so the text reads on as one).
+    pub summary_lines: Vec<String>,
+    /// The region has several HA groups: each has a line that opens and collapses its nodes.
+    pub several: bool,
+    pub groups: Vec<GroupBox>,
+}
+
+/// One HA group's block: its line (when the region has several), then its row of nodes when
+/// open. Everything in it is placed from its top, `y`, so a group that moves is not redrawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupBox {
+    /// "WDC/WDC-4": what the operator's choice to open or collapse it is kept under.
+    pub key: String,
+    pub y: i32,
+    pub head: Option<GroupHead>,
+    pub open: bool,
+    /// Empty while collapsed.
     pub nodes: Vec<NodeBox>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct GroupLabel {
-    pub x: i32,
-    pub y: i32,
-    pub text: String,
+pub struct GroupHead {
+    pub frame: Frame,
+    pub name: String,
+    pub health: GroupHealth,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// The operator's choices on this page: group key → open. A group without one is open when it
+/// needs attention.
+pub type OpenGroups = BTreeMap<String, bool>;
+
+pub fn group_key(region: &str, group: &str) -> String {
+    format!("{region}/{group}")
+}
+
+/// A group line's height: two lines of text (three when its queue managers' states wrap).
+pub const GROUP_HEAD_H: i32 = 2 * LINE + 8;
+/// Characters of a region's summary to a line, at the map's 11-unit font.
+const SUMMARY_CHARS: usize = 108;
+
+/// Whether a group line's second line (its queue managers, bold where something is wrong, and
+/// its findings badge) is too wide for one line of the region, as a generous estimate of
+/// widths at the map's 11-unit font.
+fn second_line_wraps(health: &GroupHealth) -> bool {
+    let states: usize = health.qmgrs.iter().map(|(text, _)| text.chars().count() + 3).sum();
+    let badge = health.findings_text().chars().count() + 2;
+    states as f32 * 6.8 + badge as f32 * 6.6 + 40.0 > (COL_C_W - 2 * PAD) as f32 - 40.0
+}
+
+/// `text` in lines of at most `max` characters, broken after a " · " (a part longer than a
+/// line stays whole); every line but the last keeps the "· " it broke at.
+fn break_at_dots(text: &str, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for part in text.split(" · ") {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 3 + part.chars().count() <= max => {
+                line.push_str(" · ");
+                line.push_str(part);
+            }
+            Some(line) => {
+                line.push_str(" · ");
+                lines.push(part.to_string());
+            }
+            None => lines.push(part.to_string()),
+        }
+    }
+    lines
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NodeBox {
     pub frame: Frame,
     pub name: String,
@@ -124,7 +184,7 @@ pub struct Link {
     pub kind: LinkKind,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MapLayout {
     pub height: i32,
     pub instances: Vec<InstanceBox>,
@@ -164,10 +224,11 @@ fn reach_of(node: &NodeView) -> Reach {
     }
 }
 
-pub fn build(snapshot: &Snapshot) -> MapLayout {
-    let mut map =
-        MapLayout { height: 0, instances: Vec::new(), routes: Vec::new(), balancers: Vec::new(), regions: Vec::new(), links: Vec::new() };
-    place_regions(snapshot, &mut map);
+/// The map of `snapshot`, each HA group of a region with several open or collapsed as the
+/// operator chose in `open`, else open when it needs attention.
+pub fn build(snapshot: &Snapshot, open: &OpenGroups) -> MapLayout {
+    let mut map = MapLayout::default();
+    place_regions(snapshot, open, &mut map);
     place_routes(snapshot, &mut map);
     let bottom = |f: &Frame| f.bottom();
     map.height = map
@@ -258,83 +319,56 @@ fn route_box(route: &RouteView, snapshot: &Snapshot, y: i32) -> RouteBox {
     }
 }
 
-/// The node views of each HA group of a region, in order; a region without named groups is
-/// one group of all its nodes.
-fn group_rows(region: &RegionView) -> Vec<(Option<&str>, Vec<&NodeView>)> {
-    if region.groups.len() <= 1 {
-        return vec![(None, region.nodes.iter().collect())];
-    }
-    region
-        .groups
+/// A row of nodes from `top` (relative to its group's block), each `node_w` wide, with the
+/// cards of the queue managers they run or hold; all as tall as the tallest.
+fn node_row(snapshot: &Snapshot, members: &[&NodeView], node_w: i32, top: i32) -> Vec<NodeBox> {
+    let mut row: Vec<NodeBox> = members
         .iter()
-        .map(|g| (Some(g.name.as_str()), g.nodes.iter().filter_map(|n| region.nodes.iter().find(|v| &v.name == n)).collect()))
-        .collect()
+        .enumerate()
+        .map(|(i, node)| {
+            let x = COL_C_X + PAD + i as i32 * (node_w + GAP);
+            let mut card_y = top + 3 * LINE + 8;
+            let mut cards = Vec::new();
+            for qm in &snapshot.qmgrs {
+                for card in cards_for(qm, &node.name) {
+                    let h = (card.lines.len() as i32 + 1) * LINE + 12;
+                    cards.push(QmCard { frame: Frame { x: x + 8, y: card_y, w: node_w - 16, h }, ..card });
+                    card_y += h + 6;
+                }
+            }
+            NodeBox { frame: Frame { x, y: top, w: node_w, h: card_y - top }, name: node.name.clone(), reach: reach_of(node), note: note_of(snapshot, node), cards }
+        })
+        .collect();
+    let tallest = row.iter().map(|n| n.frame.h).max().unwrap_or(0).max(3 * LINE + 8 + LINE + 16);
+    for node in &mut row {
+        node.frame.h = tallest;
+    }
+    row
 }
 
-fn place_regions(snapshot: &Snapshot, map: &mut MapLayout) {
+fn place_regions(snapshot: &Snapshot, open: &OpenGroups, map: &mut MapLayout) {
     let mut y = 0;
     for region in &snapshot.regions {
-        let rows = group_rows(region);
-        let count = rows.iter().map(|(_, nodes)| nodes.len()).max().unwrap_or(1).max(1) as i32;
-        let node_w = (COL_C_W - 2 * PAD - (count - 1) * GAP) / count;
-        let head = 2 * LINE + 12;
-        let mut nodes: Vec<NodeBox> = Vec::new();
-        let mut groups: Vec<GroupLabel> = Vec::new();
-        let mut row_y = y + head;
-        for (group, members) in &rows {
-            if let Some(name) = group {
-                let reachable = members.iter().filter(|n| n.reachable).count();
-                let mut text = format!("HA group {name}: {reachable} of {} nodes reachable", members.len());
-                let held: Vec<&str> = snapshot
-                    .qmgrs
-                    .iter()
-                    .filter(|q| q.dr_primary_regions.contains(&region.name) && q.sides.iter().any(|s| s.region == region.name && s.ha_group.as_deref() == Some(*name)))
-                    .map(|q| q.name.as_str())
-                    .collect();
-                if !held.is_empty() {
-                    text.push_str(&format!(" · DR primary for {}", held.join(", ")));
-                }
-                groups.push(GroupLabel { x: COL_C_X + PAD, y: row_y + LINE, text });
-                row_y += LINE + 6;
-            }
-            let mut row: Vec<NodeBox> = members
-                .iter()
-                .enumerate()
-                .map(|(i, node)| {
-                    let x = COL_C_X + PAD + i as i32 * (node_w + GAP);
-                    let mut card_y = row_y + 3 * LINE + 8;
-                    let mut cards = Vec::new();
-                    for qm in &snapshot.qmgrs {
-                        for card in cards_for(qm, &node.name) {
-                            let h = (card.lines.len() as i32 + 1) * LINE + 12;
-                            cards.push(QmCard { frame: Frame { x: x + 8, y: card_y, w: node_w - 16, h }, ..card });
-                            card_y += h + 6;
-                        }
-                    }
-                    NodeBox { frame: Frame { x, y: row_y, w: node_w, h: card_y - row_y }, name: node.name.clone(), reach: reach_of(node), note: note_of(snapshot, node), cards }
-                })
-                .collect();
-            let tallest = row.iter().map(|n| n.frame.h).max().unwrap_or(0).max(3 * LINE + 8 + LINE + 16);
-            for node in &mut row {
-                node.frame.h = tallest;
-            }
-            row_y += tallest + GAP;
-            nodes.extend(row);
-        }
-        let frame = Frame { x: COL_C_X, y, w: COL_C_W, h: row_y - GAP - y + PAD };
+        let several = region.groups.len() > 1;
+        // A region without named groups is one group of all its nodes, drawn without a line.
+        let rows: Vec<(Option<&InventoryGroup>, Vec<&NodeView>)> = if several {
+            region.groups.iter().map(|g| (Some(g), g.nodes.iter().filter_map(|n| region.nodes.iter().find(|v| &v.name == n)).collect())).collect()
+        } else {
+            vec![(None, region.nodes.iter().collect())]
+        };
         let reachable = region.nodes.iter().filter(|n| n.reachable).count();
         let names = |regions: fn(&QmgrView) -> &Vec<String>| -> Vec<&str> {
             snapshot.qmgrs.iter().filter(|q| regions(q).contains(&region.name)).map(|q| q.name.as_str()).collect()
         };
         let primary_for = names(|q| &q.dr_primary_regions);
         let last_known_for = names(|q| &q.last_known_primary_regions);
-        let mut summary = if rows.len() > 1 {
-            format!("{} HA groups: {reachable} of {} nodes reachable", rows.len(), region.nodes.len())
+        let mut summary = if several {
+            format!("{} HA groups: {reachable} of {} nodes reachable", region.groups.len(), region.nodes.len())
         } else {
             format!("HA group: {reachable} of {} nodes reachable", region.nodes.len())
         };
         // Several groups name their queue managers on their own lines; the region counts them.
-        let list = |names: &[&str]| if rows.len() > 1 { format!("{} queue managers", names.len()) } else { names.join(", ") };
+        let list = |names: &[&str]| if several { format!("{} queue managers", names.len()) } else { names.join(", ") };
         if !primary_for.is_empty() || last_known_for.is_empty() {
             let list = if primary_for.is_empty() { "no queue manager".to_string() } else { list(&primary_for) };
             summary.push_str(&format!(" · DR primary for {list}"));
@@ -342,10 +376,40 @@ fn place_regions(snapshot: &Snapshot, map: &mut MapLayout) {
         if !last_known_for.is_empty() {
             summary.push_str(&format!(" · last known DR primary for {} (no answer now)", list(&last_known_for)));
         }
+        // One line as always for a region of one group; a region of several breaks it.
+        let summary_lines = if several { break_at_dots(&summary, SUMMARY_CHARS) } else { vec![summary.clone()] };
+        let count = rows.iter().map(|(_, nodes)| nodes.len()).max().unwrap_or(1).max(1) as i32;
+        let node_w = (COL_C_W - 2 * PAD - (count - 1) * GAP) / count;
+        let head = 2 * LINE + 12 + (summary_lines.len() as i32 - 1) * LINE;
+        let mut groups: Vec<GroupBox> = Vec::new();
+        let mut block_y = y + head;
+        let mut bottom = block_y;
+        for (group, members) in &rows {
+            let name = group.map_or(region.name.as_str(), |g| g.name.as_str());
+            let key = group_key(&region.name, name);
+            let head = group.map(|g| {
+                let health = group_health(snapshot, region, g);
+                let h = if second_line_wraps(&health) { GROUP_HEAD_H + LINE - 4 } else { GROUP_HEAD_H };
+                GroupHead { frame: Frame { x: COL_C_X + PAD, y: 0, w: COL_C_W - 2 * PAD, h }, name: g.name.clone(), health }
+            });
+            let is_open = match &head {
+                None => true,
+                Some(h) => open.get(&key).copied().unwrap_or_else(|| h.health.needs_attention()),
+            };
+            let head_h = head.as_ref().map_or(0, |h| h.frame.h);
+            let top = if head.is_some() { head_h + 6 } else { 0 };
+            let nodes = if is_open { node_row(snapshot, members, node_w, top) } else { Vec::new() };
+            let height = nodes.first().map_or(head_h, |n| n.frame.bottom());
+            bottom = block_y + height;
+            groups.push(GroupBox { key, y: block_y, head, open: is_open, nodes });
+            // Collapsed lines sit close together; an open row keeps the map's gap.
+            block_y = bottom + if is_open { GAP } else { 6 };
+        }
+        let frame = Frame { x: COL_C_X, y, w: COL_C_W, h: bottom - y + PAD };
         let lb = Frame { x: COL_B_X, y: frame.mid_y() - (3 * LINE + 12) / 2, w: COL_B_W, h: 3 * LINE + 12 };
         map.links.push(Link { points: vec![(lb.right(), lb.mid_y()), (frame.x, lb.mid_y())], kind: LinkKind::Normal });
         map.balancers.push(BalancerBox { frame: lb, region: region.name.clone(), host: region.load_balancer.clone() });
-        map.regions.push(RegionBox { frame, name: region.name.clone(), summary, groups, nodes });
+        map.regions.push(RegionBox { frame, name: region.name.clone(), summary, summary_lines, several, groups });
         y = frame.bottom() + 2 * GAP;
     }
 }
@@ -359,26 +423,100 @@ mod tests {
         json!({"name": name, "region": "WDC", "reachable": reachable, "stale": false, "error": null, "last_ok_at": null, "group_online": {}, "layers": null})
     }
 
-    #[test]
-    fn a_region_of_several_ha_groups_gets_a_row_of_nodes_under_each_groups_line() {
-        let snapshot: Snapshot = serde_json::from_value(json!({
+    fn two_groups(reachable: [bool; 6]) -> Snapshot {
+        let names = ["wdc1-mq1", "wdc2-mq1", "wdc3-mq1", "wdc1-mq2", "wdc2-mq2", "wdc3-mq2"];
+        serde_json::from_value(json!({
             "polled_at": 0, "poll_duration_ms": 0, "qmgrs": [], "routes": [], "mqipt": [], "findings": [],
             "regions": [{
                 "name": "WDC", "load_balancer": "wdc.lb",
-                "nodes": [node("wdc1-mq1", true), node("wdc2-mq1", true), node("wdc3-mq1", true), node("wdc1-mq2", false), node("wdc2-mq2", true), node("wdc3-mq2", true)],
-                "groups": [{"name": "WDC-1", "nodes": ["wdc1-mq1", "wdc2-mq1", "wdc3-mq1"]}, {"name": "WDC-2", "nodes": ["wdc1-mq2", "wdc2-mq2", "wdc3-mq2"]}]
+                "nodes": names.iter().zip(reachable).map(|(n, up)| node(n, up)).collect::<Vec<_>>(),
+                "groups": [{"name": "WDC-1", "nodes": &names[..3]}, {"name": "WDC-2", "nodes": &names[3..]}]
             }]
         }))
-        .unwrap();
-        let map = build(&snapshot);
+        .unwrap()
+    }
+
+    fn names(group: &GroupBox) -> Vec<&str> {
+        group.nodes.iter().map(|n| n.name.as_str()).collect()
+    }
+
+    #[test]
+    fn a_region_of_several_ha_groups_gets_a_line_per_group_and_a_row_of_nodes_under_each_open_one() {
+        let snapshot = two_groups([true, true, true, false, true, true]);
+        let all_open = OpenGroups::from([(group_key("WDC", "WDC-1"), true), (group_key("WDC", "WDC-2"), true)]);
+        let map = build(&snapshot, &all_open);
         let region = &map.regions[0];
-        let labels: Vec<&str> = region.groups.iter().map(|g| g.text.as_str()).collect();
-        assert_eq!(labels, ["HA group WDC-1: 3 of 3 nodes reachable", "HA group WDC-2: 2 of 3 nodes reachable"]);
+        assert!(region.several);
+        let lines: Vec<&str> = region.groups.iter().map(|g| g.head.as_ref().unwrap().health.line.as_str()).collect();
+        assert_eq!(lines, ["HA group WDC-1: 3 of 3 nodes reachable", "HA group WDC-2: 2 of 3 nodes reachable"]);
         assert!(region.summary.starts_with("2 HA groups: 5 of 6 nodes reachable"), "{}", region.summary);
-        let (first, second) = (&region.nodes[0].frame, &region.nodes[3].frame);
+        let (one, two) = (&region.groups[0], &region.groups[1]);
+        assert_eq!((names(one), names(two)), (vec!["wdc1-mq1", "wdc2-mq1", "wdc3-mq1"], vec!["wdc1-mq2", "wdc2-mq2", "wdc3-mq2"]));
+        let (first, second) = (&one.nodes[0].frame, &two.nodes[0].frame);
         assert_eq!(first.x, second.x, "each group's first node starts the row");
-        assert!(second.y > first.bottom() && region.groups[1].y < second.y && region.groups[1].y > first.bottom());
-        assert_eq!(first.w, region.nodes[1].frame.x - first.x - GAP, "three nodes to a row");
-        assert!(region.frame.bottom() >= second.bottom());
+        assert_eq!(first.y, GROUP_HEAD_H + 6, "under its group's line");
+        assert!(two.y > one.y + first.bottom(), "the second group starts below the first one's nodes");
+        assert_eq!(first.w, one.nodes[1].frame.x - first.x - GAP, "three nodes to a row");
+        assert!(region.frame.bottom() >= two.y + second.bottom());
+    }
+
+    #[test]
+    fn a_group_that_needs_attention_opens_by_default_and_the_operators_choice_wins() {
+        let snapshot = two_groups([true, true, true, false, true, true]);
+        let map = build(&snapshot, &OpenGroups::new());
+        let [one, two] = &map.regions[0].groups[..] else { panic!("two groups") };
+        assert_eq!((one.open, one.nodes.len()), (false, 0), "WDC-1 is well: collapsed to its line");
+        assert_eq!((two.open, names(two)), (true, vec!["wdc1-mq2", "wdc2-mq2", "wdc3-mq2"]), "WDC-2 lost a node: open");
+        assert_eq!(two.y, one.y + GROUP_HEAD_H + 6, "a collapsed group takes its line only");
+
+        let chosen = OpenGroups::from([(group_key("WDC", "WDC-1"), true), (group_key("WDC", "WDC-2"), false)]);
+        let map = build(&snapshot, &chosen);
+        let [one, two] = &map.regions[0].groups[..] else { panic!("two groups") };
+        assert!(one.open && !two.open && two.nodes.is_empty());
+
+        let well = build(&two_groups([true; 6]), &OpenGroups::new());
+        assert!(well.regions[0].groups.iter().all(|g| !g.open));
+        let opened = build(&two_groups([true; 6]), &OpenGroups::from([(group_key("WDC", "WDC-1"), true), (group_key("WDC", "WDC-2"), true)]));
+        assert!(well.height + 150 < opened.height, "{} vs {}", well.height, opened.height);
+    }
+
+    #[test]
+    fn a_region_of_one_group_has_no_group_line_and_always_shows_its_nodes() {
+        let snapshot: Snapshot = serde_json::from_value(json!({
+            "polled_at": 0, "poll_duration_ms": 0, "qmgrs": [], "routes": [], "mqipt": [], "findings": [],
+            "regions": [{"name": "WDC", "load_balancer": "wdc.lb", "nodes": [node("wdc1-mq1", true), node("wdc2-mq1", true), node("wdc3-mq1", true)], "groups": [{"name": "WDC", "nodes": ["wdc1-mq1", "wdc2-mq1", "wdc3-mq1"]}]}]
+        }))
+        .unwrap();
+        let map = build(&snapshot, &OpenGroups::from([(group_key("WDC", "WDC"), false)]));
+        let region = &map.regions[0];
+        assert!(!region.several);
+        let [group] = &region.groups[..] else { panic!("one group") };
+        assert!(group.head.is_none() && group.open);
+        assert_eq!(names(group), ["wdc1-mq1", "wdc2-mq1", "wdc3-mq1"]);
+        assert_eq!((group.y, group.nodes[0].frame.y), (2 * LINE + 12, 0), "nodes start under the region's two lines, as always");
+        assert_eq!(region.frame.h, 2 * LINE + 12 + group.nodes[0].frame.h + PAD);
+    }
+
+    #[test]
+    fn a_long_summary_breaks_after_a_dot_and_reads_on_as_one_text() {
+        let text = "10 HA groups: 27 of 30 nodes reachable · DR primary for 18 queue managers · last known DR primary for 2 queue managers (no answer now)";
+        let lines = break_at_dots(text, SUMMARY_CHARS);
+        assert_eq!(lines, ["10 HA groups: 27 of 30 nodes reachable · DR primary for 18 queue managers · ", "last known DR primary for 2 queue managers (no answer now)"]);
+        assert_eq!(lines.concat(), text);
+        assert_eq!(break_at_dots("HA group: 3 of 3 nodes reachable", SUMMARY_CHARS), ["HA group: 3 of 3 nodes reachable"]);
+    }
+
+    #[test]
+    fn a_group_line_gets_a_third_line_when_its_queue_managers_states_are_long() {
+        let health = |qmgrs: &[&str], findings: usize| GroupHealth {
+            line: String::new(),
+            qmgrs: qmgrs.iter().map(|t| (t.to_string(), crate::checks::Tone::Bad)).collect(),
+            findings,
+            worst_finding: (findings > 0).then_some(model::estate::Severity::Critical),
+            problems: Vec::new(),
+            tone: crate::checks::Tone::Bad,
+        };
+        assert!(!second_line_wraps(&health(&["G10QM1, G10QM3 running", "G10QM2 standby"], 0)));
+        assert!(second_line_wraps(&health(&["G4QM1, G4QM3 standby, DR Remote unavailable", "G4QM2 running, DR Remote unavailable"], 5)));
     }
 }

@@ -14,6 +14,7 @@ pub mod header;
 pub mod layers_compare;
 pub mod live_status;
 pub mod map_card;
+pub mod map_group;
 pub mod map_layout;
 pub mod node_layers;
 pub mod page;
