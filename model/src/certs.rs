@@ -2,6 +2,7 @@
 //! certificates of `/etc/tlshd.conf`, and what is wrong with them (expiry, host names, trust,
 //! weak keys), each finding with its evidence.
 
+use crate::finding_code::FindingCode;
 use crate::estate::{Evidence, Finding, Severity};
 use serde::{Deserialize, Serialize};
 
@@ -131,8 +132,8 @@ fn subject_of(c: &CertView) -> String {
     format!("{}:{}", c.host, c.label)
 }
 
-fn push(out: &mut Vec<Finding>, severity: Severity, code: &str, c: &CertView, message: String, lines: Vec<String>) {
-    out.push(Finding { severity, code: code.into(), message, subject: subject_of(c), evidence: evidence(c, lines) });
+fn push(out: &mut Vec<Finding>, severity: Severity, code: FindingCode, c: &CertView, message: String, lines: Vec<String>) {
+    out.push(Finding { severity, code, message, subject: subject_of(c), evidence: evidence(c, lines) });
 }
 
 /// Everything wrong with the certificates, most severe first.
@@ -147,7 +148,7 @@ pub fn findings_with(certs: &[CertView], errors: &[StoreError], now_ms: u64, pol
     for e in errors {
         out.push(Finding {
             severity: Severity::Warning,
-            code: "cert_store_unreadable".into(),
+            code: FindingCode::CertStoreUnreadable,
             message: format!("{} on {} cannot be read: {}", e.store, e.host, e.error),
             subject: format!("{}:{}", e.host, e.store),
             evidence: vec![Evidence { host: e.host.clone(), command: e.store.clone(), lines: vec![e.error.clone()] }],
@@ -157,21 +158,21 @@ pub fn findings_with(certs: &[CertView], errors: &[StoreError], now_ms: u64, pol
         let dates = vec![format!("Subject : {}", c.subject), format!("Not After : {}", c.not_after.map(format_ms).unwrap_or_default())];
         if let Some(end) = c.not_after {
             if end <= now_ms {
-                push(&mut out, Severity::Critical, "cert_expired", c, format!("{} ({}) on {} expired {} days ago", c.label, c.subject, c.host, (now_ms - end) / DAY_MS), dates.clone());
+                push(&mut out, Severity::Critical, FindingCode::CertExpired, c, format!("{} ({}) on {} expired {} days ago", c.label, c.subject, c.host, (now_ms - end) / DAY_MS), dates.clone());
             } else if end - now_ms <= 7 * DAY_MS {
-                push(&mut out, Severity::Critical, "cert_expiring", c, format!("{} ({}) on {} expires in {} days", c.label, c.subject, c.host, (end - now_ms) / DAY_MS), dates.clone());
+                push(&mut out, Severity::Critical, FindingCode::CertExpiring, c, format!("{} ({}) on {} expires in {} days", c.label, c.subject, c.host, (end - now_ms) / DAY_MS), dates.clone());
             } else if end - now_ms <= 30 * DAY_MS {
-                push(&mut out, Severity::Warning, "cert_expiring", c, format!("{} ({}) on {} expires in {} days", c.label, c.subject, c.host, (end - now_ms) / DAY_MS), dates.clone());
+                push(&mut out, Severity::Warning, FindingCode::CertExpiring, c, format!("{} ({}) on {} expires in {} days", c.label, c.subject, c.host, (end - now_ms) / DAY_MS), dates.clone());
             } else if c.personal && end - now_ms <= u64::from(policy.rotate_days_before) * DAY_MS {
                 let days = (end - now_ms) / DAY_MS;
-                push(&mut out, Severity::Info, "cert_rotation_due", c, format!("{} ({}) on {} ends in {days} days: rotate it (the policy proposes it {} days before)", c.label, c.subject, c.host, policy.rotate_days_before), dates.clone());
+                push(&mut out, Severity::Info, FindingCode::CertRotationDue, c, format!("{} ({}) on {} ends in {days} days: rotate it (the policy proposes it {} days before)", c.label, c.subject, c.host, policy.rotate_days_before), dates.clone());
             }
         }
         if c.key_bits.is_some_and(|b| b < 2048) {
-            push(&mut out, Severity::Warning, "cert_weak_key", c, format!("{} on {} has a {}-bit key; use at least 2048", c.label, c.host, c.key_bits.unwrap_or(0)), vec![format!("Key Size : {}", c.key_bits.unwrap_or(0))]);
+            push(&mut out, Severity::Warning, FindingCode::CertWeakKey, c, format!("{} on {} has a {}-bit key; use at least 2048", c.label, c.host, c.key_bits.unwrap_or(0)), vec![format!("Key Size : {}", c.key_bits.unwrap_or(0))]);
         }
         if let Some(sig) = c.signature.as_deref().filter(|s| { let s = s.to_ascii_lowercase(); s.contains("sha1") || s.contains("md5") }) {
-            push(&mut out, Severity::Warning, "cert_weak_signature", c, format!("{} on {} is signed with {sig}", c.label, c.host), vec![format!("Signature Algorithm : {sig}")]);
+            push(&mut out, Severity::Warning, FindingCode::CertWeakSignature, c, format!("{} on {} is signed with {sig}", c.label, c.host), vec![format!("Signature Algorithm : {sig}")]);
         }
         if let Purpose::Replication { node } = &c.purpose
             && c.personal
@@ -180,7 +181,7 @@ pub fn findings_with(certs: &[CertView], errors: &[StoreError], now_ms: u64, pol
             let san_ok = c.san_dns.iter().any(|d| d.eq_ignore_ascii_case(node));
             if !san_ok {
                 let why = if cn_ok { "its SAN lacks the host name (DR/HA needs it there)" } else { "neither its CN nor its SAN names the host" };
-                push(&mut out, Severity::Critical, "cert_hostname", c, format!("the replication certificate of {node} ({}): {why}", c.subject), vec![format!("Subject : {}", c.subject), format!("SubjectAltName : {}", c.san_dns.join(", "))]);
+                push(&mut out, Severity::Critical, FindingCode::CertHostname, c, format!("the replication certificate of {node} ({}): {why}", c.subject), vec![format!("Subject : {}", c.subject), format!("SubjectAltName : {}", c.san_dns.join(", "))]);
             }
         }
     }
@@ -202,7 +203,7 @@ pub fn summary_finding(inventory: &CertInventory) -> Option<Finding> {
     };
     Some(Finding {
         severity: worst,
-        code: "certificates".into(),
+        code: FindingCode::Certificates,
         message: format!(
             "Certificates and TLS channels: {} critical, {} warning — {first}{more}; see the Certificates page",
             count(Severity::Critical),
@@ -235,14 +236,14 @@ fn trust_findings(certs: &[CertView], out: &mut Vec<Finding>) {
             .map(|(h, _)| h)
             .collect();
         if !rejecting.is_empty() {
-            push(out, Severity::Critical, "cert_untrusted", c, format!("the replication certificate of {} is issued by {}, which the trust store of {} does not hold: its TLS handshake fails (unknown_ca)", c.host, c.issuer, rejecting.join(", ")), vec![format!("Issuer : {}", c.issuer)]);
+            push(out, Severity::Critical, FindingCode::CertUntrusted, c, format!("the replication certificate of {} is issued by {}, which the trust store of {} does not hold: its TLS handshake fails (unknown_ca)", c.host, c.issuer, rejecting.join(", ")), vec![format!("Issuer : {}", c.issuer)]);
         }
     }
     // MQIPT client → queue manager: the QM's personal certificate must be trusted by MQIPT's client keystore.
     for c in certs.iter().filter(|c| c.personal && matches!(c.purpose, Purpose::QmgrKeyRepository { .. })) {
         let clients: Vec<&CertView> = certs.iter().filter(|t| matches!(t.purpose, Purpose::MqiptClient { .. }) && !t.personal).collect();
         if !clients.is_empty() && !clients.iter().any(|t| t.subject.eq_ignore_ascii_case(&c.issuer)) {
-            push(out, Severity::Critical, "cert_untrusted", c, format!("{} on {} is issued by {}, which MQIPT's client keystore does not trust", c.label, c.host, c.issuer), vec![format!("Issuer : {}", c.issuer)]);
+            push(out, Severity::Critical, FindingCode::CertUntrusted, c, format!("{} on {} is issued by {}, which MQIPT's client keystore does not trust", c.label, c.host, c.issuer), vec![format!("Issuer : {}", c.issuer)]);
         }
     }
 }
@@ -259,7 +260,7 @@ mod tests {
 
     #[test]
     fn the_summary_names_the_worst_first_and_counts_the_rest() {
-        let finding = |severity, message: &str| Finding { severity, code: "c".into(), message: message.into(), subject: "s".into(), evidence: Vec::new() };
+        let finding = |severity, message: &str| Finding { severity, code: FindingCode::CertExpiring, message: message.into(), subject: "s".into(), evidence: Vec::new() };
         let mut inventory = CertInventory { collected_at: 0, certificates: Vec::new(), channels: Vec::new(), errors: Vec::new(), findings: Vec::new(), qmgr_labels: Default::default(), tlshd: Vec::new() };
         assert_eq!(summary_finding(&inventory), None);
         inventory.findings = vec![finding(Severity::Warning, "w1"), finding(Severity::Critical, "c1"), finding(Severity::Critical, "c2")];
@@ -289,9 +290,9 @@ mod tests {
         };
         let policy = crate::cert_policy::CertPolicy { rotate_days_before: 60, ..Default::default() };
         let codes = |days| findings_with(&[cert(days)], &[], 0, &policy).into_iter().map(|f| f.code).collect::<Vec<_>>();
-        assert_eq!(codes(45), ["cert_rotation_due"]);
-        assert_eq!(codes(20), ["cert_expiring"]);
-        assert_eq!(codes(90), Vec::<String>::new());
+        assert_eq!(codes(45), [FindingCode::CertRotationDue]);
+        assert_eq!(codes(20), [FindingCode::CertExpiring]);
+        assert_eq!(codes(90), []);
     }
 
     #[test]

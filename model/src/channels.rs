@@ -6,6 +6,7 @@
 //! The pairing and CipherSpec rules are public: the simulator decides with them whether a pair
 //! runs, so that what it shows and what the console predicts cannot drift apart.
 
+use crate::finding_code::FindingCode;
 use crate::certs::{CertView, Purpose, peer_dn};
 use crate::estate::{Evidence, Finding, Severity};
 use serde::{Deserialize, Serialize};
@@ -210,7 +211,7 @@ fn route_findings(ch: &ChannelView, certs: &[CertView], routes: &[RouteTls], out
     if !ch.certlabl.trim().is_empty() && !repo.is_empty() && !repo.iter().any(|c| c.label == ch.certlabl && c.personal) {
         out.push(Finding {
             severity: Severity::Critical,
-            code: "channel_certlabl".into(),
+            code: FindingCode::ChannelCertlabl,
             message: format!("{} on {}: CERTLABL({}) names no personal certificate in the key repository", ch.name, ch.qmgr, ch.certlabl),
             subject: subject.clone(),
             evidence: evidence(vec![format!("CERTLABL({})", ch.certlabl)]),
@@ -221,7 +222,7 @@ fn route_findings(ch: &ChannelView, certs: &[CertView], routes: &[RouteTls], out
         if ch.sslcauth.eq_ignore_ascii_case("REQUIRED") && client.is_empty() {
             out.push(Finding {
                 severity: Severity::Critical,
-                code: "channel_sslcauth".into(),
+                code: FindingCode::ChannelSslcauth,
                 message: format!("{} on {} requires a client certificate (SSLCAUTH(REQUIRED)) but MQIPT {}'s client keystore has no personal certificate", ch.name, ch.qmgr, route.instance),
                 subject: subject.clone(),
                 evidence: evidence(vec![format!("SSLCAUTH({})", ch.sslcauth)]),
@@ -235,7 +236,7 @@ fn route_findings(ch: &ChannelView, certs: &[CertView], routes: &[RouteTls], out
                 {
                     out.push(Finding {
                         severity: Severity::Critical,
-                        code: "channel_sslpeer".into(),
+                        code: FindingCode::ChannelSslpeer,
                         message: format!("{} on {}: MQIPT {} connects (route {}) with {}, which SSLPEER({}) refuses: expect AMQ9636E — {}", ch.name, ch.qmgr, route.instance, route.listener_port, cert.subject, ch.sslpeer, result.explanation),
                         subject: subject.clone(),
                         evidence: evidence(vec![format!("SSLPEER({})", ch.sslpeer), format!("MQIPT client certificate: {dn}")]),
@@ -249,7 +250,7 @@ fn route_findings(ch: &ChannelView, certs: &[CertView], routes: &[RouteTls], out
             if !suites.split(',').any(|s| cipher_core(s) == wanted) {
                 out.push(Finding {
                     severity: Severity::Warning,
-                    code: "channel_sslciph".into(),
+                    code: FindingCode::ChannelSslciph,
                     message: format!("{} on {} accepts only {} but MQIPT route {} offers {suites}", ch.name, ch.qmgr, ch.sslciph, route.listener_port),
                     subject: subject.clone(),
                     evidence: evidence(vec![format!("SSLCIPH({})", ch.sslciph), format!("SSLClientCipherSuites={suites}")]),
@@ -277,7 +278,7 @@ fn pair_findings(sender: &ChannelView, receiver: &ChannelView, certs: &[CertView
         }
         out.push(Finding {
             severity,
-            code: "channel_sslciph_pair".into(),
+            code: FindingCode::ChannelSslciphPair,
             message: format!(
                 "{}: the {} on {} has SSLCIPH({}) but the {} on {} has SSLCIPH({}); {outcome} — {why}{running}",
                 sender.name, sender.chltype, sender.qmgr, sender.sslciph.trim(), receiver.chltype, receiver.qmgr, receiver.sslciph.trim()
@@ -298,7 +299,7 @@ fn pair_findings(sender: &ChannelView, receiver: &ChannelView, certs: &[CertView
         }
         out.push(Finding {
             severity: Severity::Critical,
-            code: "channel_sslpeer".into(),
+            code: FindingCode::ChannelSslpeer,
             message: format!(
                 "{} on {}: the {} on {} presents {} (CERTLABL({})), which SSLPEER({}) refuses: expect AMQ9636E — {}",
                 checker.name, checker.qmgr, peer.chltype, peer.qmgr, cert.subject, peer.certlabl, checker.sslpeer, result.explanation

@@ -3,6 +3,7 @@
 //! than [`SKEW_TOLERANCE_MS`] is off: Pacemaker's failure times, certificate validity and every
 //! log an operator correlates during an outage then disagree with the console's.
 
+use crate::finding_code::FindingCode;
 use crate::estate::{Evidence, Finding, Severity};
 use crate::probe::{HostReport, Probe};
 
@@ -44,7 +45,7 @@ pub fn clock_findings(reports: &[HostReport], out: &mut Vec<Finding>) {
         let line = report.result(&Probe::Clock).map(|r| r.output.trim().to_string()).unwrap_or_default();
         out.push(Finding {
             severity: Severity::Warning,
-            code: "clock_skew".into(),
+            code: FindingCode::ClockSkew,
             subject: report.host.clone(),
             message: format!(
                 "{}'s clock is about {secs} s {direction} the console's: Pacemaker's failure times, certificate validity and the logs of this host will not line up with the rest of the estate. Check its time service (chronyc tracking; timedatectl)",

@@ -1,6 +1,7 @@
 //! The estate as the console shows it: the inventory (what should exist) and the snapshot
 //! built from what the hosts said. These types cross the wire to the browser unchanged.
 
+pub use crate::finding_code::FindingCode;
 use crate::rdqmstatus::DrStatusField;
 use crate::status::{DrRole, HaRole, HaStatus, QmStatus};
 use serde::{Deserialize, Serialize};
@@ -364,7 +365,7 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub severity: Severity,
-    pub code: String,
+    pub code: FindingCode,
     pub message: String,
     /// What it is about: a queue manager, node or route (e.g. `DRHAQM1`, `wdc1-mq1`, `HAMQ:1501`).
     pub subject: String,

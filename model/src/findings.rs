@@ -1,11 +1,12 @@
 //! Findings: what an operator must know about the estate, each with its evidence.
 
+use crate::finding_code::FindingCode;
 use crate::estate::{Evidence, Finding, Inventory, QmgrView, Severity, Snapshot};
 use crate::probe::{HostReport, Probe};
 use crate::status::{DrStatus, HaStatus, QmStatus};
 
-fn finding(severity: Severity, code: &str, subject: &str, message: String, evidence: Vec<Evidence>) -> Finding {
-    Finding { severity, code: code.to_string(), message, subject: subject.to_string(), evidence }
+fn finding(severity: Severity, code: FindingCode, subject: &str, message: String, evidence: Vec<Evidence>) -> Finding {
+    Finding { severity, code, message, subject: subject.to_string(), evidence }
 }
 
 /// The lines of a probe's output that carry `labels`, as evidence.
@@ -76,7 +77,7 @@ fn node_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             let error = node.error.clone().unwrap_or_default();
             out.push(finding(
                 Severity::Critical,
-                "host_key_changed",
+                FindingCode::HostKeyChanged,
                 &node.name,
                 format!(
                     "{} presents an SSH host key that the console's known_hosts does not hold: the console refuses to connect and shows nothing newer ({}). Check the new key with the host's owner (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console), then replace its line in the known_hosts file of the console's [ssh] settings (ssh-keygen -R, then the verified key)",
@@ -91,7 +92,7 @@ fn node_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             let error = node.error.clone().unwrap_or_default();
             out.push(finding(
                 Severity::Critical,
-                "ssh_key_refused",
+                FindingCode::SshKeyRefused,
                 &node.name,
                 format!(
                     "{} refuses the console's SSH key: the console shows nothing newer ({}). Someone removed it from the authorized_keys of the console's [ssh] user there, or the key was rotated on one side only: put the public half of the [ssh] key_file back (ssh-copy-id, or the host's key management), then check with ssh -i KEY USER@{}",
@@ -108,7 +109,7 @@ fn node_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             let data = if node.stale { "its data below is stale" } else { "no data" };
             out.push(finding(
                 Severity::Critical,
-                "node_unreachable",
+                FindingCode::NodeUnreachable,
                 &node.name,
                 format!("{} is unreachable ({}; {data}): {error}", node.name, last_answered(node.last_ok_at)),
                 vec![Evidence { host: node.name.clone(), command: "ssh".into(), lines: vec![error] }],
@@ -119,7 +120,7 @@ fn node_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
         if let Some(error) = &instance.error {
             out.push(finding(
                 Severity::Critical,
-                "mqipt_unreadable",
+                FindingCode::MqiptUnreadable,
                 &instance.name,
                 format!("MQIPT {} on {}: {} cannot be read: {error}", instance.name, instance.host, instance.conf_path),
                 vec![Evidence { host: instance.host.clone(), command: format!("cat {}", instance.conf_path), lines: vec![error.clone()] }],
@@ -140,7 +141,7 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
             .collect();
         out.push(finding(
             Severity::Critical,
-            "dr_partitioned",
+            FindingCode::DrPartitioned,
             &qm.name,
             format!(
                 "{} is DR primary in {} at once (partitioned): one side's data must be discarded",
@@ -161,7 +162,7 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
         // Between a move and `Running`: not yet serving clients, not lost either.
         out.push(finding(
             Severity::Warning,
-            "qm_starting",
+            FindingCode::QmStarting,
             &qm.name,
             format!("{} is starting on {} and does not accept connections yet", qm.name, starting.join(" and ")),
             starting.iter().map(|h| evidence(reports, h, &probe, &["Queue manager status:", "HA current location:"])).collect(),
@@ -169,7 +170,7 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
     } else if has_fresh && qm.running_nodes.is_empty() {
         out.push(finding(
             Severity::Critical,
-            "qm_not_running",
+            FindingCode::QmNotRunning,
             &qm.name,
             if qm.last_known_primary_regions.is_empty() {
                 format!("{} is running in no region", qm.name)
@@ -196,7 +197,7 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
             let kb = side.dr_out_of_sync_kb.map(|kb| format!(", {kb} KB not yet replicated")).unwrap_or_default();
             out.push(finding(
                 Severity::Warning,
-                "dr_not_normal",
+                FindingCode::DrNotNormal,
                 &qm.name,
                 format!("{}: DR status in {} is {status}{kb}", qm.name, side.region),
                 vec![evidence(reports, &location, &probe, &["DR status:", "DR out of sync data:"])],
@@ -206,7 +207,7 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
         if let Some(first) = split.first() {
             out.push(finding(
                 Severity::Critical,
-                "ha_split_brain",
+                FindingCode::HaSplitBrain,
                 &qm.name,
                 format!(
                     "{}'s HA data in {} is split (HA status Partitioned on {}): its nodes hold diverging copies and no longer replicate, so no node can safely take over. A person decides which node's data to keep and discards the others' (IBM's RDQM split-brain procedure; DRBD shows the resource StandAlone)",
@@ -224,7 +225,7 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
             if let Some(status) = node.ha_status.as_ref().filter(|s| **s != HaStatus::Normal && **s != HaStatus::Partitioned) {
                 out.push(finding(
                     Severity::Warning,
-                    "ha_not_normal",
+                    FindingCode::HaNotNormal,
                     &qm.name,
                     format!("{} on {}: HA status {status}", qm.name, node.node),
                     vec![evidence(reports, &node.node, &probe, &["HA status:", "Node:", "HA out of sync data:"])],
@@ -235,7 +236,7 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
             {
                 out.push(finding(
                     Severity::Warning,
-                    "probe_failed",
+                    FindingCode::ProbeFailed,
                     &node.node,
                     format!("{} on {}: {error}", probe.command_line(), node.node),
                     vec![evidence(reports, &node.node, &probe, &["AMQ", "Command"])],
@@ -248,7 +249,7 @@ fn qm_findings(qm: &QmgrView, reports: &[HostReport], out: &mut Vec<Finding>) {
         {
             out.push(finding(
                 Severity::Info,
-                "qm_off_preferred",
+                FindingCode::QmOffPreferred,
                 &qm.name,
                 format!("{} runs on {} in {}, not on its preferred node {preferred}", qm.name, running.node, side.region),
                 vec![evidence(reports, &running.node, &probe, &["HA current location:", "HA preferred location:"])],
@@ -270,7 +271,7 @@ fn route_findings(inventory: &Inventory, snapshot: &Snapshot, out: &mut Vec<Find
         let Some(route) = snapshot.routes.iter().find(|r| r.instance == route_ref.instance && r.listener_port == port) else {
             out.push(finding(
                 Severity::Critical,
-                "route_missing",
+                FindingCode::RouteMissing,
                 &subject,
                 format!("{}: MQIPT {} has no route with ListenerPort={port}", qm.name, route_ref.instance),
                 vec![conf],
@@ -285,7 +286,7 @@ fn route_findings(inventory: &Inventory, snapshot: &Snapshot, out: &mut Vec<Find
         match (&route.destination_region, &qm.dr_primary_region) {
             (None, _) => out.push(finding(
                 Severity::Warning,
-                "route_unknown_destination",
+                FindingCode::RouteUnknownDestination,
                 &subject,
                 format!(
                     "route {port} ({}) forwards to {}, which is no region's load balancer",
@@ -305,7 +306,7 @@ fn route_findings(inventory: &Inventory, snapshot: &Snapshot, out: &mut Vec<Find
                 if !running.is_empty() && !running.contains(&dest.as_str()) {
                     out.push(finding(
                         Severity::Critical,
-                        "route_wrong_region",
+                        FindingCode::RouteWrongRegion,
                         &subject,
                         format!(
                             "route {port} sends {} traffic to {dest} ({}) but {} runs in {} (on {})",
@@ -323,7 +324,7 @@ fn route_findings(inventory: &Inventory, snapshot: &Snapshot, out: &mut Vec<Find
                 let lb = inventory.regions.iter().find(|r| &r.name == primary).map(|r| r.load_balancer.clone());
                 out.push(finding(
                     Severity::Critical,
-                    "route_wrong_region",
+                    FindingCode::RouteWrongRegion,
                     &subject,
                     format!(
                         "route {port} sends {} traffic to {dest} ({}) but {} is DR primary in {primary} ({})",
@@ -343,7 +344,7 @@ fn route_findings(inventory: &Inventory, snapshot: &Snapshot, out: &mut Vec<Find
 fn layer_findings(inventory: &Inventory, snapshot: &Snapshot, reports: &[HostReport], layers: &crate::layers::LayerMap, out: &mut Vec<Finding>) {
     for region in &inventory.regions {
         for (host, error) in crate::layers::host_errors(layers, &region.nodes) {
-            out.push(finding(Severity::Warning, "layer_unreadable", &host, error.clone(), vec![Evidence { host: host.clone(), command: "drbdadm status; crm_mon".into(), lines: vec![error] }]));
+            out.push(finding(Severity::Warning, FindingCode::LayerUnreadable, &host, error.clone(), vec![Evidence { host: host.clone(), command: "drbdadm status; crm_mon".into(), lines: vec![error] }]));
         }
         for qm in &snapshot.qmgrs {
             let Some(side) = qm.sides.iter().find(|s| s.region == region.name) else { continue };
@@ -371,7 +372,7 @@ fn isolation_findings(snapshot: &Snapshot, reports: &[HostReport], out: &mut Vec
                     evidence_lines.extend(view.peers.iter().filter(|(p, _)| reachable(p)).take(1).map(|(p, _)| evidence(reports, p, &probe, &["Node:", "HA status:"])));
                     out.push(finding(
                         Severity::Critical,
-                        "node_isolated",
+                        FindingCode::NodeIsolated,
                         &view.node,
                         format!(
                             "{} answers but has lost both HA peers ({}), which answer too: it is cut off from its HA group (quorum lost), runs no queue manager and cannot take one over",
@@ -400,7 +401,7 @@ fn unreadable_status_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                 if seen.insert(view.node.clone()) {
                     out.push(finding(
                         Severity::Critical,
-                        "sudo_required",
+                        FindingCode::SudoRequired,
                         &view.node,
                         format!(
                             "{} runs RDQM's commands only through sudo, and the console calls them without: set sudo = true in its [[nodes]] entry (the console then runs them with sudo -n, so the sudoers rule must allow them without a password); nothing {} reports is known",
@@ -413,7 +414,7 @@ fn unreadable_status_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
                 if seen.insert(view.node.clone()) {
                     out.push(finding(
                         Severity::Critical,
-                        "not_authorized",
+                        FindingCode::NotAuthorized,
                         &view.node,
                         format!(
                             "{} refuses the console's RDQM commands (AMQ7077E: not authorized): the console's SSH user must be in the haclient group there (usermod -aG haclient USER), or its [[nodes]] entry must set sudo = true with the seed's sudoers rule; nothing {} reports is known",
@@ -425,7 +426,7 @@ fn unreadable_status_findings(snapshot: &Snapshot, out: &mut Vec<Finding>) {
             } else {
                 out.push(finding(
                     Severity::Warning,
-                    "qm_status_unreadable",
+                    FindingCode::QmStatusUnreadable,
                     &qm.name,
                     format!("{} on {}: rdqmstatus failed ({error}); that node's view of it is unknown", qm.name, view.node),
                     evidence,

@@ -2,6 +2,7 @@
 //! concludes from them (findings with the lines that prove them), and whether a region could
 //! run a queue manager now.
 
+use crate::finding_code::FindingCode;
 use crate::crm::{self, CrmMon, INFINITY};
 use crate::drbd::{self, DrbdStatus};
 use crate::estate::{Evidence, QmNode, Severity};
@@ -54,7 +55,7 @@ pub fn node_layers(report: Option<&HostReport>) -> Option<NodeLayers> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerIssue {
     pub severity: Severity,
-    pub code: &'static str,
+    pub code: FindingCode,
     pub message: String,
     pub evidence: Vec<Evidence>,
     /// The region cannot run (or keep running) the queue manager because of it.
@@ -140,7 +141,7 @@ pub fn issues(
         let hidden = if ha_normal { " (rdqmstatus still says HA status Normal)" } else { "" };
         out.push(LayerIssue {
             severity: if all { Severity::Critical } else { Severity::Warning },
-            code: "pacemaker_banned",
+            code: FindingCode::PacemakerBanned,
             message: format!(
                 "Pacemaker has banned {qmgr} on {} in {region} (fail-count INFINITY){hidden}: {}",
                 banned.join(", "),
@@ -153,7 +154,7 @@ pub fn issues(
     if let Some(node) = quorum_lost {
         out.push(LayerIssue {
             severity: Severity::Critical,
-            code: "no_quorum",
+            code: FindingCode::NoQuorum,
             message: format!("Pacemaker on {node} reports no quorum in {region}: nothing can run there"),
             evidence: vec![Evidence { host: node.clone(), command: CRM_COMMAND.into(), lines: lines_with(report(&node), &Probe::CrmMon, &["with_quorum"]) }],
             blocks_readiness: true,
@@ -168,7 +169,7 @@ pub fn issues(
         if let Some(disk) = res.disk.as_deref().filter(|d| !d.eq_ignore_ascii_case("UpToDate")) {
             out.push(LayerIssue {
                 severity: Severity::Warning,
-                code: "drbd_disk",
+                code: FindingCode::DrbdDisk,
                 message: format!("DRBD on {node}: {qmgr}'s disk is {disk}, not UpToDate"),
                 evidence: evidence.clone(),
                 blocks_readiness: location == Some(node.as_str()),
@@ -187,7 +188,7 @@ pub fn issues(
             let sync = peer.done.map(|d| format!(" (sync {d:.1}% done)")).unwrap_or_default();
             out.push(LayerIssue {
                 severity: Severity::Warning,
-                code: if rdqm_normal { "layers_disagree" } else { "drbd_peer" },
+                code: if rdqm_normal { FindingCode::LayersDisagree } else { FindingCode::DrbdPeer },
                 message: if rdqm_normal {
                     format!("layers disagree on {node}: rdqmstatus says HA status Normal for {qmgr}, DRBD says {} has {what}{sync}", peer.name)
                 } else {

@@ -15,6 +15,7 @@ pub mod certs;
 pub mod cert_policy;
 pub mod channels;
 pub mod clock;
+pub mod finding_code;
 pub mod findings;
 pub mod instance;
 pub mod intent;

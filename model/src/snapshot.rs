@@ -101,9 +101,9 @@ fn readiness(inventory: &Inventory, qmgr: &str, side: &QmSide, reports: &[HostRe
         for issue in crate::layers::issues(qmgr, &region.name, inventory.qm_nodes(qmgr, &region.name), reports, layers, &side.nodes, location) {
             if issue.blocks_readiness {
                 let code = match issue.code {
-                    "pacemaker_banned" => ReadinessCode::PacemakerBanned,
-                    "no_quorum" => ReadinessCode::NoQuorum,
-                    "drbd_disk" => ReadinessCode::DrbdDisk,
+                    crate::finding_code::FindingCode::PacemakerBanned => ReadinessCode::PacemakerBanned,
+                    crate::finding_code::FindingCode::NoQuorum => ReadinessCode::NoQuorum,
+                    crate::finding_code::FindingCode::DrbdDisk => ReadinessCode::DrbdDisk,
                     _ => ReadinessCode::Layers,
                 };
                 reasons.push(ReadinessReason::new(code, issue.message));

@@ -102,7 +102,7 @@ fn a_whole_group_down_costs_only_its_own_queue_managers() {
     assert!(g2.readiness["DAL"].reasons.iter().all(|r| r.code != ReadinessCode::Unreachable));
 
     assert_eq!(g2.sides[0].ha_group.as_deref(), Some("WDC-2"));
-    let not_running = snapshot.findings.iter().find(|f| f.code == "qm_not_running" && f.subject == "G2QM1").unwrap();
+    let not_running = snapshot.findings.iter().find(|f| f.code == model::estate::FindingCode::QmNotRunning && f.subject == "G2QM1").unwrap();
     assert_eq!(
         not_running.message,
         "G2QM1 is running in no region that answers: WDC (HA group WDC-2), its last known DR primary, does not answer; an unplanned failover (dr-failover) may be needed"

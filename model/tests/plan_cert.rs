@@ -216,7 +216,7 @@ fn a_replication_certificate_without_the_host_name_is_rotated_to_one_with_it() {
         });
     }
     let findings = model::certs::findings(&inv.certificates, &[], 1_796_400_000_000);
-    let proposed: Vec<&str> = findings.iter().filter(|f| f.code == "cert_hostname").map(|f| f.subject.as_str()).collect();
+    let proposed: Vec<&str> = findings.iter().filter(|f| f.code == model::estate::FindingCode::CertHostname).map(|f| f.subject.as_str()).collect();
     assert_eq!(proposed, ["dal3-mq1:replication"], "the finding names the certificate the Rotate action plans for");
     let p = plan_with(rotate("dal3-mq1", "/etc/drbd.d/dal3-mq1.crt", "replication", None), &inv);
     insta::assert_json_snapshot!(p);

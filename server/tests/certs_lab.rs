@@ -1,6 +1,7 @@
 //! The certificate inventory against the lab's real certificates over SSH: every planted flaw
 //! is found, with evidence, and nothing else is; channels show the status `runmqsc` reports.
 
+use model::estate::FindingCode;
 use console::certs::CertCollector;
 use console::config::Config;
 use console::fleet::RemoteExec;
@@ -22,7 +23,7 @@ async fn every_flawed_certificate_is_flagged_and_only_those() {
     assert!(inventory.errors.is_empty(), "{:#?}", inventory.errors);
     // The estate's findings say so too, as one finding that counts them (from the next refresh).
     let snapshot = collector.poller.as_ref().expect("set above").refresh().await;
-    let summary = snapshot.findings.iter().find(|f| f.code == "certificates").expect("the estate mentions the certificates");
+    let summary = snapshot.findings.iter().find(|f| f.code == FindingCode::Certificates).expect("the estate mentions the certificates");
     assert_eq!(summary.severity, model::estate::Severity::Critical);
     assert!(summary.message.contains("see the Certificates page"), "{}", summary.message);
     assert_eq!(summary.evidence[0].lines.len(), inventory.findings.len());
@@ -31,7 +32,7 @@ async fn every_flawed_certificate_is_flagged_and_only_those() {
     // MQIPT's, and per node one certificate + one CA.
     assert_eq!(inventory.certificates.len(), 5 * 2 + 2 * 2 + 3 + 2 + 6 * 2, "{:#?}", inventory.certificates.iter().map(|c| (&c.host, &c.label)).collect::<Vec<_>>());
 
-    let found: Vec<(String, String)> = inventory.findings.iter().map(|f| (f.code.clone(), f.subject.clone())).collect();
+    let found: Vec<(String, String)> = inventory.findings.iter().map(|f| (f.code.to_string(), f.subject.clone())).collect();
     let expect = |code: &str, subject: &str| {
         assert!(found.iter().any(|(c, s)| c == code && s == subject), "missing {code} for {subject}: {found:#?}");
     };
@@ -43,13 +44,13 @@ async fn every_flawed_certificate_is_flagged_and_only_those() {
     expect("cert_untrusted", "dal2-mq1:dal2-mq1");
     // The channel MQIPT connects to: its SSLPEER refuses MQIPT's client certificate.
     expect("channel_sslpeer", "SSLDRHAQM1:SSLDRHAQM1.MQIPT");
-    let peer = inventory.findings.iter().find(|f| f.code == "channel_sslpeer").unwrap();
+    let peer = inventory.findings.iter().find(|f| f.code == FindingCode::ChannelSslpeer).unwrap();
     assert!(peer.message.contains("AMQ9636E") && peer.message.contains("CN=mqipt-client"), "{}", peer.message);
     // SSLDRHAQM1's SVRCONN and both ends of its two channels with DRHAQM2.
     assert_eq!(inventory.channels.len(), 5, "{:#?}", inventory.channels);
     // The sender/receiver pair whose CipherSpecs differ: flagged with both queue managers' evidence.
     expect("channel_sslciph_pair", "DRHAQM2:DRHAQM2.TO.SSLDRHAQM1");
-    let pair = inventory.findings.iter().find(|f| f.code == "channel_sslciph_pair").unwrap();
+    let pair = inventory.findings.iter().find(|f| f.code == FindingCode::ChannelSslciphPair).unwrap();
     assert_eq!(pair.severity, model::estate::Severity::Critical);
     assert!(pair.message.contains("AMQ9631E") && pair.message.contains("RETRYING"), "{}", pair.message);
     let ends: Vec<(&str, &str)> = pair.evidence.iter().map(|e| (e.host.as_str(), e.command.as_str())).collect();
@@ -93,7 +94,7 @@ async fn every_flawed_certificate_is_flagged_and_only_those() {
     for (code, subject) in &found {
         assert!(flawed.iter().any(|f| subject.ends_with(&format!(":{f}"))), "a good certificate was flagged: {code} {subject}");
     }
-    let expiring = inventory.findings.iter().find(|f| f.code == "cert_expiring").unwrap();
+    let expiring = inventory.findings.iter().find(|f| f.code == FindingCode::CertExpiring).unwrap();
     assert_eq!(expiring.severity, model::estate::Severity::Critical, "within 7 days is severe");
     assert!(expiring.evidence[0].command.starts_with("mqiptKeycmd -cert -details"), "{:?}", expiring.evidence);
     ssh.close_all().await;

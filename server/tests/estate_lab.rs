@@ -60,7 +60,7 @@ async fn snapshot_follows_the_seed_failover_over_ssh() {
         if qm(&after, "DRHAQM1").running_on.is_some() {
             break;
         }
-        assert!(after.findings.iter().any(|f| f.code == "qm_starting"), "{:?}", codes(&after));
+        assert!(after.findings.iter().any(|f| f.code == model::estate::FindingCode::QmStarting), "{:?}", codes(&after));
         tokio::time::sleep(Duration::from_millis(50)).await;
         after = poller.refresh().await;
         refreshes += 1;
@@ -68,7 +68,7 @@ async fn snapshot_follows_the_seed_failover_over_ssh() {
     let drhaqm1 = qm(&after, "DRHAQM1");
     assert_eq!(drhaqm1.running_on.as_deref(), Some("dal1-mq1"));
     assert_eq!(drhaqm1.dr_primary_region.as_deref(), Some("DAL"));
-    let wrong = after.findings.iter().find(|f| f.code == "route_wrong_region").expect("route 1501 flagged");
+    let wrong = after.findings.iter().find(|f| f.code == model::estate::FindingCode::RouteWrongRegion).expect("route 1501 flagged");
     assert_eq!(wrong.subject, "HAMQ:1501");
     assert!(wrong.message.contains("3bdf30c3-us-east.lb.appdomain.cloud"), "{}", wrong.message);
     assert_eq!(after.findings[0].severity, model::estate::Severity::Critical);
@@ -101,7 +101,7 @@ async fn a_lost_node_turns_unreachable_within_two_refreshes_and_the_rest_stays_c
     let snapshot = seen.expect("wdc3-mq1 unreachable within two refreshes");
     let lost = node(&snapshot, "wdc3-mq1");
     assert!(lost.stale && lost.error.is_some() && lost.last_ok_at.is_some(), "{lost:?}");
-    assert!(snapshot.findings.iter().any(|f| f.code == "node_unreachable" && f.subject == "wdc3-mq1"));
+    assert!(snapshot.findings.iter().any(|f| f.code == model::estate::FindingCode::NodeUnreachable && f.subject == "wdc3-mq1"));
     for other in ["wdc1-mq1", "wdc2-mq1", "dal1-mq1", "dal2-mq1", "dal3-mq1"] {
         let n = node(&snapshot, other);
         assert!(n.reachable && !n.stale, "{other}: {n:?}");

@@ -138,7 +138,7 @@ async fn during_a_partition_the_route_follows_where_the_queue_manager_runs() {
     let qm = snapshot.qmgrs.iter().find(|q| q.name == "DRHAQM1").unwrap();
     assert_eq!(qm.dr_primary_region, None, "partitioned");
     assert_eq!(qm.running_nodes, ["dal1-mq1"]);
-    let wrong = snapshot.findings.iter().find(|f| f.code == "route_wrong_region" && f.subject == "HAMQ:1501");
+    let wrong = snapshot.findings.iter().find(|f| f.code == model::estate::FindingCode::RouteWrongRegion && f.subject == "HAMQ:1501");
     let wrong = wrong.unwrap_or_else(|| panic!("{:#?}", snapshot.findings.iter().map(|f| &f.code).collect::<Vec<_>>()));
     assert!(wrong.message.contains("runs in DAL"), "{}", wrong.message);
     assert_eq!(wrong.severity, model::estate::Severity::Critical);

@@ -15,12 +15,14 @@ use crate::components::plan::{VIEWER_REASON_ID, use_planner};
 use crate::session::use_session;
 use leptos::prelude::*;
 use model::certs::{CertInventory, CertView};
+use model::estate::FindingCode;
 use model::intent::RotateMode;
 use model::plan::Intent;
 use model::run::{Run, RunState};
 
 /// The finding codes that propose a rotation, most pressing first.
-pub const PROPOSING: [&str; 6] = ["cert_expired", "cert_expiring", "cert_hostname", "cert_weak_key", "cert_weak_signature", "cert_rotation_due"];
+pub const PROPOSING: [FindingCode; 6] =
+    [FindingCode::CertExpired, FindingCode::CertExpiring, FindingCode::CertHostname, FindingCode::CertWeakKey, FindingCode::CertWeakSignature, FindingCode::CertRotationDue];
 
 /// Why a rotation of `c` is proposed, in a few words ("expires in 5 days"), from the
 /// inventory's findings about it; `None` when nothing proposes one (or it is not personal).
@@ -31,13 +33,13 @@ pub fn rotation_proposed(inventory: &CertInventory, c: &CertView, now_ms: u64) -
     let subject = format!("{}:{}", c.host, c.label);
     let code = PROPOSING.into_iter().find(|code| inventory.findings.iter().any(|f| f.subject == subject && f.code == *code))?;
     Some(match code {
-        "cert_expired" | "cert_expiring" => expiry(c.not_after, now_ms).1,
-        "cert_rotation_due" => match c.not_after {
+        FindingCode::CertExpired | FindingCode::CertExpiring => expiry(c.not_after, now_ms).1,
+        FindingCode::CertRotationDue => match c.not_after {
             Some(end) => format!("due: ends in {} days", end.saturating_sub(now_ms) / 86_400_000),
             None => "due".to_string(),
         },
-        "cert_hostname" => "host name missing from SAN".to_string(),
-        "cert_weak_key" => "weak key".to_string(),
+        FindingCode::CertHostname => "host name missing from SAN".to_string(),
+        FindingCode::CertWeakKey => "weak key".to_string(),
         _ => "weak signature".to_string(),
     })
 }
@@ -46,7 +48,7 @@ pub fn rotation_proposed(inventory: &CertInventory, c: &CertView, now_ms: u64) -
 /// rotation), or a signer that has expired.
 pub fn retirable(inventory: &CertInventory, c: &CertView) -> bool {
     let subject = format!("{}:{}", c.host, c.label);
-    c.personal || inventory.findings.iter().any(|f| f.subject == subject && f.code == "cert_expired")
+    c.personal || inventory.findings.iter().any(|f| f.subject == subject && f.code == FindingCode::CertExpired)
 }
 
 pub fn rotate_intent(c: &CertView) -> Intent {
@@ -159,7 +161,7 @@ mod tests {
             errors: Vec::new(),
             findings: findings
                 .iter()
-                .map(|(subject, code)| Finding { severity: Severity::Warning, code: (*code).into(), message: "words decide nothing".into(), subject: (*subject).into(), evidence: Vec::new() })
+                .map(|(subject, code)| Finding { severity: Severity::Warning, code: serde_json::from_value(serde_json::json!(code)).unwrap(), message: "words decide nothing".into(), subject: (*subject).into(), evidence: Vec::new() })
                 .collect(),
             qmgr_labels: Default::default(),
             tlshd: Vec::new(),

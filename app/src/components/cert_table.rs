@@ -13,6 +13,7 @@ use crate::components::expiry_timeline::expiry;
 use crate::components::badge::Badge;
 use leptos::prelude::*;
 use model::certs::{CertInventory, CertView, Purpose};
+use model::estate::FindingCode;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,15 +75,15 @@ pub fn sorted_indices(certs: &[CertView], (key, ascending): Sort) -> Vec<usize> 
     rows
 }
 
-fn problem_word(code: &str) -> &'static str {
+fn problem_word(code: FindingCode) -> &'static str {
     match code {
-        "cert_expired" => "expired",
-        "cert_expiring" => "expires soon",
-        "cert_hostname" => "host name missing from SAN",
-        "cert_untrusted" => "issuer not trusted by its peers",
-        "cert_weak_key" => "weak key",
-        "cert_weak_signature" => "weak signature",
-        "cert_rotation_due" => "rotation due",
+        FindingCode::CertExpired => "expired",
+        FindingCode::CertExpiring => "expires soon",
+        FindingCode::CertHostname => "host name missing from SAN",
+        FindingCode::CertUntrusted => "issuer not trusted by its peers",
+        FindingCode::CertWeakKey => "weak key",
+        FindingCode::CertWeakSignature => "weak signature",
+        FindingCode::CertRotationDue => "rotation due",
         _ => "see findings",
     }
 }
@@ -153,8 +154,8 @@ fn CertRow(inventory: Arc<CertInventory>, index: usize, now_ms: u64, rotated: Me
     let problems: Vec<_> = inventory
         .findings
         .iter()
-        .filter(|f| f.subject == subject && f.code.starts_with("cert_"))
-        .map(|f| (severity_tone(f.severity), problem_word(&f.code)))
+        .filter(|f| f.subject == subject && f.code.is_about_a_certificate())
+        .map(|f| (severity_tone(f.severity), problem_word(f.code)))
         .collect();
     let (tone, words) = expiry(c.not_after, now_ms);
     let key = c.key_bits.map_or("key size not known".to_string(), |b| format!("{b}-bit"));

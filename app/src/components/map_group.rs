@@ -258,7 +258,7 @@ mod tests {
     }
 
     fn finding(severity: &str, subject: &str) -> Value {
-        json!({"severity": severity, "code": "x", "message": "x", "subject": subject, "evidence": []})
+        json!({"severity": severity, "code": "probe_failed", "message": "x", "subject": subject, "evidence": []})
     }
 
     fn estate() -> Vec<Value> {

@@ -9,7 +9,7 @@ use crate::checks::{RouteVerdict, route_verdict};
 use crate::components::map_card::{QmCard, cards_for};
 use crate::components::map_group::{GroupHealth, group_health};
 use crate::text_fit::{fit, wrap};
-use model::estate::{InventoryGroup, NodeView, QmgrView, RouteView, Snapshot};
+use model::estate::{InventoryGroup, NodeView, QmgrView, RouteView, Snapshot, FindingCode};
 use model::status::HaStatus;
 use std::collections::BTreeMap;
 
@@ -200,12 +200,12 @@ fn note_of(snapshot: &Snapshot, node: &NodeView) -> Option<String> {
     if !node.reachable {
         return None;
     }
-    let own = snapshot.findings.iter().find(|f| f.subject == node.name).map(|f| match f.code.as_str() {
-        "node_isolated" => "cut off from HA peers".to_string(),
-        "not_authorized" => "RDQM: not authorized".to_string(),
-        "sudo_required" => "RDQM needs sudo".to_string(),
-        "clock_skew" => "clock is off".to_string(),
-        _ => f.code.replace('_', " "),
+    let own = snapshot.findings.iter().find(|f| f.subject == node.name).map(|f| match f.code {
+        FindingCode::NodeIsolated => "cut off from HA peers".to_string(),
+        FindingCode::NotAuthorized => "RDQM: not authorized".to_string(),
+        FindingCode::SudoRequired => "RDQM needs sudo".to_string(),
+        FindingCode::ClockSkew => "clock is off".to_string(),
+        _ => f.code.as_str().replace('_', " "),
     });
     own.or_else(|| {
         let views = snapshot.qmgrs.iter().flat_map(|q| q.sides.iter()).flat_map(|s| s.nodes.iter());

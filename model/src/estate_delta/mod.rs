@@ -164,7 +164,7 @@ pub struct RouteKey {
 /// A finding: its code and subject; `nth` counts earlier findings with the same two.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FindingKey {
-    pub code: String,
+    pub code: crate::finding_code::FindingCode,
     pub subject: String,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub nth: u32,
@@ -398,9 +398,9 @@ plain_entity!(
 plain_entity!(
     Finding,
     FindingKey,
-    |l: &[Finding]| Some(counted(l.iter().map(|f| (f.code.clone(), f.subject.clone())), |(code, subject), nth| FindingKey { code, subject, nth })),
+    |l: &[Finding]| Some(counted(l.iter().map(|f| (f.code, f.subject.clone())), |(code, subject), nth| FindingKey { code, subject, nth })),
     |f: &Finding, held: &[&FindingKey]| FindingKey {
-        code: f.code.clone(),
+        code: f.code,
         subject: f.subject.clone(),
         nth: held.iter().filter(|k| k.code == f.code && k.subject == f.subject).count() as u32,
     },

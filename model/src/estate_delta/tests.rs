@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use crate::finding_code::FindingCode;
 use crate::estate::{Evidence, Severity};
 use proptest::prelude::*;
 
@@ -46,7 +47,7 @@ fn node_down(s: &mut Snapshot, name: &str) {
         0,
         Finding {
             severity: Severity::Critical,
-            code: "node_unreachable".into(),
+            code: FindingCode::NodeUnreachable,
             message: format!("{name} is unreachable (last answered 0 s ago; its data below is stale)"),
             subject: name.into(),
             evidence: vec![Evidence { host: name.into(), command: "ssh".into(), lines: vec!["Connection refused".into()] }],
@@ -70,10 +71,10 @@ fn dr_behind(s: &mut Snapshot, kb: u64) {
     // rdqmstatus prints it after the DR status.
     fields.insert(at + 1, serde_json::json!(["DR out of sync data", format!("{kb} KB")]));
     *s = serde_json::from_value(value).unwrap();
-    s.findings.retain(|f| f.code != "dr_not_normal");
+    s.findings.retain(|f| f.code != FindingCode::DrNotNormal);
     s.findings.push(Finding {
         severity: Severity::Warning,
-        code: "dr_not_normal".into(),
+        code: FindingCode::DrNotNormal,
         message: format!("DRHAQM1: DR status in WDC is Synchronization in progress, {kb} KB not yet replicated"),
         subject: "DRHAQM1".into(),
         evidence: vec![Evidence {
@@ -326,7 +327,7 @@ fn mutate(s: &mut Snapshot, m: &Mutation) {
         AddFinding(code, subject, at) => {
             let finding = Finding {
                 severity: [Severity::Critical, Severity::Warning, Severity::Info][code as usize % 3],
-                code: format!("code_{}", code % 3),
+                code: [FindingCode::NodeUnreachable, FindingCode::DrNotNormal, FindingCode::RouteMissing][code as usize % 3],
                 message: format!("message {code} {subject}"),
                 subject: format!("subject/{}", subject % 2),
                 evidence: vec![Evidence { host: "wdc1-mq1".into(), command: "true".into(), lines: vec![format!("{at}")] }],
