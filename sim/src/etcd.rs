@@ -36,6 +36,12 @@ impl EtcdCluster {
         self.ports.iter().map(|(client, _)| format!("127.0.0.1:{client}")).collect()
     }
 
+    /// The member serving `endpoint` (as [`EtcdCluster::endpoints`] names it).
+    pub fn member_at(&self, endpoint: &str) -> &'static str {
+        let i = self.endpoints().iter().position(|e| e == endpoint).unwrap_or_else(|| panic!("no etcd member at {endpoint}"));
+        MEMBERS[i]
+    }
+
     fn index(member: &str) -> usize {
         MEMBERS.iter().position(|m| *m == member).unwrap_or_else(|| panic!("no etcd member {member}"))
     }

@@ -121,11 +121,11 @@ impl EtcdStore {
             Ok(state) => state,
             Err(e) => {
                 tracing::warn!(error = %e, "not registered in the store yet; workflows wait for it");
-                LeaseState { id: 0, owner: format!("{}/unregistered", options.instance), renewed_at: Instant::now() - options.lease_ttl, problem: Some(super::etcd_lease::reason(&e)), leader: None }
+                LeaseState { id: 0, owner: format!("{}/unregistered", options.instance), renewed_at: Instant::now() - options.lease_ttl, problem: Some(super::etcd_lease::reason(&e)), leader: None, through: None }
             }
         };
         let lease = Arc::new(Lease { state: Mutex::new(first), ttl: options.lease_ttl });
-        let keeper = spawn_keeper(client.clone(), Arc::clone(&reach), options.prefix.clone(), this.clone(), Arc::clone(&lease));
+        let keeper = spawn_keeper(Arc::clone(&reach), options.prefix.clone(), this.clone(), Arc::clone(&lease));
         let revoked = Arc::new(Mutex::new(super::etcd_revoked::RevokedCache::default()));
         let following = tokio::spawn(super::etcd_revoked::follow(client.clone(), format!("{}revoked/", options.prefix), Arc::clone(&revoked)));
         let kv = Kv { client, prefix: options.prefix, lease, reach };
@@ -160,6 +160,12 @@ impl EtcdStore {
             tasks.push(drainer);
         }
         Ok(self)
+    }
+
+    /// The endpoint of the etcd member this instance's lease was last renewed through (the
+    /// keeper asks it first next time, and another at once when it does not answer).
+    pub fn renews_through(&self) -> Option<String> {
+        self.kv.lease.snapshot().through
     }
 
     fn key(&self, rest: &str) -> String {
