@@ -122,7 +122,7 @@ async fn ranges(cluster: &EtcdCluster) -> u64 {
     total
 }
 
-fn tls_options(cluster: &common::etcd_tls::TlsEtcdCluster, instance: &str, prefix: &str, tls: console::store::EtcdTls) -> EtcdOptions {
+fn tls_options(cluster: &EtcdCluster, instance: &str, prefix: &str, tls: console::store::EtcdTls) -> EtcdOptions {
     EtcdOptions { tls: Some(tls), ..options_at(cluster.endpoints(), instance, prefix) }
 }
 
@@ -132,12 +132,13 @@ fn tls_options(cluster: &common::etcd_tls::TlsEtcdCluster, instance: &str, prefi
 /// it and why, in its store status and in every refused write.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn etcd_over_tls_keeps_every_guarantee_and_refuses_a_console_without_its_certificate() {
-    let cluster = common::etcd_tls::TlsEtcdCluster::start();
+    let pki = common::etcd_tls::EtcdPki::make();
+    let cluster = EtcdCluster::start_tls(pki.members());
     let first = &cluster.endpoints()[0];
     for (what, tls, expect) in [
-        ("no client certificate", cluster.server_only_tls(), "asks for a client certificate and this console has none (set store.cert_file and store.key_file)"),
-        ("a certificate from another CA", cluster.stranger_tls(), "refuses this console's client certificate"),
-        ("another CA for the members", cluster.wrong_ca_tls(), "a TLS certificate this console does not trust: store.ca_file must be"),
+        ("no client certificate", pki.server_only_tls(), "asks for a client certificate and this console has none (set store.cert_file and store.key_file)"),
+        ("a certificate from another CA", pki.stranger_tls(), "refuses this console's client certificate"),
+        ("another CA for the members", pki.wrong_ca_tls(), "a TLS certificate this console does not trust: store.ca_file must be"),
     ] {
         let store = EtcdStore::connect(tls_options(&cluster, "refused", "/tls/", tls)).await.unwrap();
         let status = store.status().await;
@@ -150,7 +151,7 @@ async fn etcd_over_tls_keeps_every_guarantee_and_refuses_a_console_without_its_c
         assert!(!store.leads());
     }
     // Plain gRPC to members that speak TLS only: the hint names store.ca_file.
-    let mut plain = tls_options(&cluster, "plain", "/tls/", cluster.client_tls());
+    let mut plain = tls_options(&cluster, "plain", "/tls/", pki.client_tls());
     plain.tls = None;
     plain.endpoints = plain.endpoints.iter().map(|e| e.trim_start_matches("https://").to_string()).collect();
     let problem = EtcdStore::connect(plain).await.unwrap().status().await.problem.unwrap_or_default();
@@ -158,8 +159,8 @@ async fn etcd_over_tls_keeps_every_guarantee_and_refuses_a_console_without_its_c
     // etcdctl as the lab's scripts call it (CA, client certificate, key).
     let out = cluster.etcdctl().args(["get", "--prefix", "--keys-only", "/tls/"]).output().unwrap();
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).trim().is_empty(), "nothing was written: {out:?}");
-    let a: Arc<dyn Store> = Arc::new(EtcdStore::connect(tls_options(&cluster, "wdc", "/tls/", cluster.client_tls())).await.unwrap());
-    let b: Arc<dyn Store> = Arc::new(EtcdStore::connect(tls_options(&cluster, "dal", "/tls/", cluster.client_tls())).await.unwrap());
+    let a: Arc<dyn Store> = Arc::new(EtcdStore::connect(tls_options(&cluster, "wdc", "/tls/", pki.client_tls())).await.unwrap());
+    let b: Arc<dyn Store> = Arc::new(EtcdStore::connect(tls_options(&cluster, "dal", "/tls/", pki.client_tls())).await.unwrap());
     assert!(a.status().await.writable, "{:?}", a.status().await);
     common::store_semantics::all(Arc::clone(&a), Arc::clone(&b)).await;
 }
