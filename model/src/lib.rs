@@ -30,6 +30,7 @@ pub mod plan_cert_replication;
 pub mod plan_dr;
 pub mod plan_drill;
 pub mod plan_ha;
+pub mod precondition_code;
 pub mod probe;
 pub mod snapshot;
 pub mod sslpeer;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use crate::intent::Intent;
+pub use crate::precondition_code::PreconditionCode;
 use crate::plan_builder::{PlanBuilder, undo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,7 +23,7 @@ pub enum CheckStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Precondition {
     pub status: CheckStatus,
-    pub code: String,
+    pub code: PreconditionCode,
     pub message: String,
     pub evidence: Vec<Evidence>,
 }
@@ -404,7 +405,7 @@ pub(crate) fn tls_check(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out: 
         return;
     }
     let Some(inventory) = ctx.certs else {
-        out.push(check(CheckStatus::Warn, "tls", format!("route {} uses TLS ({}) but no certificate inventory is configured: the target's certificates are not checked", route.listener_port, route.tls_mode)));
+        out.push(check(CheckStatus::Warn, PreconditionCode::Tls, format!("route {} uses TLS ({}) but no certificate inventory is configured: the target's certificates are not checked", route.listener_port, route.tls_mode)));
         return;
     };
     let region_nodes: Vec<&String> = ctx.inventory.qm_nodes(&qm.name, to_region).iter().collect();
@@ -420,7 +421,7 @@ pub(crate) fn tls_check(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out: 
         .filter(|c| !c.personal && matches!(&c.purpose, crate::certs::Purpose::MqiptClient { instance } if *instance == route.instance))
         .collect();
     if personal.is_empty() {
-        out.push(check(CheckStatus::Warn, "tls", format!("no key repository of {} in {to_region} is inventoried: its certificate is not checked", qm.name)));
+        out.push(check(CheckStatus::Warn, PreconditionCode::Tls, format!("no key repository of {} in {to_region} is inventoried: its certificate is not checked", qm.name)));
         return;
     }
     let mut problems = Vec::new();
@@ -436,9 +437,9 @@ pub(crate) fn tls_check(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out: 
     }
     out.push(with_evidence(
         if problems.is_empty() {
-            check(CheckStatus::Pass, "tls", format!("{}'s certificate in {to_region} is valid and trusted by MQIPT {} ({})", qm.name, route.instance, route.tls_mode))
+            check(CheckStatus::Pass, PreconditionCode::Tls, format!("{}'s certificate in {to_region} is valid and trusted by MQIPT {} ({})", qm.name, route.instance, route.tls_mode))
         } else {
-            check(CheckStatus::Block, "tls", format!("route {} uses TLS and would fail in {to_region}: {}", route.listener_port, problems.join("; ")))
+            check(CheckStatus::Block, PreconditionCode::Tls, format!("route {} uses TLS and would fail in {to_region}: {}", route.listener_port, problems.join("; ")))
         },
         evidence,
     ));
@@ -457,8 +458,8 @@ pub fn unified_diff(old: &str, new: &str, path: &str) -> String {
         .to_string()
 }
 
-pub(crate) fn check(status: CheckStatus, code: &str, message: impl Into<String>) -> Precondition {
-    Precondition { status, code: code.into(), message: message.into(), evidence: Vec::new() }
+pub(crate) fn check(status: CheckStatus, code: PreconditionCode, message: impl Into<String>) -> Precondition {
+    Precondition { status, code, message: message.into(), evidence: Vec::new() }
 }
 
 pub(crate) fn with_evidence(mut p: Precondition, evidence: Vec<Evidence>) -> Precondition {
@@ -489,9 +490,9 @@ pub(crate) fn qm_evidence(qm: &QmgrView, region: &str, labels: &[&str]) -> Vec<E
 /// The checks every plan makes: role and flapping (the locks come when the steps are known).
 fn common_checks(ctx: &PlanContext, subject: &str, out: &mut Vec<Precondition>) {
     out.push(if ctx.operator {
-        check(CheckStatus::Pass, "operator", "you are an operator")
+        check(CheckStatus::Pass, PreconditionCode::Operator, "you are an operator")
     } else {
-        check(CheckStatus::Block, "operator", "only operators may run workflows")
+        check(CheckStatus::Block, PreconditionCode::Operator, "only operators may run workflows")
     });
     if let Some(at) = ctx.last_switchover_at
         && ctx.now_ms.saturating_sub(at) < ctx.flap_window_ms
@@ -499,7 +500,7 @@ fn common_checks(ctx: &PlanContext, subject: &str, out: &mut Vec<Precondition>) 
         let minutes = ctx.now_ms.saturating_sub(at) / 60_000;
         out.push(check(
             CheckStatus::Warn,
-            "flapping",
+            PreconditionCode::Flapping,
             format!("{subject} was last moved {minutes} min ago; moving it again so soon may be flapping"),
         ));
     }
@@ -509,17 +510,17 @@ fn common_checks(ctx: &PlanContext, subject: &str, out: &mut Vec<Precondition>) 
 /// with `Destination` (and `DestinationPort`, when the regions listen differently) changed.
 pub(crate) fn route_edit(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out: &mut Vec<Precondition>) -> Option<(ConfRead, String, String)> {
     let Some(route) = &qm.route else {
-        out.push(check(CheckStatus::Pass, "route", format!("{} has no MQIPT route in the inventory; no route to change", qm.name)));
+        out.push(check(CheckStatus::Pass, PreconditionCode::Route, format!("{} has no MQIPT route in the inventory; no route to change", qm.name)));
         return None;
     };
     let Some(conf) = ctx.conf.clone() else {
-        out.push(check(CheckStatus::Block, "mqipt_conf", format!("MQIPT instance {} is not in the inventory", route.instance)));
+        out.push(check(CheckStatus::Block, PreconditionCode::MqiptConf, format!("MQIPT instance {} is not in the inventory", route.instance)));
         return None;
     };
     let text = match &conf.text {
         Ok(text) => text.clone(),
         Err(e) => {
-            out.push(check(CheckStatus::Block, "mqipt_conf", format!("cannot read {} on {}: {e}", conf.path, conf.host)));
+            out.push(check(CheckStatus::Block, PreconditionCode::MqiptConf, format!("cannot read {} on {}: {e}", conf.path, conf.host)));
             return None;
         }
     };
@@ -528,12 +529,12 @@ pub(crate) fn route_edit(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out:
     let current = match parsed.route_by_listener_port(&port) {
         Ok(r) => r,
         Err(e) => {
-            out.push(check(CheckStatus::Block, "route", format!("{}: {e}", conf.path)));
+            out.push(check(CheckStatus::Block, PreconditionCode::Route, format!("{}: {e}", conf.path)));
             return None;
         }
     };
     let Some(target) = ctx.inventory.regions.iter().find(|r| r.name == to_region) else {
-        out.push(check(CheckStatus::Block, "route", format!("no region {to_region}")));
+        out.push(check(CheckStatus::Block, PreconditionCode::Route, format!("no region {to_region}")));
         return None;
     };
     let destination = current.destination().unwrap_or("").trim().to_string();
@@ -544,18 +545,18 @@ pub(crate) fn route_edit(ctx: &PlanContext, qm: &QmgrView, to_region: &str, out:
     }];
     if destination.eq_ignore_ascii_case(&target.load_balancer) {
         out.push(with_evidence(
-            check(CheckStatus::Warn, "route_already_at_target", format!("route {port} already points at {to_region} ({destination}); it is left as it is")),
+            check(CheckStatus::Warn, PreconditionCode::RouteAlreadyAtTarget, format!("route {port} already points at {to_region} ({destination}); it is left as it is")),
             evidence,
         ));
         return None;
     }
     let from = ctx.inventory.region_of_load_balancer(&destination).map_or("no known region".to_string(), |r| r.name.clone());
     out.push(with_evidence(
-        check(CheckStatus::Pass, "route", format!("route {port} points at {from} ({destination}); it will point at {to_region} ({})", target.load_balancer)),
+        check(CheckStatus::Pass, PreconditionCode::Route, format!("route {port} points at {from} ({destination}); it will point at {to_region} ({})", target.load_balancer)),
         evidence,
     ));
     if parsed.set_route_property(&port, "Destination", &target.load_balancer).is_err() {
-        out.push(check(CheckStatus::Block, "route", format!("route {port} cannot be edited")));
+        out.push(check(CheckStatus::Block, PreconditionCode::Route, format!("route {port} cannot be edited")));
         return None;
     }
     // The load balancers forward the queue manager's listener port in both regions.
@@ -624,7 +625,7 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
         Intent::DrSwitchover { qmgr, to_region } | Intent::RouteRetarget { qmgr, to_region } => {
             let switchover = matches!(intent, Intent::DrSwitchover { .. });
             match ctx.snapshot.qmgrs.iter().find(|q| &q.name == qmgr) {
-                None => b.check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate")),
+                None => b.check(CheckStatus::Block, PreconditionCode::Qmgr, format!("no queue manager {qmgr} in the estate")),
                 Some(qm) => {
                     b.fingerprint.dr_primary_region = qm.dr_primary_region.clone();
                     b.fingerprint.running_on = qm.running_on.clone();
@@ -633,9 +634,9 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
                         tls_check(ctx, qm, to_region, &mut b.pre);
                     } else if qm.dr_primary_region.as_deref() != Some(to_region.as_str()) {
                         let regions = qm.dr_primary_regions.join(" and ");
-                        b.check(CheckStatus::Block, "dr_primary", format!("{qmgr} is DR primary in {regions}, not {to_region}: a route must point at the DR primary region"));
+                        b.check(CheckStatus::Block, PreconditionCode::DrPrimary, format!("{qmgr} is DR primary in {regions}, not {to_region}: a route must point at the DR primary region"));
                     } else {
-                        b.check(CheckStatus::Pass, "dr_primary", format!("{qmgr} is DR primary in {to_region}"));
+                        b.check(CheckStatus::Pass, PreconditionCode::DrPrimary, format!("{qmgr} is DR primary in {to_region}"));
                     }
                     if let Some((conf, old, new)) = route_edit(ctx, qm, to_region, &mut b.pre) {
                         b.fingerprint.conf_sha256 = Some(sha256_hex(&old));
@@ -680,7 +681,7 @@ pub fn plan(ctx: &PlanContext, intent: &Intent, stamp: &str) -> Plan {
         client_check_after_undo(&mut b, client, qmgr);
     }
     if intent.needs_approval() {
-        b.check(CheckStatus::Warn, "approval", "a second operator must approve this before it runs");
+        b.check(CheckStatus::Warn, PreconditionCode::Approval, "a second operator must approve this before it runs");
     }
     let resources = resources(ctx, intent, &b.steps);
     b.pre.insert(1.min(b.pre.len()), lock_check(&ctx.held_locks, &resources));
@@ -781,37 +782,37 @@ fn lock_check(held: &[HeldLock], resources: &[String]) -> Precondition {
         .map(|l| format!("{} is held by {}", l.resource, l.description))
         .collect();
     if resources.is_empty() {
-        check(CheckStatus::Pass, "run_lock", "nothing to lock: this plan changes nothing")
+        check(CheckStatus::Pass, PreconditionCode::RunLock, "nothing to lock: this plan changes nothing")
     } else if taken.is_empty() {
-        check(CheckStatus::Pass, "run_lock", format!("no other run holds what this one changes ({})", resources.join(", ")))
+        check(CheckStatus::Pass, PreconditionCode::RunLock, format!("no other run holds what this one changes ({})", resources.join(", ")))
     } else {
-        check(CheckStatus::Block, "run_lock", format!("another run holds what this one would change: {}; wait for it to end", taken.join("; ")))
+        check(CheckStatus::Block, PreconditionCode::RunLock, format!("another run holds what this one would change: {}; wait for it to end", taken.join("; ")))
     }
 }
 
 pub(crate) fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut PlanBuilder) {
     let name = &qm.name;
     let Some(target) = qm.sides.iter().find(|s| s.region == to_region) else {
-        b.pre.push(check(CheckStatus::Block, "target_region", format!("{name} has no HA group in {to_region}")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::TargetRegion, format!("{name} has no HA group in {to_region}")));
         return;
     };
     let from = match qm.dr_primary_regions.as_slice() {
         [one] if one == to_region => {
-            b.pre.push(check(CheckStatus::Block, "dr_primary", format!("{name} is already DR primary in {to_region}")));
+            b.pre.push(check(CheckStatus::Block, PreconditionCode::DrPrimary, format!("{name} is already DR primary in {to_region}")));
             return;
         }
         [one] => one.clone(),
         [] => {
-            b.pre.push(check(CheckStatus::Block, "dr_primary", format!("no region is DR primary for {name}: a planned switchover needs one (use an unplanned failover)")));
+            b.pre.push(check(CheckStatus::Block, PreconditionCode::DrPrimary, format!("no region is DR primary for {name}: a planned switchover needs one (use an unplanned failover)")));
             return;
         }
         many => {
-            b.pre.push(check(CheckStatus::Block, "dr_primary", format!("{name} is DR primary in {} (partitioned): resolve the partition first", many.join(" and "))));
+            b.pre.push(check(CheckStatus::Block, PreconditionCode::DrPrimary, format!("{name} is DR primary in {} (partitioned): resolve the partition first", many.join(" and "))));
             return;
         }
     };
     b.pre.push(with_evidence(
-        check(CheckStatus::Pass, "dr_primary", format!("{name} is DR primary in {from}; re-checked when the run starts")),
+        check(CheckStatus::Pass, PreconditionCode::DrPrimary, format!("{name} is DR primary in {from}; re-checked when the run starts")),
         qm_evidence(qm, &from, &["DR role"]),
     ));
     let Some(source) = qm.sides.iter().find(|s| s.region == from) else { return };
@@ -819,11 +820,11 @@ pub(crate) fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &m
     let unsynced = source.dr_out_of_sync_kb.unwrap_or(0);
     b.pre.push(with_evidence(
         if dr_ok && unsynced == 0 {
-            check(CheckStatus::Pass, "dr_status", "DR status Normal, no data waiting to replicate")
+            check(CheckStatus::Pass, PreconditionCode::DrStatus, "DR status Normal, no data waiting to replicate")
         } else {
             check(
                 CheckStatus::Block,
-                "dr_status",
+                PreconditionCode::DrStatus,
                 format!(
                     "DR status is {} with {unsynced} KB not yet replicated: switching now would lose data; wait for Normal",
                     source.dr_status.as_ref().map_or_else(|| "unknown".into(), ToString::to_string)
@@ -847,20 +848,20 @@ pub(crate) fn dr_checks(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &m
         }
     }
     b.pre.push(if group_problems.is_empty() {
-        check(CheckStatus::Pass, "target_group", format!("every node of {to_region}'s HA group is reachable with HA status Normal"))
+        check(CheckStatus::Pass, PreconditionCode::TargetGroup, format!("every node of {to_region}'s HA group is reachable with HA status Normal"))
     } else {
         with_evidence(
-            check(CheckStatus::Block, "target_group", format!("{to_region}'s HA group is not healthy: {}", group_problems.join("; "))),
+            check(CheckStatus::Block, PreconditionCode::TargetGroup, format!("{to_region}'s HA group is not healthy: {}", group_problems.join("; "))),
             qm_evidence(qm, to_region, &["HA status"]),
         )
     });
     if let Some(readiness) = qm.readiness.get(to_region)
         && !readiness.ready
     {
-        b.pre.push(check(CheckStatus::Block, "readiness", format!("{to_region} cannot take {name} over now: {}", readiness.reasons.iter().map(|r| r.message.as_str()).collect::<Vec<_>>().join("; "))));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::Readiness, format!("{to_region} cannot take {name} over now: {}", readiness.reasons.iter().map(|r| r.message.as_str()).collect::<Vec<_>>().join("; "))));
     }
     let (Some(source_host), Some(target_host)) = (source.ha_current_location.clone(), target.ha_current_location.clone()) else {
-        b.pre.push(check(CheckStatus::Block, "ha_location", "the HA primary of a region is unknown (HA current location)"));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::HaLocation, "the HA primary of a region is unknown (HA current location)"));
         return;
     };
     switch_steps(b, name, (&from, &source_host), (to_region, &target_host));
@@ -891,26 +892,26 @@ pub(crate) fn switch_steps(b: &mut PlanBuilder, name: &str, (from, source_host):
 
 fn restore_plan(ctx: &PlanContext, instance: &str, backup: &str, stamp: &str, b: &mut PlanBuilder) {
     let Some(conf) = ctx.conf.clone().filter(|c| c.instance == instance) else {
-        b.pre.push(check(CheckStatus::Block, "mqipt_conf", format!("no MQIPT instance {instance} in the inventory")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::MqiptConf, format!("no MQIPT instance {instance} in the inventory")));
         return;
     };
     if !is_backup_name(&conf.path, backup) {
-        b.pre.push(check(CheckStatus::Block, "backup", format!("{backup:?} is not a backup the console made of {}", conf.path)));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::Backup, format!("{backup:?} is not a backup the console made of {}", conf.path)));
         return;
     }
     let (Ok(current), Some(Ok(saved))) = (conf.text.clone(), ctx.backup_text.clone()) else {
-        b.pre.push(check(CheckStatus::Block, "backup", format!("cannot read {} or {backup} on {}", conf.path, conf.host)));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::Backup, format!("cannot read {} or {backup} on {}", conf.path, conf.host)));
         return;
     };
     let unknown = MqiptConf::parse(&saved).unrecognised_lines();
     if !unknown.is_empty() {
-        b.pre.push(check(CheckStatus::Warn, "backup_content", format!("the backup has {} lines that are not MQIPT settings", unknown.len())));
+        b.pre.push(check(CheckStatus::Warn, PreconditionCode::BackupContent, format!("the backup has {} lines that are not MQIPT settings", unknown.len())));
     }
     if current == saved {
-        b.pre.push(check(CheckStatus::Block, "backup", "the backup is identical to the current file; nothing to restore"));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::Backup, "the backup is identical to the current file; nothing to restore"));
         return;
     }
-    b.pre.push(check(CheckStatus::Pass, "backup", format!("{backup} can be read; the diff shows what changes")));
+    b.pre.push(check(CheckStatus::Pass, PreconditionCode::Backup, format!("{backup} can be read; the diff shows what changes")));
     b.fingerprint.conf_sha256 = Some(sha256_hex(&current));
     b.diff = Some(unified_diff(&current, &saved, &conf.path));
     conf_steps(ctx, &conf, &current, &saved, stamp, b);

@@ -2,7 +2,7 @@
 //! derived here from what the step does, so the preview cannot show one thing and run another),
 //! the diff and the fingerprint. Planning functions take one `&mut PlanBuilder`.
 
-use crate::plan::{Action, CheckStatus, Fingerprint, Precondition, Step, UndoAction, Verify, check};
+use crate::plan::{Action, CheckStatus, Fingerprint, Precondition, PreconditionCode, Step, UndoAction, Verify, check};
 
 #[derive(Debug, Default)]
 pub struct PlanBuilder {
@@ -19,7 +19,7 @@ impl PlanBuilder {
     }
 
     /// Adds a precondition.
-    pub fn check(&mut self, status: CheckStatus, code: &str, message: impl Into<String>) {
+    pub fn check(&mut self, status: CheckStatus, code: PreconditionCode, message: impl Into<String>) {
         self.pre.push(check(status, code, message));
     }
 

@@ -9,7 +9,7 @@ use crate::channels::{ChannelView, pair_end};
 use crate::estate::Evidence;
 use crate::intent::RotateMode;
 use crate::mqipt::MqiptConf;
-use crate::plan::{Action, CheckStatus, PlanContext, Verify, conf_steps_titled, sha256_hex};
+use crate::plan::{Action, CheckStatus, PlanContext, PreconditionCode, Verify, conf_steps_titled, sha256_hex};
 use crate::plan_builder::{PlanBuilder, undo};
 use serde::{Deserialize, Serialize};
 
@@ -224,19 +224,19 @@ fn filter_check(b: &mut PlanBuilder, checker: &ChannelView, cert: &CertView, new
     if old_matches && !new_matches {
         b.pre.push(crate::plan::Precondition {
             status: CheckStatus::Block,
-            code: "sslpeer".into(),
+            code: PreconditionCode::Sslpeer,
             message: format!("{what} accepts the old DN but not the new one {new_subject}: the channel would stop with AMQ9636E; change the filter or keep a DN it accepts"),
             evidence: ev,
         });
     } else if !old_matches && !new_matches {
         b.pre.push(crate::plan::Precondition {
             status: CheckStatus::Warn,
-            code: "sslpeer".into(),
+            code: PreconditionCode::Sslpeer,
             message: format!("{what} accepts neither the old DN nor the new one: the channel fails today (AMQ9636E) and will still fail"),
             evidence: ev,
         });
     } else {
-        b.pre.push(crate::plan::Precondition { status: CheckStatus::Pass, code: "sslpeer".into(), message: format!("{what} accepts the new DN {new_subject}"), evidence: ev });
+        b.pre.push(crate::plan::Precondition { status: CheckStatus::Pass, code: PreconditionCode::Sslpeer, message: format!("{what} accepts the new DN {new_subject}"), evidence: ev });
     }
     ChannelCheck { qmgr: checker.qmgr.clone(), channel: checker.name.clone(), sslpeer: checker.sslpeer.clone(), old_matches, new_matches, explanation, running }
 }
@@ -258,18 +258,18 @@ fn add_trusting(out: &mut Vec<Trusting>, host: String, store: &CertView, why: St
 /// is not found).
 pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateMode, stamp: &str, b: &mut PlanBuilder) -> Option<Rotation> {
     let Some(inv) = ctx.certs else {
-        b.check(CheckStatus::Block, "inventory", "the certificate inventory has not been read yet; try again in a moment");
+        b.check(CheckStatus::Block, PreconditionCode::Inventory, "the certificate inventory has not been read yet; try again in a moment");
         return None;
     };
     let Some(cert) = find(inv, t) else {
-        b.check(CheckStatus::Block, "certificate", format!("no certificate {} in {} on {} in the inventory", t.label, t.store, t.host));
+        b.check(CheckStatus::Block, PreconditionCode::Certificate, format!("no certificate {} in {} on {} in the inventory", t.label, t.store, t.host));
         return None;
     };
     if !cert.personal {
-        b.check(CheckStatus::Block, "certificate", format!("{} in {} is a signer certificate: only a store's own (personal) certificate is rotated; remove a signer with cert-retire", t.label, t.store));
+        b.check(CheckStatus::Block, PreconditionCode::Certificate, format!("{} in {} is a signer certificate: only a store's own (personal) certificate is rotated; remove a signer with cert-retire", t.label, t.store));
         return None;
     }
-    b.pre.push(crate::plan::Precondition { status: CheckStatus::Pass, code: "certificate".into(), message: format!("{} ({}, serial {}) is the personal certificate of {}", cert.label, cert.subject, cert.serial, cert.store), evidence: evidence(cert) });
+    b.pre.push(crate::plan::Precondition { status: CheckStatus::Pass, code: PreconditionCode::Certificate, message: format!("{} ({}, serial {}) is the personal certificate of {}", cert.label, cert.subject, cert.serial, cert.store), evidence: evidence(cert) });
     let policy = &ctx.cert_policy;
     let new_subject = subject.map_or_else(|| cert.subject.clone(), str::to_string);
     let taken = |label: &str| inv.certificates.iter().any(|c| c.host == t.host && c.store == t.store && c.label == label);
@@ -294,7 +294,7 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
     if mode == RotateMode::Csr {
         b.check(
             CheckStatus::Pass,
-            "mode",
+            PreconditionCode::Mode,
             "a signing request is made where the store is; the run waits for the CA-signed certificate, checked when uploaded (it answers the request, names what it must, and every store below trusts its issuer)",
         );
     }
@@ -302,11 +302,11 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
     if problems.is_empty() {
         b.check(
             CheckStatus::Pass,
-            "policy",
+            PreconditionCode::Policy,
             format!("the new certificate: RSA {} bits, {}, valid {} days (the configured policy)", policy.key_bits, policy.signature, policy.validity_days),
         );
     } else {
-        b.check(CheckStatus::Block, "policy", format!("the configured certificate policy is not sound: {}", problems.join("; ")));
+        b.check(CheckStatus::Block, PreconditionCode::Policy, format!("the configured certificate policy is not sound: {}", problems.join("; ")));
     }
     let san = match &cert.purpose {
         Purpose::Replication { node } => {
@@ -319,16 +319,16 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
     let owner = match written_on(ctx, t.host, &cert.purpose) {
         Ok(host) => host,
         Err(why) => {
-            b.check(CheckStatus::Block, "written_on", why);
+            b.check(CheckStatus::Block, PreconditionCode::WrittenOn, why);
             return Some(rotation);
         }
     };
     rotation.written_on = owner.clone();
     if let Purpose::QmgrKeyRepository { qmgr } = &cert.purpose {
-        b.check(CheckStatus::Pass, "written_on", format!("{qmgr} runs on {owner}: its key repository is changed there and replicated with it"));
+        b.check(CheckStatus::Pass, PreconditionCode::WrittenOn, format!("{qmgr} runs on {owner}: its key repository is changed there and replicated with it"));
     }
     if inv.certificates.iter().any(|c| c.host == t.host && c.store == t.store && c.label == new_label) {
-        b.check(CheckStatus::Block, "label", format!("{} already holds a certificate labelled {new_label}", t.store));
+        b.check(CheckStatus::Block, PreconditionCode::Label, format!("{} already holds a certificate labelled {new_label}", t.store));
     }
 
     // The trust graph: who checks the certificate, and with which filter.
@@ -344,12 +344,12 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
                     continue;
                 }
                 let Some(store) = qmgr_store(inv, &theirs.qmgr) else {
-                    b.check(CheckStatus::Block, "trust", format!("{}'s key repository is not in the inventory: the console cannot make it trust the new certificate before {} presents it on {}", theirs.qmgr, qmgr, mine.name));
+                    b.check(CheckStatus::Block, PreconditionCode::Trust, format!("{}'s key repository is not in the inventory: the console cannot make it trust the new certificate before {} presents it on {}", theirs.qmgr, qmgr, mine.name));
                     continue;
                 };
                 match written_on(ctx, &store.host, &store.purpose) {
                     Ok(host) => add_trusting(&mut trusting, host, store, format!("{} is the other end of {}", theirs.qmgr, mine.name)),
-                    Err(why) => b.check(CheckStatus::Block, "trust", why),
+                    Err(why) => b.check(CheckStatus::Block, PreconditionCode::Trust, why),
                 }
                 let running = theirs.status.as_ref().is_some_and(|s| s.status == "RUNNING");
                 if !theirs.sslpeer.is_empty() {
@@ -369,7 +369,7 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
                     let ring = route.get("SSLClientKeyRing").unwrap_or("").trim().to_string();
                     match inv.certificates.iter().find(|c| c.host == conf.host && c.store == ring) {
                         Some(store) => add_trusting(&mut trusting, conf.host.clone(), store, format!("MQIPT route {port} connects to {qmgr} with TLS (SSLClient)")),
-                        None => b.check(CheckStatus::Block, "trust", format!("MQIPT route {port} connects to {qmgr} with TLS, but its SSLClientKeyRing {ring} on {} is not in the inventory", conf.host)),
+                        None => b.check(CheckStatus::Block, PreconditionCode::Trust, format!("MQIPT route {port} connects to {qmgr} with TLS, but its SSLClientKeyRing {ring} on {} is not in the inventory", conf.host)),
                     }
                     let label = route.get("SSLClientSiteLabel").unwrap_or("").trim().to_string();
                     let presented = inv.certificates.iter().find(|c| c.host == conf.host && c.store == ring && c.label == label && c.personal).map(peer_dn);
@@ -381,7 +381,7 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
             let server = matches!(cert.purpose, Purpose::MqiptServer { .. });
             let (flag, ring_key, label_key) = if server { ("SSLServer", "SSLServerKeyRing", "SSLServerSiteLabel") } else { ("SSLClient", "SSLClientKeyRing", "SSLClientSiteLabel") };
             let Some((_, parsed)) = &conf else {
-                b.check(CheckStatus::Block, "mqipt_conf", format!("MQIPT {instance}'s mqipt.conf could not be read: the routes that present {} are unknown", t.label));
+                b.check(CheckStatus::Block, PreconditionCode::MqiptConf, format!("MQIPT {instance}'s mqipt.conf could not be read: the routes that present {} are unknown", t.label));
                 return Some(rotation);
             };
             let mut ports = Vec::new();
@@ -406,9 +406,9 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
                 match qmgr_store(inv, &qmgr) {
                     Some(store) => match written_on(ctx, &store.host, &store.purpose) {
                         Ok(host) => add_trusting(&mut trusting, host, store, format!("{qmgr} accepts MQIPT's connections on route {port} (SSLCAUTH)")),
-                        Err(why) => b.check(CheckStatus::Block, "trust", why),
+                        Err(why) => b.check(CheckStatus::Block, PreconditionCode::Trust, why),
                     },
-                    None => b.check(CheckStatus::Block, "trust", format!("{qmgr}'s key repository is not in the inventory: the console cannot make it trust MQIPT's new client certificate")),
+                    None => b.check(CheckStatus::Block, PreconditionCode::Trust, format!("{qmgr}'s key repository is not in the inventory: the console cannot make it trust MQIPT's new client certificate")),
                 }
                 for channel in inv.channels.iter().filter(|c| c.qmgr == qmgr && c.chltype.eq_ignore_ascii_case("SVRCONN") && !c.sslpeer.is_empty()) {
                     let check = filter_check(b, channel, cert, &new_subject, false);
@@ -416,14 +416,14 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
                 }
             }
             if ports.is_empty() {
-                b.check(CheckStatus::Warn, "routes", format!("no route of MQIPT {instance} presents {} ({label_key}={} with {ring_key}={}): nothing switches to the new certificate", t.label, t.label, t.store));
+                b.check(CheckStatus::Warn, PreconditionCode::Routes, format!("no route of MQIPT {instance} presents {} ({label_key}={} with {ring_key}={}): nothing switches to the new certificate", t.label, t.label, t.store));
             } else {
                 label_edit = Some((label_key, ports));
             }
             if server {
                 b.check(
                     CheckStatus::Block,
-                    "trust",
+                    PreconditionCode::Trust,
                     "MQIPT's server certificate is checked by the applications' own key repositories, which are not in the inventory: a new self-signed certificate would be refused by every client; rotate it with a CA the clients trust (mode csr) once available",
                 );
             }
@@ -435,7 +435,7 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
             RotateMode::SelfSigned => "the public part is added, then the store is refreshed",
             RotateMode::Csr => "it must trust the CA that signs it: checked when the certificate is uploaded",
         };
-        b.check(CheckStatus::Pass, "trust", format!("{} on {} will trust the new certificate before it is used: {} ({how})", tr.view.store, tr.view.host, tr.view.why));
+        b.check(CheckStatus::Pass, PreconditionCode::Trust, format!("{} on {} will trust the new certificate before it is used: {} ({how})", tr.view.store, tr.view.host, tr.view.why));
     }
     rotation.trusting = trusting.iter().map(|t| t.view.clone()).collect();
     if b.blocked() {
@@ -539,7 +539,7 @@ pub fn rotate(ctx: &PlanContext, t: Target, subject: Option<&str>, mode: RotateM
                 let mut edited = parsed.clone();
                 for port in ports {
                     if let Err(e) = edited.set_route_property(port, label_key, &new_label) {
-                        b.check(CheckStatus::Block, "mqipt_conf", format!("route {port}: {e}"));
+                        b.check(CheckStatus::Block, PreconditionCode::MqiptConf, format!("route {port}: {e}"));
                         return Some(rotation);
                     }
                 }
@@ -583,7 +583,7 @@ fn usable_tls_checks<'a>(ctx: &'a PlanContext, inv: &CertInventory, qmgr: &str, 
     let mut out = Vec::new();
     for check in ctx.tls_clients.iter().filter(|c| c.qmgr == qmgr && c.listener_port() == Some(port)) {
         let Some(channel) = inv.channels.iter().find(|c| c.qmgr == qmgr && c.name == check.channel) else {
-            b.check(CheckStatus::Warn, "client_check", format!("the TLS client check of route {port} uses channel {}, which {qmgr} does not have (read with DISPLAY CHANNEL): it is left out", check.channel));
+            b.check(CheckStatus::Warn, PreconditionCode::ClientCheck, format!("the TLS client check of route {port} uses channel {}, which {qmgr} does not have (read with DISPLAY CHANNEL): it is left out", check.channel));
             continue;
         };
         let refused = match (presented, channel.sslpeer.is_empty()) {
@@ -593,7 +593,7 @@ fn usable_tls_checks<'a>(ctx: &'a PlanContext, inv: &CertInventory, qmgr: &str, 
         if refused {
             b.check(
                 CheckStatus::Warn,
-                "client_check",
+                PreconditionCode::ClientCheck,
                 format!(
                     "route {port}'s TLS client check is left out: {qmgr}'s channel {} (SSLPEER '{}') refuses the certificate MQIPT presents ({}), AMQ9636E, before and after this rotation; fix the filter to prove the route",
                     channel.name,
@@ -621,18 +621,18 @@ fn refresh_mqipt(ctx: &PlanContext, b: &mut PlanBuilder, host: &str, title: &str
 pub fn retire(ctx: &PlanContext, t: Target, stamp: &str, b: &mut PlanBuilder) {
     let _ = stamp;
     let Some(inv) = ctx.certs else {
-        b.check(CheckStatus::Block, "inventory", "the certificate inventory has not been read yet; try again in a moment");
+        b.check(CheckStatus::Block, PreconditionCode::Inventory, "the certificate inventory has not been read yet; try again in a moment");
         return;
     };
     let Some(cert) = find(inv, t) else {
-        b.check(CheckStatus::Block, "certificate", format!("no certificate {} in {} on {} in the inventory", t.label, t.store, t.host));
+        b.check(CheckStatus::Block, PreconditionCode::Certificate, format!("no certificate {} in {} on {} in the inventory", t.label, t.store, t.host));
         return;
     };
-    b.pre.push(crate::plan::Precondition { status: CheckStatus::Pass, code: "certificate".into(), message: format!("{} ({}, serial {})", cert.label, cert.subject, cert.serial), evidence: evidence(cert) });
+    b.pre.push(crate::plan::Precondition { status: CheckStatus::Pass, code: PreconditionCode::Certificate, message: format!("{} ({}, serial {})", cert.label, cert.subject, cert.serial), evidence: evidence(cert) });
     if let Purpose::Replication { node } = &cert.purpose {
         b.check(
             CheckStatus::Block,
-            "purpose",
+            PreconditionCode::Purpose,
             format!("{node}'s replication certificate is replaced in place by its rotation (the old files are kept beside it as *.rdqm-console.<time>): there is nothing in a key repository to retire"),
         );
         return;
@@ -642,10 +642,10 @@ pub fn retire(ctx: &PlanContext, t: Target, stamp: &str, b: &mut PlanBuilder) {
         && cert.personal
     {
         if inv.qmgr_labels.get(qmgr).map(String::as_str) == Some(t.label) {
-            b.check(CheckStatus::Block, "in_use", format!("{qmgr}'s CERTLABL is {}: it still presents this certificate", t.label));
+            b.check(CheckStatus::Block, PreconditionCode::InUse, format!("{qmgr}'s CERTLABL is {}: it still presents this certificate", t.label));
         }
         for c in inv.channels.iter().filter(|c| &c.qmgr == qmgr && c.own_certlabl && c.certlabl == t.label) {
-            b.check(CheckStatus::Block, "in_use", format!("{qmgr}'s channel {} has CERTLABL({})", c.name, t.label));
+            b.check(CheckStatus::Block, PreconditionCode::InUse, format!("{qmgr}'s channel {} has CERTLABL({})", c.name, t.label));
         }
     }
     if matches!(cert.purpose, Purpose::MqiptClient { .. } | Purpose::MqiptServer { .. })
@@ -655,7 +655,7 @@ pub fn retire(ctx: &PlanContext, t: Target, stamp: &str, b: &mut PlanBuilder) {
         for route in parsed.routes() {
             for (ring, label) in [("SSLClientKeyRing", "SSLClientSiteLabel"), ("SSLServerKeyRing", "SSLServerSiteLabel")] {
                 if route.get(ring).is_some_and(|r| r.trim() == t.store) && route.get(label).is_some_and(|l| l.trim() == t.label) {
-                    b.check(CheckStatus::Block, "in_use", format!("MQIPT route {} still presents it ({label}={})", route.listener_port().unwrap_or("?"), t.label));
+                    b.check(CheckStatus::Block, PreconditionCode::InUse, format!("MQIPT route {} still presents it ({label}={})", route.listener_port().unwrap_or("?"), t.label));
                 }
             }
         }
@@ -669,13 +669,13 @@ pub fn retire(ctx: &PlanContext, t: Target, stamp: &str, b: &mut PlanBuilder) {
             .map(|c| format!("{} in {} on {}", c.label, c.store, c.host))
             .collect();
         if !issued.is_empty() {
-            b.check(CheckStatus::Block, "in_use", format!("{} issued certificates still in use ({}): the stores that check them would refuse them without it", cert.subject, issued.join("; ")));
+            b.check(CheckStatus::Block, PreconditionCode::InUse, format!("{} issued certificates still in use ({}): the stores that check them would refuse them without it", cert.subject, issued.join("; ")));
         }
     }
     let serial_digits = |s: &str| s.chars().filter(char::is_ascii_hexdigit).collect::<String>().to_ascii_uppercase();
     for c in inv.channels.iter().filter_map(|c| Some((c, c.status.as_ref()?))) {
         if c.1.status == "RUNNING" && cert.personal && serial_digits(c.1.sslpeer.split(',').next().unwrap_or("")).ends_with(&serial_digits(&cert.serial)) {
-            b.check(CheckStatus::Block, "in_use", format!("{}'s channel {} last saw this certificate (SSLPEER {}): it is still presented", c.0.qmgr, c.0.name, c.1.sslpeer));
+            b.check(CheckStatus::Block, PreconditionCode::InUse, format!("{}'s channel {} last saw this certificate (SSLPEER {}): it is still presented", c.0.qmgr, c.0.name, c.1.sslpeer));
         }
     }
     // The same certificate trusted elsewhere (a self-signed one added to partners).
@@ -690,20 +690,20 @@ pub fn retire(ctx: &PlanContext, t: Target, stamp: &str, b: &mut PlanBuilder) {
         match written_on(ctx, &copy.host, &copy.purpose) {
             Ok(host) if seen.insert((host.clone(), copy.store.clone())) => where_from.push((host, copy)),
             Ok(_) => {}
-            Err(why) => b.check(CheckStatus::Block, "written_on", why),
+            Err(why) => b.check(CheckStatus::Block, PreconditionCode::WrittenOn, why),
         }
     }
     let owner = match written_on(ctx, t.host, &cert.purpose) {
         Ok(host) => host,
         Err(why) => {
-            b.check(CheckStatus::Block, "written_on", why);
+            b.check(CheckStatus::Block, PreconditionCode::WrittenOn, why);
             return;
         }
     };
     if b.blocked() {
         return;
     }
-    b.check(CheckStatus::Pass, "in_use", format!("nothing presents {} any more", t.label));
+    b.check(CheckStatus::Pass, PreconditionCode::InUse, format!("nothing presents {} any more", t.label));
     for (host, copy) in &where_from {
         let prog = program(&copy.purpose);
         let kept = format!("{}/{}.retired.arm", dir_of(&copy.store), copy.label);

@@ -5,7 +5,7 @@
 //! old contents kept beside them), then tlshd reloads.
 
 use crate::certs::{CertInventory, CertView, Purpose};
-use crate::plan::{Action, CheckStatus, PlanContext, Verify};
+use crate::plan::{Action, CheckStatus, PlanContext, PreconditionCode, Verify};
 use crate::plan_builder::{PlanBuilder, undo};
 use crate::intent::RotateMode;
 use crate::plan_cert::{Rotation, TrustingStore, dir_of, next_label};
@@ -37,18 +37,18 @@ fn reload(b: &mut PlanBuilder, host: &str, title: String) {
 pub fn rotate(ctx: &PlanContext, inv: &CertInventory, cert: &CertView, node: &str, subject: &str, mode: RotateMode, stamp: &str, b: &mut PlanBuilder, rotation: &mut Rotation) {
     let policy = &ctx.cert_policy;
     let Some(files) = inv.tlshd.iter().find(|f| f.node == node) else {
-        b.check(CheckStatus::Block, "tlshd", format!("{node}'s /etc/tlshd.conf was not read: the files to replace are unknown"));
+        b.check(CheckStatus::Block, PreconditionCode::Tlshd, format!("{node}'s /etc/tlshd.conf was not read: the files to replace are unknown"));
         return;
     };
     if cert.store != files.certificate {
-        b.check(CheckStatus::Block, "tlshd", format!("{} is not the certificate {} names ({})", cert.store, files.conf, files.certificate));
+        b.check(CheckStatus::Block, PreconditionCode::Tlshd, format!("{} is not the certificate {} names ({})", cert.store, files.conf, files.certificate));
         return;
     }
     let san = vec![node.to_string()];
-    b.check(CheckStatus::Pass, "san", format!("the new certificate names {node} in its SubjectAltName (DNS:{node}), as DR/HA replication requires"));
+    b.check(CheckStatus::Pass, PreconditionCode::San, format!("the new certificate names {node} in its SubjectAltName (DNS:{node}), as DR/HA replication requires"));
     let peers: Vec<&crate::certs::TlshdFiles> = inv.tlshd.iter().filter(|f| f.node != node).collect();
     if peers.is_empty() {
-        b.check(CheckStatus::Warn, "trust", format!("no other node's tlshd.conf was read: nothing checks {node}'s certificate"));
+        b.check(CheckStatus::Warn, PreconditionCode::Trust, format!("no other node's tlshd.conf was read: nothing checks {node}'s certificate"));
     }
     for peer in &peers {
         rotation.trusting.push(TrustingStore {
@@ -61,7 +61,7 @@ pub fn rotate(ctx: &PlanContext, inv: &CertInventory, cert: &CertView, node: &st
             RotateMode::SelfSigned => "added to the bundle, then tlshd reloads",
             RotateMode::Csr => "its bundle must hold the CA that signs it: checked when the certificate is uploaded",
         };
-        b.check(CheckStatus::Pass, "trust", format!("{} on {} will trust the new certificate before {node} presents it ({how})", peer.truststore, peer.node));
+        b.check(CheckStatus::Pass, PreconditionCode::Trust, format!("{} on {} will trust the new certificate before {node} presents it ({how})", peer.truststore, peer.node));
     }
     if b.blocked() {
         return;

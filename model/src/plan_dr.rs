@@ -2,7 +2,7 @@
 
 use crate::estate::{Evidence, QmgrView, ReadinessCode};
 use crate::plan::{
-    Action, CheckStatus, PlanContext, Precondition, Verify, check, conf_steps, final_check_with, qm_evidence, route_edit, sha256_hex,
+    Action, CheckStatus, PlanContext, Precondition, PreconditionCode, Verify, check, conf_steps, final_check_with, qm_evidence, route_edit, sha256_hex,
     unified_diff, with_evidence,
 };
 use crate::plan_builder::PlanBuilder;
@@ -11,7 +11,7 @@ use crate::status::{DrRole, DrStatus};
 fn find<'a>(ctx: &'a PlanContext, qmgr: &str, pre: &mut Vec<Precondition>) -> Option<&'a QmgrView> {
     let qm = ctx.snapshot.qmgrs.iter().find(|q| q.name == qmgr);
     if qm.is_none() {
-        pre.push(check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate")));
+        pre.push(check(CheckStatus::Block, PreconditionCode::Qmgr, format!("no queue manager {qmgr} in the estate")));
     }
     qm
 }
@@ -46,11 +46,11 @@ pub(crate) fn promote(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut
     b.fingerprint.dr_primary_region = qm.dr_primary_region.clone();
     b.fingerprint.running_on = qm.running_on.clone();
     let Some(target) = qm.sides.iter().find(|s| s.region == to_region) else {
-        b.pre.push(check(CheckStatus::Block, "target_region", format!("{qmgr} has no HA group in {to_region}")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::TargetRegion, format!("{qmgr} has no HA group in {to_region}")));
         return None;
     };
     if qm.dr_primary_regions.iter().any(|r| r == to_region) {
-        b.pre.push(check(CheckStatus::Block, "dr_primary", format!("{qmgr} is already DR primary in {to_region}")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::DrPrimary, format!("{qmgr} is already DR primary in {to_region}")));
         return None;
     }
     let lost: Vec<&String> = qm.last_known_primary_regions.iter().filter(|r| *r != to_region).collect();
@@ -63,7 +63,7 @@ pub(crate) fn promote(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut
             let status = field.as_ref().map(ToString::to_string).unwrap_or_default();
             if field.is_some_and(|f| f.is(DrStatus::RemoteUnavailable)) {
                 b.pre.push(with_evidence(
-                    check(CheckStatus::Pass, "primary_lost", format!("{primary} is DR primary but reports DR status Remote unavailable")),
+                    check(CheckStatus::Pass, PreconditionCode::PrimaryLost, format!("{primary} is DR primary but reports DR status Remote unavailable")),
                     qm_evidence(qm, primary, &["DR status", "DR out of sync data"]),
                 ));
                 old_region = Some((*primary).clone());
@@ -71,7 +71,7 @@ pub(crate) fn promote(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut
                 b.pre.push(with_evidence(
                     check(
                         CheckStatus::Block,
-                        "primary_lost",
+                        PreconditionCode::PrimaryLost,
                         format!("{primary} is DR primary and answering (DR status {status}): use a planned switchover, which loses no data"),
                     ),
                     qm_evidence(qm, primary, &["DR status"]),
@@ -82,14 +82,14 @@ pub(crate) fn promote(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut
         ([], [lost_region, ..]) => {
             b.pre.push(check(
                 CheckStatus::Pass,
-                "primary_lost",
+                PreconditionCode::PrimaryLost,
                 format!("{}, the last known DR primary of {qmgr}, does not answer", qm.place_in(lost_region)),
             ));
             old_region = Some((*lost_region).clone());
         }
-        ([], []) => b.pre.push(check(CheckStatus::Warn, "primary_lost", format!("no region is DR primary for {qmgr}; {to_region} will become it"))),
+        ([], []) => b.pre.push(check(CheckStatus::Warn, PreconditionCode::PrimaryLost, format!("no region is DR primary for {qmgr}; {to_region} will become it"))),
         (many, _) => {
-            b.pre.push(check(CheckStatus::Block, "dr_primary", format!("{qmgr} is DR primary in {} (partitioned): resolve the partition", many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" and "))));
+            b.pre.push(check(CheckStatus::Block, PreconditionCode::DrPrimary, format!("{qmgr} is DR primary in {} (partitioned): resolve the partition", many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" and "))));
             return None;
         }
     }
@@ -111,17 +111,17 @@ pub(crate) fn promote(ctx: &PlanContext, qm: &QmgrView, to_region: &str, b: &mut
             Some(kb) => format!("{kb} KB written in {old} had not reached {to_region} (DR out of sync data, last seen {when}): it will be lost"),
             None => format!("{old} last reported no out-of-sync data ({when}); anything written after that and not replicated will be lost"),
         };
-        b.pre.push(with_evidence(check(CheckStatus::Warn, "data_at_risk", risk), qm_evidence(qm, old, &["DR status", "DR out of sync data"])));
+        b.pre.push(with_evidence(check(CheckStatus::Warn, PreconditionCode::DataAtRisk, risk), qm_evidence(qm, old, &["DR status", "DR out of sync data"])));
     }
     if let Some(readiness) = qm.readiness.get(to_region) {
         // That it does not run there yet is what a failover changes.
         let reasons: Vec<&str> = readiness.reasons.iter().filter(|r| r.code != ReadinessCode::NotRunningHere).map(|r| r.message.as_str()).collect();
         if !reasons.is_empty() {
-            b.pre.push(check(CheckStatus::Block, "readiness", format!("{to_region} cannot run {qmgr} now: {}", reasons.join("; "))));
+            b.pre.push(check(CheckStatus::Block, PreconditionCode::Readiness, format!("{to_region} cannot run {qmgr} now: {}", reasons.join("; "))));
         }
     }
     let Some(host) = ha_location(qm, to_region) else {
-        b.pre.push(check(CheckStatus::Block, "ha_location", format!("{to_region}'s HA primary for {qmgr} is unknown")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::HaLocation, format!("{to_region}'s HA primary for {qmgr} is unknown")));
         return None;
     };
     let _ = target;
@@ -145,25 +145,25 @@ pub fn resolve_partition(ctx: &PlanContext, qmgr: &str, keep_region: &str, stamp
     if qm.dr_primary_regions.len() < 2 {
         b.pre.push(check(
             CheckStatus::Block,
-            "partitioned",
+            PreconditionCode::Partitioned,
             format!("{qmgr} is not partitioned: DR primary in [{}] among the regions that answer", qm.dr_primary_regions.join(", ")),
         ));
         return;
     }
     if !qm.dr_primary_regions.iter().any(|r| r == keep_region) {
-        b.pre.push(check(CheckStatus::Block, "keep_region", format!("{keep_region} is not one of the DR primaries")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::KeepRegion, format!("{keep_region} is not one of the DR primaries")));
         return;
     }
     let Some(lose) = qm.dr_primary_regions.iter().find(|r| *r != keep_region).cloned() else { return };
     let evidence: Vec<Evidence> = [keep_region, lose.as_str()].iter().flat_map(|r| qm_evidence(qm, r, &["DR role", "DR status"])).collect();
-    b.pre.push(with_evidence(check(CheckStatus::Pass, "partitioned", format!("{qmgr} is DR primary in both {keep_region} and {lose}")), evidence));
+    b.pre.push(with_evidence(check(CheckStatus::Pass, PreconditionCode::Partitioned, format!("{qmgr} is DR primary in both {keep_region} and {lose}")), evidence));
     b.pre.push(check(
         CheckStatus::Warn,
-        "data_discarded",
+        PreconditionCode::DataDiscarded,
         format!("everything {qmgr} received in {lose} since the regions split is DISCARDED; {keep_region}'s data is kept and replicated to {lose}"),
     ));
     let (Some(loser_host), Some(keeper_host)) = (ha_location(qm, &lose), ha_location(qm, keep_region)) else {
-        b.pre.push(check(CheckStatus::Block, "ha_location", "the HA primary of a region is unknown"));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::HaLocation, "the HA primary of a region is unknown"));
         return;
     };
     b.step(

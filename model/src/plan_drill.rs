@@ -7,7 +7,7 @@
 
 use crate::drill::DrillPart;
 use crate::plan::{
-    Action, CheckStatus, ClientCheck, PlanContext, Verify, conf_steps, dr_checks, final_check_with, route_edit, sha256_hex, switch_steps, tls_check,
+    Action, CheckStatus, ClientCheck, PlanContext, PreconditionCode, Verify, conf_steps, dr_checks, final_check_with, route_edit, sha256_hex, switch_steps, tls_check,
     unified_diff,
 };
 use crate::plan_builder::PlanBuilder;
@@ -43,23 +43,23 @@ pub enum How {
 pub fn drill(ctx: &PlanContext, qmgr: &str, to_region: &str, messages: u32, how: How, stamp: &str, b: &mut PlanBuilder) {
     let unplanned = how == How::Unplanned;
     let Some(qm) = ctx.snapshot.qmgrs.iter().find(|q| q.name == qmgr) else {
-        b.check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate"));
+        b.check(CheckStatus::Block, PreconditionCode::Qmgr, format!("no queue manager {qmgr} in the estate"));
         return;
     };
     let Some(client) = ctx.client.clone() else {
-        b.check(CheckStatus::Block, "client", format!("a drill proves the path clients take: configure a [[clients]] check for {qmgr}"));
+        b.check(CheckStatus::Block, PreconditionCode::Client, format!("a drill proves the path clients take: configure a [[clients]] check for {qmgr}"));
         return;
     };
     let Some((connect, verify)) = client.connect(qmgr, 120) else {
-        b.check(CheckStatus::Block, "client", format!("the client's MQSERVER {:?} is not CHANNEL/TCP/host(port)", client.mqserver));
+        b.check(CheckStatus::Block, PreconditionCode::Client, format!("the client's MQSERVER {:?} is not CHANNEL/TCP/host(port)", client.mqserver));
         return;
     };
     let Some(from) = qm.dr_primary_regions.first().filter(|_| qm.dr_primary_regions.len() == 1).cloned() else {
-        b.check(CheckStatus::Block, "dr_primary", format!("the ledger is put through {qmgr}'s one DR primary; regions claiming it now: [{}]", qm.dr_primary_regions.join(", ")));
+        b.check(CheckStatus::Block, PreconditionCode::DrPrimary, format!("the ledger is put through {qmgr}'s one DR primary; regions claiming it now: [{}]", qm.dr_primary_regions.join(", ")));
         return;
     };
     let Some(source_host) = ha_location(qm, &from) else {
-        b.check(CheckStatus::Block, "ha_location", format!("{from}'s HA primary for {qmgr} is unknown"));
+        b.check(CheckStatus::Block, PreconditionCode::HaLocation, format!("{from}'s HA primary for {qmgr} is unknown"));
         return;
     };
     b.fingerprint.dr_primary_region = qm.dr_primary_region.clone();
@@ -110,7 +110,7 @@ pub fn drill(ctx: &PlanContext, qmgr: &str, to_region: &str, messages: u32, how:
             Verify::DrRole { qmgr: qmgr.into(), role: DrRole::Secondary },
         )
         .irreversible = Some(format!("what {qmgr} held in {old} and had not replicated is discarded"));
-        b.check(CheckStatus::Warn, "data_discarded", format!("the drill ends by discarding what {qmgr} holds in {old} and has not replicated to {to_region}: the ledger shows exactly which messages"));
+        b.check(CheckStatus::Warn, PreconditionCode::DataDiscarded, format!("the drill ends by discarding what {qmgr} holds in {old} and has not replicated to {to_region}: the ledger shows exactly which messages"));
     }
     final_check_with(qmgr, to_region, qm.route.is_some(), unplanned, b);
     if how == (How::Planned { switch_back: true })

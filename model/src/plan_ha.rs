@@ -1,7 +1,7 @@
 //! Planning HA maintenance: suspend and resume a node, set a preferred location.
 
 use crate::estate::{QmgrView, Snapshot};
-use crate::plan::{Action, CheckStatus, PlanContext, Precondition, Verify, check};
+use crate::plan::{Action, CheckStatus, PlanContext, Precondition, PreconditionCode, Verify, check};
 use crate::plan_builder::{PlanBuilder, undo};
 use crate::status::HaStatus;
 
@@ -34,16 +34,16 @@ fn running_on<'a>(snapshot: &'a Snapshot, node: &str) -> Vec<&'a QmgrView> {
 fn known_node(ctx: &PlanContext, node: &str, pre: &mut Vec<Precondition>) -> Option<String> {
     match node_state(ctx, node) {
         None => {
-            pre.push(check(CheckStatus::Block, "node", format!("no node {node} in the estate")));
+            pre.push(check(CheckStatus::Block, PreconditionCode::Node, format!("no node {node} in the estate")));
             None
         }
         Some((_, false)) => {
-            pre.push(check(CheckStatus::Block, "node", format!("{node} is unreachable")));
+            pre.push(check(CheckStatus::Block, PreconditionCode::Node, format!("{node} is unreachable")));
             None
         }
         Some((region, true)) => {
             let group = ctx.inventory.group_of_node(node).unwrap_or_else(|| region.clone());
-            pre.push(check(CheckStatus::Pass, "node", format!("{node} answers (HA group {group})")));
+            pre.push(check(CheckStatus::Pass, PreconditionCode::Node, format!("{node} answers (HA group {group})")));
             Some(region)
         }
     }
@@ -57,7 +57,7 @@ fn names(qms: &[&QmgrView]) -> Vec<String> {
 pub fn suspend(ctx: &PlanContext, node: &str, b: &mut PlanBuilder) {
     let Some(region) = known_node(ctx, node, &mut b.pre) else { return };
     if is_suspended(ctx.snapshot, node) {
-        b.pre.push(check(CheckStatus::Block, "suspended", format!("{node} is already suspended")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::Suspended, format!("{node} is already suspended")));
         return;
     }
     let group: Vec<String> = ctx.inventory.group_nodes(node).to_vec();
@@ -83,12 +83,12 @@ pub fn suspend(ctx: &PlanContext, node: &str, b: &mut PlanBuilder) {
         }
     }
     if problems.is_empty() {
-        b.pre.push(check(CheckStatus::Pass, "quorum", format!("every other node of {region} answers, in sync and not suspended")));
+        b.pre.push(check(CheckStatus::Pass, PreconditionCode::Quorum, format!("every other node of {region} answers, in sync and not suspended")));
     } else {
         problems.dedup();
         b.pre.push(check(
             CheckStatus::Block,
-            "quorum",
+            PreconditionCode::Quorum,
             format!("suspending {node} would leave {region}'s HA group without a safe quorum: {}", problems.join("; ")),
         ));
         return;
@@ -96,7 +96,7 @@ pub fn suspend(ctx: &PlanContext, node: &str, b: &mut PlanBuilder) {
     let moving = names(&running_on(ctx.snapshot, node));
     b.fingerprint.running_on = Some(moving.join(","));
     if !moving.is_empty() {
-        b.pre.push(check(CheckStatus::Warn, "moves", format!("{} will move from {node} to another node of {region}", moving.join(" and "))));
+        b.pre.push(check(CheckStatus::Warn, PreconditionCode::Moves, format!("{} will move from {node} to another node of {region}", moving.join(" and "))));
     }
     b.step(
         node,
@@ -112,7 +112,7 @@ pub fn suspend(ctx: &PlanContext, node: &str, b: &mut PlanBuilder) {
 pub fn resume(ctx: &PlanContext, node: &str, b: &mut PlanBuilder) {
     let Some(region) = known_node(ctx, node, &mut b.pre) else { return };
     if !is_suspended(ctx.snapshot, node) {
-        b.pre.push(check(CheckStatus::Block, "suspended", format!("{node} is not suspended (no peer sees it in standby)")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::Suspended, format!("{node} is not suspended (no peer sees it in standby)")));
         return;
     }
     let returning: Vec<String> = ctx
@@ -127,7 +127,7 @@ pub fn resume(ctx: &PlanContext, node: &str, b: &mut PlanBuilder) {
     if !returning.is_empty() {
         b.pre.push(check(
             CheckStatus::Warn,
-            "moves",
+            PreconditionCode::Moves,
             format!("{} prefer {node} and will move back to it (their clients reconnect)", returning.join(" and ")),
         ));
     }
@@ -140,17 +140,17 @@ pub fn resume(ctx: &PlanContext, node: &str, b: &mut PlanBuilder) {
 pub fn prefer(ctx: &PlanContext, qmgr: &str, node: &str, b: &mut PlanBuilder) {
     let Some(region) = known_node(ctx, node, &mut b.pre) else { return };
     let Some(qm) = ctx.snapshot.qmgrs.iter().find(|q| q.name == qmgr) else {
-        b.pre.push(check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::Qmgr, format!("no queue manager {qmgr} in the estate")));
         return;
     };
     let current = qm.sides.iter().find(|s| s.region == region).and_then(|s| s.ha_preferred_location.clone());
     b.fingerprint.running_on = qm.running_on.clone();
     if current.as_deref() == Some(node) {
-        b.pre.push(check(CheckStatus::Block, "preferred", format!("{node} is already the preferred node of {qmgr} in {region}")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::Preferred, format!("{node} is already the preferred node of {qmgr} in {region}")));
         return;
     }
     if qm.dr_primary_regions.contains(&region) && qm.running_on.as_deref() != Some(node) {
-        b.pre.push(check(CheckStatus::Warn, "moves", format!("{qmgr} runs in {region} and will move to {node} (its clients reconnect)")));
+        b.pre.push(check(CheckStatus::Warn, PreconditionCode::Moves, format!("{qmgr} runs in {region} and will move to {node} (its clients reconnect)")));
     }
     let back = current.iter().map(|old| undo(node, Action::exec("rdqmadm", &["-p", "-m", qmgr, "-n", old]), Verify::Preferred { qmgr: qmgr.into(), node: old.clone() }));
     let back = back.collect();
@@ -167,11 +167,11 @@ pub fn prefer(ctx: &PlanContext, qmgr: &str, node: &str, b: &mut PlanBuilder) {
 /// `pacemaker-cleanup`: erase the failure history of `<qm>` in a region (starts nothing).
 pub fn cleanup(ctx: &PlanContext, qmgr: &str, region: &str, b: &mut PlanBuilder) {
     let Some(qm) = ctx.snapshot.qmgrs.iter().find(|q| q.name == qmgr) else {
-        b.pre.push(check(CheckStatus::Block, "qmgr", format!("no queue manager {qmgr} in the estate")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::Qmgr, format!("no queue manager {qmgr} in the estate")));
         return;
     };
     let Some(view) = ctx.snapshot.regions.iter().find(|r| r.name == region) else {
-        b.pre.push(check(CheckStatus::Block, "region", format!("no region {region}")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::Region, format!("no region {region}")));
         return;
     };
     let resource = qmgr.to_lowercase();
@@ -201,21 +201,21 @@ pub fn cleanup(ctx: &PlanContext, qmgr: &str, region: &str, b: &mut PlanBuilder)
         }
     }
     if erased.is_empty() {
-        b.pre.push(check(CheckStatus::Block, "failures", format!("Pacemaker reports no failures of {resource} in {region}: nothing to clean up")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::Failures, format!("Pacemaker reports no failures of {resource} in {region}: nothing to clean up")));
         return;
     }
     b.pre.push(crate::plan::with_evidence(
-        check(CheckStatus::Pass, "failures", format!("the cleanup erases {} failure records of {resource} in {region}", erased.len())),
+        check(CheckStatus::Pass, PreconditionCode::Failures, format!("the cleanup erases {} failure records of {resource} in {region}", erased.len())),
         vec![crate::estate::Evidence { host: region.into(), command: crate::layers::CRM_COMMAND.into(), lines: erased }],
     ));
-    b.pre.push(check(CheckStatus::Warn, "history", "the failure history is gone afterwards; the audit log keeps what was erased"));
+    b.pre.push(check(CheckStatus::Warn, PreconditionCode::History, "the failure history is gone afterwards; the audit log keeps what was erased"));
     let side = qm.sides.iter().find(|s| s.region == region);
     let host = side
         .and_then(|s| s.ha_current_location.clone())
         .filter(|h| group_views.iter().any(|n| &n.name == h && n.reachable))
         .or_else(|| group_views.iter().find(|n| n.reachable && !n.stale).map(|n| n.name.clone()));
     let Some(host) = host else {
-        b.pre.push(check(CheckStatus::Block, "node", format!("no node of {region} answers")));
+        b.pre.push(check(CheckStatus::Block, PreconditionCode::Node, format!("no node of {region} answers")));
         return;
     };
     b.fingerprint.running_on = qm.running_on.clone();

@@ -6,7 +6,7 @@
 use model::certs::{CertInventory, CertView, ChannelStatusView, ChannelView, Purpose};
 use model::estate::{Inventory, InventoryKeystore, Snapshot};
 use model::intent::RotateMode;
-use model::plan::{self, CheckStatus, ConfRead, Intent, PlanContext};
+use model::plan::{self, CheckStatus, ConfRead, Intent, PlanContext, PreconditionCode};
 use model::plan_cert::TlsClientCheck;
 
 const SNAPSHOT: &str = include_str!("fixtures/reference-snapshot.json");
@@ -143,7 +143,7 @@ fn rotate_mqipts_client_certificate() {
 #[test]
 fn a_new_dn_the_partners_sslpeer_refuses_is_blocked_with_the_filter_and_the_dn() {
     let p = plan_with(rotate("wdc1-mq1", SSL_KDB, "ssldrhaqm1certlabel", Some("CN=SSLDRHAQM9,OU=SSL For MQ,O=IBM,C=US")), &inventory());
-    let block = p.preconditions.iter().find(|c| c.code == "sslpeer" && c.status == CheckStatus::Block).unwrap();
+    let block = p.preconditions.iter().find(|c| c.code == PreconditionCode::Sslpeer && c.status == CheckStatus::Block).unwrap();
     assert!(block.message.contains("AMQ9636E") && block.message.contains("DRHAQM2"), "{}", block.message);
     assert_eq!(block.evidence[0].lines[..2], ["SSLPEER('CN=SSLDRHAQM1,OU=SSL For MQ')", "new DN: CN=SSLDRHAQM9,OU=SSL For MQ,O=IBM,C=US"]);
     assert!(p.steps.is_empty());
@@ -176,7 +176,7 @@ fn a_queue_manager_that_runs_nowhere_cannot_have_its_key_repository_changed() {
         tls_clients: Vec::new(),
     };
     let p = plan::plan(&ctx, &rotate("wdc1-mq1", SSL_KDB, "ssldrhaqm1certlabel", None), "1");
-    let block = p.preconditions.iter().find(|c| c.code == "written_on").unwrap();
+    let block = p.preconditions.iter().find(|c| c.code == PreconditionCode::WrittenOn).unwrap();
     assert_eq!(block.status, CheckStatus::Block);
     assert!(block.message.contains("mounted only where it runs"), "{}", block.message);
 }
@@ -225,7 +225,7 @@ fn a_replication_certificate_without_the_host_name_is_rotated_to_one_with_it() {
 #[test]
 fn a_signer_that_issued_certificates_in_use_is_not_retired() {
     let p = plan_with(Intent::CertRetire { host: "dal1-mq1".into(), store: QM2_KDB.into(), label: "Lab Root CA".into() }, &inventory());
-    let block = p.preconditions.iter().find(|c| c.code == "in_use" && c.status == CheckStatus::Block).unwrap();
+    let block = p.preconditions.iter().find(|c| c.code == PreconditionCode::InUse && c.status == CheckStatus::Block).unwrap();
     assert!(block.message.starts_with("CN=Lab Root CA,O=IBM,C=US issued certificates still in use (ssldrhaqm1certlabel in"), "{}", block.message);
     assert!(p.steps.is_empty());
 }

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use model::estate::{Inventory, Snapshot};
-use model::plan::{self, ConfRead, Intent, PlanContext};
+use model::plan::{self, ConfRead, Intent, PlanContext, PreconditionCode};
 
 const SNAPSHOT: &str = include_str!("fixtures/reference-snapshot.json");
 const INVENTORY: &str = include_str!("fixtures/reference-inventory.json");
@@ -141,7 +141,7 @@ fn dr_drill_planned_and_without_a_client() {
     let drill = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 50, unplanned: false, switch_back: false };
     insta::assert_json_snapshot!("dr_drill_planned", plan_on(&reference(), drill.clone(), |ctx| ctx.client = Some(seed_client())));
     let without = plan(drill);
-    assert!(without.preconditions.iter().any(|p| p.code == "client" && p.status == plan::CheckStatus::Block), "{without:#?}");
+    assert!(without.preconditions.iter().any(|p| p.code == PreconditionCode::Client && p.status == plan::CheckStatus::Block), "{without:#?}");
     assert!(without.steps.is_empty());
 }
 
@@ -149,8 +149,8 @@ fn dr_drill_planned_and_without_a_client() {
 fn an_unplanned_drill_while_dr_replicates_is_blocked() {
     let drill = Intent::DrDrill { qmgr: "DRHAQM1".into(), to_region: "DAL".into(), messages: 20, unplanned: true, switch_back: false };
     let blocked = plan_on(&reference(), drill, |ctx| ctx.client = Some(seed_client()));
-    let codes: Vec<(&str, plan::CheckStatus)> = blocked.preconditions.iter().map(|p| (p.code.as_str(), p.status)).collect();
-    assert!(codes.contains(&("primary_lost", plan::CheckStatus::Block)), "{codes:?}");
+    let codes: Vec<(PreconditionCode, plan::CheckStatus)> = blocked.preconditions.iter().map(|p| (p.code, p.status)).collect();
+    assert!(codes.contains(&(PreconditionCode::PrimaryLost, plan::CheckStatus::Block)), "{codes:?}");
     assert!(blocked.needs_approval && blocked.steps.is_empty());
 }
 

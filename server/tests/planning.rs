@@ -4,7 +4,7 @@ use console::fleet::RemoteExec;
 use console::fleet::inproc::InProcessExec;
 use console::fleet::poller::Poller;
 use model::estate::Snapshot;
-use model::plan::{self, Action, CheckStatus, ConfRead, Intent, PlanContext};
+use model::plan::{self, Action, CheckStatus, ConfRead, Intent, PlanContext, PreconditionCode};
 use sim::reference::{MQIPT_CONF, MQIPT_CONF_PATH};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,7 +40,7 @@ fn switchover(qmgr: &str, to: &str) -> Intent {
     Intent::DrSwitchover { qmgr: qmgr.into(), to_region: to.into() }
 }
 
-fn status_of(p: &model::plan::Plan, code: &str) -> CheckStatus {
+fn status_of(p: &model::plan::Plan, code: PreconditionCode) -> CheckStatus {
     p.preconditions.iter().find(|c| c.code == code).unwrap_or_else(|| panic!("no {code} in {:#?}", p.preconditions)).status
 }
 
@@ -84,13 +84,13 @@ async fn blocks_with_evidence() {
     })
     .await;
     let p = plan::plan(&ctx(&snapshot, &inventory, MQIPT_CONF), &switchover("DRHAQM1", "DAL"), "1");
-    assert_eq!(status_of(&p, "dr_status"), CheckStatus::Block);
-    assert_eq!(status_of(&p, "target_group"), CheckStatus::Block);
+    assert_eq!(status_of(&p, PreconditionCode::DrStatus), CheckStatus::Block);
+    assert_eq!(status_of(&p, PreconditionCode::TargetGroup), CheckStatus::Block);
     assert!(p.steps.is_empty(), "a blocked plan has nothing to run");
 
     let (snapshot, inventory) = snapshot_after(|_| {}).await;
     let p = plan::plan(&ctx(&snapshot, &inventory, MQIPT_CONF), &switchover("DRHAQM1", "WDC"), "1");
-    assert_eq!(status_of(&p, "dr_primary"), CheckStatus::Block);
+    assert_eq!(status_of(&p, PreconditionCode::DrPrimary), CheckStatus::Block);
     let mut viewer = ctx(&snapshot, &inventory, MQIPT_CONF);
     viewer.operator = false;
     viewer.held_locks = vec![model::plan::HeldLock {
@@ -99,8 +99,8 @@ async fn blocks_with_evidence() {
         description: "run x (ha-prefer of DRHAQM1) by mqadmin2".into(),
     }];
     let p = plan::plan(&viewer, &switchover("DRHAQM1", "DAL"), "1");
-    assert_eq!(status_of(&p, "operator"), CheckStatus::Block);
-    assert_eq!(status_of(&p, "run_lock"), CheckStatus::Block);
+    assert_eq!(status_of(&p, PreconditionCode::Operator), CheckStatus::Block);
+    assert_eq!(status_of(&p, PreconditionCode::RunLock), CheckStatus::Block);
 }
 
 #[tokio::test]
@@ -114,7 +114,7 @@ async fn partitioned_queue_managers_are_not_switched_over() {
     })
     .await;
     let p = plan::plan(&ctx(&snapshot, &inventory, MQIPT_CONF), &switchover("DRHAQM1", "DAL"), "1");
-    let block = p.preconditions.iter().find(|c| c.code == "dr_primary").unwrap();
+    let block = p.preconditions.iter().find(|c| c.code == PreconditionCode::DrPrimary).unwrap();
     assert_eq!(block.status, CheckStatus::Block);
     assert!(block.message.contains("partitioned"), "{}", block.message);
 }
@@ -149,7 +149,7 @@ async fn a_route_already_at_the_target_is_left_alone_with_a_warning() {
     let (snapshot, inventory) = snapshot_after(|_| {}).await;
     let conf = MQIPT_CONF.replacen(sim::reference::WDC_LB, sim::reference::DAL_LB, 1);
     let p = plan::plan(&ctx(&snapshot, &inventory, &conf), &switchover("DRHAQM1", "DAL"), "1");
-    assert_eq!(status_of(&p, "route_already_at_target"), CheckStatus::Warn);
+    assert_eq!(status_of(&p, PreconditionCode::RouteAlreadyAtTarget), CheckStatus::Warn);
     assert!(p.diff.is_none());
     assert_eq!(p.steps.len(), 3, "the two rdqmdr steps and the final check");
 }
@@ -162,7 +162,7 @@ async fn route_retarget_only_towards_the_dr_primary_and_restores_only_our_backup
     assert!(!p.blocked(), "{:#?}", p.preconditions);
     assert_eq!(p.steps.iter().map(|s| s.host.as_str()).collect::<Vec<_>>(), ["wdc-bastion", "wdc-bastion", "wdc-bastion", "console"]);
     let p = plan::plan(&ctx(&snapshot, &inventory, MQIPT_CONF), &Intent::RouteRetarget { qmgr: "DRHAQM1".into(), to_region: "DAL".into() }, "7");
-    assert_eq!(status_of(&p, "dr_primary"), CheckStatus::Block);
+    assert_eq!(status_of(&p, PreconditionCode::DrPrimary), CheckStatus::Block);
 
     assert!(plan::is_backup_name(MQIPT_CONF_PATH, &format!("{MQIPT_CONF_PATH}.rdqm-console.1795378637396")));
     for bad in ["/etc/passwd", &format!("{MQIPT_CONF_PATH}.rdqm-console."), &format!("{MQIPT_CONF_PATH}.rdqm-console.1/../../x")] {
@@ -214,11 +214,11 @@ async fn a_tls_route_is_only_moved_where_mqipt_trusts_the_certificate() {
     let mut with_certs = ctx(&snapshot, &inventory, MQIPT_CONF);
     with_certs.certs = Some(&certs);
     let p = plan::plan(&with_certs, &switchover("SSLDRHAQM1", "DAL"), "1");
-    let tls = p.preconditions.iter().find(|c| c.code == "tls").unwrap();
+    let tls = p.preconditions.iter().find(|c| c.code == PreconditionCode::Tls).unwrap();
     assert_eq!(tls.status, CheckStatus::Block, "{tls:#?}");
     assert!(tls.message.contains("Rogue CA"), "{}", tls.message);
     assert!(p.steps.is_empty());
     // A plain route does not need the check.
     let p = plan::plan(&with_certs, &switchover("DRHAQM1", "DAL"), "1");
-    assert!(p.preconditions.iter().all(|c| c.code != "tls"));
+    assert!(p.preconditions.iter().all(|c| c.code != PreconditionCode::Tls));
 }

@@ -7,7 +7,7 @@ use crate::fleet::poller::Poller;
 use crate::fleet::{Cmd, RemoteExec};
 use crate::store::{AuditEvent, StartRefused, StartRun, Store, StoreError};
 use model::estate::Inventory;
-use model::plan::{self, CheckStatus, ConfRead, HeldLock, Intent, Plan, PlanContext};
+use model::plan::{self, CheckStatus, ConfRead, HeldLock, Intent, Plan, PlanContext, PreconditionCode};
 use model::run::{Run, RunState, RunStep, StepState};
 use std::sync::Arc;
 use std::time::Duration;
@@ -379,7 +379,7 @@ impl Engine {
         }
         let fresh = self.make_plan(&plan.intent, actor, &plan.created_at.to_string(), None).await?;
         // A run that started since planning is said as such, not as a changed estate.
-        if let Some(lock) = fresh.preconditions.iter().find(|c| c.code == "run_lock" && c.status == CheckStatus::Block) {
+        if let Some(lock) = fresh.preconditions.iter().find(|c| c.code == PreconditionCode::RunLock && c.status == CheckStatus::Block) {
             self.audit(actor, "execute", &plan.subject, "refused", lock.message.clone()).await?;
             return Err(EngineError::Locked(lock.message.clone()));
         }
