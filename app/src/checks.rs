@@ -100,7 +100,7 @@ pub fn running_text(qm: &QmgrView) -> (String, Tone) {
 }
 
 /// Whether a route sends its queue manager's clients to the region where it is DR primary.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RouteVerdict {
     Consistent(String),
     Problem(String),

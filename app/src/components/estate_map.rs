@@ -7,7 +7,7 @@ use crate::clock::age_text;
 use crate::components::map_card::QmCard;
 use crate::components::badge::severity_icon;
 use crate::components::map_group::GroupHealth;
-use crate::components::map_layout::{self, BalancerBox, GroupHead, InstanceBox, LINE, LinkKind, MapLayout, NodeBox, OpenGroups, Reach, RegionBox, RouteBox, WIDTH};
+use crate::components::map_layout::{self, BalancerBox, GroupHead, InstanceBox, LINE, LinkKind, MapLayout, NodeBox, OpenGroups, Reach, RegionBox, RouteBox, RouteGroupBox, WIDTH};
 use crate::text_fit::fit;
 use crate::live::{Live, use_live};
 use leptos::prelude::*;
@@ -42,6 +42,7 @@ fn MapDrawing(layout: Memo<MapLayout>, open: RwSignal<OpenGroups>) -> impl IntoV
     let links = Memo::new(move |_| layout.with(|m| m.links.clone()));
     let instances = Memo::new(move |_| layout.with(|m| m.instances.clone()));
     let routes = Memo::new(move |_| layout.with(|m| m.routes.clone()));
+    let route_groups = Memo::new(move |_| layout.with(|m| m.route_groups.clone()));
     let balancers = Memo::new(move |_| layout.with(|m| m.balancers.clone()));
     let regions = Memo::new(move |_| layout.with(|m| m.regions.iter().map(|r| r.name.clone()).collect::<Vec<_>>()));
     let links = move || {
@@ -78,7 +79,12 @@ fn MapDrawing(layout: Memo<MapLayout>, open: RwSignal<OpenGroups>) -> impl IntoV
             </defs>
             {links}
             {move || instances.get().into_iter().map(|i| view! { <InstanceShape instance=i /> }).collect_view()}
-            {move || routes.get().into_iter().map(|r| view! { <RouteShape route=r /> }).collect_view()}
+            <For each=move || routes.get() key=|route| route.clone() let:route>
+                <RouteShape route=route />
+            </For>
+            <For each=move || route_groups.get() key=|group| group.clone() let:group>
+                <RouteGroupShape group=group />
+            </For>
             {move || balancers.get().into_iter().map(|b| view! { <BalancerShape balancer=b /> }).collect_view()}
             <For each=move || regions.get() key=|name| name.clone() let:name>
                 <RegionShape layout=layout name=name open=open />
@@ -153,6 +159,28 @@ fn RouteShape(route: RouteBox) -> impl IntoView {
     lines.extend(route.details.iter().map(|d| ("detail".to_string(), d.clone())));
     lines.extend(route.verdict_lines.iter().map(|v| (verdict_class.clone(), v.clone())));
     view! { <NamedBox label=route.label.clone() class=class title=route.label frame=route.frame lines=lines /> }
+}
+
+/// The routes of one pair of HA groups in one box, drawn as a small stack of route boxes.
+#[component]
+fn RouteGroupShape(group: RouteGroupBox) -> impl IntoView {
+    let class = format!("box route compact {}{}", group.word, if group.stale { " stale" } else { "" });
+    let f = group.frame;
+    let mut lines: Vec<(String, String)> = vec![("title".to_string(), group.title.clone())];
+    lines.extend(group.details.iter().map(|d| ("detail".to_string(), d.clone())));
+    lines.extend(group.verdict_lines.iter().map(|(text, tone)| (format!("verdict {}", tone.class()), text.clone())));
+    view! {
+        <g role="group" aria-label=group.label class=class>
+            <title>{group.tooltip}</title>
+            <rect x=f.x + 4 y=f.y - 4 width=f.w - 4 height=f.h rx="6" class="shape stack" aria-hidden="true"></rect>
+            <BoxRect frame=f rx="6" class="shape" />
+            {lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, (class, text))| view! { <TextLine x=f.x + 10 y=f.y + 18 + i as i32 * LINE class=class text=text /> })
+                .collect_view()}
+        </g>
+    }
 }
 
 #[component]

@@ -5,9 +5,10 @@
 //! balancers, each region's HA group with its nodes, and on each node the queue managers it
 //! runs (or holds as DR secondary standby).
 
-use crate::checks::{RouteVerdict, route_verdict};
+use crate::checks::{RouteVerdict, Tone, route_verdict};
 use crate::components::map_card::{QmCard, cards_for};
 use crate::components::map_group::{GroupHealth, group_health};
+use crate::components::map_routes::{self, Aim, Pair, Slot};
 use crate::text_fit::{fit, wrap};
 use model::estate::{InventoryGroup, NodeView, QmgrView, RouteView, Snapshot, FindingCode};
 use model::status::HaStatus;
@@ -66,7 +67,7 @@ pub struct InstanceBox {
     pub error: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RouteBox {
     pub frame: Frame,
     pub title: String,
@@ -77,6 +78,26 @@ pub struct RouteBox {
     pub stale: bool,
     /// The accessible name: port, name and the verdict in words.
     pub label: String,
+}
+
+/// The routes of one pair of HA groups behind one box, while its group lines are collapsed
+/// and all of them are well: "Routes 1521–1523", "HA groups WDC-2 / DAL-2", "✓ 3 point at
+/// the DR primary".
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RouteGroupBox {
+    pub frame: Frame,
+    pub title: String,
+    pub details: Vec<String>,
+    /// "ok", "problem" or "unknown": the worst of its routes' verdicts, as a route box's colour.
+    pub word: &'static str,
+    /// Its routes' aims counted, worst first, each line with its tone.
+    pub verdict_lines: Vec<(String, Tone)>,
+    pub stale: bool,
+    /// The accessible name: "routes 1521–1523 of HA groups WDC-2 / DAL-2: ok: 3 point at the
+    /// DR primary".
+    pub label: String,
+    /// The label, then each route's own verdict.
+    pub tooltip: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -189,6 +210,8 @@ pub struct MapLayout {
     pub height: i32,
     pub instances: Vec<InstanceBox>,
     pub routes: Vec<RouteBox>,
+    /// Gathered routes (an estate of several HA groups per region only).
+    pub route_groups: Vec<RouteGroupBox>,
     pub balancers: Vec<BalancerBox>,
     pub regions: Vec<RegionBox>,
     pub links: Vec<Link>,
@@ -236,6 +259,7 @@ pub fn build(snapshot: &Snapshot, open: &OpenGroups) -> MapLayout {
         .iter()
         .map(|r| bottom(&r.frame))
         .chain(map.routes.iter().map(|r| bottom(&r.frame)))
+        .chain(map.route_groups.iter().map(|r| bottom(&r.frame)))
         .chain(map.instances.iter().map(|i| bottom(&i.frame)))
         .max()
         .unwrap_or(100)
@@ -243,7 +267,12 @@ pub fn build(snapshot: &Snapshot, open: &OpenGroups) -> MapLayout {
     map
 }
 
+/// The MQIPT instances, each with its routes under it; in an estate of several HA groups per
+/// region, each pair's routes together, behind one box while its group lines are collapsed.
 fn place_routes(snapshot: &Snapshot, map: &mut MapLayout) {
+    // The group lines as placed: a pair's routes follow them.
+    let lines: BTreeMap<String, bool> = map.regions.iter().flat_map(|r| r.groups.iter().filter(|g| g.head.is_some()).map(|g| (g.key.clone(), g.open))).collect();
+    let is_open = |region: &str, group: &str| lines.get(&group_key(region, group)).copied().unwrap_or(false);
     let mut y = 0;
     for instance in &snapshot.mqipt {
         let reach = if instance.reachable {
@@ -255,32 +284,115 @@ fn place_routes(snapshot: &Snapshot, map: &mut MapLayout) {
         let error = if instance.reachable { instance.error.clone() } else { None };
         map.instances.push(InstanceBox { frame, name: instance.name.clone(), host: instance.host.clone(), reach, error });
         y = frame.bottom() + GAP + 4;
-        for route in snapshot.routes.iter().filter(|r| r.instance == instance.name) {
-            let route_box = route_box(route, snapshot, y);
-            let frame = route_box.frame;
-            // From the instance down a bus on the left, then into the route.
+        let routes: Vec<&RouteView> = snapshot.routes.iter().filter(|r| r.instance == instance.name).collect();
+        for slot in map_routes::gather(snapshot, &routes, is_open) {
+            let (frame, targets) = match slot {
+                Slot::Full(route) => {
+                    let route_box = route_box(route, snapshot, y);
+                    let kind = match (&route_box.verdict, route.active) {
+                        (RouteVerdict::Problem(_), _) => LinkKind::Problem,
+                        (_, false) => LinkKind::Inactive,
+                        _ => LinkKind::Normal,
+                    };
+                    let frame = route_box.frame;
+                    map.routes.push(route_box);
+                    (frame, vec![(route.destination_region.clone(), route.active, kind)])
+                }
+                Slot::Compact { pair, routes } => {
+                    let (group_box, targets) = route_group_box(&pair, &routes, snapshot, y);
+                    let frame = group_box.frame;
+                    map.route_groups.push(group_box);
+                    (frame, targets)
+                }
+            };
+            // From the instance down a bus on the left, then into the box.
+            let active = targets.iter().any(|(_, active, _)| *active);
             map.links.push(Link {
                 points: vec![(10, map.instances.last().map_or(0, |i| i.frame.bottom())), (10, frame.mid_y()), (frame.x, frame.mid_y())],
-                kind: if route.active { LinkKind::Normal } else { LinkKind::Inactive },
+                kind: if active { LinkKind::Normal } else { LinkKind::Inactive },
             });
-            if let Some(lb) = route.destination_region.as_ref().and_then(|r| map.balancers.iter().find(|b| &b.region == r)) {
-                let kind = match (&route_box.verdict, route.active) {
-                    (RouteVerdict::Problem(_), _) => LinkKind::Problem,
-                    (_, false) => LinkKind::Inactive,
-                    _ => LinkKind::Normal,
-                };
-                let (x1, x2) = (frame.right(), lb.frame.x);
-                let mid = (x1 + x2) / 2;
-                map.links.push(Link {
-                    points: vec![(x1, frame.mid_y()), (mid, frame.mid_y()), (mid, lb.frame.mid_y()), (x2, lb.frame.mid_y())],
-                    kind,
-                });
+            // Then on to each load balancer it sends traffic to.
+            for (region, _, kind) in targets {
+                if let Some(lb) = region.as_ref().and_then(|r| map.balancers.iter().find(|b| &b.region == r)) {
+                    let (x1, x2) = (frame.right(), lb.frame.x);
+                    let mid = (x1 + x2) / 2;
+                    map.links.push(Link {
+                        points: vec![(x1, frame.mid_y()), (mid, frame.mid_y()), (mid, lb.frame.mid_y()), (x2, lb.frame.mid_y())],
+                        kind,
+                    });
+                }
             }
-            map.routes.push(route_box);
             y = frame.bottom() + GAP;
         }
         y += GAP;
     }
+}
+
+/// The box standing for `routes` of `pair` at height `y`, and the load balancers they send
+/// traffic to (each once, in the routes' order): region, whether any route to it is active,
+/// and how its link looks (the worst of theirs).
+fn route_group_box(pair: &Pair, routes: &[&RouteView], snapshot: &Snapshot, y: i32) -> (RouteGroupBox, Vec<(Option<String>, bool, LinkKind)>) {
+    let aims: Vec<Aim> = routes.iter().map(|r| map_routes::aim_of(r, snapshot)).collect();
+    let ports: Vec<&str> = routes.iter().map(|r| r.listener_port.as_str()).collect();
+    let ranges = map_routes::port_ranges(&ports);
+    let plural = if routes.len() == 1 { "" } else { "s" };
+    let pair_name = map_routes::pair_name(pair);
+    let words = map_routes::summary(&aims);
+    let icon = |tone: Tone| match tone {
+        Tone::Good => "✓",
+        Tone::Unknown => "?",
+        _ => "⚠",
+    };
+    let verdict_lines: Vec<(String, Tone)> =
+        words.iter().flat_map(|(text, tone)| wrap(&format!("{} {text}", icon(*tone)), ROUTE_CHARS).into_iter().map(|line| (line, *tone))).collect();
+    let stale = routes.iter().any(|r| r.stale);
+    let mut details = vec![fit(&pair_name, ROUTE_CHARS)];
+    if stale {
+        details.push("⚠ stale: MQIPT host did not answer".into());
+    }
+    let word = map_routes::worst_word(&aims);
+    let said: Vec<&str> = words.iter().map(|(text, _)| text.as_str()).collect();
+    let label = format!("route{plural} {ranges} of {pair_name}: {word}: {}{}", said.join("; "), if stale { "; stale data" } else { "" });
+    let groups: Vec<&str> = pair.iter().map(|(_, g)| g.as_str()).collect();
+    let mut tooltip = format!("{label}\nOpen HA group {} to see each route.", groups.join(" or "));
+    for route in routes {
+        let verdict = route_verdict(route, snapshot);
+        tooltip.push_str(&format!("\nRoute {} · {}: {}", route.listener_port, route.name.clone().unwrap_or_default(), verdict.text()));
+    }
+    let lines = 1 + details.len() + verdict_lines.len();
+    let group_box = RouteGroupBox {
+        frame: Frame { x: 24, y, w: COL_A_W - 24, h: lines as i32 * LINE + 12 },
+        title: fit(&format!("Route{plural} {ranges}"), ROUTE_CHARS - 4),
+        details,
+        word,
+        verdict_lines,
+        stale,
+        label,
+        tooltip,
+    };
+    let mut targets: Vec<(Option<String>, bool, LinkKind)> = Vec::new();
+    for (route, aim) in routes.iter().zip(&aims) {
+        let kind = match (aim.tone(), route.active) {
+            (Tone::Bad, _) => LinkKind::Problem,
+            (_, false) => LinkKind::Inactive,
+            _ => LinkKind::Normal,
+        };
+        let rank = |k: LinkKind| match k {
+            LinkKind::Problem => 2,
+            LinkKind::Inactive => 1,
+            LinkKind::Normal => 0,
+        };
+        match targets.iter_mut().find(|(region, _, _)| *region == route.destination_region) {
+            Some((_, active, worst)) => {
+                *active |= route.active;
+                if rank(kind) > rank(*worst) {
+                    *worst = kind;
+                }
+            }
+            None => targets.push((route.destination_region.clone(), route.active, kind)),
+        }
+    }
+    (group_box, targets)
 }
 
 /// A route's box at height `y`: what it is, where it sends traffic, and whether that is right.
@@ -495,6 +607,78 @@ mod tests {
         assert_eq!(names(group), ["wdc1-mq1", "wdc2-mq1", "wdc3-mq1"]);
         assert_eq!((group.y, group.nodes[0].frame.y), (2 * LINE + 12, 0), "nodes start under the region's two lines, as always");
         assert_eq!(region.frame.h, 2 * LINE + 12 + group.nodes[0].frame.h + PAD);
+    }
+
+    /// Two regions of two HA groups each; G<g>QM1 DR primary in WDC and G<g>QM2 in DAL, held
+    /// by WDC-<g> and DAL-<g>, each behind a route of MQIPT HAMQ to its DR primary's load
+    /// balancer: 1511, 1512, 1521, 1522.
+    fn paired_groups() -> Snapshot {
+        let region = |name: &str| {
+            let lower = name.to_lowercase();
+            let nodes: Vec<String> = (1..=2).flat_map(|g| (1..=3).map(|i| format!("{lower}{i}-mq{g}")).collect::<Vec<_>>()).collect();
+            json!({"name": name, "load_balancer": format!("{lower}.lb"), "nodes": nodes.iter().map(|n| node(n, true)).collect::<Vec<_>>(),
+                   "groups": [{"name": format!("{name}-1"), "nodes": &nodes[..3]}, {"name": format!("{name}-2"), "nodes": &nodes[3..]}]})
+        };
+        let side = |region: &str, g: u32| json!({"region": region, "ha_group": format!("{region}-{g}"), "stale": false, "dr_role": null, "dr_status": null, "dr_out_of_sync_kb": null, "ha_current_location": null, "ha_preferred_location": null, "nodes": []});
+        let (mut qmgrs, mut routes) = (Vec::new(), Vec::new());
+        for g in 1..=2 {
+            for (i, primary) in [(1, "WDC"), (2, "DAL")] {
+                let name = format!("G{g}QM{i}");
+                let port = 1500 + 10 * g + i;
+                qmgrs.push(json!({"name": name, "listener_port": port, "dr_primary_region": primary, "dr_primary_regions": [primary], "last_known_primary_regions": [],
+                                  "running_on": null, "running_nodes": [], "readiness": {}, "route": {"instance": "HAMQ", "listener_port": port}, "sides": [side("WDC", g), side("DAL", g)]}));
+                routes.push(json!({"instance": "HAMQ", "listener_port": port.to_string(), "name": name, "destination": format!("{}.lb", primary.to_lowercase()), "destination_port": port.to_string(),
+                                   "destination_region": primary, "active": true, "tls_mode": "plain", "qmgr": name, "properties": {}, "stale": false}));
+            }
+        }
+        serde_json::from_value(json!({
+            "polled_at": 0, "poll_duration_ms": 0, "qmgrs": qmgrs, "routes": routes, "findings": [],
+            "mqipt": [{"name": "HAMQ", "host": "wdc-bastion", "conf_path": "/opt/mqipt/mqipt.conf", "reachable": true, "stale": false, "error": null}],
+            "regions": [region("WDC"), region("DAL")]
+        }))
+        .unwrap()
+    }
+
+    fn choose(open: &[(&str, &str, bool)]) -> OpenGroups {
+        open.iter().map(|(region, group, value)| (group_key(region, group), *value)).collect()
+    }
+
+    #[test]
+    fn collapsed_groups_gather_their_routes_in_one_box_linked_to_each_load_balancer_they_point_at() {
+        let s = paired_groups();
+        let collapsed = choose(&[("WDC", "WDC-1", false), ("WDC", "WDC-2", false), ("DAL", "DAL-1", false), ("DAL", "DAL-2", false)]);
+        let map = build(&s, &collapsed);
+        assert!(map.routes.is_empty());
+        let [one, two] = &map.route_groups[..] else { panic!("one box per pair: {:?}", map.route_groups) };
+        assert_eq!((one.title.as_str(), one.details.as_slice(), one.word), ("Routes 1511–1512", &["HA groups WDC-1 / DAL-1".to_string()][..], "ok"));
+        assert_eq!(one.verdict_lines, [("✓ 2 point at the DR primary".to_string(), Tone::Good)]);
+        assert_eq!(two.label, "routes 1521–1522 of HA groups WDC-2 / DAL-2: ok: 2 point at the DR primary");
+        assert!(two.tooltip.ends_with("\nRoute 1522 · G2QM2: points at DAL, the DR primary"), "{}", two.tooltip);
+        assert_eq!((one.frame.h, two.frame.y), (3 * LINE + 12, one.frame.bottom() + GAP));
+        // The bus into each box, then one link to each load balancer its routes point at.
+        let (wdc, dal) = (map.balancers[0].frame, map.balancers[1].frame);
+        let from = |f: &Frame| map.links.iter().filter(|l| l.points[0] == (f.right(), f.mid_y())).map(|l| *l.points.last().unwrap()).collect::<Vec<_>>();
+        assert_eq!(from(&one.frame), [(wdc.x, wdc.mid_y()), (dal.x, dal.mid_y())]);
+        assert!(map.links.iter().any(|l| l.points.last() == Some(&(one.frame.x, one.frame.mid_y())) && l.kind == LinkKind::Normal));
+
+        // Either region's line of group 2 open: its routes in full, the other pair stays one box.
+        let map = build(&s, &choose(&[("WDC", "WDC-1", false), ("WDC", "WDC-2", false), ("DAL", "DAL-1", false), ("DAL", "DAL-2", true)]));
+        let titles: Vec<&str> = map.routes.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(titles, ["Route 1521 · G2QM1", "Route 1522 · G2QM2"]);
+        assert_eq!(map.route_groups.len(), 1);
+        assert_eq!(map.route_groups[0].title, "Routes 1511–1512");
+        let all_open = build(&s, &choose(&[("WDC", "WDC-1", true), ("WDC", "WDC-2", true), ("DAL", "DAL-1", true), ("DAL", "DAL-2", true)]));
+        assert_eq!((all_open.routes.len(), all_open.route_groups.len()), (4, 0));
+        let routes_bottom = |m: &MapLayout| m.routes.iter().map(|r| r.frame.bottom()).chain(m.route_groups.iter().map(|r| r.frame.bottom())).max().unwrap();
+        assert!(routes_bottom(&build(&s, &collapsed)) + 100 < routes_bottom(&all_open));
+
+        // A route pointing away from its DR primary is never hidden: its pair shows in full.
+        let mut wrong = paired_groups();
+        wrong.routes[0].destination_region = Some("DAL".into());
+        let map = build(&wrong, &collapsed);
+        let titles: Vec<&str> = map.routes.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(titles, ["Route 1511 · G1QM1", "Route 1512 · G1QM2"]);
+        assert!(map.links.iter().any(|l| l.kind == LinkKind::Problem));
     }
 
     #[test]

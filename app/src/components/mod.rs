@@ -16,6 +16,7 @@ pub mod live_status;
 pub mod map_card;
 pub mod map_group;
 pub mod map_layout;
+pub mod map_routes;
 pub mod node_layers;
 pub mod page;
 pub mod plan;
