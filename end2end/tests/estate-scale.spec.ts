@@ -3,7 +3,11 @@
 // group to that line (which still says its nodes, queue managers and findings) and opens it
 // onto its row of nodes; groups with nothing wrong start collapsed. A queue manager of a
 // further group has its page with its own group's nodes, and a group lost opens by itself and
-// shows as that group's, the others staying reachable and collapsed.
+// shows as that group's, the others staying reachable and collapsed. The MQIPT routes follow
+// the groups: the routes of one DR pair of HA groups (WDC-g and DAL-g hold G<g>QM1..3) stand
+// behind one compact box while both its lines are collapsed and every one of its routes points
+// at its DR primary; opening either line, or a route that points elsewhere or cannot be
+// checked, shows them in full.
 import { test, expect, Page } from '@playwright/test';
 import * as path from 'node:path';
 import { repo } from './console';
@@ -29,6 +33,19 @@ const node = (page: Page, name: string) => page.getByRole('group', { name: `node
 const groupLine = (page: Page, name: string) => page.getByRole('button', { name: new RegExp(`^HA group ${name}:`) });
 const map = (page: Page) => page.locator('svg.estate-map');
 const shotMap = (page: Page, name: string) => map(page).screenshot({ path: path.join(artifacts, name) });
+/** A route in its own box ("route 1541 G4QM1: …"), and the box standing for several. */
+const route = (page: Page, port: number) => page.getByRole('group', { name: new RegExp(`^route ${port} `) });
+const routes = (page: Page) => page.getByRole('group', { name: /^route \d+ / });
+/** The route of group `g`'s i-th queue manager: 1501–1503 (the reference's), then 1500 + 10·g + i. */
+const port = (g: number, i: number) => (g === 1 ? 1500 + i : 1500 + 10 * g + i);
+const routeGroup = (page: Page, g: number) =>
+  page.getByRole('group', { name: new RegExp(`^routes ${port(g, 1)}–${port(g, 3)} of HA groups WDC-${g} / DAL-${g}: `) });
+const routeGroups = (page: Page) => page.getByRole('group', { name: /^routes \d+–\d+ of HA groups / });
+/** The routes of group `g` in full, and no box for them together. */
+async function routesInFull(page: Page, g: number) {
+  for (let i = 1; i <= 3; i++) await expect(route(page, port(g, i))).toBeVisible();
+  await expect(routeGroup(page, g)).toHaveCount(0);
+}
 
 test('sixty nodes in ten HA groups per region, a further group’s queue manager, and a group lost', async ({ page }) => {
   test.setTimeout(120_000);
@@ -54,6 +71,23 @@ test('sixty nodes in ten HA groups per region, a further group’s queue manager
   await expect(groupLine(page, 'WDC-5')).toContainText('G5QM1, G5QM3 running · G5QM2 standby');
   await expect(groupLine(page, 'DAL-5')).toContainText('G5QM2 running · G5QM1, G5QM3 standby');
   await expect(page.getByRole('group', { name: /^node / })).toHaveCount(0);
+  // The routes follow: one compact box per pair of groups, none in full.
+  await expect(routeGroups(page)).toHaveCount(10);
+  await expect(routes(page)).toHaveCount(0);
+  await expect(routeGroup(page, 1)).toHaveAccessibleName(
+    'routes 1501–1503 of HA groups WDC-1 / DAL-1: ok: 3 point at the DR primary',
+  );
+  const g5 = routeGroup(page, 5);
+  await expect(g5).toContainText('Routes 1551–1553');
+  await expect(g5).toContainText('HA groups WDC-5 / DAL-5');
+  await expect(g5).toContainText('✓ 3 point at the DR primary');
+  await expect(g5).toHaveClass(/\bok\b/);
+  // The routes column now ends above the regions' bottom: the map is as tall as its regions.
+  const mapBox = (await map(page).boundingBox())!;
+  const lastRoutes = (await routeGroup(page, 10).boundingBox())!;
+  const dal = (await region(page, 'DAL').boundingBox())!;
+  console.log(`map height, all groups collapsed: ${Math.round(mapBox.height)} px (routes column ends at ${Math.round(lastRoutes.y + lastRoutes.height - mapBox.y)}, regions at ${Math.round(dal.y + dal.height - mapBox.y)})`);
+  expect(lastRoutes.y + lastRoutes.height).toBeLessThanOrEqual(dal.y + dal.height);
   await shot(page, 'estate-scale-60-nodes.png');
   await shotMap(page, 'estate-scale-collapsed-map.png');
 
@@ -65,15 +99,24 @@ test('sixty nodes in ten HA groups per region, a further group’s queue manager
   await expect(node(page, 'dal3-mq10')).toContainText('✓ reachable');
   await expect(page.locator(`#${await dal10.getAttribute('aria-controls')}`).getByRole('group', { name: /^node / })).toHaveCount(3);
   await expect(groupLine(page, 'DAL-9')).toHaveAttribute('aria-expanded', 'false');
+  // Its routes show in full; the other groups' stay in their boxes.
+  await routesInFull(page, 10);
+  await expect(route(page, 1602)).toContainText('points at DAL, the DR primary');
+  await expect(routeGroups(page)).toHaveCount(9);
+  await expect(routeGroup(page, 9)).toBeVisible();
+  await shotMap(page, 'estate-scale-group-open-map.png');
   const wdc7 = groupLine(page, 'WDC-7');
   await wdc7.focus();
   await page.keyboard.press('Enter');
   await expect(wdc7).toHaveAttribute('aria-expanded', 'true');
   await expect(node(page, 'wdc1-mq7').getByRole('group', { name: /^queue manager G7QM1 running on wdc1-mq7:/ })).toBeVisible();
   await expect(wdc7).toBeFocused();
+  await routesInFull(page, 7);
   await page.keyboard.press('Space');
   await expect(wdc7).toHaveAttribute('aria-expanded', 'false');
   await expect(node(page, 'wdc1-mq7')).toHaveCount(0);
+  await expect(routeGroup(page, 7)).toBeVisible();
+  await expect(route(page, 1571)).toHaveCount(0);
   // The operator's choice outlives the refreshes that follow.
   await page.waitForTimeout(5_000);
   await expect(dal10).toHaveAttribute('aria-expanded', 'true');
@@ -84,9 +127,14 @@ test('sixty nodes in ten HA groups per region, a further group’s queue manager
   for (let g = 1; g <= 10; g++) await expect(groupLine(page, `DAL-${g}`)).toHaveAttribute('aria-expanded', 'true');
   await expect(region(page, 'DAL').getByRole('group', { name: /^node / })).toHaveCount(30);
   await expect(groupLine(page, 'WDC-1')).toHaveAttribute('aria-expanded', 'false');
+  // Every pair has a line open (DAL's): every route in full.
+  await expect(routes(page)).toHaveCount(30);
+  await expect(routeGroups(page)).toHaveCount(0);
   await page.getByRole('button', { name: 'Collapse all HA groups of DAL' }).click();
   for (let g = 1; g <= 10; g++) await expect(groupLine(page, `DAL-${g}`)).toHaveAttribute('aria-expanded', 'false');
   await expect(page.getByRole('group', { name: /^node / })).toHaveCount(0);
+  await expect(routeGroups(page)).toHaveCount(10);
+  await expect(routes(page)).toHaveCount(0);
 
   // The choices outlive a visit to a queue manager's page (opened from its card) and back.
   await groupLine(page, 'DAL-7').click();
@@ -127,6 +175,16 @@ test('sixty nodes in ten HA groups per region, a further group’s queue manager
     await expect(groupLine(page, name)).toContainText('3 of 3 nodes reachable');
   }
   await expect(node(page, 'wdc2-mq5')).toHaveCount(0);
+  // Group 4's routes in full: the two to WDC cannot be checked, G4QM2's still points at its DR
+  // primary; every other pair stays one box.
+  await routesInFull(page, 4);
+  await expect(route(page, 1541)).toHaveAccessibleName(/^route 1541 G4QM1: unknown: cannot check/);
+  await expect(route(page, 1543)).toContainText('cannot check');
+  await expect(route(page, 1542)).toContainText('points at DAL, the DR primary');
+  await expect(routes(page)).toHaveCount(3);
+  await expect(routeGroups(page)).toHaveCount(9);
+  for (const g of [1, 2, 3, 5, 6, 7, 8, 9, 10]) await expect(routeGroup(page, g)).toContainText('✓ 3 point at the DR primary');
+  console.log(`map height, WDC-4 lost: ${Math.round((await map(page).boundingBox())!.height)} px`);
   await shot(page, 'estate-scale-group-lost.png');
   await shotMap(page, 'estate-scale-group-lost-map.png');
   // The operator may still collapse it: the line keeps telling.
@@ -134,4 +192,8 @@ test('sixty nodes in ten HA groups per region, a further group’s queue manager
   await expect(wdc4).toHaveAttribute('aria-expanded', 'false');
   await expect(node(page, 'wdc2-mq4')).toHaveCount(0);
   await expect(wdc4).toContainText('HA group WDC-4: 0 of 3 nodes reachable');
+  // Both lines of group 4 collapsed: routes that cannot be checked are never hidden.
+  await groupLine(page, 'DAL-4').click();
+  await expect(groupLine(page, 'DAL-4')).toHaveAttribute('aria-expanded', 'false');
+  await routesInFull(page, 4);
 });
