@@ -108,21 +108,17 @@ impl EtcdCluster {
             // Short raft timeouts: a lost member is noticed in half a second on loopback.
             .args(["--heartbeat-interval", "50", "--election-timeout", "500"]);
         if let Some(tls) = &self.tls {
-            command
-                .arg("--client-cert-auth")
-                .arg("--trusted-ca-file")
-                .arg(&tls.ca)
-                .arg("--cert-file")
-                .arg(&tls.member_cert)
-                .arg("--key-file")
-                .arg(&tls.member_key)
-                .arg("--peer-client-cert-auth")
-                .arg("--peer-trusted-ca-file")
-                .arg(&tls.ca)
-                .arg("--peer-cert-file")
-                .arg(&tls.member_cert)
-                .arg("--peer-key-file")
-                .arg(&tls.member_key);
+            // The same certificates and CA for clients and for peers.
+            for side in ["", "peer-"] {
+                command
+                    .arg(format!("--{side}client-cert-auth"))
+                    .arg(format!("--{side}trusted-ca-file"))
+                    .arg(&tls.ca)
+                    .arg(format!("--{side}cert-file"))
+                    .arg(&tls.member_cert)
+                    .arg(format!("--{side}key-file"))
+                    .arg(&tls.member_key);
+            }
         }
         let child = command.stdout(Stdio::null()).stderr(log).spawn().expect("etcd starts (apt-get install etcd-server; ./setup does)");
         self.children[i] = Some(child);

@@ -326,6 +326,10 @@ impl Answered for Finding {}
 /// An entity patched through its JSON form: its key, the key of an added one, what is left
 /// out of the comparison and the pointers always sent with a change.
 macro_rules! plain_entity {
+    // Keyed by its `name`.
+    ($t:ty, by name, $quiet:expr, $always:expr) => {
+        plain_entity!($t, String, |l: &[$t]| unique(l.iter().map(|e| e.name.clone()).collect()), |e: &$t, _: &[&String]| e.name.clone(), $quiet, $always);
+    };
     ($t:ty, $key:ty, $keys:expr, $added_key:expr, $quiet:expr, $always:expr) => {
         impl Entity for $t {
             type Key = $key;
@@ -355,30 +359,9 @@ macro_rules! plain_entity {
     };
 }
 
-plain_entity!(
-    NodeView,
-    String,
-    |l: &[NodeView]| unique(l.iter().map(|n| n.name.clone()).collect()),
-    |n: &NodeView, _: &[&String]| n.name.clone(),
-    quiet_host,
-    &["/last_ok_at"]
-);
-plain_entity!(
-    MqiptView,
-    String,
-    |l: &[MqiptView]| unique(l.iter().map(|m| m.name.clone()).collect()),
-    |m: &MqiptView, _: &[&String]| m.name.clone(),
-    quiet_host,
-    &["/last_ok_at"]
-);
-plain_entity!(
-    QmgrView,
-    String,
-    |l: &[QmgrView]| unique(l.iter().map(|q| q.name.clone()).collect()),
-    |q: &QmgrView, _: &[&String]| q.name.clone(),
-    quiet_nothing,
-    &[]
-);
+plain_entity!(NodeView, by name, quiet_host, &["/last_ok_at"]);
+plain_entity!(MqiptView, by name, quiet_host, &["/last_ok_at"]);
+plain_entity!(QmgrView, by name, quiet_nothing, &[]);
 plain_entity!(
     RouteView,
     RouteKey,
